@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "secrets",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Age", targets: ["Age"]),
+        .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
+        .executable(name: "secrets", targets: ["secrets"]),
+        .executable(name: "age-decrypt-benchmark", targets: ["AgeDecryptBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libcrypto from the system (Debian: libssl-dev), plus a shim for macros Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        // The only Swift code that calls OpenSSL: typed primitives and self-wiping key storage.
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
+        // The age v1 file format.
+        .target(name: "Age", dependencies: ["CryptoPrimitives"]),
+        .target(
+            name: "SecretsCLI",
+            dependencies: [
+                "Age",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "secrets", dependencies: ["SecretsCLI"]),
+        .executableTarget(
+            name: "AgeDecryptBenchmark",
+            dependencies: ["Age"],
+            path: "Benchmarks/AgeDecrypt"
+        ),
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
+        .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,26 @@
+/// Somewhere bytes are read from, one buffer at a time, so that large files stream.
+public protocol ByteSource {
+    /// Reads up to `buffer.count` bytes into `buffer` and returns how many; 0 means end of input.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Reads from an in-memory byte array.
+public struct ByteArraySource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    /// Reads `bytes` from the start.
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = Swift.min(buffer.count, bytes.count - offset)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
+        }
+        offset += count
+        return count
+    }
+}

@@ -1,0 +1,54 @@
+import COpenSSL
+
+/// HKDF (RFC 5869) with SHA-256.
+public enum HKDF {
+    /// Derives `outputCount` bytes from `inputKeyMaterial`, `salt` and `info` with HKDF-SHA-256
+    /// (extract then expand). The result is key material, so it comes back in wiped storage.
+    public static func sha256(
+        inputKeyMaterial: SecureBytes, salt: some ContiguousBytes, info: some ContiguousBytes, outputCount: Int
+    ) throws -> SecureBytes {
+        guard outputCount > 0, outputCount <= 255 * 32 else {
+            throw CryptoError.invalidLength(what: "HKDF-SHA-256 output", expected: 32, actual: outputCount)
+        }
+        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nil) else {
+            throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_new_id(HKDF)")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_derive_init(context) == 1, EVP_PKEY_CTX_set_hkdf_md(context, EVP_sha256()) == 1 else {
+            throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_set_hkdf_md")
+        }
+        let configured = inputKeyMaterial.withUnsafeBytes { key in
+            salt.withUnsafeBytes { salt in
+                info.withUnsafeBytes { info in
+                    EVP_PKEY_CTX_set1_hkdf_key(context, key.bytePointer, Int32(key.count)) == 1
+                        && EVP_PKEY_CTX_set1_hkdf_salt(context, salt.bytePointer, Int32(salt.count)) == 1
+                        && (info.isEmpty || EVP_PKEY_CTX_add1_hkdf_info(context, info.bytePointer, Int32(info.count)) == 1)
+                }
+            }
+        }
+        guard configured else { throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_set1_hkdf_key") }
+        var derived = false
+        let output = SecureBytes(count: outputCount) { buffer in
+            var length = outputCount
+            derived = EVP_PKEY_derive(context, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
+                && length == outputCount
+        }
+        guard derived else { throw CryptoError.openSSLFailure(operation: "EVP_PKEY_derive(HKDF)") }
+        return output
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// A byte pointer OpenSSL accepts even for an empty buffer (which has no base address).
+    var bytePointer: UnsafePointer<UInt8> {
+        guard let base = baseAddress else { return emptyBytePointer }
+        return base.assumingMemoryBound(to: UInt8.self)
+    }
+}
+
+// Never written after initialization; OpenSSL only needs a valid address for empty inputs.
+nonisolated(unsafe) private let emptyBytePointer: UnsafePointer<UInt8> = {
+    let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    pointer.initialize(to: 0)
+    return UnsafePointer(pointer)
+}()

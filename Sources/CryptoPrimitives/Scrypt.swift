@@ -1,0 +1,47 @@
+import COpenSSL
+
+/// The scrypt password-based key derivation function (RFC 7914).
+public enum Scrypt {
+    /// Bytes of memory scrypt needs for these parameters, as OpenSSL accounts for them
+    /// (`128·r·p` for B plus `128·r·(N+2)` for V).
+    public static func memoryRequired(logN: Int, r: Int, p: Int) -> UInt64 {
+        let n = UInt64(1) << UInt64(logN)
+        return 128 * UInt64(r) * UInt64(p) + 128 * UInt64(r) * (n + 2)
+    }
+
+    /// Derives `outputCount` bytes from `passphrase` and `salt` with N = 2^`logN`.
+    ///
+    /// - Parameter memoryLimit: the most memory the derivation may use. It is always explicit:
+    ///   OpenSSL's own default (32 MiB) would silently refuse ordinary age work factors, and an
+    ///   unbounded one would let a hostile file exhaust memory.
+    /// - Throws: ``CryptoError/scryptMemoryLimitExceeded(needed:limit:)`` before doing any work when
+    ///   the parameters need more than `memoryLimit`.
+    public static func deriveKey(
+        passphrase: SecureBytes, salt: some ContiguousBytes, logN: Int, r: Int = 8, p: Int = 1,
+        outputCount: Int, memoryLimit: UInt64
+    ) throws -> SecureBytes {
+        guard (1...62).contains(logN), r > 0, p > 0, outputCount > 0 else {
+            throw CryptoError.invalidScryptParameters
+        }
+        let needed = memoryRequired(logN: logN, r: r, p: p)
+        guard needed <= memoryLimit else {
+            throw CryptoError.scryptMemoryLimitExceeded(needed: needed, limit: memoryLimit)
+        }
+        var derived = false
+        let key = SecureBytes(count: outputCount) { output in
+            derived = passphrase.withUnsafeBytes { passphrase in
+                salt.withUnsafeBytes { salt in
+                    EVP_PBE_scrypt(
+                        UnsafeRawPointer(passphrase.bytePointer).assumingMemoryBound(to: CChar.self),
+                        passphrase.count,
+                        salt.bytePointer, salt.count,
+                        UInt64(1) << UInt64(logN), UInt64(r), UInt64(p),
+                        needed + 64 * 1024,
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), outputCount) == 1
+                }
+            }
+        }
+        guard derived else { throw CryptoError.openSSLFailure(operation: "EVP_PBE_scrypt") }
+        return key
+    }
+}

@@ -1,0 +1,8 @@
+import SecretsCLI
+
+@main
+enum Main {
+    static func main() {
+        SecretsCommand.main()
+    }
+}
