@@ -19,7 +19,7 @@ public final class AEADContext {
             throw CryptoError.invalidLength(what: "\(algorithm.name) key", expected: algorithm.keyCount, actual: key.count)
         }
         guard let context = EVP_CIPHER_CTX_new() else {
-            throw CryptoError.openSSLFailure(operation: "EVP_CIPHER_CTX_new")
+            throw CryptoError.openSSL("EVP_CIPHER_CTX_new")
         }
         self.algorithm = algorithm
         self.context = context
@@ -51,15 +51,15 @@ public final class AEADContext {
         var produced: Int32 = 0
         if plaintextCount > 0 {
             guard EVP_EncryptUpdate(context, base, &produced, base, Int32(plaintextCount)) == 1 else {
-                throw CryptoError.openSSLFailure(operation: "EVP_EncryptUpdate")
+                throw CryptoError.openSSL("EVP_EncryptUpdate")
             }
         }
         var finalCount: Int32 = 0
         guard EVP_EncryptFinal_ex(context, base.advanced(by: Int(produced)), &finalCount) == 1 else {
-            throw CryptoError.openSSLFailure(operation: "EVP_EncryptFinal_ex")
+            throw CryptoError.openSSL("EVP_EncryptFinal_ex")
         }
         guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(tagCount), base.advanced(by: plaintextCount)) == 1 else {
-            throw CryptoError.openSSLFailure(operation: "EVP_CTRL_AEAD_GET_TAG")
+            throw CryptoError.openSSL("EVP_CTRL_AEAD_GET_TAG")
         }
         return plaintextCount + tagCount
     }
@@ -85,15 +85,16 @@ public final class AEADContext {
         var produced: Int32 = 0
         if plaintextCount > 0 {
             guard EVP_DecryptUpdate(context, base, &produced, base, Int32(plaintextCount)) == 1 else {
-                throw CryptoError.openSSLFailure(operation: "EVP_DecryptUpdate")
+                throw CryptoError.openSSL("EVP_DecryptUpdate")
             }
         }
         guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tagCount), base.advanced(by: plaintextCount)) == 1 else {
-            throw CryptoError.openSSLFailure(operation: "EVP_CTRL_AEAD_SET_TAG")
+            throw CryptoError.openSSL("EVP_CTRL_AEAD_SET_TAG")
         }
         var finalCount: Int32 = 0
         guard EVP_DecryptFinal_ex(context, base.advanced(by: Int(produced)), &finalCount) == 1 else {
             Cleanse.wipe(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<plaintextCount]))
+            ERR_clear_error()
             throw CryptoError.authenticationFailed
         }
         return plaintextCount
@@ -154,14 +155,14 @@ public final class AEADContext {
             }
             isEncrypting = status == 1 ? encrypting : nil
         }
-        guard status == 1 else { throw CryptoError.openSSLFailure(operation: "EVP_CipherInit_ex") }
+        guard status == 1 else { throw CryptoError.openSSL("EVP_CipherInit_ex") }
     }
 
     private func authenticate(_ aad: UnsafeRawBufferPointer) throws {
         guard aad.count > 0 else { return }
         var ignored: Int32 = 0
         guard EVP_CipherUpdate(context, nil, &ignored, aad.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1 else {
-            throw CryptoError.openSSLFailure(operation: "EVP_CipherUpdate(aad)")
+            throw CryptoError.openSSL("EVP_CipherUpdate(aad)")
         }
     }
 }

@@ -1,3 +1,5 @@
+import COpenSSL
+
 /// What went wrong in a cryptographic primitive.
 ///
 /// Cases name the failing operation; none carries key material or plaintext.
@@ -30,5 +32,14 @@ public enum CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidScryptParameters:
             return "invalid scrypt parameters"
         }
+    }
+}
+
+extension CryptoError {
+    /// An ``openSSLFailure(operation:)`` for `operation`, after emptying OpenSSL's per-thread
+    /// error queue so that a stale entry is never mistaken for the cause of a later failure.
+    static func openSSL(_ operation: String) -> CryptoError {
+        ERR_clear_error()
+        return .openSSLFailure(operation: operation)
     }
 }

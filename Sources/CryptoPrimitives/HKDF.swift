@@ -11,11 +11,11 @@ public enum HKDF {
             throw CryptoError.invalidLength(what: "HKDF-SHA-256 output", expected: 32, actual: outputCount)
         }
         guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nil) else {
-            throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_new_id(HKDF)")
+            throw CryptoError.openSSL("EVP_PKEY_CTX_new_id(HKDF)")
         }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_derive_init(context) == 1, EVP_PKEY_CTX_set_hkdf_md(context, EVP_sha256()) == 1 else {
-            throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_set_hkdf_md")
+            throw CryptoError.openSSL("EVP_PKEY_CTX_set_hkdf_md")
         }
         let configured = inputKeyMaterial.withUnsafeBytes { key in
             salt.withUnsafeBytes { salt in
@@ -26,14 +26,14 @@ public enum HKDF {
                 }
             }
         }
-        guard configured else { throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_set1_hkdf_key") }
+        guard configured else { throw CryptoError.openSSL("EVP_PKEY_CTX_set1_hkdf_key") }
         var derived = false
         let output = SecureBytes(count: outputCount) { buffer in
             var length = outputCount
             derived = EVP_PKEY_derive(context, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
                 && length == outputCount
         }
-        guard derived else { throw CryptoError.openSSLFailure(operation: "EVP_PKEY_derive(HKDF)") }
+        guard derived else { throw CryptoError.openSSL("EVP_PKEY_derive(HKDF)") }
         return output
     }
 }

@@ -17,7 +17,7 @@ public enum HMAC {
             }
         }
         guard result != nil, length == UInt32(sha256Count) else {
-            throw CryptoError.openSSLFailure(operation: "HMAC(SHA-256)")
+            throw CryptoError.openSSL("HMAC(SHA-256)")
         }
         return output
     }

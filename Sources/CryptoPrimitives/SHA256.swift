@@ -13,7 +13,7 @@ public enum SHA256 {
             EVP_Digest(message.bytePointer, message.count, &digest, &length, EVP_sha256(), nil)
         }
         guard status == 1, length == UInt32(digestCount) else {
-            throw CryptoError.openSSLFailure(operation: "EVP_Digest(SHA-256)")
+            throw CryptoError.openSSL("EVP_Digest(SHA-256)")
         }
         return digest
     }

@@ -41,7 +41,7 @@ public enum Scrypt {
                 }
             }
         }
-        guard derived else { throw CryptoError.openSSLFailure(operation: "EVP_PBE_scrypt") }
+        guard derived else { throw CryptoError.openSSL("EVP_PBE_scrypt") }
         return key
     }
 }

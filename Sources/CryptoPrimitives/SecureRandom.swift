@@ -10,7 +10,7 @@ public enum SecureRandom {
         while offset < buffer.count {
             let length = Swift.min(buffer.count - offset, Int(Int32.max))
             guard RAND_bytes(base.advanced(by: offset).assumingMemoryBound(to: UInt8.self), Int32(length)) == 1 else {
-                throw CryptoError.openSSLFailure(operation: "RAND_bytes")
+                throw CryptoError.openSSL("RAND_bytes")
             }
             offset += length
         }

@@ -30,7 +30,7 @@ public enum X25519 {
             var bytes = [UInt8](repeating: 0, count: keyCount)
             var length = keyCount
             guard EVP_PKEY_get_raw_public_key(key, &bytes, &length) == 1, length == keyCount else {
-                throw CryptoError.openSSLFailure(operation: "EVP_PKEY_get_raw_public_key")
+                throw CryptoError.openSSL("EVP_PKEY_get_raw_public_key")
             }
             return try PublicKey(rawRepresentation: bytes)
         }
@@ -45,15 +45,15 @@ public enum X25519 {
             guard let peerKey = peer.rawRepresentation.withUnsafeBufferPointer({
                 EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nil, $0.baseAddress, keyCount)
             }) else {
-                throw CryptoError.openSSLFailure(operation: "EVP_PKEY_new_raw_public_key")
+                throw CryptoError.openSSL("EVP_PKEY_new_raw_public_key")
             }
             defer { EVP_PKEY_free(peerKey) }
             guard let context = EVP_PKEY_CTX_new(privateKey, nil) else {
-                throw CryptoError.openSSLFailure(operation: "EVP_PKEY_CTX_new")
+                throw CryptoError.openSSL("EVP_PKEY_CTX_new")
             }
             defer { EVP_PKEY_CTX_free(context) }
             guard EVP_PKEY_derive_init(context) == 1, EVP_PKEY_derive_set_peer(context, peerKey) == 1 else {
-                throw CryptoError.openSSLFailure(operation: "EVP_PKEY_derive_set_peer")
+                throw CryptoError.openSSL("EVP_PKEY_derive_set_peer")
             }
             var derived = false
             let secret = SecureBytes(count: keyCount) { buffer in
@@ -62,7 +62,10 @@ public enum X25519 {
                 derived = EVP_PKEY_derive(context, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
                     && length == keyCount
             }
-            guard derived else { throw CryptoError.lowOrderPoint }
+            guard derived else {
+                ERR_clear_error()
+                throw CryptoError.lowOrderPoint
+            }
             // Belt and braces: never hand out the all-zero secret, whatever OpenSSL's version does.
             guard !secret.withUnsafeBytes({ ConstantTime.isAllZero($0) }) else { throw CryptoError.lowOrderPoint }
             return secret
@@ -72,7 +75,7 @@ public enum X25519 {
             let key = rawRepresentation.withUnsafeBytes {
                 EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nil, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), keyCount)
             }
-            guard let key else { throw CryptoError.openSSLFailure(operation: "EVP_PKEY_new_raw_private_key") }
+            guard let key else { throw CryptoError.openSSL("EVP_PKEY_new_raw_private_key") }
             return key
         }
     }
