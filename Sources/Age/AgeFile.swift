@@ -33,7 +33,7 @@ public enum AgeFile {
     }
 
     /// Encrypts `plaintext` to `recipients` and returns the age file.
-    public static func encrypt(_ plaintext: some ContiguousBytes, to recipients: [any AgeRecipient]) throws -> [UInt8] {
+    public static func encrypt(_ plaintext: some ContiguousByteStorage, to recipients: [any AgeRecipient]) throws -> [UInt8] {
         var sink = ByteArraySink()
         try plaintext.withUnsafeBytes { bytes in
             try encrypt(from: UnsafeBytesSource(bytes), to: &sink, recipients: recipients)
@@ -64,7 +64,7 @@ public enum AgeFile {
     }
 
     /// Decrypts an age file held in memory; the plaintext comes back in wiped storage.
-    public static func decrypt(_ file: some ContiguousBytes, identities: [any AgeIdentity]) throws -> SecureBytes {
+    public static func decrypt(_ file: some ContiguousByteStorage, identities: [any AgeIdentity]) throws -> SecureBytes {
         try file.withUnsafeBytes { file in
             // The plaintext is never longer than the file, so it is decrypted straight into wiped
             // storage of that size and then trimmed, leaving no unwiped copies behind.
@@ -83,8 +83,10 @@ public enum AgeFile {
         if isPassphraseFile && header.stanzas.count != 1 {
             throw AgeError.malformedHeader(reason: "an scrypt stanza must be the only stanza")
         }
-        for stanza in header.stanzas {
-            for identity in identities {
+        // Identity by identity, each over every stanza (as the reference implementation does), so
+        // a stanza of the identity's type that is malformed is reported, not skipped past.
+        for identity in identities {
+            for stanza in header.stanzas {
                 if let fileKey = try identity.unwrap(stanza) { return fileKey }
             }
         }

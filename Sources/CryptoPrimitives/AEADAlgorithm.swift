@@ -31,7 +31,7 @@ public enum AEADAlgorithm: Sendable, Hashable {
 
     /// Encrypts `plaintext` and returns ciphertext followed by the tag.
     public func seal(
-        _ plaintext: some ContiguousBytes, key: SecureBytes, nonce: [UInt8], authenticating aad: [UInt8] = []
+        _ plaintext: some ContiguousByteStorage, key: SecureBytes, nonce: [UInt8], authenticating aad: [UInt8] = []
     ) throws -> [UInt8] {
         try AEADContext(algorithm: self, key: key).seal(plaintext, nonce: nonce, authenticating: aad)
     }
@@ -40,7 +40,7 @@ public enum AEADAlgorithm: Sendable, Hashable {
     ///
     /// - Throws: ``CryptoError/authenticationFailed`` when the key, nonce, data or tag do not match.
     public func open(
-        _ sealed: some ContiguousBytes, key: SecureBytes, nonce: [UInt8], authenticating aad: [UInt8] = []
+        _ sealed: some ContiguousByteStorage, key: SecureBytes, nonce: [UInt8], authenticating aad: [UInt8] = []
     ) throws -> SecureBytes {
         try AEADContext(algorithm: self, key: key).open(sealed, nonce: nonce, authenticating: aad)
     }
@@ -50,16 +50,16 @@ public enum AEADAlgorithm: Sendable, Hashable {
 ///
 /// A small local stand-in for Foundation's protocol of the same name, so that this module
 /// does not need Foundation.
-public protocol ContiguousBytes {
+public protocol ContiguousByteStorage {
     /// Calls `body` with the bytes.
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
 }
 
-extension Array: ContiguousBytes where Element == UInt8 {}
-extension ArraySlice: ContiguousBytes where Element == UInt8 {}
-extension SecureBytes: ContiguousBytes {}
+extension Array: ContiguousByteStorage where Element == UInt8 {}
+extension ArraySlice: ContiguousByteStorage where Element == UInt8 {}
+extension SecureBytes: ContiguousByteStorage {}
 
-extension UnsafeRawBufferPointer: ContiguousBytes {
+extension UnsafeRawBufferPointer: ContiguousByteStorage {
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(self)
     }

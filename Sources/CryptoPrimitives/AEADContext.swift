@@ -42,8 +42,8 @@ public final class AEADContext {
         authenticating aad: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     ) throws -> Int {
         let tagCount = algorithm.tagCount
-        guard plaintextCount >= 0, plaintextCount + tagCount <= buffer.count, plaintextCount <= Int(Int32.max) else {
-            throw CryptoError.invalidLength(what: "sealing buffer", expected: plaintextCount + tagCount, actual: buffer.count)
+        guard plaintextCount >= 0, plaintextCount <= Int(Int32.max) - tagCount, plaintextCount + tagCount <= buffer.count else {
+            throw CryptoError.invalidLength(what: "sealing buffer", expected: plaintextCount &+ tagCount, actual: buffer.count)
         }
         try prepare(encrypting: true, nonce: nonce)
         try authenticate(aad)
@@ -82,37 +82,47 @@ public final class AEADContext {
         try prepare(encrypting: false, nonce: nonce)
         try authenticate(aad)
         let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // From here on the buffer may hold unauthenticated plaintext: every failure wipes it.
+        func fail(_ error: CryptoError) -> CryptoError {
+            Cleanse.wipe(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<plaintextCount]))
+            ERR_clear_error()
+            return error
+        }
         var produced: Int32 = 0
         if plaintextCount > 0 {
             guard EVP_DecryptUpdate(context, base, &produced, base, Int32(plaintextCount)) == 1 else {
-                throw CryptoError.openSSL("EVP_DecryptUpdate")
+                throw fail(.openSSLFailure(operation: "EVP_DecryptUpdate"))
             }
         }
         guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tagCount), base.advanced(by: plaintextCount)) == 1 else {
-            throw CryptoError.openSSL("EVP_CTRL_AEAD_SET_TAG")
+            throw fail(.openSSLFailure(operation: "EVP_CTRL_AEAD_SET_TAG"))
         }
         var finalCount: Int32 = 0
         guard EVP_DecryptFinal_ex(context, base.advanced(by: Int(produced)), &finalCount) == 1 else {
-            Cleanse.wipe(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<plaintextCount]))
-            ERR_clear_error()
-            throw CryptoError.authenticationFailed
+            throw fail(.authenticationFailed)
         }
         return plaintextCount
     }
 
     /// Encrypts `plaintext`; returns ciphertext followed by the tag.
     public func seal(
-        _ plaintext: some ContiguousBytes, nonce: [UInt8], authenticating aad: [UInt8] = []
+        _ plaintext: some ContiguousByteStorage, nonce: [UInt8], authenticating aad: [UInt8] = []
     ) throws -> [UInt8] {
         try plaintext.withUnsafeBytes { input in
             var output = [UInt8](repeating: 0, count: input.count + algorithm.tagCount)
-            try output.withUnsafeMutableBytes { buffer in
-                if input.count > 0 { buffer.copyMemory(from: input) }
-                _ = try nonce.withUnsafeBytes { nonce in
-                    try aad.withUnsafeBytes { aad in
-                        try sealInPlace(buffer, plaintextCount: input.count, nonce: nonce, authenticating: aad)
+            do {
+                try output.withUnsafeMutableBytes { buffer in
+                    if input.count > 0 { buffer.copyMemory(from: input) }
+                    _ = try nonce.withUnsafeBytes { nonce in
+                        try aad.withUnsafeBytes { aad in
+                            try sealInPlace(buffer, plaintextCount: input.count, nonce: nonce, authenticating: aad)
+                        }
                     }
                 }
+            } catch {
+                // The array still holds the plaintext (often a key): wipe it before it is freed.
+                Cleanse.wipe(&output)
+                throw error
             }
             return output
         }
@@ -120,7 +130,7 @@ public final class AEADContext {
 
     /// Verifies and decrypts ciphertext-with-tag into wiped storage.
     public func open(
-        _ sealed: some ContiguousBytes, nonce: [UInt8], authenticating aad: [UInt8] = []
+        _ sealed: some ContiguousByteStorage, nonce: [UInt8], authenticating aad: [UInt8] = []
     ) throws -> SecureBytes {
         try sealed.withUnsafeBytes { input in
             guard input.count >= algorithm.tagCount else { throw CryptoError.authenticationFailed }
@@ -160,6 +170,9 @@ public final class AEADContext {
 
     private func authenticate(_ aad: UnsafeRawBufferPointer) throws {
         guard aad.count > 0 else { return }
+        guard aad.count <= Int(Int32.max) else {
+            throw CryptoError.invalidLength(what: "associated data", expected: Int(Int32.max), actual: aad.count)
+        }
         var ignored: Int32 = 0
         guard EVP_CipherUpdate(context, nil, &ignored, aad.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1 else {
             throw CryptoError.openSSL("EVP_CipherUpdate(aad)")

@@ -5,7 +5,7 @@ public enum HKDF {
     /// Derives `outputCount` bytes from `inputKeyMaterial`, `salt` and `info` with HKDF-SHA-256
     /// (extract then expand). The result is key material, so it comes back in wiped storage.
     public static func sha256(
-        inputKeyMaterial: SecureBytes, salt: some ContiguousBytes, info: some ContiguousBytes, outputCount: Int
+        inputKeyMaterial: SecureBytes, salt: some ContiguousByteStorage, info: some ContiguousByteStorage, outputCount: Int
     ) throws -> SecureBytes {
         guard outputCount > 0, outputCount <= 255 * 32 else {
             throw CryptoError.invalidLength(what: "HKDF-SHA-256 output", expected: 32, actual: outputCount)

@@ -6,7 +6,7 @@ public enum HMAC {
     public static let sha256Count = 32
 
     /// The HMAC-SHA-256 of `message` under `key`.
-    public static func sha256(key: SecureBytes, message: some ContiguousBytes) throws -> [UInt8] {
+    public static func sha256(key: SecureBytes, message: some ContiguousByteStorage) throws -> [UInt8] {
         var output = [UInt8](repeating: 0, count: sha256Count)
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { key in
@@ -23,7 +23,7 @@ public enum HMAC {
     }
 
     /// True when `tag` is the HMAC-SHA-256 of `message` under `key`, compared in constant time.
-    public static func isValidSHA256(_ tag: [UInt8], key: SecureBytes, message: some ContiguousBytes) throws -> Bool {
+    public static func isValidSHA256(_ tag: [UInt8], key: SecureBytes, message: some ContiguousByteStorage) throws -> Bool {
         ConstantTime.equals(try sha256(key: key, message: message), tag)
     }
 }

@@ -6,7 +6,7 @@ public enum SHA256 {
     public static let digestCount = 32
 
     /// The SHA-256 digest of `message`.
-    public static func hash(_ message: some ContiguousBytes) throws -> [UInt8] {
+    public static func hash(_ message: some ContiguousByteStorage) throws -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: digestCount)
         var length: UInt32 = 0
         let status = message.withUnsafeBytes { message in

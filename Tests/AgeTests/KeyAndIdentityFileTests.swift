@@ -146,4 +146,35 @@ struct KeyAndIdentityFileTests {
             try AgeFile.decrypt(Array("hello\n".utf8), identities: [])
         }
     }
+
+    @Test("identity files load from pipes, which report no size")
+    func identityFileFromPipe() throws {
+        var descriptors: [Int32] = [0, 0]
+        try #require(pipe(&descriptors) == 0)
+        var writer = FileDescriptor(rawValue: descriptors[1])
+        try writer.write(Array("# from a pipe\n\(Self.kitIdentity)\n".utf8))
+        try writer.close()
+        let reader = FileDescriptor(rawValue: descriptors[0])
+        defer { try? reader.close() }
+        let identities = try IdentityFile.load(path: "/proc/self/fd/\(descriptors[0])") { SecureBytes(copying: [0]) }
+        #expect(identities.map(\.recipient.description) == [Self.kitRecipient])
+    }
+
+    @Test("armored or non-passphrase encrypted identity files are refused without asking for a passphrase")
+    func unsupportedEncryptedIdentityFiles() throws {
+        let armored = SecureBytes(copying: Array("-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n".utf8))
+        #expect(throws: AgeError.self) {
+            try IdentityFile.parse(armored) {
+                Issue.record("asked for a passphrase for an armored file")
+                return SecureBytes(copying: [0])
+            }
+        }
+        let toKey = try AgeFile.encrypt(Array(Self.kitIdentity.utf8), to: [X25519Identity.generate().recipient])
+        #expect(throws: AgeError.invalidIdentity(reason: "the identity file is encrypted, but not with a passphrase")) {
+            try IdentityFile.parse(SecureBytes(copying: toKey)) {
+                Issue.record("asked for a passphrase for a file encrypted to a key")
+                return SecureBytes(copying: [0])
+            }
+        }
+    }
 }

@@ -68,4 +68,28 @@ struct MisuseTests {
         #expect(!ConstantTime.equals([1, 2, 3], [1, 2]))
         #expect(ConstantTime.equals([], []))
     }
+
+    @Test("scrypt parameters whose memory does not fit in 64 bits are refused, not a crash")
+    func scryptOverflow() throws {
+        #expect(Scrypt.memoryRequired(logN: 60, r: 8, p: 1) == .max)
+        #expect(Scrypt.memoryRequired(logN: 20, r: .max, p: 1) == .max)
+        #expect(throws: CryptoError.self) {
+            try Scrypt.deriveKey(passphrase: SecureBytes(copying: [1]), salt: [2], logN: 60, outputCount: 32, memoryLimit: .max)
+        }
+    }
+
+    @Test("a failed open wipes the unauthenticated plaintext it produced in place")
+    func failedOpenWipes() throws {
+        let key = try SecureBytes.random(count: 32)
+        let nonce = [UInt8](repeating: 3, count: 12)
+        let context = try AEADContext(algorithm: .chaCha20Poly1305, key: key)
+        var sealed = try context.seal([UInt8](repeating: 0xAA, count: 64), nonce: nonce)
+        sealed[sealed.count - 1] ^= 1
+        sealed.withUnsafeMutableBytes { buffer in
+            nonce.withUnsafeBytes { nonce in
+                #expect(throws: CryptoError.authenticationFailed) { try context.openInPlace(buffer, nonce: nonce) }
+            }
+            #expect(buffer[0..<64].allSatisfy { $0 == 0 })
+        }
+    }
 }

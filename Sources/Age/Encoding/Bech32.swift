@@ -12,14 +12,18 @@ enum Bech32 {
         return table
     }()
 
-    private static func polymod(_ values: some Sequence<UInt8>) -> UInt32 {
+    /// The BCH checksum over `parts` in order. Taking the parts separately, instead of one
+    /// concatenated array, avoids an unwiped copy of key data.
+    private static func polymod(_ parts: [UInt8]...) -> UInt32 {
         let generator: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
         var checksum: UInt32 = 1
-        for value in values {
-            let top = checksum >> 25
-            checksum = (checksum & 0x1ff_ffff) << 5 ^ UInt32(value)
-            for bit in 0..<5 where (top >> UInt32(bit)) & 1 == 1 {
-                checksum ^= generator[bit]
+        for part in parts {
+            for value in part {
+                let top = checksum >> 25
+                checksum = (checksum & 0x1ff_ffff) << 5 ^ UInt32(value)
+                for bit in 0..<5 where (top >> UInt32(bit)) & 1 == 1 {
+                    checksum ^= generator[bit]
+                }
             }
         }
         return checksum
@@ -34,8 +38,7 @@ enum Bech32 {
         let lowerHRP = Array(hrp.lowercased().utf8)
         var groups = convertBits(data, from: 8, to: 5, pad: true)!
         defer { Cleanse.wipe(&groups) }
-        let checksumInput = expand(lowerHRP) + groups + [0, 0, 0, 0, 0, 0]
-        let checksum = polymod(checksumInput) ^ 1
+        let checksum = polymod(expand(lowerHRP), groups, [0, 0, 0, 0, 0, 0]) ^ 1
         let count = lowerHRP.count + 1 + groups.count + 6
         return SecureBytes(count: count) { output in
             var index = 0
@@ -73,7 +76,7 @@ enum Bech32 {
             guard value >= 0 else { return nil }
             values.append(UInt8(value))
         }
-        guard polymod(expand(lowerHRP) + values) == 1 else { return nil }
+        guard polymod(expand(lowerHRP), values) == 1 else { return nil }
         var data = values.withUnsafeBytes { convertBits(UnsafeRawBufferPointer(rebasing: $0[0..<(values.count - 6)]), from: 5, to: 8, pad: false) }
         defer { if data != nil { Cleanse.wipe(&data!) } }
         guard let bytes = data else { return nil }
@@ -87,7 +90,10 @@ enum Bech32 {
         output.reserveCapacity(input.count * from / to + 1)
         let maximum: UInt32 = (1 << UInt32(to)) - 1
         for value in input {
-            guard UInt32(value) >> UInt32(from) == 0 else { return nil }
+            guard UInt32(value) >> UInt32(from) == 0 else {
+                Cleanse.wipe(&output)
+                return nil
+            }
             accumulator = accumulator << UInt32(from) | UInt32(value)
             bits += from
             while bits >= to {
@@ -98,6 +104,7 @@ enum Bech32 {
         if pad {
             if bits > 0 { output.append(UInt8((accumulator << UInt32(to - bits)) & maximum)) }
         } else if bits >= from || (accumulator << UInt32(to - bits)) & maximum != 0 {
+            Cleanse.wipe(&output)
             return nil
         }
         return output

@@ -66,7 +66,7 @@ struct Header {
 
         let first = try nextLine()
         guard first == versionLine else {
-            if first.starts(with: versionPrefix) { throw AgeError.unsupportedVersion }
+            if isOtherVersion(first) { throw AgeError.unsupportedVersion }
             throw AgeError.malformedHeader(reason: "not an age file (missing age-encryption.org/v1 line)")
         }
         authenticated += first + [UInt8(ascii: "\n")]
@@ -111,6 +111,13 @@ struct Header {
     /// True when the MAC matches `fileKey`, compared in constant time.
     func isAuthentic(for fileKey: FileKey) throws -> Bool {
         try HMAC.isValidSHA256(mac, key: Header.macKey(for: fileKey), message: authenticatedBytes)
+    }
+
+    /// `age-encryption.org/v` and a number other than 1: a later version, not a damaged line.
+    static func isOtherVersion(_ line: [UInt8]) -> Bool {
+        let marker = versionPrefix + [UInt8(ascii: "v")]
+        guard line.starts(with: marker), line.count > marker.count else { return false }
+        return line[marker.count...].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     static func isValidArgument(_ argument: some Collection<UInt8>) -> Bool {

@@ -46,10 +46,20 @@ public enum IdentityFile {
     }
 
     /// Parses identity file contents, decrypting them first with the passphrase `passphrase`
-    /// supplies when they are an age file. `passphrase` is called only in that case.
+    /// supplies when they are an age file. `passphrase` is called only in that case, and only
+    /// once the header shows a passphrase-protected file.
     public static func parse(_ contents: SecureBytes, passphrase: () throws -> SecureBytes) throws -> [X25519Identity] {
         try contents.withUnsafeBytes { bytes in
+            if bytes.starts(with: "-----BEGIN AGE ENCRYPTED FILE-----".utf8) {
+                throw AgeError.invalidIdentity(
+                    reason: "ASCII-armored identity files (age -a) are not supported; re-encrypt it without -a")
+            }
             guard isEncrypted(bytes) else { return try parse(bytes) }
+            var reader = BufferedReader(UnsafeBytesSource(bytes))
+            let stanzas = try Header.parse(from: &reader).stanzas
+            guard stanzas.count == 1, stanzas[0].type == ScryptRecipient.stanzaType else {
+                throw AgeError.invalidIdentity(reason: "the identity file is encrypted, but not with a passphrase")
+            }
             let plaintext = try AgeFile.decrypt(bytes, identities: [ScryptIdentity(passphrase: passphrase())])
             return try plaintext.withUnsafeBytes { try parse($0) }
         }
@@ -105,28 +115,23 @@ public enum IdentityFile {
         }
     }
 
-    /// Reads a whole (small) file into wiped storage.
+    /// Reads a whole (small) file into wiped storage. Works for pipes and process substitution
+    /// too (`<(…)`, `/dev/stdin`), which report no size, so it reads to the end of input.
     static func read(path: String) throws -> SecureBytes {
         var file = try FileDescriptor.openForReading(path)
         defer { try? file.close() }
-        var status = stat()
-        guard fstat(file.rawValue, &status) == 0 else {
-            throw AgeError.io(reason: "cannot stat \(path): \(errnoDescription())")
-        }
-        let size = Int(status.st_size)
-        guard size <= maximumSize else {
-            throw AgeError.invalidIdentity(reason: "\(path) is larger than \(maximumSize) bytes, too large for an identity file")
-        }
         var count = 0
-        // One spare byte tells whether the file grew after fstat.
-        let contents = try SecureBytes(count: size + 1) { buffer in
+        // One byte more than allowed tells an oversized file from one of exactly the limit.
+        let contents = try SecureBytes(count: maximumSize + 1) { buffer in
             while count < buffer.count {
                 let read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
                 if read == 0 { break }
                 count += read
             }
         }
-        guard count <= size else { throw AgeError.io(reason: "\(path) changed while it was being read") }
+        guard count <= maximumSize else {
+            throw AgeError.invalidIdentity(reason: "\(path) is larger than \(maximumSize) bytes, too large for an identity file")
+        }
         return contents.withUnsafeBytes { SecureBytes(copying: $0[0..<count]) }
     }
 }

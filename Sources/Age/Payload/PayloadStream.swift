@@ -25,6 +25,7 @@ enum PayloadStream {
         let cipher = try AEADContext(algorithm: .chaCha20Poly1305, key: key)
         // One chunk, its tag, and the byte read ahead (which shares space with the tag).
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: sealedChunkSize, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
         defer {
             Cleanse.wipe(buffer)
             buffer.deallocate()
@@ -58,6 +59,7 @@ enum PayloadStream {
         let cipher = try AEADContext(algorithm: .chaCha20Poly1305, key: key)
         let capacity = sealedChunkSize + 1
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
         defer {
             Cleanse.wipe(buffer)
             buffer.deallocate()

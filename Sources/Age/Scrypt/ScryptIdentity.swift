@@ -5,13 +5,21 @@ public struct ScryptIdentity: AgeIdentity {
     /// The highest work factor accepted by default, as in the reference implementation: 2^22
     /// iterations need 4 GiB of memory and several seconds.
     public static let defaultMaximumWorkFactor = 22
+    /// The range a reader's ceiling may be set in (as in the reference implementation).
+    public static let allowedMaximumWorkFactors = 1...30
 
     private let passphrase: SecureBytes
     /// Files asking for a higher work factor are refused before any work is done.
     public let maximumWorkFactor: Int
 
     /// An identity for `passphrase` (UTF-8 bytes).
+    ///
+    /// - Parameter maximumWorkFactor: files asking for more are refused; must lie in
+    ///   ``allowedMaximumWorkFactors`` (a programming error otherwise).
     public init(passphrase: SecureBytes, maximumWorkFactor: Int = ScryptIdentity.defaultMaximumWorkFactor) {
+        precondition(
+            Self.allowedMaximumWorkFactors.contains(maximumWorkFactor),
+            "scrypt maximum work factor must be in \(Self.allowedMaximumWorkFactors)")
         self.passphrase = passphrase
         self.maximumWorkFactor = maximumWorkFactor
     }
@@ -42,14 +50,13 @@ public struct ScryptIdentity: AgeIdentity {
     /// A decimal without sign or leading zeros, from 1 up: the only spelling age accepts.
     static func parseWorkFactor(_ text: String) throws -> Int {
         let digits = Array(text.utf8)
-        guard let first = digits.first, first != UInt8(ascii: "0"), digits.count <= 2,
-              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let value = Int(text)
+        guard let first = digits.first, first != UInt8(ascii: "0"),
+              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
         else {
-            throw AgeError.malformedHeader(reason: "the scrypt work factor is not a canonical decimal from 1 to 62")
+            throw AgeError.malformedHeader(reason: "the scrypt work factor is not a decimal number without sign or leading zeros")
         }
-        guard value <= 62 else {
-            throw AgeError.malformedHeader(reason: "the scrypt work factor is not a canonical decimal from 1 to 62")
+        guard let value = Int(text) else {
+            throw AgeError.malformedHeader(reason: "the scrypt work factor is out of range")
         }
         return value
     }

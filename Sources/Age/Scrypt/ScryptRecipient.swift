@@ -15,7 +15,11 @@ public struct ScryptRecipient: AgeRecipient {
     /// A recipient for `passphrase` (UTF-8 bytes) with N = 2^`workFactor`.
     public init(passphrase: SecureBytes, workFactor: Int = ScryptRecipient.defaultWorkFactor) throws {
         guard passphrase.count > 0 else { throw AgeError.invalidRecipient(reason: "the passphrase is empty") }
-        guard (1...ScryptIdentity.defaultMaximumWorkFactor).contains(workFactor) else {
+        guard workFactor >= 1 else {
+            throw AgeError.invalidRecipient(reason: "the scrypt work factor must be at least 1")
+        }
+        // Readers refuse more than this by default, so a file written with more would be unreadable.
+        guard workFactor <= ScryptIdentity.defaultMaximumWorkFactor else {
             throw AgeError.workFactorTooHigh(logN: workFactor, limit: ScryptIdentity.defaultMaximumWorkFactor)
         }
         self.passphrase = passphrase
