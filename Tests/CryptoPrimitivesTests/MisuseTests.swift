@@ -87,7 +87,7 @@ struct MisuseTests {
         sealed[sealed.count - 1] ^= 1
         sealed.withUnsafeMutableBytes { buffer in
             nonce.withUnsafeBytes { nonce in
-                #expect(throws: CryptoError.authenticationFailed) { try context.openInPlace(buffer, nonce: nonce) }
+                _ = #expect(throws: CryptoError.authenticationFailed) { try context.openInPlace(buffer, nonce: nonce) }
             }
             #expect(buffer[0..<64].allSatisfy { $0 == 0 })
         }
