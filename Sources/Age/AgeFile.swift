@@ -104,21 +104,3 @@ public enum AgeFile {
         }
     }
 }
-
-/// Reads from borrowed memory without copying it first.
-struct UnsafeBytesSource: ByteSource {
-    private let bytes: UnsafeRawBufferPointer
-    private var offset = 0
-
-    init(_ bytes: UnsafeRawBufferPointer) {
-        self.bytes = bytes
-    }
-
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = Swift.min(buffer.count, bytes.count - offset)
-        guard count > 0 else { return 0 }
-        buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
-        offset += count
-        return count
-    }
-}

@@ -15,12 +15,31 @@ public struct ByteArraySource: ByteSource {
     }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = Swift.min(buffer.count, bytes.count - offset)
-        guard count > 0 else { return 0 }
-        bytes.withUnsafeBytes { source in
-            buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
-        }
-        offset += count
-        return count
+        bytes.withUnsafeBytes { copyNext(from: $0, offset: &offset, into: buffer) }
     }
+}
+
+/// Reads from borrowed memory without copying it first.
+struct UnsafeBytesSource: ByteSource {
+    private let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        copyNext(from: bytes, offset: &offset, into: buffer)
+    }
+}
+
+/// Copies as much of `source[offset...]` as fits into `buffer` and advances `offset`.
+private func copyNext(
+    from source: UnsafeRawBufferPointer, offset: inout Int, into buffer: UnsafeMutableRawBufferPointer
+) -> Int {
+    let count = Swift.min(buffer.count, source.count - offset)
+    guard count > 0 else { return 0 }
+    buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
+    offset += count
+    return count
 }
