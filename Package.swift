@@ -7,11 +7,13 @@ let package = Package(
     products: [
         .library(name: "Age", targets: ["Age"]),
         .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
+        .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
         .executable(name: "secrets", targets: ["secrets"]),
         .executable(name: "age-decrypt-benchmark", targets: ["AgeDecryptBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libcrypto from the system (Debian: libssl-dev), plus a shim for macros Swift cannot import.
@@ -24,10 +26,16 @@ let package = Package(
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         // The age v1 file format.
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
+        // The model, the encrypted vault (storage, keyring, audit) and the lifecycle rules.
+        .target(
+            name: "ClientSecrets",
+            dependencies: ["Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "SecretsCLI",
             dependencies: [
                 "Age",
+                "ClientSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +47,12 @@ let package = Package(
         ),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives"]),
+        .testTarget(
+            name: "ClientSecretsTests",
+            dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Runs the built `secrets` binary as a user would.
+        .testTarget(name: "EndToEndTests", dependencies: ["Age"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,164 @@
+import Foundation
+
+/// The JSON document `secrets export` encrypts: the whole vault, values included, in a stable,
+/// versioned shape (described in the README) that the stock `age -d` can recover.
+public struct ExportDocument: Sendable, Hashable, Codable {
+    /// The format name, always `secrets-export`.
+    public var format: String
+    /// The format version; readers refuse versions they do not know.
+    public var version: Int
+    /// When the export was made.
+    public var exportedAt: Date
+    /// The id of the vault it came from.
+    public var vaultID: String
+    /// Every app with its credentials.
+    public var apps: [ExportedApp]
+
+    /// The value of ``format``.
+    public static let formatName = "secrets-export"
+    /// The version this build writes and reads.
+    public static let currentVersion = 1
+
+    /// Creates a document.
+    public init(exportedAt: Date, vaultID: String, apps: [ExportedApp]) {
+        self.format = Self.formatName
+        self.version = Self.currentVersion
+        self.exportedAt = exportedAt
+        self.vaultID = vaultID
+        self.apps = apps
+    }
+
+    /// Encodes the document as pretty-printed JSON with sorted keys and RFC 3339 dates.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    /// Decodes and checks a document.
+    public static func decode(_ data: Data) throws -> ExportDocument {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let document: ExportDocument
+        do {
+            document = try decoder.decode(ExportDocument.self, from: data)
+        } catch let error as DecodingError {
+            throw VaultError.invalidDocument(reason: "not a secrets export: \(Self.describe(error))")
+        }
+        guard document.format == formatName else {
+            throw VaultError.invalidDocument(reason: "format is \"\(document.format.prefix(40))\", expected \"\(formatName)\"")
+        }
+        guard document.version == currentVersion else {
+            throw VaultError.invalidDocument(reason: "export version \(document.version); this build reads version \(currentVersion)")
+        }
+        return document
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context)).\(key.stringValue) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)) has the wrong type"
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not JSON" : "\(path(context)) is malformed"
+        @unknown default: return "unreadable"
+        }
+    }
+}
+
+/// One app in an export.
+public struct ExportedApp: Sendable, Hashable, Codable {
+    /// The label.
+    public var label: String
+    /// The client ID.
+    public var appId: String
+    /// The tenant domain or GUID.
+    public var tenant: String
+    /// `global`, `usgov`, `usgov-dod` or `china`.
+    public var cloud: Cloud
+    /// `entra-id`, `jamf-pro-api-client` or `manual`.
+    public var issuer: IssuerKind
+    /// Who uses the secret.
+    public var consumers: [Consumer]
+    /// New secrets' lifetime, in seconds.
+    public var lifetimeSeconds: Int
+    /// How long before expiry rotation is due, in seconds.
+    public var rotateBeforeSeconds: Int
+    /// How long the previous secret stays valid, in seconds.
+    public var overlapSeconds: Int
+    /// Tags.
+    public var tags: [String]
+    /// Notes.
+    public var notes: String
+    /// The app's credentials.
+    public var credentials: [ExportedCredential]
+
+    /// The app this entry describes.
+    public var app: App {
+        App(
+            label: label, appID: appId, tenant: tenant, cloud: cloud, issuer: issuer, consumers: consumers,
+            policy: RotationPolicy(
+                lifetime: TimeInterval(lifetimeSeconds), rotateBefore: TimeInterval(rotateBeforeSeconds), overlap: TimeInterval(overlapSeconds)),
+            tags: tags, notes: notes)
+    }
+
+    /// Describes `app` with `credentials`.
+    public init(app: App, credentials: [ExportedCredential]) {
+        label = app.label
+        appId = app.appID
+        tenant = app.tenant
+        cloud = app.cloud
+        issuer = app.issuer
+        consumers = app.consumers
+        lifetimeSeconds = Int(app.policy.lifetime)
+        rotateBeforeSeconds = Int(app.policy.rotateBefore)
+        overlapSeconds = Int(app.policy.overlap)
+        tags = app.tags
+        notes = app.notes
+        self.credentials = credentials
+    }
+}
+
+/// One credential in an export; `value` is `null` when the vault never held it.
+public struct ExportedCredential: Sendable, Hashable, Codable {
+    /// The key ID.
+    public var keyId: String
+    /// The first three characters of the value.
+    public var hint: String
+    /// When it was recorded.
+    public var created: Date
+    /// When it starts to work.
+    public var validFrom: Date
+    /// When it stops working, if ever.
+    public var expires: Date?
+    /// `pending`, `current`, `previous` or `retired`.
+    public var state: CredentialState
+    /// The issuer's display name.
+    public var displayName: String?
+    /// When a `previous` credential is due to be retired.
+    public var retireAfter: Date?
+    /// The secret value.
+    public var value: String?
+
+    /// The metadata part.
+    public var credential: Credential {
+        Credential(
+            keyID: keyId, hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
+            displayName: displayName, retireAfter: retireAfter)
+    }
+
+    /// Describes `credential` with its value.
+    public init(_ credential: Credential, value: String?) {
+        keyId = credential.keyID
+        hint = credential.hint
+        created = credential.created
+        validFrom = credential.validFrom
+        expires = credential.expires
+        state = credential.state
+        displayName = credential.displayName
+        retireAfter = credential.retireAfter
+        self.value = value
+    }
+}

@@ -1,0 +1,174 @@
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+/// What an import added and what it left alone.
+public struct ImportSummary: Sendable, Hashable, Codable {
+    /// Apps added.
+    public var appsAdded = 0
+    /// Credentials added.
+    public var credentialsAdded = 0
+    /// Records already present and identical.
+    public var unchanged = 0
+    /// Records that differ from the vault's and were left as they are (only with `skipConflicts`).
+    public var conflictsSkipped: [String] = []
+}
+
+extension Vault {
+    /// The whole vault, values included, as an ``ExportDocument``. Admin only.
+    public func exportDocument(now: Date = Date()) throws -> ExportDocument {
+        let secretKey = try keys.requireSecretKey()
+        let apps = try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM apps").map(decodeApp).map { app -> ExportedApp in
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
+                let credentials = try rows.map { row -> ExportedCredential in
+                    let record = try decodeCredential(row)
+                    let value = try (row["secret"] as Data?).map {
+                        try cipher.open($0, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: app.id))
+                            .withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+                    }
+                    return ExportedCredential(record.credential, value: value)
+                }.sorted { $0.created < $1.created }
+                return ExportedApp(app: app.app, credentials: credentials)
+            }.sorted { $0.label.lowercased() < $1.label.lowercased() }
+        }
+        return ExportDocument(exportedAt: now, vaultID: vaultID, apps: apps)
+    }
+
+    /// Merges an export into this vault by app ID and key ID, in one transaction.
+    ///
+    /// Records missing here are added; identical ones are left alone. A record that differs from
+    /// what the vault holds is a conflict: with `skipConflicts` false nothing is imported and
+    /// ``VaultError/importConflicts(_:)`` lists them; with it true, everything else is imported.
+    @discardableResult
+    public func importDocument(_ document: ExportDocument, skipConflicts: Bool = false, now: Date = Date()) throws -> ImportSummary {
+        let secretKey = try keys.requireSecretKey()
+        for entry in document.apps { try entry.app.validate() }
+        return try write(now: now) { writer in
+            var summary = ImportSummary()
+            var conflicts: [String] = []
+            for entry in document.apps {
+                let incoming = entry.app
+                let existing = try? findApp(writer.db, incoming.appID)
+                let app: AppRecord
+                if let existing {
+                    if existing.app != incoming {
+                        conflicts.append("app \(incoming.appID) (\"\(incoming.label)\") differs from the vault's \"\(existing.app.label)\"")
+                        continue
+                    }
+                    app = existing
+                } else {
+                    if (try? findApp(writer.db, incoming.label)) != nil {
+                        conflicts.append("label \"\(incoming.label)\" belongs to another app ID in the vault")
+                        continue
+                    }
+                    app = try insertApp(incoming, writer: &writer)
+                    summary.appsAdded += 1
+                }
+                let held = try credentials(writer.db, of: app)
+                for exported in entry.credentials {
+                    let credential = exported.credential
+                    let label = "credential \(credential.keyID) of \"\(incoming.label)\""
+                    if let mine = held.first(where: { $0.credential.keyID == credential.keyID }) {
+                        var sameValue = !mine.hasValue
+                        if let value = exported.value, mine.hasValue {
+                            sameValue = try secretValue(writer.db, record: mine, secretKey: secretKey)
+                                .constantTimeEquals(SecureBytes(copying: Array(value.utf8)))
+                        }
+                        if Self.sameMetadata(mine.credential, credential) && sameValue {
+                            summary.unchanged += 1
+                        } else {
+                            conflicts.append("\(label) differs from the vault's")
+                        }
+                        continue
+                    }
+                    if credential.state == .current, held.contains(where: { $0.credential.state == .current }) {
+                        conflicts.append("\(label) would replace the app's current credential")
+                        continue
+                    }
+                    let value = exported.value.map { SecureBytes(copying: Array($0.utf8)) }
+                    _ = try storeCredential(credential, value: value, secretKey: secretKey, for: app, writer: &writer)
+                    summary.credentialsAdded += 1
+                }
+            }
+            if !conflicts.isEmpty, !skipConflicts { throw VaultError.importConflicts(conflicts) }
+            summary.conflictsSkipped = conflicts
+            try writer.audit(
+                "vault.import", detail: "\(summary.appsAdded) apps and \(summary.credentialsAdded) credentials added, \(conflicts.count) conflicts skipped")
+            return summary
+        }
+    }
+
+    /// Registers the apps and credential metadata found in Azure's JSON (no values).
+    ///
+    /// New apps get `tenant`, `cloud` and the Entra ID issuer; their label is the display name
+    /// (or the app ID when that is taken or missing). Of the credentials of an app that has no
+    /// current one, the one that expires last becomes `current` and the others `previous`;
+    /// credentials added to an app that already has a current one become `previous`.
+    @discardableResult
+    public func importAzure(
+        _ document: AzureApplicationsDocument, tenant: String, cloud: Cloud, skipConflicts: Bool = false, now: Date = Date()
+    ) throws -> ImportSummary {
+        try Validation.tenant(tenant)
+        return try write(now: now) { writer in
+            var summary = ImportSummary()
+            var conflicts: [String] = []
+            for azureApp in document.applications {
+                var app: AppRecord
+                if let existing = try? findApp(writer.db, azureApp.appID) {
+                    app = existing
+                } else {
+                    var label = azureApp.displayName.flatMap { $0.isEmpty ? nil : $0 } ?? azureApp.appID
+                    if (try? Validation.label(label)) == nil || (try? findApp(writer.db, label)) != nil { label = azureApp.appID }
+                    app = try insertApp(App(label: label, appID: azureApp.appID, tenant: tenant, cloud: cloud, issuer: .entraID), writer: &writer)
+                    summary.appsAdded += 1
+                }
+                let held = try credentials(writer.db, of: app)
+                var hasCurrent = held.contains { $0.credential.state == .current }
+                let incoming = azureApp.credentials.sorted { ($0.end ?? .distantFuture) > ($1.end ?? .distantFuture) }
+                for password in incoming {
+                    if let mine = held.first(where: { $0.credential.keyID == password.keyID }) {
+                        if mine.credential.expires.map(Self.epochSeconds) == password.end.map(Self.epochSeconds) {
+                            summary.unchanged += 1
+                        } else {
+                            conflicts.append("credential \(password.keyID) of \"\(app.app.label)\" has another expiry in the vault")
+                        }
+                        continue
+                    }
+                    let credential = Credential(
+                        keyID: password.keyID, hint: password.hint ?? "", created: now.wholeSeconds,
+                        validFrom: (password.start ?? now).wholeSeconds, expires: password.end?.wholeSeconds,
+                        state: hasCurrent ? .previous : .current, displayName: password.displayName)
+                    hasCurrent = true
+                    _ = try storeCredential(credential, value: nil, secretKey: nil, for: app, writer: &writer)
+                    summary.credentialsAdded += 1
+                }
+            }
+            if !conflicts.isEmpty, !skipConflicts { throw VaultError.importConflicts(conflicts) }
+            summary.conflictsSkipped = conflicts
+            try writer.audit(
+                "vault.import-azure",
+                detail: "from \(document.source.rawValue): \(summary.appsAdded) apps and \(summary.credentialsAdded) credentials added")
+            return summary
+        }
+    }
+
+    func secretValue(_ db: Database, record: CredentialRecord, secretKey: SecureBytes) throws -> SecureBytes {
+        guard let sealed = try Data.fetchOne(db, sql: "SELECT secret FROM credentials WHERE id = ?", arguments: [record.id.data]) else {
+            throw VaultError.noSecretValue(app: record.appRecordID.description, keyID: record.credential.keyID)
+        }
+        return try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
+    }
+
+    static func sameMetadata(_ a: Credential, _ b: Credential) -> Bool {
+        func seconds(_ date: Date?) -> Int64? { date.map(epochSeconds) }
+        return a.keyID == b.keyID && a.hint == b.hint && a.state == b.state && a.displayName == b.displayName
+            && seconds(a.created) == seconds(b.created) && seconds(a.validFrom) == seconds(b.validFrom)
+            && seconds(a.expires) == seconds(b.expires) && seconds(a.retireAfter) == seconds(b.retireAfter)
+    }
+}
+
+extension Date {
+    /// This date without its fraction of a second, as the vault's clear columns and exports keep it.
+    public var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
+}

@@ -1,0 +1,60 @@
+import CryptoPrimitives
+import Foundation
+
+/// The vault's two data keys and the subkeys derived from them, held in wiped storage.
+///
+/// The metadata key protects every identifying field; the secret key protects secret values only.
+/// A `reader` has no secret key at all, so no code path can decrypt a value for it.
+struct DataKeys: Sendable {
+    static let keyCount = 32
+
+    let vaultID: [UInt8]
+    let generation: UInt32
+    let metadataKey: SecureBytes
+    let secretKey: SecureBytes?
+
+    /// Encrypts metadata columns.
+    let metadataCipherKey: SecureBytes
+    /// Keys the label and app-ID lookup hashes.
+    let lookupKey: SecureBytes
+    /// Keys the vault's integrity digest.
+    let integrityKey: SecureBytes
+    /// Encrypts secret values; `nil` for readers.
+    let secretCipherKey: SecureBytes?
+
+    var role: Role { secretKey == nil ? .reader : .admin }
+
+    init(vaultID: [UInt8], generation: UInt32, metadataKey: SecureBytes, secretKey: SecureBytes?) throws {
+        self.vaultID = vaultID
+        self.generation = generation
+        self.metadataKey = metadataKey
+        self.secretKey = secretKey
+        func derive(_ key: SecureBytes, _ purpose: String) throws -> SecureBytes {
+            try HKDF.sha256(inputKeyMaterial: key, salt: vaultID, info: Array("secrets v1 \(purpose)".utf8), outputCount: 32)
+        }
+        metadataCipherKey = try derive(metadataKey, "metadata encryption")
+        lookupKey = try derive(metadataKey, "lookup")
+        integrityKey = try derive(metadataKey, "integrity")
+        secretCipherKey = try secretKey.map { try derive($0, "secret encryption") }
+    }
+
+    /// Fresh random keys for a new vault or a rekey.
+    static func generate(vaultID: [UInt8], generation: UInt32) throws -> DataKeys {
+        try DataKeys(
+            vaultID: vaultID, generation: generation,
+            metadataKey: SecureBytes.random(count: keyCount), secretKey: SecureBytes.random(count: keyCount))
+    }
+
+    /// The same keys without the secret key, for a reader's keyring entry.
+    func readerKeys() throws -> DataKeys {
+        try DataKeys(vaultID: vaultID, generation: generation, metadataKey: metadataKey, secretKey: nil)
+    }
+
+    /// The secret cipher key, or ``VaultError/notAuthorized(reason:)`` for a reader.
+    func requireSecretKey() throws -> SecureBytes {
+        guard let secretCipherKey else {
+            throw VaultError.notAuthorized(reason: "this identity is a reader of the vault; only an admin identity can read or store secret values")
+        }
+        return secretCipherKey
+    }
+}

@@ -1,0 +1,137 @@
+import Age
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+extension Vault {
+    /// The vault's recipients and their roles.
+    public func recipients() throws -> [KeyringRecipient] {
+        try read { db in try recipients(db) }
+    }
+
+    func recipients(_ db: Database) throws -> [KeyringRecipient] {
+            try Row.fetchAll(db, sql: "SELECT * FROM keyring ORDER BY created_at, recipient").map { row in
+                let id = RecordID(row["id"] as Data)
+                let name = try (row["name"] as Data?).map { sealed in
+                    try cipher.open(sealed, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
+                        .withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+                }
+                guard let role = Role(rawValue: row["role"]) else {
+                    throw VaultError.tampered(table: "keyring", row: id.description, reason: "has an unknown role")
+                }
+                return KeyringRecipient(
+                    recipient: row["recipient"], role: role, name: name,
+                    added: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+            }
+    }
+
+    /// Adds a recipient. An `admin` gets both data keys wrapped to it, a `reader` the metadata key only.
+    public func addRecipient(_ recipient: X25519Recipient, role: Role, name: String? = nil, now: Date = Date()) throws {
+        _ = try keys.requireSecretKey()
+        if let name { try Validation.printable(name, field: "name", maximumCount: 128) }
+        try write(now: now) { writer in
+            if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM keyring WHERE recipient = ?", arguments: [recipient.description]) == true {
+                throw VaultError.recipientProblem(reason: "\(recipient) is already a recipient; remove it first to change its role")
+            }
+            try Self.insertRecipient(recipient, role: role, name: name, keys: keys, writer: &writer)
+            try writer.audit("recipient.add", detail: "\(role.rawValue) \(recipient)")
+        }
+    }
+
+    /// Removes a recipient. The last admin cannot be removed.
+    ///
+    /// The removed identity may have kept a copy of the data keys; ``rekey(now:)`` replaces them.
+    public func removeRecipient(_ recipient: String, now: Date = Date()) throws {
+        _ = try keys.requireSecretKey()
+        try write(now: now) { writer in
+            guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
+                throw VaultError.recipientProblem(reason: "\(recipient) is not a recipient of this vault; `secrets recipients list` shows them")
+            }
+            let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
+            if row["role"] == Role.admin.rawValue, admins <= 1 {
+                throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
+            }
+            try writer.delete("keyring", id: RecordID(row["id"] as Data))
+            try writer.audit("recipient.remove", detail: "\(row["role"] as String) \(recipient)")
+        }
+    }
+
+    /// Replaces both data keys with new random ones: every sealed column is re-encrypted, every
+    /// lookup hash recomputed, and the new keys wrapped to every recipient, in one transaction.
+    /// Returns the vault unlocked with the new keys.
+    public func rekey(now: Date = Date()) throws -> Vault {
+        let oldSecretKey = try keys.requireSecretKey()
+        let newKeys = try DataKeys.generate(vaultID: keys.vaultID, generation: keys.generation &+ 1)
+        let rekeyed = Vault(path: path, actor: actor, queue: queue, keys: newKeys)
+        try Self.translatingDatabaseErrors {
+            try queue.write { db in
+                // Read everything with the old keys first, so damage stops the rekey before any write.
+                let keyring = try recipients(db)
+                let keyringRows = try Row.fetchAll(db, sql: "SELECT id, recipient FROM keyring")
+                let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map(decodeApp)
+                let credentialRows = try Row.fetchAll(db, sql: "SELECT * FROM credentials")
+                let audit = try auditEntries(db)
+                var writer = VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
+                for row in keyringRows {
+                    let id = RecordID(row["id"] as Data)
+                    let entry = keyring.first { $0.recipient == row["recipient"] as String }!
+                    let recipient = try X25519Recipient(entry.recipient)
+                    let name = try entry.name.map {
+                        try rekeyed.cipher.seal(Array($0.utf8), key: newKeys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
+                    }
+                    try db.execute(
+                        sql: "UPDATE keyring SET wrapped = ?, name = ? WHERE id = ?",
+                        arguments: [Data(try KeyringEntry.wrap(newKeys, role: entry.role, to: recipient)), name, id.data])
+                }
+                for app in apps {
+                    try db.execute(
+                        sql: "UPDATE apps SET label_hash = ?, app_id_hash = ?, meta = ? WHERE id = ?",
+                        arguments: [
+                            try rekeyed.lookupHash("label", app.app.label), try rekeyed.lookupHash("app-id", app.app.appID),
+                            try rekeyed.cipher.sealJSON(app.app, key: newKeys.metadataCipherKey, binding: Self.appBinding(app.id)), app.id.data,
+                        ])
+                }
+                for row in credentialRows {
+                    let record = try decodeCredential(row)
+                    let expiresAt: Int64? = row["expires_at"]
+                    var secret: Data?
+                    if let sealed = row["secret"] as Data? {
+                        let value = try cipher.open(sealed, key: oldSecretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
+                        secret = try rekeyed.cipher.seal(value, key: newKeys.secretCipherKey!, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
+                    }
+                    let meta = try rekeyed.cipher.sealJSON(
+                        record.credential, key: newKeys.metadataCipherKey,
+                        binding: Self.credentialMetaBinding(id: record.id, app: record.appRecordID, state: row["state"], expiresAt: expiresAt))
+                    try db.execute(
+                        sql: "UPDATE credentials SET key_id_hash = ?, meta = ?, secret = ? WHERE id = ?",
+                        arguments: [try rekeyed.lookupHash("key-id", record.credential.keyID), meta, secret, record.id.data])
+                }
+                for entry in audit.entries {
+                    let details = AuditDetails(actor: entry.actor, app: entry.app, appID: entry.appID, keyID: entry.keyID, detail: entry.detail)
+                    try db.execute(
+                        sql: "UPDATE audit SET details = ? WHERE seq = ?",
+                        arguments: [
+                            try rekeyed.cipher.sealJSON(details, key: newKeys.metadataCipherKey, binding: AuditChain.binding(seq: entry.sequence, action: entry.action, outcome: entry.outcome)),
+                            entry.sequence,
+                        ])
+                }
+                // The audit chain hashes the sealed details, so it is rebuilt from the first entry.
+                var previous = Data(repeating: 0, count: 32)
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq") {
+                    let hash = try AuditChain.hash(
+                        previous: previous, seq: row["seq"], at: row["at"], action: row["action"], outcome: row["outcome"], details: row["details"])
+                    try db.execute(sql: "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [previous, hash, row["seq"] as Int64])
+                    previous = hash
+                }
+                let digest = try IntegrityDigest.recompute(db, key: newKeys.integrityKey)
+                let counter = (try Int64.fetchOne(db, sql: "SELECT counter FROM vault WHERE id = 1") ?? 0)
+                try db.execute(
+                    sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1",
+                    arguments: [Data(digest.bytes), counter, Data(try digest.seal(counter: counter, vaultID: newKeys.vaultID, key: newKeys.integrityKey))])
+                try writer.audit("vault.rekey", detail: "data keys replaced (generation \(newKeys.generation)); \(apps.count) apps, \(credentialRows.count) credentials re-encrypted")
+                try writer.commit()
+            }
+        }
+        return rekeyed
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Dates as people and Azure write them: `2027-05-31` (midnight UTC), RFC 3339 timestamps with or
+/// without fractional seconds, or a duration from now (`90d`, `6mo`).
+public enum DateParser {
+    /// Parses an absolute date or a duration added to `now`; throws naming `field` otherwise.
+    public static func parse(_ text: String, field: String, now: Date) throws -> Date {
+        if let date = absolute(text) { return date }
+        if let duration = try? DurationParser.parse(text, field: field) { return now.addingTimeInterval(duration) }
+        throw VaultError.invalidValue(
+            field: field,
+            reason: "\"\(text.prefix(64))\" is neither a date (2027-05-31, 2027-05-31T12:00:00Z) nor a duration from now (90d, 6mo)")
+    }
+
+    /// Parses `YYYY-MM-DD` (UTC) or an RFC 3339 timestamp; `nil` when `text` is neither.
+    public static func absolute(_ text: String) -> Date? {
+        let style = Date.ISO8601FormatStyle()
+        if text.count == 10, let day = try? style.year().month().day().parse(text) { return day }
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? style.parse(text)
+    }
+
+    /// RFC 3339 in UTC with whole seconds, as the JSON documents and tables show dates.
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle())
+    }
+}

@@ -1,0 +1,55 @@
+/// A client registration (an Entra ID app, a Jamf Pro API client, …) and how its secrets are managed.
+///
+/// Every field is identifying, so the vault stores all of them encrypted.
+public struct App: Sendable, Hashable, Codable {
+    /// The unique name people type; compared case-insensitively.
+    public var label: String
+    /// The client ID (a GUID, stored lowercased).
+    public var appID: String
+    /// The tenant: a domain such as `contoso.onmicrosoft.com`, or the tenant GUID.
+    public var tenant: String
+    /// The cloud the registration lives in.
+    public var cloud: Cloud
+    /// Who creates and removes the app's secrets.
+    public var issuer: IssuerKind
+    /// What uses the app's secret.
+    public var consumers: [Consumer]
+    /// When to rotate and how long to overlap.
+    public var policy: RotationPolicy
+    /// Free-form tags.
+    public var tags: [String]
+    /// Free-form notes.
+    public var notes: String
+
+    /// Creates an app, normalising the app ID and tenant; call ``validate()`` before storing it.
+    public init(
+        label: String, appID: String, tenant: String, cloud: Cloud = .global, issuer: IssuerKind = .manual,
+        consumers: [Consumer] = [], policy: RotationPolicy = .default, tags: [String] = [], notes: String = ""
+    ) {
+        self.label = label
+        self.appID = appID.lowercased()
+        self.tenant = tenant.lowercased()
+        self.cloud = cloud
+        self.issuer = issuer
+        self.consumers = consumers
+        self.policy = policy
+        self.tags = tags
+        self.notes = notes
+    }
+
+    /// Throws ``VaultError/invalidValue(field:reason:)`` naming the first field that is not acceptable.
+    public func validate() throws {
+        try Validation.label(label)
+        try Validation.guid(appID, field: "app-id")
+        try Validation.tenant(tenant)
+        try policy.validate()
+        for consumer in consumers {
+            guard !consumer.target.isEmpty else {
+                throw VaultError.invalidValue(field: "consumer", reason: "\(consumer.kind.rawValue) needs a target after '='")
+            }
+            if consumer.kind == .jamfProIntune { try Validation.httpsURL(consumer.target, field: "consumer") }
+        }
+        for tag in tags { try Validation.printable(tag, field: "tag", maximumCount: 64) }
+        try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Checks on values people type, each throwing ``VaultError/invalidValue(field:reason:)`` with the
+/// flag's name so the command line can say which one was wrong.
+public enum Validation {
+    /// An app label: 1–128 printable characters, not starting with '-', no '/' so it reads well in paths.
+    public static func label(_ value: String) throws {
+        guard !value.isEmpty else { throw VaultError.invalidValue(field: "label", reason: "must not be empty") }
+        guard !value.hasPrefix("-") else { throw VaultError.invalidValue(field: "label", reason: "must not start with '-'") }
+        try printable(value, field: "label", maximumCount: 128)
+    }
+
+    /// A GUID written 8-4-4-4-12 in hexadecimal.
+    public static func guid(_ value: String, field: String) throws {
+        guard isGUID(value) else {
+            throw VaultError.invalidValue(field: field, reason: "\"\(value.prefix(64))\" is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+        }
+    }
+
+    /// True when `value` is a GUID written 8-4-4-4-12 in hexadecimal.
+    public static func isGUID(_ value: String) -> Bool {
+        let groups = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return false }
+        return groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+    }
+
+    /// A tenant: its GUID or a DNS domain such as `contoso.onmicrosoft.com`.
+    public static func tenant(_ value: String) throws {
+        if isGUID(value) { return }
+        let labels = value.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = labels.count >= 2 && value.count <= 253 && labels.allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+        guard valid else {
+            throw VaultError.invalidValue(field: "tenant", reason: "\"\(value.prefix(64))\" is neither a tenant GUID nor a domain such as contoso.onmicrosoft.com")
+        }
+    }
+
+    /// An absolute `https://` URL with a host.
+    public static func httpsURL(_ value: String, field: String) throws {
+        guard let url = URL(string: value), url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
+            throw VaultError.invalidValue(field: field, reason: "\"\(value.prefix(128))\" is not an https:// URL")
+        }
+    }
+
+    /// Text without control characters (newlines only where allowed), at most `maximumCount` characters.
+    public static func printable(_ value: String, field: String, maximumCount: Int, allowNewlines: Bool = false) throws {
+        guard value.count <= maximumCount else {
+            throw VaultError.invalidValue(field: field, reason: "longer than \(maximumCount) characters")
+        }
+        let allowed: (Unicode.Scalar) -> Bool = { scalar in
+            if allowNewlines, scalar == "\n" || scalar == "\t" { return true }
+            return !(scalar.properties.generalCategory == .control)
+        }
+        guard value.unicodeScalars.allSatisfy(allowed) else {
+            throw VaultError.invalidValue(field: field, reason: "contains control characters")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Where the vault and the identity file live when no flag or variable says otherwise, following
+/// the XDG base directory conventions.
+public enum VaultLocation {
+    /// `$SECRETS_VAULT`, else `$XDG_DATA_HOME/secrets/vault.sqlite`, else `~/.local/share/secrets/vault.sqlite`.
+    public static func defaultVaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["SECRETS_VAULT"], !path.isEmpty { return path }
+        return base(environment["XDG_DATA_HOME"], fallback: ".local/share", environment: environment) + "/secrets/vault.sqlite"
+    }
+
+    /// `$SECRETS_IDENTITY`, else `$XDG_CONFIG_HOME/secrets/identity.txt`, else `~/.config/secrets/identity.txt`.
+    public static func defaultIdentityPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["SECRETS_IDENTITY"], !path.isEmpty { return path }
+        return base(environment["XDG_CONFIG_HOME"], fallback: ".config", environment: environment) + "/secrets/identity.txt"
+    }
+
+    private static func base(_ xdg: String?, fallback: String, environment: [String: String]) -> String {
+        // The XDG specification says relative values are to be ignored.
+        if let xdg, xdg.hasPrefix("/") { return xdg }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/" + fallback
+    }
+}

@@ -1,0 +1,154 @@
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+extension Vault {
+    // MARK: Lookup hashes
+
+    func lookupHash(_ kind: String, _ value: String) throws -> Data {
+        Data(try HMAC.sha256(key: keys.lookupKey, message: Array("\(kind)\u{0}\(value.lowercased())".utf8)))
+    }
+
+    static func appBinding(_ id: RecordID) -> RecordCipher.Binding {
+        RecordCipher.Binding(table: "apps", column: "meta", row: id)
+    }
+
+    func decodeApp(_ row: Row) throws -> AppRecord {
+        let id = RecordID(row["id"] as Data)
+        let app = try cipher.openJSON(App.self, from: row["meta"], key: keys.metadataCipherKey, binding: Self.appBinding(id))
+        guard try lookupHash("label", app.label) == row["label_hash"] as Data,
+              try lookupHash("app-id", app.appID) == row["app_id_hash"] as Data
+        else {
+            throw VaultError.tampered(table: "apps", row: id.description, reason: "has lookup hashes that do not match its contents")
+        }
+        return AppRecord(
+            id: id, app: app,
+            createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
+            updatedAt: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
+    }
+
+    /// Finds an app by label, or by app ID when `name` is a GUID.
+    func findApp(_ db: Database, _ name: String) throws -> AppRecord {
+        if let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE label_hash = ?", arguments: [try lookupHash("label", name)]) {
+            return try decodeApp(row)
+        }
+        if Validation.isGUID(name),
+           let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE app_id_hash = ?", arguments: [try lookupHash("app-id", name)]) {
+            return try decodeApp(row)
+        }
+        throw VaultError.appNotFound(name)
+    }
+
+    // MARK: Reading
+
+    /// The app whose label (or app ID) is `name`.
+    public func app(_ name: String) throws -> AppRecord {
+        try read { db in try findApp(db, name) }
+    }
+
+    /// Every app with its credentials, sorted by label.
+    public func overview() throws -> [AppOverview] {
+        try read { db in
+            var credentials: [RecordID: [CredentialRecord]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM credentials")
+            while let row = try rows.next() {
+                let record = try decodeCredential(row)
+                credentials[record.appRecordID, default: []].append(record)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM apps").map { row in
+                let app = try decodeApp(row)
+                let own = (credentials[app.id] ?? []).sorted { $0.credential.created > $1.credential.created }
+                return AppOverview(record: app, credentials: own)
+            }.sorted { $0.record.app.label.lowercased() < $1.record.app.label.lowercased() }
+        }
+    }
+
+    /// One app with its credentials.
+    public func overview(of name: String) throws -> AppOverview {
+        try read { db in
+            let app = try findApp(db, name)
+            return AppOverview(record: app, credentials: try credentials(db, of: app))
+        }
+    }
+
+    // MARK: Changing
+
+    /// Adds an app. Its label and its app ID must both be new to the vault.
+    @discardableResult
+    public func addApp(_ app: App, now: Date = Date()) throws -> AppRecord {
+        try app.validate()
+        return try write(now: now) { writer in try insertApp(app, writer: &writer) }
+    }
+
+    func insertApp(_ app: App, writer: inout VaultWriter) throws -> AppRecord {
+        let labelHash = try lookupHash("label", app.label)
+        let appIDHash = try lookupHash("app-id", app.appID)
+        if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE label_hash = ?", arguments: [labelHash]) == true {
+            throw VaultError.appExists(app.label)
+        }
+        if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE app_id_hash = ?", arguments: [appIDHash]) == true {
+            throw VaultError.appExists(app.appID)
+        }
+        let id = try RecordID.random()
+        let meta = try cipher.sealJSON(app, key: keys.metadataCipherKey, binding: Self.appBinding(id))
+        try writer.insert("apps", [
+            ("id", id.data), ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta),
+            ("created_at", writer.timestamp), ("updated_at", writer.timestamp),
+        ])
+        try writer.audit("app.add", app: app.label, appID: app.appID)
+        return AppRecord(id: id, app: app, createdAt: writer.now, updatedAt: writer.now)
+    }
+
+    /// Changes an app; `change` receives the current fields. The label and app ID stay unique.
+    @discardableResult
+    public func editApp(_ name: String, now: Date = Date(), _ change: (inout App) throws -> Void) throws -> AppRecord {
+        try write(now: now) { writer in
+            let record = try findApp(writer.db, name)
+            var app = record.app
+            try change(&app)
+            app = App(
+                label: app.label, appID: app.appID, tenant: app.tenant, cloud: app.cloud, issuer: app.issuer,
+                consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes)
+            try app.validate()
+            let labelHash = try lookupHash("label", app.label)
+            let appIDHash = try lookupHash("app-id", app.appID)
+            if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE label_hash = ? AND id <> ?", arguments: [labelHash, record.id.data]) == true {
+                throw VaultError.appExists(app.label)
+            }
+            if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE app_id_hash = ? AND id <> ?", arguments: [appIDHash, record.id.data]) == true {
+                throw VaultError.appExists(app.appID)
+            }
+            let meta = try cipher.sealJSON(app, key: keys.metadataCipherKey, binding: Self.appBinding(record.id))
+            try writer.update("apps", id: record.id, [
+                ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta), ("updated_at", writer.timestamp),
+            ])
+            try writer.audit("app.edit", app: app.label, appID: app.appID, detail: changes(from: record.app, to: app))
+            return AppRecord(id: record.id, app: app, createdAt: record.createdAt, updatedAt: writer.now)
+        }
+    }
+
+    /// Removes an app and its credentials (values wiped); the audit log keeps its history.
+    public func removeApp(_ name: String, now: Date = Date()) throws {
+        try write(now: now) { writer in
+            let record = try findApp(writer.db, name)
+            let ids = try Data.fetchAll(writer.db, sql: "SELECT id FROM credentials WHERE app = ?", arguments: [record.id.data])
+            for id in ids { try writer.delete("credentials", id: RecordID(id)) }
+            try writer.delete("apps", id: record.id)
+            try writer.audit("app.remove", app: record.app.label, appID: record.app.appID, detail: "\(ids.count) credential(s) removed")
+        }
+    }
+
+    private func changes(from old: App, to new: App) -> String {
+        var fields: [String] = []
+        if old.label != new.label { fields.append("label") }
+        if old.appID != new.appID { fields.append("app-id") }
+        if old.tenant != new.tenant { fields.append("tenant") }
+        if old.cloud != new.cloud { fields.append("cloud") }
+        if old.issuer != new.issuer { fields.append("issuer") }
+        if old.consumers != new.consumers { fields.append("consumers") }
+        if old.policy != new.policy { fields.append("policy") }
+        if old.tags != new.tags { fields.append("tags") }
+        if old.notes != new.notes { fields.append("notes") }
+        return fields.isEmpty ? "nothing changed" : "changed " + fields.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,180 @@
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+extension Vault {
+    /// The largest secret value accepted, in bytes; Entra ID secrets are 40 characters.
+    public static let maximumSecretCount = 4096
+
+    static func credentialMetaBinding(id: RecordID, app: RecordID, state: String, expiresAt: Int64?) -> RecordCipher.Binding {
+        RecordCipher.Binding(
+            table: "credentials", column: "meta", row: id,
+            context: [app.description, state, expiresAt.map(String.init) ?? "none"])
+    }
+
+    static func credentialSecretBinding(id: RecordID, app: RecordID) -> RecordCipher.Binding {
+        RecordCipher.Binding(table: "credentials", column: "secret", row: id, context: [app.description])
+    }
+
+    func decodeCredential(_ row: Row) throws -> CredentialRecord {
+        let id = RecordID(row["id"] as Data)
+        let app = RecordID(row["app"] as Data)
+        let state: String = row["state"]
+        let expiresAt: Int64? = row["expires_at"]
+        let binding = Self.credentialMetaBinding(id: id, app: app, state: state, expiresAt: expiresAt)
+        let credential = try cipher.openJSON(Credential.self, from: row["meta"], key: keys.metadataCipherKey, binding: binding)
+        guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt,
+              try lookupHash("key-id", credential.keyID) == row["key_id_hash"] as Data
+        else {
+            throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
+        }
+        return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: (row["secret"] as Data?) != nil)
+    }
+
+    static func epochSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+
+    func credentials(_ db: Database, of app: AppRecord) throws -> [CredentialRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
+            .map(decodeCredential)
+            .sorted { $0.credential.created > $1.credential.created }
+    }
+
+    /// Stores a new secret for the app `name`.
+    ///
+    /// With `state` `.current` (the default), the app's current credential becomes `previous`,
+    /// to be retired once the app's overlap has passed. The value is encrypted with the secret key,
+    /// so only an admin identity can do this.
+    ///
+    /// - Parameters:
+    ///   - keyID: the issuer's key ID; a random GUID when `nil`.
+    ///   - expires: when the secret stops working; `nil` when it never does.
+    @discardableResult
+    public func addSecret(
+        to name: String, value: SecureBytes, keyID: String? = nil, expires: Date?, validFrom: Date? = nil,
+        state: CredentialState = .current, displayName: String? = nil, now: Date = Date()
+    ) throws -> CredentialRecord {
+        let secretKey = try keys.requireSecretKey()
+        guard value.count > 0 else { throw VaultError.invalidValue(field: "secret", reason: "the value is empty") }
+        guard value.count <= Self.maximumSecretCount else {
+            throw VaultError.invalidValue(field: "secret", reason: "longer than \(Self.maximumSecretCount) bytes")
+        }
+        guard state != .retired else { throw VaultError.invalidValue(field: "state", reason: "a new secret cannot be retired") }
+        let keyID = (keyID ?? UUID().uuidString).lowercased()
+        try Validation.guid(keyID, field: "key-id")
+        let hint = value.withUnsafeBytes { String(decoding: $0, as: UTF8.self).prefix(3) }
+        return try write(now: now) { writer in
+            let app = try findApp(writer.db, name)
+            let credential = Credential(
+                keyID: keyID, hint: String(hint), created: now.wholeSeconds, validFrom: (validFrom ?? now).wholeSeconds,
+                expires: expires?.wholeSeconds, state: state, displayName: displayName)
+            return try storeCredential(credential, value: value, secretKey: secretKey, for: app, writer: &writer)
+        }
+    }
+
+    func storeCredential(
+        _ credential: Credential, value: SecureBytes?, secretKey: SecureBytes?, for app: AppRecord, writer: inout VaultWriter
+    ) throws -> CredentialRecord {
+        let keyIDHash = try lookupHash("key-id", credential.keyID)
+        if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.id.data, keyIDHash]) == true {
+            throw VaultError.credentialExists(app: app.app.label, keyID: credential.keyID)
+        }
+        if credential.state == .current {
+            let rows = try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data])
+            for row in rows {
+                var old = try decodeCredential(row).credential
+                old.state = .previous
+                old.retireAfter = writer.now.addingTimeInterval(app.app.policy.overlap).wholeSeconds
+                try updateCredentialMeta(id: RecordID(row["id"] as Data), app: app.id, credential: old, writer: &writer)
+                try writer.audit("secret.demote", app: app.app.label, appID: app.app.appID, keyID: old.keyID, detail: "current → previous")
+            }
+        }
+        let id = try RecordID.random()
+        let expiresAt = credential.expires.map(Self.epochSeconds)
+        let meta = try cipher.sealJSON(
+            credential, key: keys.metadataCipherKey,
+            binding: Self.credentialMetaBinding(id: id, app: app.id, state: credential.state.rawValue, expiresAt: expiresAt))
+        var sealedValue: Data?
+        if let value, let secretKey {
+            sealedValue = try cipher.seal(value, key: secretKey, binding: Self.credentialSecretBinding(id: id, app: app.id))
+        }
+        try writer.insert("credentials", [
+            ("id", id.data), ("app", app.id.data), ("key_id_hash", keyIDHash), ("state", credential.state.rawValue),
+            ("expires_at", expiresAt), ("created_at", Self.epochSeconds(credential.created)), ("meta", meta), ("secret", sealedValue),
+        ])
+        let expiry = credential.expires.map { "expires \(DateParser.format($0))" } ?? "no expiry"
+        try writer.audit(
+            value == nil ? "secret.register" : "secret.add", app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
+            detail: "\(credential.state.rawValue), \(expiry)")
+        return CredentialRecord(id: id, appRecordID: app.id, credential: credential, hasValue: sealedValue != nil)
+    }
+
+    func updateCredentialMeta(id: RecordID, app: RecordID, credential: Credential, writer: inout VaultWriter) throws {
+        let expiresAt = credential.expires.map(Self.epochSeconds)
+        let meta = try cipher.sealJSON(
+            credential, key: keys.metadataCipherKey,
+            binding: Self.credentialMetaBinding(id: id, app: app, state: credential.state.rawValue, expiresAt: expiresAt))
+        try writer.update("credentials", id: id, [("state", credential.state.rawValue), ("expires_at", expiresAt), ("meta", meta)])
+    }
+
+    /// The value of the app's credential with `keyID`, or of its current credential.
+    ///
+    /// - Throws: ``VaultError/notAuthorized(reason:)`` for a reader, whose keyring entry has no
+    ///   secret key to decrypt with.
+    public func secretValue(of name: String, keyID: String? = nil) throws -> SecureBytes {
+        let secretKey = try keys.requireSecretKey()
+        return try read { db in
+            let app = try findApp(db, name)
+            let row: Row?
+            if let keyID {
+                row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?",
+                    arguments: [app.id.data, try lookupHash("key-id", keyID)])
+            } else {
+                row = try Row.fetchOne(db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data])
+            }
+            guard let row else { throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID?.lowercased()) }
+            let record = try decodeCredential(row)
+            guard let sealed = row["secret"] as Data? else {
+                throw VaultError.noSecretValue(app: app.app.label, keyID: record.credential.keyID)
+            }
+            return try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: app.id))
+        }
+    }
+
+    /// Every credential that is not retired and has expired or expires within `window` of `now`,
+    /// soonest first. Needs only the metadata key, so a reader can run it.
+    public func expiring(within window: TimeInterval, now: Date = Date()) throws -> [ExpiringCredential] {
+        let limit = Self.epochSeconds(now.addingTimeInterval(window))
+        return try read { db in
+            var apps: [RecordID: App] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT c.*, a.id AS a_id, a.label_hash AS a_label_hash, a.app_id_hash AS a_app_id_hash, a.meta AS a_meta,
+                           a.created_at AS a_created_at, a.updated_at AS a_updated_at
+                    FROM credentials c JOIN apps a ON a.id = c.app
+                    WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
+                    ORDER BY c.expires_at, c.id
+                    """,
+                arguments: [limit])
+            var result: [ExpiringCredential] = []
+            while let row = try rows.next() {
+                let credential = try decodeCredential(row)
+                let app: App
+                if let known = apps[credential.appRecordID] {
+                    app = known
+                } else {
+                    let appRow: Row = [
+                        "id": row["a_id"] as Data, "label_hash": row["a_label_hash"] as Data,
+                        "app_id_hash": row["a_app_id_hash"] as Data, "meta": row["a_meta"] as Data,
+                        "created_at": row["a_created_at"] as Int64, "updated_at": row["a_updated_at"] as Int64,
+                    ]
+                    app = try decodeApp(appRow).app
+                    apps[credential.appRecordID] = app
+                }
+                result.append(ExpiringCredential(app: app, credential: credential.credential))
+            }
+            return result
+        }
+    }
+}

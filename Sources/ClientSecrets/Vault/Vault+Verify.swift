@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// What ``Vault/verify()`` checked and what it found.
+public struct VerificationReport: Sendable, Hashable, Codable {
+    /// Rows checked per table.
+    public var checked: [String: Int] = [:]
+    /// Secret values decrypted and authenticated (none for a reader).
+    public var secretValuesChecked = 0
+    /// Whether secret values were checked; a reader cannot.
+    public var secretValuesSkipped = false
+    /// One line per problem, each naming the table and row.
+    public var problems: [String] = []
+
+    /// True when nothing is wrong.
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension Vault {
+    /// Decrypts and authenticates every row, checks the audit chain and recomputes the integrity
+    /// digest, collecting every problem rather than stopping at the first.
+    public func verify() throws -> VerificationReport {
+        let secretKey = keys.secretCipherKey
+        return try read { db in
+            var report = VerificationReport()
+            report.secretValuesSkipped = secretKey == nil
+            func check(_ body: () throws -> Void) {
+                do { try body() } catch { report.problems.append("\(error)") }
+            }
+            // Keyring: every entry names a known role and its name opens.
+            let keyringRows = try Row.fetchAll(db, sql: "SELECT * FROM keyring")
+            report.checked["keyring"] = keyringRows.count
+            for row in keyringRows {
+                let id = RecordID(row["id"] as Data)
+                check {
+                    guard Role(rawValue: row["role"]) != nil else {
+                        throw VaultError.tampered(table: "keyring", row: id.description, reason: "has an unknown role")
+                    }
+                    if let name = row["name"] as Data? {
+                        _ = try cipher.open(name, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
+                    }
+                }
+            }
+            if !keyringRows.contains(where: { $0["role"] == Role.admin.rawValue }) {
+                report.problems.append("the vault is damaged or was tampered with: the keyring has no admin")
+            }
+            // Apps.
+            var apps = Set<RecordID>()
+            let appRows = try Row.fetchAll(db, sql: "SELECT * FROM apps")
+            report.checked["apps"] = appRows.count
+            for row in appRows {
+                check { apps.insert(try decodeApp(row).id) }
+            }
+            // Credentials: each opens, belongs to an app, and values open for an admin.
+            var currentPerApp: [RecordID: Int] = [:]
+            let credentialRows = try Row.fetchAll(db, sql: "SELECT * FROM credentials")
+            report.checked["credentials"] = credentialRows.count
+            for row in credentialRows {
+                check {
+                    let record = try decodeCredential(row)
+                    guard apps.contains(record.appRecordID) else {
+                        throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "belongs to no readable app")
+                    }
+                    if record.credential.state == .current { currentPerApp[record.appRecordID, default: 0] += 1 }
+                    if let secretKey, let sealed = row["secret"] as Data? {
+                        _ = try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
+                        report.secretValuesChecked += 1
+                    }
+                }
+            }
+            for (app, count) in currentPerApp where count > 1 {
+                report.problems.append("the vault is damaged or was tampered with: apps row \(app) has \(count) current credentials")
+            }
+            // Audit chain.
+            report.checked["audit"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
+            check { _ = try auditEntries(db) }
+            // The digest over all rows: catches rows deleted or added wholesale.
+            check {
+                guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
+                    throw VaultError.integrityMismatch(reason: "the vault row is missing")
+                }
+                let stored = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
+                guard try stored.seal(counter: row["counter"], vaultID: keys.vaultID, key: keys.integrityKey) == [UInt8](row["seal"] as Data) else {
+                    throw VaultError.integrityMismatch(reason: "the integrity digest does not match its MAC")
+                }
+                guard try IntegrityDigest.recompute(db, key: keys.integrityKey) == stored else {
+                    throw VaultError.integrityMismatch(reason: "rows were deleted, added or altered outside secrets (the integrity digest does not match)")
+                }
+            }
+            return report
+        }
+    }
+}

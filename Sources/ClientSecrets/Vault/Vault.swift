@@ -1,0 +1,148 @@
+import Age
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+/// An unlocked vault: one SQLite file whose identifying fields and secret values are encrypted
+/// record by record.
+///
+/// ```swift
+/// let identities = try IdentityFile.load(path: identityPath) { try askPassphrase() }
+/// let vault = try Vault.open(at: Vault.defaultPath(), identities: identities)
+/// for item in try vault.expiring(within: 30 * 86_400) {
+///     print(item.app.label, item.credential.expires!)
+/// }
+/// ```
+///
+/// Every change is one SQLite transaction that also appends to the audit log and updates the
+/// integrity digest. Several processes may use one vault at once; a writer waits for another's
+/// write to finish.
+public struct Vault: Sendable {
+    /// The path of the SQLite file.
+    public let path: String
+    /// What the unlocking identity may do.
+    public var role: Role { keys.role }
+    /// Who changes are attributed to in the audit log.
+    public let actor: String
+
+    let queue: DatabaseQueue
+    var keys: DataKeys
+    var cipher: RecordCipher { RecordCipher(vaultID: keys.vaultID) }
+
+    /// Creates a new vault at `path` whose only recipient is `admin`, refusing to replace any
+    /// existing file. The file (and its WAL) is created with mode 0600.
+    public static func create(
+        at path: String, admin: X25519Recipient, name: String? = nil, actor: String = Actor.current, now: Date = Date()
+    ) throws -> Vault {
+        let queue = try VaultFile.create(path: path)
+        do {
+            let vaultID = try SecureRandom.bytes(count: 16)
+            let keys = try DataKeys.generate(vaultID: vaultID, generation: 1)
+            let created = Int64(now.timeIntervalSince1970)
+            try queue.write { db in
+                try VaultSchema.create(db)
+                let seal = try IntegrityDigest.empty.seal(counter: 0, vaultID: vaultID, key: keys.integrityKey)
+                try db.execute(
+                    sql: "INSERT INTO vault (id, vault_id, format, created_at, digest, counter, seal) VALUES (1, ?, ?, ?, ?, 0, ?)",
+                    arguments: [Data(vaultID), VaultSchema.formatVersion, created, Data(IntegrityDigest.empty.bytes), Data(seal)])
+                var writer = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                try Self.insertRecipient(admin, role: .admin, name: name, keys: keys, writer: &writer)
+                try writer.audit("vault.init", detail: "admin recipient \(admin)")
+                try writer.commit()
+            }
+            return Vault(path: path, actor: actor, queue: queue, keys: keys)
+        } catch {
+            try? queue.close()
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            throw error
+        }
+    }
+
+    /// Opens the vault at `path` with the first of `identities` that is one of its recipients.
+    ///
+    /// - Throws: ``VaultError/vaultNotFound(path:)``, ``VaultError/notAVault(path:reason:)``,
+    ///   ``VaultError/cannotUnlock(reason:)`` when no identity is a recipient, or
+    ///   ``VaultError/tampered(table:row:reason:)`` when its keyring entry is damaged.
+    public static func open(at path: String, identities: [X25519Identity], actor: String = Actor.current) throws -> Vault {
+        let queue = try VaultFile.open(path: path)
+        let keys: DataKeys = try Self.translatingDatabaseErrors {
+            try queue.read { db in
+                let vaultID = [UInt8](try Data.fetchOne(db, sql: "SELECT vault_id FROM vault WHERE id = 1") ?? Data())
+                guard vaultID.count == 16 else { throw VaultError.integrityMismatch(reason: "the vault row has no valid vault id") }
+                for identity in identities {
+                    let recipient = identity.recipient.description
+                    guard let row = try Row.fetchOne(db, sql: "SELECT id, role, wrapped FROM keyring WHERE recipient = ?", arguments: [recipient])
+                    else { continue }
+                    guard let role = Role(rawValue: row["role"]) else {
+                        throw VaultError.tampered(table: "keyring", row: RecordID(row["id"] as Data).description, reason: "has an unknown role")
+                    }
+                    if let keys = try KeyringEntry.unwrap([UInt8](row["wrapped"] as Data), identity: identity, expectedRole: role, vaultID: vaultID) {
+                        return keys
+                    }
+                    throw VaultError.tampered(
+                        table: "keyring", row: RecordID(row["id"] as Data).description, reason: "is not wrapped to the recipient it names")
+                }
+                let names = identities.map(\.recipient.description).joined(separator: ", ")
+                throw VaultError.cannotUnlock(reason: "the identity (\(names)) is not a recipient of this vault; an admin can add it with `secrets recipients add`")
+            }
+        }
+        return Vault(path: path, actor: actor, queue: queue, keys: keys)
+    }
+
+    /// The vault's random id, shown as hexadecimal.
+    public var vaultID: String { Hex.encode(keys.vaultID) }
+
+    /// Runs `body` as one write transaction with a writer that keeps the digest and audit log in step.
+    func write<T>(now: Date = Date(), _ body: (inout VaultWriter) throws -> T) throws -> T {
+        try Self.translatingDatabaseErrors {
+            try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    var writer = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                    result = try body(&writer)
+                    try writer.commit()
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    /// Runs `body` in a read transaction.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.translatingDatabaseErrors { try queue.read(body) }
+    }
+
+    static func translatingDatabaseErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw VaultError.storage(reason: "another process kept the vault busy for over \(Int(VaultFile.busyTimeout)) s; try again")
+        } catch let error as DatabaseError {
+            throw VaultError.storage(reason: error.message ?? "SQLite error \(error.resultCode)")
+        }
+    }
+
+    static func insertRecipient(_ recipient: X25519Recipient, role: Role, name: String?, keys: DataKeys, writer: inout VaultWriter) throws {
+        let id = try RecordID.random()
+        let sealedName = try name.map {
+            try writer.cipher.seal(Array($0.utf8), key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
+        }
+        try writer.insert("keyring", [
+            ("id", id.data), ("role", role.rawValue), ("recipient", recipient.description), ("name", sealedName),
+            ("wrapped", Data(try KeyringEntry.wrap(keys, role: role, to: recipient))), ("created_at", writer.timestamp),
+        ])
+    }
+}
+
+/// Who changes are attributed to.
+public enum Actor {
+    /// `user@host` of this process.
+    public static var current: String {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid\(geteuid())"
+        let hostname = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(user)@\(hostname)"
+    }
+}

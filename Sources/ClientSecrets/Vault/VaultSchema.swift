@@ -1,0 +1,60 @@
+import GRDB
+
+/// The vault's tables. Only ids, roles, states and timestamps are in clear; everything that
+/// identifies an app or a person, and every secret value, is a sealed column.
+enum VaultSchema {
+    /// The format version stored in the `vault` row; a newer one is refused rather than misread.
+    static let formatVersion = 1
+
+    static func create(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE vault (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                vault_id BLOB NOT NULL,
+                format INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                digest BLOB NOT NULL,
+                counter INTEGER NOT NULL,
+                seal BLOB NOT NULL
+            );
+            CREATE TABLE keyring (
+                id BLOB PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'reader')),
+                recipient TEXT NOT NULL UNIQUE,
+                name BLOB,
+                wrapped BLOB NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE apps (
+                id BLOB PRIMARY KEY,
+                label_hash BLOB NOT NULL UNIQUE,
+                app_id_hash BLOB NOT NULL UNIQUE,
+                meta BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            CREATE TABLE credentials (
+                id BLOB PRIMARY KEY,
+                app BLOB NOT NULL REFERENCES apps(id),
+                key_id_hash BLOB NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'current', 'previous', 'retired')),
+                expires_at INTEGER,
+                created_at INTEGER NOT NULL,
+                meta BLOB NOT NULL,
+                secret BLOB,
+                UNIQUE (app, key_id_hash)
+            );
+            CREATE INDEX credentials_by_expiry ON credentials (expires_at) WHERE state <> 'retired';
+            CREATE INDEX credentials_by_app ON credentials (app, state);
+            CREATE TABLE audit (
+                seq INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                details BLOB NOT NULL,
+                prev_hash BLOB NOT NULL,
+                hash BLOB NOT NULL
+            );
+            """)
+    }
+}

@@ -1,0 +1,98 @@
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+/// The one way rows change: inside a write transaction, keeping the integrity digest and the
+/// audit log in step with every insert, update and delete.
+struct VaultWriter {
+    let db: Database
+    let keys: DataKeys
+    let cipher: RecordCipher
+    let actor: String
+    let now: Date
+    private var delta = IntegrityDigest.empty
+
+    init(db: Database, keys: DataKeys, actor: String, now: Date) {
+        self.db = db
+        self.keys = keys
+        self.cipher = RecordCipher(vaultID: keys.vaultID)
+        self.actor = actor
+        self.now = now
+    }
+
+    var timestamp: Int64 { Int64(now.timeIntervalSince1970.rounded(.down)) }
+
+    private func fetch(_ table: String, key: String, _ value: any DatabaseValueConvertible) throws -> Row? {
+        try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(key) = ?", arguments: [value])
+    }
+
+    /// Inserts a row whose primary key column is `key`.
+    mutating func insert(_ table: String, key: String = "id", _ values: [(String, (any DatabaseValueConvertible)?)]) throws {
+        let columns = values.map(\.0).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        try db.execute(
+            sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))",
+            arguments: StatementArguments(values.map(\.1)))
+        let keyValue = values.first { $0.0 == key }!.1!
+        guard let row = try fetch(table, key: key, keyValue) else { throw VaultError.storage(reason: "a row just written to \(table) is missing") }
+        delta.toggle(try IntegrityDigest.element(table: table, row: row, key: keys.integrityKey))
+    }
+
+    /// Updates some columns of the row whose `id` is `id`.
+    mutating func update(_ table: String, id: RecordID, _ values: [(String, (any DatabaseValueConvertible)?)]) throws {
+        guard let old = try fetch(table, key: "id", id.data) else {
+            throw VaultError.storage(reason: "row \(id) of \(table) disappeared during the change")
+        }
+        delta.toggle(try IntegrityDigest.element(table: table, row: old, key: keys.integrityKey))
+        let assignments = values.map { "\($0.0) = ?" }.joined(separator: ", ")
+        try db.execute(
+            sql: "UPDATE \(table) SET \(assignments) WHERE id = ?",
+            arguments: StatementArguments(values.map(\.1) + [id.data]))
+        guard let new = try fetch(table, key: "id", id.data) else { throw VaultError.storage(reason: "row \(id) of \(table) vanished") }
+        delta.toggle(try IntegrityDigest.element(table: table, row: new, key: keys.integrityKey))
+    }
+
+    /// Deletes the row whose `id` is `id`.
+    mutating func delete(_ table: String, id: RecordID) throws {
+        guard let old = try fetch(table, key: "id", id.data) else { return }
+        delta.toggle(try IntegrityDigest.element(table: table, row: old, key: keys.integrityKey))
+        try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id.data])
+    }
+
+    /// Appends an audit entry, hash-chained to the previous one. `details` must never hold a secret value.
+    mutating func audit(_ action: String, outcome: String = "ok", app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let seq: Int64 = (last?["seq"] ?? 0) + 1
+        let previousHash: Data = last?["hash"] ?? Data(repeating: 0, count: 32)
+        let record = AuditDetails(actor: actor, app: app, appID: appID, keyID: keyID, detail: detail)
+        let sealed = try cipher.sealJSON(
+            record, key: keys.metadataCipherKey, binding: AuditChain.binding(seq: seq, action: action, outcome: outcome))
+        let hash = try AuditChain.hash(previous: previousHash, seq: seq, at: timestamp, action: action, outcome: outcome, details: sealed)
+        try insert("audit", key: "seq", [
+            ("seq", seq), ("at", timestamp), ("action", action), ("outcome", outcome),
+            ("details", sealed), ("prev_hash", previousHash), ("hash", hash),
+        ])
+    }
+
+    /// Folds this transaction's changes into the vault's integrity digest, after checking that
+    /// the digest it starts from is genuine.
+    mutating func commit() throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
+            throw VaultError.integrityMismatch(reason: "the vault row is missing")
+        }
+        var digest = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
+        let counter: Int64 = row["counter"]
+        let storedSeal = [UInt8](row["seal"] as Data)
+        guard digest.bytes.count == IntegrityDigest.count,
+              ConstantTime.equals(try digest.seal(counter: counter, vaultID: keys.vaultID, key: keys.integrityKey), storedSeal)
+        else {
+            throw VaultError.integrityMismatch(reason: "the integrity digest in the vault row does not match its MAC")
+        }
+        digest.toggle(delta.bytes)
+        let seal = try digest.seal(counter: counter + 1, vaultID: keys.vaultID, key: keys.integrityKey)
+        try db.execute(
+            sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1",
+            arguments: [Data(digest.bytes), counter + 1, Data(seal)])
+        delta = .empty
+    }
+}

@@ -1,0 +1,91 @@
+/// Everything that can go wrong with a vault, named so that a person knows what happened and
+/// what to do. Messages never contain a secret value or key material.
+public enum VaultError: Error, Sendable, Equatable {
+    /// There is no vault at the path; `secrets init` creates one.
+    case vaultNotFound(path: String)
+    /// `init` found a vault (or another file) where it would create one.
+    case vaultExists(path: String)
+    /// The file is not a vault of this program, or of a newer format version.
+    case notAVault(path: String, reason: String)
+    /// No identity file at the path.
+    case identityNotFound(path: String)
+    /// The identity file can be read by group or others, so it is refused (as ssh does).
+    case identityTooOpen(path: String, mode: UInt32)
+    /// None of the identities opens a keyring entry, or the passphrase is wrong.
+    case cannotUnlock(reason: String)
+    /// The unlocked role may not do this; `reader` identities never hold the secret key.
+    case notAuthorized(reason: String)
+    /// A row failed authentication or does not belong where it is stored.
+    case tampered(table: String, row: String, reason: String)
+    /// The vault as a whole does not match its integrity digest (a row was added or removed).
+    case integrityMismatch(reason: String)
+    /// A value given by the caller is not acceptable; `field` names what was wrong.
+    case invalidValue(field: String, reason: String)
+    /// No app with that label or app ID.
+    case appNotFound(String)
+    /// An app with that label or app ID already exists.
+    case appExists(String)
+    /// No credential with that key ID (or no current one) for the app.
+    case credentialNotFound(app: String, keyID: String?)
+    /// The credential is known (for example, imported from Azure) but its value was never stored.
+    case noSecretValue(app: String, keyID: String)
+    /// A credential with that key ID already exists for the app.
+    case credentialExists(app: String, keyID: String)
+    /// An import found records that differ from what the vault holds; nothing was changed.
+    case importConflicts([String])
+    /// An import or export document could not be read.
+    case invalidDocument(reason: String)
+    /// The recipient cannot be added or removed as asked.
+    case recipientProblem(reason: String)
+    /// The vault file could not be read or written.
+    case storage(reason: String)
+}
+
+extension VaultError: CustomStringConvertible {
+    /// One line saying what happened and, where there is one, what to do.
+    public var description: String {
+        switch self {
+        case .vaultNotFound(let path):
+            return "no vault at \(path); create one with `secrets init`, or point --vault / SECRETS_VAULT at an existing one"
+        case .vaultExists(let path):
+            return "\(path) already exists; init never overwrites a vault (choose another --vault, or remove the file yourself)"
+        case .notAVault(let path, let reason):
+            return "\(path) is not a secrets vault this version can open: \(reason)"
+        case .identityNotFound(let path):
+            return "no identity file at \(path); pass --identity or set SECRETS_IDENTITY (`secrets init` creates one)"
+        case .identityTooOpen(let path, let mode):
+            return "identity file \(path) is readable by others (mode \(String(mode & 0o777, radix: 8))); run `chmod 600 \(path)`"
+        case .cannotUnlock(let reason):
+            return "cannot unlock the vault: \(reason)"
+        case .notAuthorized(let reason):
+            return "not allowed: \(reason)"
+        case .tampered(let table, let row, let reason):
+            return "the vault is damaged or was tampered with: \(table) row \(row) \(reason); restore it from an export or backup"
+        case .integrityMismatch(let reason):
+            return "the vault is damaged or was tampered with: \(reason); restore it from an export or backup"
+        case .invalidValue(let field, let reason):
+            return "invalid \(field): \(reason)"
+        case .appNotFound(let name):
+            return "no app \"\(name)\" in the vault; `secrets list` shows the apps"
+        case .appExists(let name):
+            return "an app \"\(name)\" already exists; use `secrets app edit` to change it"
+        case .credentialNotFound(let app, let keyID):
+            if let keyID { return "app \"\(app)\" has no credential with key ID \(keyID); `secrets app show \(app)` lists them" }
+            return "app \"\(app)\" has no current credential; add one with `secrets secret add \(app)`"
+        case .noSecretValue(let app, let keyID):
+            return "the value of credential \(keyID) of app \"\(app)\" was never stored (imported metadata only)"
+        case .credentialExists(let app, let keyID):
+            return "app \"\(app)\" already has a credential with key ID \(keyID)"
+        case .importConflicts(let conflicts):
+            let shown = conflicts.prefix(5).joined(separator: "; ")
+            let more = conflicts.count > 5 ? " (and \(conflicts.count - 5) more)" : ""
+            return "import would overwrite \(conflicts.count) record(s), so nothing was imported: \(shown)\(more); rerun with --skip-conflicts to import the rest"
+        case .invalidDocument(let reason):
+            return "cannot read the document: \(reason)"
+        case .recipientProblem(let reason):
+            return reason
+        case .storage(let reason):
+            return "vault storage error: \(reason)"
+        }
+    }
+}
