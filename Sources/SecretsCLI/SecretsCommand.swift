@@ -1,17 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 
 /// The `secrets` command: keeps client secrets encrypted at rest and rotates them before they expire.
 public struct SecretsCommand: ParsableCommand {
     /// The version `secrets --version` prints.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
-    /// Names the command, its abstract, and its version for argument-parser.
+    /// Names the command, its abstract, version and subcommands for argument-parser.
     public static let configuration = CommandConfiguration(
         commandName: "secrets",
         abstract: "Keep client secrets encrypted at rest, know when they expire, and rotate them safely.",
-        version: version
-    )
+        discussion: """
+            Exit codes: 0 success; 64 usage (bad flag, date, GUID or duration); 65 damaged or tampered \
+            vault, unreadable document, conflict; 66 no such vault, identity, file, app or credential; \
+            73 cannot create (vault exists); 74 I/O error; 77 cannot unlock or not allowed. \
+            `expiring` uses 0/1/2/3 (ok, warning, critical, unknown) instead.
+            """,
+        version: version,
+        subcommands: [
+            InitCommand.self, AppCommand.self, SecretCommand.self, ListCommand.self, ExpiringCommand.self,
+            RecipientsCommand.self, RekeyCommand.self, PassphraseCommand.self, ExportCommand.self, ImportCommand.self,
+            LogCommand.self, VerifyCommand.self,
+        ])
 
     /// Creates the command; argument-parser calls this before filling in options.
     public init() {}
+
+    /// Runs `secrets` with the process's arguments, after making the process safe to hold keys:
+    /// files it creates are private (umask 077) and it writes no core dumps.
+    public static func runAsMain() {
+        umask(0o077)
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        #if canImport(Glibc)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+        #else
+        setrlimit(RLIMIT_CORE, &noCore)
+        #endif
+        main()
+    }
 }

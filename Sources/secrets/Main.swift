@@ -3,6 +3,6 @@ import SecretsCLI
 @main
 enum Main {
     static func main() {
-        SecretsCommand.main()
+        SecretsCommand.runAsMain()
     }
 }

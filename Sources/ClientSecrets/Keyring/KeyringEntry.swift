@@ -23,7 +23,7 @@ enum KeyringEntry {
                 offset += bytes.count
             }
             magic.withUnsafeBytes(put)
-            [role == .admin ? 1 : 2].withUnsafeBytes(put)
+            [UInt8(role == .admin ? 1 : 2)].withUnsafeBytes(put)
             withUnsafeBytes(of: keys.generation.bigEndian, put)
             keys.vaultID.withUnsafeBytes(put)
             keys.metadataKey.withUnsafeBytes(put)

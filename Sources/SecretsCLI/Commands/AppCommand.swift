@@ -1,0 +1,216 @@
+import ArgumentParser
+import ClientSecrets
+import Foundation
+
+/// `secrets app …`: the apps (client registrations) in the vault.
+struct AppCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "app",
+        abstract: "Add, list, show, edit and remove apps (client registrations).",
+        subcommands: [AppAddCommand.self, AppListCommand.self, AppShowCommand.self, AppEditCommand.self, AppRemoveCommand.self])
+}
+
+/// The model fields `app add` and `app edit` share.
+struct AppFieldOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The client (application) ID, a GUID.", valueName: "guid"))
+    var appId: String?
+
+    @Option(name: .long, help: ArgumentHelp("The tenant: a domain such as contoso.onmicrosoft.com, or its GUID.", valueName: "tenant"))
+    var tenant: String?
+
+    @Option(name: .long, help: ArgumentHelp("global, usgov, usgov-dod or china.", valueName: "cloud"))
+    var cloud: String?
+
+    @Option(name: .long, help: ArgumentHelp("Who issues the secrets: entra-id, jamf-pro-api-client or manual.", valueName: "kind"))
+    var issuer: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A consumer, kind=target: jamf-pro-intune=https://example.jamfcloud.com or command=/path/to/hook. Repeatable.",
+        valueName: "kind=target"))
+    var consumer: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Lifetime of new secrets (default 180d; at most 730d).", valueName: "duration"))
+    var lifetime: String?
+
+    @Option(name: .long, help: ArgumentHelp("Rotate this long before expiry (default 30d).", valueName: "duration"))
+    var rotateBefore: String?
+
+    @Option(name: .long, help: ArgumentHelp("Keep the previous secret valid this long after a rotation (default 7d).", valueName: "duration"))
+    var overlap: String?
+
+    @Option(name: .long, help: ArgumentHelp("A tag. Repeatable.", valueName: "tag"))
+    var tag: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Free-form notes.", valueName: "text"))
+    var notes: String?
+
+    func parsedCloud() throws -> Cloud? {
+        try cloud.map {
+            guard let value = Cloud(rawValue: $0.lowercased()) else {
+                throw VaultError.invalidValue(field: "cloud", reason: "\"\($0)\" is not one of global, usgov, usgov-dod, china")
+            }
+            return value
+        }
+    }
+
+    func parsedIssuer() throws -> IssuerKind? {
+        try issuer.map {
+            guard let value = IssuerKind(rawValue: $0.lowercased()) else {
+                throw VaultError.invalidValue(field: "issuer", reason: "\"\($0)\" is not one of entra-id, jamf-pro-api-client, manual")
+            }
+            return value
+        }
+    }
+
+    func parsedConsumers() throws -> [Consumer] {
+        try consumer.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = Consumer.Kind(rawValue: parts[0].lowercased()) else {
+                throw VaultError.invalidValue(field: "consumer", reason: "\"\(text.prefix(64))\" is not kind=target with kind jamf-pro-intune or command")
+            }
+            return Consumer(kind: kind, target: parts[1])
+        }
+    }
+
+    /// Applies every field that was given to `app`.
+    func apply(to app: inout App) throws {
+        if let appId { app.appID = appId.lowercased() }
+        if let tenant { app.tenant = tenant.lowercased() }
+        if let cloud = try parsedCloud() { app.cloud = cloud }
+        if let issuer = try parsedIssuer() { app.issuer = issuer }
+        if !consumer.isEmpty { app.consumers = try parsedConsumers() }
+        if let lifetime { app.policy.lifetime = try DurationParser.parse(lifetime, field: "lifetime") }
+        if let rotateBefore { app.policy.rotateBefore = try DurationParser.parse(rotateBefore, field: "rotate-before") }
+        if let overlap { app.policy.overlap = try DurationParser.parse(overlap, field: "overlap") }
+        if !tag.isEmpty { app.tags = tag }
+        if let notes { app.notes = notes }
+    }
+}
+
+struct AppAddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an app.")
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "The app's label: the unique name you will type.") var label: String
+    @OptionGroup var fields: AppFieldOptions
+
+    func run() throws {
+        try reportingErrors {
+            guard fields.appId != nil else { throw CLIError.usage("app add needs --app-id (the client ID GUID)") }
+            guard fields.tenant != nil else { throw CLIError.usage("app add needs --tenant (contoso.onmicrosoft.com or the tenant GUID)") }
+            var app = App(label: label, appID: "", tenant: "")
+            try fields.apply(to: &app)
+            try app.validate()
+            let vault = try options.open()
+            try vault.addApp(app)
+            Printer.line("Added app \"\(app.label)\" (\(app.appID))")
+        }
+    }
+}
+
+struct AppListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the apps and how they are managed.")
+
+    @OptionGroup var options: VaultOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        try reportingErrors {
+            let apps = try options.open().overview().map(\.record.app)
+            if output.json { return try Printer.json(apps.map(AppJSON.init)) }
+            Printer.table(
+                ["LABEL", "APP ID", "TENANT", "CLOUD", "ISSUER", "POLICY", "CONSUMERS", "TAGS"],
+                apps.map { app in
+                    [app.label, app.appID, app.tenant, app.cloud.rawValue, app.issuer.rawValue, AppJSON.policyText(app.policy),
+                     app.consumers.map(\.kind.rawValue).joined(separator: ","), app.tags.joined(separator: ",")]
+                })
+        }
+    }
+}
+
+struct AppShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an app and its credentials.")
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "The app's label or app ID.") var app: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        try reportingErrors {
+            let overview = try options.open().overview(of: app)
+            let now = Date()
+            if output.json { return try Printer.json(AppJSON(overview, now: now)) }
+            let app = overview.record.app
+            for (name, value) in [
+                ("Label", app.label), ("App ID", app.appID), ("Tenant", app.tenant), ("Cloud", app.cloud.rawValue),
+                ("Issuer", app.issuer.rawValue), ("Policy", AppJSON.policyText(app.policy)),
+                ("Consumers", app.consumers.isEmpty ? "none" : app.consumers.map(\.description).joined(separator: ", ")),
+                ("Tags", app.tags.joined(separator: ", ")), ("Notes", app.notes),
+            ] {
+                Printer.line("\((name + ":").padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)")
+            }
+            Printer.line("")
+            Printer.table(
+                ["KEY ID", "HINT", "STATE", "CREATED", "EXPIRES", "DAYS", "VALUE"],
+                overview.credentials.map { record in
+                    let credential = record.credential
+                    return [credential.keyID, credential.hint + "…", credential.state.rawValue, Printer.day(credential.created),
+                            Printer.day(credential.expires), credential.daysLeft(at: now).map(String.init) ?? "-",
+                            record.hasValue ? "stored" : "not stored"]
+                })
+        }
+    }
+}
+
+struct AppEditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Change an app's fields.",
+        discussion: "Only the fields given change. --consumer and --tag replace the whole list; --clear-consumers and --clear-tags empty it.")
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "The app's label or app ID.") var app: String
+    @Option(name: .long, help: "A new label.") var label: String?
+    @OptionGroup var fields: AppFieldOptions
+    @Flag(name: .long, help: "Remove every consumer.") var clearConsumers = false
+    @Flag(name: .long, help: "Remove every tag.") var clearTags = false
+
+    func run() throws {
+        try reportingErrors {
+            let vault = try options.open()
+            let record = try vault.editApp(app) { app in
+                if let label { app.label = label }
+                if clearConsumers { app.consumers = [] }
+                if clearTags { app.tags = [] }
+                try fields.apply(to: &app)
+            }
+            Printer.line("Updated app \"\(record.app.label)\"")
+        }
+    }
+}
+
+struct AppRemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove an app and its stored secrets (the audit log keeps its history).",
+        discussion: "Nothing is removed at the issuer. Asks for the label to be typed unless --yes is given.")
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "The app's label or app ID.") var app: String
+    @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
+
+    func run() throws {
+        try reportingErrors {
+            let vault = try options.open()
+            let record = try vault.app(app)
+            if !yes {
+                guard let typed = try Terminal.readHidden(prompt: "Type the label \"\(record.app.label)\" to remove it: ") else {
+                    throw CLIError.usage("no terminal to confirm on; pass --yes to remove \"\(record.app.label)\"")
+                }
+                guard typed.withUnsafeBytes({ String(decoding: $0, as: UTF8.self) }) == record.app.label else {
+                    throw CLIError.usage("the label did not match; nothing was removed")
+                }
+            }
+            try vault.removeApp(app)
+            Printer.line("Removed app \"\(record.app.label)\" and its stored secrets")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import ClientSecrets
+import Foundation
+
+/// `secrets expiring`: what expires soon, with monitoring-plugin exit codes.
+struct ExpiringCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expiring", abstract: "List credentials that are expired or expire within N days.",
+        discussion: """
+            Exit status follows the monitoring-plugin convention: 0 nothing in the window, 1 something \
+            expires within it, 2 something has already expired, 3 the check could not be made. The \
+            first line (table format) is a one-line status for Nagios, Icinga or a cron mail. A reader \
+            identity is enough.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, prometheus
+    }
+
+    @OptionGroup var options: VaultOptions
+
+    @Option(name: .long, help: "The window in days.")
+    var days: Int = 30
+
+    @Option(name: .long, help: "table, json or prometheus (text exposition format for a node-exporter textfile collector).")
+    var format: Format = .table
+
+    @Flag(name: .long, help: "Same as --format json.")
+    var json = false
+
+    static let ok: Int32 = 0, warning: Int32 = 1, critical: Int32 = 2, unknown: Int32 = 3
+
+    struct Item: Encodable {
+        let label: String
+        let appId: String
+        let tenant: String
+        let cloud: String
+        let keyId: String
+        let hint: String
+        let state: String
+        let expires: Date
+        let daysLeft: Int
+        let expired: Bool
+    }
+
+    struct Report: Encodable {
+        let checkedAt: Date
+        let days: Int
+        let status: String
+        let credentials: [Item]
+    }
+
+    func run() throws {
+        // Every failure, even a bad --days, is "could not check" (3) for a monitoring system.
+        try reportingErrors(exitCode: { _ in Self.unknown }) {
+            guard (0...3650).contains(days) else {
+                throw VaultError.invalidValue(field: "days", reason: "\(days) is not between 0 and 3650")
+            }
+            let now = Date()
+            let found = try options.open().expiring(within: TimeInterval(days) * 86_400, now: now)
+            let items = found.map { entry in
+                Item(
+                    label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
+                    keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
+                    expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
+                    expired: entry.credential.expires! <= now)
+            }
+            let expiredCount = items.filter(\.expired).count
+            let code = expiredCount > 0 ? Self.critical : items.isEmpty ? Self.ok : Self.warning
+            let status = ["OK", "WARNING", "CRITICAL"][Int(code)]
+            switch json ? .json : format {
+            case .json:
+                try Printer.json(Report(checkedAt: now, days: days, status: status.lowercased(), credentials: items))
+            case .prometheus:
+                Printer.line(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines))
+            case .table:
+                let summary: String
+                if expiredCount > 0 {
+                    summary = "\(status): \(expiredCount) secret(s) expired, \(items.count - expiredCount) more expire within \(days) days"
+                } else if items.isEmpty {
+                    summary = "\(status): nothing expires within \(days) days"
+                } else {
+                    summary = "\(status): \(items.count) secret(s) expire within \(days) days"
+                }
+                Printer.line(summary)
+                if !items.isEmpty {
+                    Printer.table(
+                        ["EXPIRES", "DAYS", "LABEL", "APP ID", "KEY ID", "STATE"],
+                        items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state] })
+                }
+            }
+            if code != Self.ok { throw ExitCode(code) }
+        }
+    }
+
+    static func prometheus(_ items: [Item], days: Int, now: Date) -> String {
+        func escape(_ value: String) -> String {
+            value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        func labels(_ item: Item) -> String {
+            "app=\"\(escape(item.label))\",app_id=\"\(item.appId)\",key_id=\"\(item.keyId)\",state=\"\(item.state)\""
+        }
+        var text = """
+            # HELP secrets_credential_expiry_timestamp_seconds When the client secret expires, as a Unix timestamp.
+            # TYPE secrets_credential_expiry_timestamp_seconds gauge
+
+            """
+        for item in items { text += "secrets_credential_expiry_timestamp_seconds{\(labels(item))} \(Int64(item.expires.timeIntervalSince1970))\n" }
+        text += """
+            # HELP secrets_credential_days_left Whole days until the client secret expires (negative once expired).
+            # TYPE secrets_credential_days_left gauge
+
+            """
+        for item in items { text += "secrets_credential_days_left{\(labels(item))} \(item.daysLeft)\n" }
+        text += """
+            # HELP secrets_expiring_window_days The window the check looked at.
+            # TYPE secrets_expiring_window_days gauge
+            secrets_expiring_window_days \(days)
+            # HELP secrets_expiring_last_check_timestamp_seconds When the check ran.
+            # TYPE secrets_expiring_last_check_timestamp_seconds gauge
+            secrets_expiring_last_check_timestamp_seconds \(Int64(now.timeIntervalSince1970))
+
+            """
+        return text
+    }
+}

@@ -1,0 +1,75 @@
+import Age
+import ArgumentParser
+import ClientSecrets
+
+/// The exit codes `secrets` uses, from `sysexits.h`; `expiring` has its own (see ``ExpiringCommand``).
+enum ExitStatus {
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let noInput: Int32 = 66
+    static let software: Int32 = 70
+    static let cannotCreate: Int32 = 73
+    static let ioError: Int32 = 74
+    static let noPermission: Int32 = 77
+
+    /// The exit code for `error`.
+    static func code(for error: Error) -> Int32 {
+        switch error {
+        case let error as VaultError:
+            switch error {
+            case .vaultNotFound, .identityNotFound, .appNotFound, .credentialNotFound, .noSecretValue: return noInput
+            case .vaultExists: return cannotCreate
+            case .notAVault, .tampered, .integrityMismatch, .invalidDocument, .importConflicts, .appExists,
+                 .credentialExists, .recipientProblem: return dataError
+            case .identityTooOpen, .cannotUnlock, .notAuthorized: return noPermission
+            case .invalidValue: return usage
+            case .storage: return ioError
+            }
+        case let error as AgeError:
+            switch error {
+            case .incorrectPassphrase, .noMatchingIdentity: return noPermission
+            case .io: return ioError
+            default: return dataError
+            }
+        case let error as CLIError:
+            return error.code
+        default:
+            return software
+        }
+    }
+
+    /// The one-line message for `error`, naming the flag when a value was wrong.
+    static func message(for error: Error) -> String {
+        switch error {
+        case VaultError.invalidValue(let field, let reason):
+            let flags: Set = ["app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name"]
+            return "invalid \(flags.contains(field) ? "--" + field : field): \(reason)"
+        case let error as AgeError:
+            return "cannot decrypt: \(error)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Failures the command line itself detects, with their exit code.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let code: Int32
+
+    static func usage(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.usage) }
+    static func noInput(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.noInput) }
+    static func cannotUnlock(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.noPermission) }
+}
+
+/// Runs a command's body, turning any failure into its one-line message on stderr and its exit code.
+func reportingErrors(exitCode: ((Error) -> Int32)? = nil, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        Terminal.printError("secrets: \(ExitStatus.message(for: error))")
+        throw ExitCode(exitCode?(error) ?? ExitStatus.code(for: error))
+    }
+}
