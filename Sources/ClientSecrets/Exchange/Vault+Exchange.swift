@@ -49,7 +49,7 @@ extension Vault {
             var conflicts: [String] = []
             for entry in document.apps {
                 let incoming = entry.app
-                let existing = try? findApp(writer.db, incoming.appID)
+                let existing = try findAppIfPresent(writer.db, incoming.appID)
                 let app: AppRecord
                 if let existing {
                     if existing.app != incoming {
@@ -58,7 +58,7 @@ extension Vault {
                     }
                     app = existing
                 } else {
-                    if (try? findApp(writer.db, incoming.label)) != nil {
+                    if try findAppIfPresent(writer.db, incoming.label) != nil {
                         conflicts.append("label \"\(incoming.label)\" belongs to another app ID in the vault")
                         continue
                     }
@@ -115,11 +115,12 @@ extension Vault {
             var conflicts: [String] = []
             for azureApp in document.applications {
                 var app: AppRecord
-                if let existing = try? findApp(writer.db, azureApp.appID) {
+                if let existing = try findAppIfPresent(writer.db, azureApp.appID) {
                     app = existing
                 } else {
                     var label = azureApp.displayName.flatMap { $0.isEmpty ? nil : $0 } ?? azureApp.appID
-                    if (try? Validation.label(label)) == nil || (try? findApp(writer.db, label)) != nil { label = azureApp.appID }
+                    let taken = try findAppIfPresent(writer.db, label) != nil
+                    if taken || (try? Validation.label(label)) == nil { label = azureApp.appID }
                     app = try insertApp(App(label: label, appID: azureApp.appID, tenant: tenant, cloud: cloud, issuer: .entraID), writer: &writer)
                     summary.appsAdded += 1
                 }

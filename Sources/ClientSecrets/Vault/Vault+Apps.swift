@@ -39,6 +39,15 @@ extension Vault {
         throw VaultError.appNotFound(name)
     }
 
+    /// Like ``findApp(_:_:)``, but `nil` when there is no such app; damage still throws.
+    func findAppIfPresent(_ db: Database, _ name: String) throws -> AppRecord? {
+        do {
+            return try findApp(db, name)
+        } catch VaultError.appNotFound {
+            return nil
+        }
+    }
+
     // MARK: Reading
 
     /// The app whose label (or app ID) is `name`.

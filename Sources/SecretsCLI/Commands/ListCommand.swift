@@ -39,6 +39,7 @@ struct ListCommand: ParsableCommand {
                     current: overview.current.map { CredentialJSON($0, now: now, valueStored: nil) })
             }
             if output.json { return try Printer.json(rows) }
+            if rows.isEmpty { return Printer.line("No apps yet; add one with `secrets app add`.") }
             Printer.table(
                 ["LABEL", "APP ID", "TENANT", "CLOUD", "EXPIRES", "DAYS", "STATUS"],
                 rows.map { row in
