@@ -25,11 +25,12 @@ enum AuditChain {
         return Data(try SHA256.hash(message))
     }
 
-    /// The audit row's encrypted details are bound to its sequence number, action and outcome.
-    static func binding(seq: Int64, action: String, outcome: String) -> RecordCipher.Binding {
+    /// The audit row's encrypted details are bound to its sequence number, time, action and
+    /// outcome, so none of the clear columns can be rewritten without the metadata key.
+    static func binding(seq: Int64, at: Int64, action: String, outcome: String) -> RecordCipher.Binding {
         RecordCipher.Binding(
             table: "audit", column: "details", row: RecordID(bytes: withUnsafeBytes(of: seq.bigEndian, Array.init)),
-            context: [action, outcome])
+            context: [String(at), action, outcome], rowName: String(seq))
     }
 }
 

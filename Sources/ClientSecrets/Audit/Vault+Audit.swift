@@ -38,7 +38,7 @@ extension Vault {
             }
             let record = try cipher.openJSON(
                 AuditDetails.self, from: details, key: keys.metadataCipherKey,
-                binding: AuditChain.binding(seq: seq, action: action, outcome: outcome))
+                binding: AuditChain.binding(seq: seq, at: row["at"], action: action, outcome: outcome))
             entries.append(AuditEntry(
                 sequence: seq, at: Date(timeIntervalSince1970: TimeInterval(row["at"] as Int64)), actor: record.actor,
                 action: action, outcome: outcome, app: record.app, appID: record.appID, keyID: record.keyID, detail: record.detail))

@@ -8,7 +8,7 @@ public struct ImportSummary: Sendable, Hashable, Codable {
     public var appsAdded = 0
     /// Credentials added.
     public var credentialsAdded = 0
-    /// Records already present and identical.
+    /// Credentials already present and identical.
     public var unchanged = 0
     /// Records that differ from the vault's and were left as they are (only with `skipConflicts`).
     public var conflictsSkipped: [String] = []
@@ -43,7 +43,7 @@ extension Vault {
     @discardableResult
     public func importDocument(_ document: ExportDocument, skipConflicts: Bool = false, now: Date = Date()) throws -> ImportSummary {
         let secretKey = try keys.requireSecretKey()
-        for entry in document.apps { try entry.app.validate() }
+        try Self.validate(document)
         return try write(now: now) { writer in
             var summary = ImportSummary()
             var conflicts: [String] = []
@@ -65,7 +65,7 @@ extension Vault {
                     app = try insertApp(incoming, writer: &writer)
                     summary.appsAdded += 1
                 }
-                let held = try credentials(writer.db, of: app)
+                var held = try credentials(writer.db, of: app)
                 for exported in entry.credentials {
                     let credential = exported.credential
                     let label = "credential \(credential.keyID) of \"\(incoming.label)\""
@@ -87,7 +87,7 @@ extension Vault {
                         continue
                     }
                     let value = exported.value.map { SecureBytes(copying: Array($0.utf8)) }
-                    _ = try storeCredential(credential, value: value, secretKey: secretKey, for: app, writer: &writer)
+                    held.append(try storeCredential(credential, value: value, secretKey: secretKey, for: app, writer: &writer))
                     summary.credentialsAdded += 1
                 }
             }
@@ -151,6 +151,32 @@ extension Vault {
                 "vault.import-azure",
                 detail: "from \(document.source.rawValue): \(summary.appsAdded) apps and \(summary.credentialsAdded) credentials added")
             return summary
+        }
+    }
+
+    /// The checks ``addApp(_:now:)`` and ``addSecret(to:value:keyID:expires:validFrom:state:displayName:now:)``
+    /// make, applied to a whole document before anything is written.
+    static func validate(_ document: ExportDocument) throws {
+        for (index, entry) in document.apps.enumerated() {
+            do {
+                try entry.app.validate()
+            } catch VaultError.invalidValue(let field, let reason) {
+                throw VaultError.invalidDocument(reason: "app \(index + 1) has an invalid \(field): \(reason)")
+            }
+            var keyIDs = Set<String>()
+            for credential in entry.credentials {
+                let subject = "credential \(credential.keyId.prefix(40)) of app \(entry.appId)"
+                guard Validation.isGUID(credential.keyId) else { throw VaultError.invalidDocument(reason: "\(subject): the key ID is not a GUID") }
+                guard keyIDs.insert(credential.keyId.lowercased()).inserted else {
+                    throw VaultError.invalidDocument(reason: "\(subject) appears twice")
+                }
+                if let value = credential.value, value.isEmpty || value.utf8.count > maximumSecretCount {
+                    throw VaultError.invalidDocument(reason: "\(subject): the value is empty or longer than \(maximumSecretCount) bytes")
+                }
+            }
+            if entry.credentials.filter({ $0.state == .current }).count > 1 {
+                throw VaultError.invalidDocument(reason: "app \(entry.appId) has more than one current credential")
+            }
         }
     }
 

@@ -50,6 +50,16 @@ struct DataKeys: Sendable {
         try DataKeys(vaultID: vaultID, generation: generation, metadataKey: metadataKey, secretKey: nil)
     }
 
+    /// Throws ``VaultError/notAuthorized(reason:)`` unless these are an admin's keys.
+    ///
+    /// A reader holds the metadata and integrity keys, so cryptography alone cannot stop it
+    /// from writing metadata; every write path checks this first.
+    func requireAdmin() throws {
+        guard secretCipherKey != nil else {
+            throw VaultError.notAuthorized(reason: "this identity is a reader of the vault; only an admin identity can change it")
+        }
+    }
+
     /// The secret cipher key, or ``VaultError/notAuthorized(reason:)`` for a reader.
     func requireSecretKey() throws -> SecureBytes {
         guard let secretCipherKey else {

@@ -27,7 +27,6 @@ extension Vault {
 
     /// Adds a recipient. An `admin` gets both data keys wrapped to it, a `reader` the metadata key only.
     public func addRecipient(_ recipient: X25519Recipient, role: Role, name: String? = nil, now: Date = Date()) throws {
-        _ = try keys.requireSecretKey()
         if let name { try Validation.printable(name, field: "name", maximumCount: 128) }
         try write(now: now) { writer in
             if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM keyring WHERE recipient = ?", arguments: [recipient.description]) == true {
@@ -42,7 +41,6 @@ extension Vault {
     ///
     /// The removed identity may have kept a copy of the data keys; ``rekey(now:)`` replaces them.
     public func removeRecipient(_ recipient: String, now: Date = Date()) throws {
-        _ = try keys.requireSecretKey()
         try write(now: now) { writer in
             guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
                 throw VaultError.recipientProblem(reason: "\(recipient) is not a recipient of this vault; `secrets recipients list` shows them")
@@ -111,7 +109,7 @@ extension Vault {
                     try db.execute(
                         sql: "UPDATE audit SET details = ? WHERE seq = ?",
                         arguments: [
-                            try rekeyed.cipher.sealJSON(details, key: newKeys.metadataCipherKey, binding: AuditChain.binding(seq: entry.sequence, action: entry.action, outcome: entry.outcome)),
+                            try rekeyed.cipher.sealJSON(details, key: newKeys.metadataCipherKey, binding: AuditChain.binding(seq: entry.sequence, at: Int64(entry.at.timeIntervalSince1970), action: entry.action, outcome: entry.outcome)),
                             entry.sequence,
                         ])
                 }

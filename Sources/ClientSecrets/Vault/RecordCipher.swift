@@ -20,6 +20,10 @@ struct RecordCipher: Sendable {
         var row: RecordID
         /// Clear values stored beside the ciphertext that must not change without it.
         var context: [String] = []
+        /// How errors name the row, when not by its id (audit entries go by sequence number).
+        var rowName: String?
+
+        var name: String { rowName ?? row.description }
     }
 
     func associatedData(_ binding: Binding) -> [UInt8] {
@@ -46,7 +50,7 @@ struct RecordCipher: Sendable {
     func open(_ stored: Data, key: SecureBytes, binding: Binding) throws -> SecureBytes {
         let minimum = 1 + Self.algorithm.nonceCount + Self.algorithm.tagCount
         guard stored.count >= minimum, stored.first == Self.formatVersion else {
-            throw VaultError.tampered(table: binding.table, row: binding.row.description, reason: "has a malformed \(binding.column) column")
+            throw VaultError.tampered(table: binding.table, row: binding.name, reason: "has a malformed \(binding.column) column")
         }
         let bytes = [UInt8](stored)
         let nonce = Array(bytes[1...Self.algorithm.nonceCount])
@@ -55,7 +59,7 @@ struct RecordCipher: Sendable {
                 bytes[(1 + Self.algorithm.nonceCount)...], key: key, nonce: nonce, authenticating: associatedData(binding))
         } catch {
             throw VaultError.tampered(
-                table: binding.table, row: binding.row.description,
+                table: binding.table, row: binding.name,
                 reason: "failed authentication in its \(binding.column) column (changed, or moved from another row)")
         }
     }
@@ -73,7 +77,7 @@ struct RecordCipher: Sendable {
         do {
             return try plaintext.withUnsafeBytes { try Self.decoder.decode(T.self, from: Data($0)) }
         } catch {
-            throw VaultError.tampered(table: binding.table, row: binding.row.description, reason: "holds an unreadable \(binding.column) record")
+            throw VaultError.tampered(table: binding.table, row: binding.name, reason: "holds an unreadable \(binding.column) record")
         }
     }
 

@@ -94,7 +94,8 @@ public struct Vault: Sendable {
 
     /// Runs `body` as one write transaction with a writer that keeps the digest and audit log in step.
     func write<T>(now: Date = Date(), _ body: (inout VaultWriter) throws -> T) throws -> T {
-        try Self.translatingDatabaseErrors {
+        try keys.requireAdmin()
+        return try Self.translatingDatabaseErrors {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {

@@ -66,7 +66,7 @@ struct VaultWriter {
         let previousHash: Data = last?["hash"] ?? Data(repeating: 0, count: 32)
         let record = AuditDetails(actor: actor, app: app, appID: appID, keyID: keyID, detail: detail)
         let sealed = try cipher.sealJSON(
-            record, key: keys.metadataCipherKey, binding: AuditChain.binding(seq: seq, action: action, outcome: outcome))
+            record, key: keys.metadataCipherKey, binding: AuditChain.binding(seq: seq, at: timestamp, action: action, outcome: outcome))
         let hash = try AuditChain.hash(previous: previousHash, seq: seq, at: timestamp, action: action, outcome: outcome, details: sealed)
         try insert("audit", key: "seq", [
             ("seq", seq), ("at", timestamp), ("action", action), ("outcome", outcome),
