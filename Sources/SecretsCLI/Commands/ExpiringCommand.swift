@@ -28,6 +28,11 @@ struct ExpiringCommand: ParsableCommand {
     @Flag(name: .long, help: "Same as --format json.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Check the whole vault first (as `secrets verify` does); any damage makes the check fail with 3.",
+        discussion: "Without it, every row read is authenticated, but a row deleted or re-stated behind the tool's back is only found by verify."))
+    var verify = false
+
     static let ok: Int32 = 0, warning: Int32 = 1, critical: Int32 = 2, unknown: Int32 = 3
 
     struct Item: Encodable {
@@ -57,7 +62,9 @@ struct ExpiringCommand: ParsableCommand {
                 throw VaultError.invalidValue(field: "days", reason: "\(days) is not between 0 and 3650")
             }
             let now = Date()
-            let found = try options.open().expiring(within: TimeInterval(days) * 86_400, now: now)
+            let vault = try options.open()
+            if verify, let problem = try vault.verify().problems.first { throw CLIError(description: problem, code: ExitStatus.dataError) }
+            let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now)
             let items = found.map { entry in
                 Item(
                     label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
