@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import Foundation
 
 /// The `secrets` command: keeps client secrets encrypted at rest and rotates them before they expire.
 public struct SecretsCommand: ParsableCommand {
@@ -40,6 +41,25 @@ public struct SecretsCommand: ParsableCommand {
         #else
         setrlimit(RLIMIT_CORE, &noCore)
         #endif
-        main()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(reporting: error)
+        }
+    }
+
+    /// Exits for `error`: help and version as argument-parser prints them, every other failure
+    /// as one `secrets: ` line on stderr with its exit code (3 for `expiring`, whatever failed).
+    static func exit(reporting error: Error) -> Never {
+        let code = exitCode(for: error)
+        if error is ExitCode || code == .success { exit(withError: error) }
+        let firstLine = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        let text = firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine
+        let subcommands = CommandLine.arguments.dropFirst().prefix { !$0.hasPrefix("-") }
+        let help = (["secrets"] + subcommands.prefix(2)).joined(separator: " ") + " --help"
+        Terminal.printError("secrets: \(text) (see `\(help)`)")
+        let isExpiring = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } == "expiring"
+        Foundation.exit(isExpiring ? ExpiringCommand.unknown : code.rawValue)
     }
 }

@@ -23,9 +23,13 @@ extension Vault {
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
                 let credentials = try rows.map { row -> ExportedCredential in
                     let record = try decodeCredential(row)
-                    let value = try (row["secret"] as Data?).map {
-                        try cipher.open($0, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: app.id))
-                            .withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+                    let value = try (row["secret"] as Data?).map { sealed -> String in
+                        let plaintext = try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: app.id))
+                        guard let text = plaintext.withUnsafeBytes({ String(validating: $0, as: UTF8.self) }) else {
+                            throw VaultError.invalidDocument(
+                                reason: "credential \(record.credential.keyID) of \"\(app.app.label)\" is not UTF-8 text, so the export cannot hold it exactly")
+                        }
+                        return text
                     }
                     return ExportedCredential(record.credential, value: value)
                 }.sorted { $0.created < $1.created }

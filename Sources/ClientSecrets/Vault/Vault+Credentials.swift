@@ -61,7 +61,12 @@ extension Vault {
         guard state != .retired else { throw VaultError.invalidValue(field: "state", reason: "a new secret cannot be retired") }
         let keyID = (keyID ?? UUID().uuidString).lowercased()
         try Validation.guid(keyID, field: "key-id")
-        let hint = value.withUnsafeBytes { String(decoding: $0, as: UTF8.self).prefix(3) }
+        // Values travel as JSON strings in exports, so they must be text.
+        let text: String? = value.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
+        guard let text, !text.contains("\u{0}") else {
+            throw VaultError.invalidValue(field: "secret", reason: "the value is not UTF-8 text (client secrets are text)")
+        }
+        let hint = Self.hint(for: text)
         return try write(now: now) { writer in
             let app = try findApp(writer.db, name)
             let credential = Credential(
@@ -69,6 +74,12 @@ extension Vault {
                 expires: expires?.wholeSeconds, state: state, displayName: displayName)
             return try storeCredential(credential, value: value, secretKey: secretKey, for: app, writer: &writer)
         }
+    }
+
+    /// The first three characters, as Entra ID shows them, but nothing for values shorter than
+    /// 12 characters: readers see hints, and three characters would be too much of a short value.
+    static func hint(for value: String) -> String {
+        value.count >= 12 ? String(value.prefix(3)) : ""
     }
 
     func storeCredential(
