@@ -68,9 +68,12 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
 # --- Build ------------------------------------------------------------------------
 cd -- "$package_root"
-log "building secrets (release)..."
-swift build -c release --product secrets >&2
-bin_dir=$(swift build -c release --show-bin-path)
+# The build the README recommends for installing: release, with the Swift runtime and Foundation
+# linked in statically, which saves the dynamic linker's symbol resolution on every start
+# (about 10 ms of a 30 ms `expiring` start-up here). It has its own build folder.
+log "building secrets (release, --static-swift-stdlib)..."
+swift build -c release --product secrets --static-swift-stdlib --scratch-path .build-static >&2
+bin_dir=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
 SECRETS=$bin_dir/secrets
 [[ -x $SECRETS ]] || die "no executable at $SECRETS after the build"
 

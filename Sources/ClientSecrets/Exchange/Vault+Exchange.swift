@@ -19,7 +19,7 @@ extension Vault {
     public func exportDocument(now: Date = Date()) throws -> ExportDocument {
         let secretKey = try keys.requireSecretKey()
         let apps = try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM apps").map(decodeApp).map { app -> ExportedApp in
+            try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }.map { app -> ExportedApp in
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
                 let credentials = try rows.map { row -> ExportedCredential in
                     let record = try decodeCredential(row)

@@ -66,7 +66,7 @@ extension Vault {
                 // Read everything with the old keys first, so damage stops the rekey before any write.
                 let keyring = try recipients(db)
                 let keyringRows = try Row.fetchAll(db, sql: "SELECT id, recipient FROM keyring")
-                let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map(decodeApp)
+                let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }
                 let credentialRows = try Row.fetchAll(db, sql: "SELECT * FROM credentials")
                 let audit = try auditEntries(db)
                 var writer = VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
@@ -82,11 +82,12 @@ extension Vault {
                         arguments: [Data(try KeyringEntry.wrap(newKeys, role: entry.role, to: recipient)), name, id.data])
                 }
                 for app in apps {
+                    let labelHash = try rekeyed.lookupHash("label", app.app.label)
+                    let appIDHash = try rekeyed.lookupHash("app-id", app.app.appID)
                     try db.execute(
                         sql: "UPDATE apps SET label_hash = ?, app_id_hash = ?, meta = ? WHERE id = ?",
                         arguments: [
-                            try rekeyed.lookupHash("label", app.app.label), try rekeyed.lookupHash("app-id", app.app.appID),
-                            try rekeyed.cipher.sealJSON(app.app, key: newKeys.metadataCipherKey, binding: Self.appBinding(app.id)), app.id.data,
+                            labelHash, appIDHash, try rekeyed.sealApp(app.app, id: app.id, labelHash: labelHash, appIDHash: appIDHash), app.id.data,
                         ])
                 }
                 for row in credentialRows {
@@ -97,12 +98,14 @@ extension Vault {
                         let value = try cipher.open(sealed, key: oldSecretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
                         secret = try rekeyed.cipher.seal(value, key: newKeys.secretCipherKey!, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
                     }
-                    let meta = try rekeyed.cipher.sealJSON(
-                        record.credential, key: newKeys.metadataCipherKey,
-                        binding: Self.credentialMetaBinding(id: record.id, app: record.appRecordID, state: row["state"], expiresAt: expiresAt))
+                    let keyIDHash = try rekeyed.lookupHash("key-id", record.credential.keyID)
+                    let meta = try rekeyed.cipher.seal(
+                        record.credential.record(), key: newKeys.metadataCipherKey,
+                        binding: Self.credentialMetaBinding(
+                            id: record.id, app: record.appRecordID, state: row["state"], expiresAt: expiresAt, keyIDHash: keyIDHash))
                     try db.execute(
                         sql: "UPDATE credentials SET key_id_hash = ?, meta = ?, secret = ? WHERE id = ?",
-                        arguments: [try rekeyed.lookupHash("key-id", record.credential.keyID), meta, secret, record.id.data])
+                        arguments: [keyIDHash, meta, secret, record.id.data])
                 }
                 for entry in audit.entries {
                     let details = AuditDetails(actor: entry.actor, app: entry.app, appID: entry.appID, keyID: entry.keyID, detail: entry.detail)

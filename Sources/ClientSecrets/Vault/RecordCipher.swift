@@ -22,19 +22,34 @@ struct RecordCipher: Sendable {
         var context: [String] = []
         /// How errors name the row, when not by its id (audit entries go by sequence number).
         var rowName: String?
+        /// Lookup hashes stored beside the ciphertext, bound so that they cannot be swapped.
+        var hashes: [Data] = []
 
         var name: String { rowName ?? row.description }
     }
 
     func associatedData(_ binding: Binding) -> [UInt8] {
-        var aad = Array("secrets/v1".utf8)
-        aad += vaultID
-        for part in [binding.table, binding.column] + binding.context {
-            let bytes = Array(part.utf8)
-            aad += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init)
-            aad += bytes
+        var aad: [UInt8] = []
+        aad.reserveCapacity(160)
+        func appendLength(_ count: Int) {
+            let value = UInt32(count)
+            aad.append(contentsOf: [UInt8(value >> 24 & 0xff), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)])
         }
-        aad += binding.row.bytes
+        aad.append(contentsOf: "secrets/v1".utf8)
+        aad.append(contentsOf: vaultID)
+        appendLength(binding.table.utf8.count)
+        aad.append(contentsOf: binding.table.utf8)
+        appendLength(binding.column.utf8.count)
+        aad.append(contentsOf: binding.column.utf8)
+        for part in binding.context {
+            appendLength(part.utf8.count)
+            aad.append(contentsOf: part.utf8)
+        }
+        for hash in binding.hashes {
+            appendLength(hash.count)
+            aad.append(contentsOf: hash)
+        }
+        aad.append(contentsOf: binding.row.bytes)
         return aad
     }
 
@@ -48,19 +63,64 @@ struct RecordCipher: Sendable {
     }
 
     func open(_ stored: Data, key: SecureBytes, binding: Binding) throws -> SecureBytes {
+        try open(stored, using: AEADContext(algorithm: Self.algorithm, key: key), binding: binding)
+    }
+
+    /// A context for `key` that ``open(_:using:binding:)`` can reuse across many rows.
+    static func context(for key: SecureBytes) throws -> AEADContext {
+        try AEADContext(algorithm: algorithm, key: key)
+    }
+
+    /// Opens with a context made by ``context(for:)``, saving a key set-up per row.
+    func open(_ stored: Data, using context: AEADContext, binding: Binding) throws -> SecureBytes {
         let minimum = 1 + Self.algorithm.nonceCount + Self.algorithm.tagCount
         guard stored.count >= minimum, stored.first == Self.formatVersion else {
             throw VaultError.tampered(table: binding.table, row: binding.name, reason: "has a malformed \(binding.column) column")
         }
-        let bytes = [UInt8](stored)
-        let nonce = Array(bytes[1...Self.algorithm.nonceCount])
+        let nonce = [UInt8](stored[stored.startIndex + 1 ..< stored.startIndex + 1 + Self.algorithm.nonceCount])
         do {
-            return try Self.algorithm.open(
-                bytes[(1 + Self.algorithm.nonceCount)...], key: key, nonce: nonce, authenticating: associatedData(binding))
+            return try stored.withUnsafeBytes { bytes in
+                try context.open(
+                    UnsafeRawBufferPointer(rebasing: bytes[(1 + Self.algorithm.nonceCount)...]), nonce: nonce,
+                    authenticating: associatedData(binding))
+            }
         } catch {
             throw VaultError.tampered(
                 table: binding.table, row: binding.name,
                 reason: "failed authentication in its \(binding.column) column (changed, or moved from another row)")
+        }
+    }
+
+    /// Opens a metadata record and parses it with `parse`; a record that does not parse is
+    /// reported as damage. Records are metadata, not key material, so they are decrypted in
+    /// place in an ordinary buffer rather than in wiped storage: this runs for every listed row.
+    func openRecord<T>(
+        _ stored: Data, using context: AEADContext, binding: Binding, _ parse: (UnsafeRawBufferPointer) throws -> T
+    ) throws -> T {
+        let nonceCount = Self.algorithm.nonceCount
+        guard stored.count >= 1 + nonceCount + Self.algorithm.tagCount, stored.first == Self.formatVersion else {
+            throw VaultError.tampered(table: binding.table, row: binding.name, reason: "has a malformed \(binding.column) column")
+        }
+        var buffer = stored.withUnsafeBytes { Array($0) }
+        let aad = associatedData(binding)
+        let plaintextCount: Int
+        do {
+            plaintextCount = try buffer.withUnsafeMutableBytes { bytes in
+                try aad.withUnsafeBytes { aad in
+                    try context.openInPlace(
+                        UnsafeMutableRawBufferPointer(rebasing: bytes[(1 + nonceCount)...]),
+                        nonce: UnsafeRawBufferPointer(rebasing: bytes[1...nonceCount]), authenticating: aad)
+                }
+            }
+        } catch {
+            throw VaultError.tampered(
+                table: binding.table, row: binding.name,
+                reason: "failed authentication in its \(binding.column) column (changed, or moved from another row)")
+        }
+        do {
+            return try buffer.withUnsafeBytes { try parse(UnsafeRawBufferPointer(rebasing: $0[(1 + nonceCount)..<(1 + nonceCount + plaintextCount)])) }
+        } catch {
+            throw VaultError.tampered(table: binding.table, row: binding.name, reason: "holds an unreadable \(binding.column) record")
         }
     }
 

@@ -11,7 +11,7 @@ public struct RecordID: Sendable, Hashable, CustomStringConvertible {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    init(_ data: Data) { self.bytes = [UInt8](data) }
+    init(_ data: Data) { self.bytes = data.withUnsafeBytes { Array($0) } }
 
     /// A new random id.
     static func random() throws -> RecordID { RecordID(bytes: try SecureRandom.bytes(count: 16)) }

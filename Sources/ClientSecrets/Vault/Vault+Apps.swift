@@ -9,18 +9,22 @@ extension Vault {
         Data(try HMAC.sha256(key: keys.lookupKey, message: Array("\(kind)\u{0}\(value.lowercased())".utf8)))
     }
 
-    static func appBinding(_ id: RecordID) -> RecordCipher.Binding {
-        RecordCipher.Binding(table: "apps", column: "meta", row: id)
+    /// An app's record is bound to its row and to both lookup hashes stored beside it.
+    static func appBinding(_ id: RecordID, labelHash: Data, appIDHash: Data) -> RecordCipher.Binding {
+        RecordCipher.Binding(table: "apps", column: "meta", row: id, hashes: [labelHash, appIDHash])
     }
 
-    func decodeApp(_ row: Row) throws -> AppRecord {
+    /// A context for opening metadata records, to reuse across the rows of one read.
+    func metadataContext() throws -> AEADContext { try RecordCipher.context(for: keys.metadataCipherKey) }
+
+    func sealApp(_ app: App, id: RecordID, labelHash: Data, appIDHash: Data) throws -> Data {
+        try cipher.seal(app.record(), key: keys.metadataCipherKey, binding: Self.appBinding(id, labelHash: labelHash, appIDHash: appIDHash))
+    }
+
+    func decodeApp(_ row: Row, context: AEADContext? = nil) throws -> AppRecord {
         let id = RecordID(row["id"] as Data)
-        let app = try cipher.openJSON(App.self, from: row["meta"], key: keys.metadataCipherKey, binding: Self.appBinding(id))
-        guard try lookupHash("label", app.label) == row["label_hash"] as Data,
-              try lookupHash("app-id", app.appID) == row["app_id_hash"] as Data
-        else {
-            throw VaultError.tampered(table: "apps", row: id.description, reason: "has lookup hashes that do not match its contents")
-        }
+        let binding = Self.appBinding(id, labelHash: row["label_hash"], appIDHash: row["app_id_hash"])
+        let app = try cipher.openRecord(row["meta"], using: context ?? metadataContext(), binding: binding, App.init(record:))
         return AppRecord(
             id: id, app: app,
             createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
@@ -58,14 +62,15 @@ extension Vault {
     /// Every app with its credentials, sorted by label.
     public func overview() throws -> [AppOverview] {
         try read { db in
+            let context = try metadataContext()
             var credentials: [RecordID: [CredentialRecord]] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM credentials")
             while let row = try rows.next() {
-                let record = try decodeCredential(row)
+                let record = try decodeCredential(row, context: context)
                 credentials[record.appRecordID, default: []].append(record)
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM apps").map { row in
-                let app = try decodeApp(row)
+                let app = try decodeApp(row, context: context)
                 let own = (credentials[app.id] ?? []).sorted { $0.credential.created > $1.credential.created }
                 return AppOverview(record: app, credentials: own)
             }.sorted { $0.record.app.label.lowercased() < $1.record.app.label.lowercased() }
@@ -99,7 +104,7 @@ extension Vault {
             throw VaultError.appExists(app.appID)
         }
         let id = try RecordID.random()
-        let meta = try cipher.sealJSON(app, key: keys.metadataCipherKey, binding: Self.appBinding(id))
+        let meta = try sealApp(app, id: id, labelHash: labelHash, appIDHash: appIDHash)
         try writer.insert("apps", [
             ("id", id.data), ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta),
             ("created_at", writer.timestamp), ("updated_at", writer.timestamp),
@@ -127,7 +132,7 @@ extension Vault {
             if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE app_id_hash = ? AND id <> ?", arguments: [appIDHash, record.id.data]) == true {
                 throw VaultError.appExists(app.appID)
             }
-            let meta = try cipher.sealJSON(app, key: keys.metadataCipherKey, binding: Self.appBinding(record.id))
+            let meta = try sealApp(app, id: record.id, labelHash: labelHash, appIDHash: appIDHash)
             try writer.update("apps", id: record.id, [
                 ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta), ("updated_at", writer.timestamp),
             ])

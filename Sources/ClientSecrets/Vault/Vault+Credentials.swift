@@ -6,36 +6,41 @@ extension Vault {
     /// The largest secret value accepted, in bytes; Entra ID secrets are 40 characters.
     public static let maximumSecretCount = 4096
 
-    static func credentialMetaBinding(id: RecordID, app: RecordID, state: String, expiresAt: Int64?) -> RecordCipher.Binding {
+    /// A credential's record is bound to its row, its app, its clear state and expiry, and its key-ID hash.
+    static func credentialMetaBinding(id: RecordID, app: RecordID, state: String, expiresAt: Int64?, keyIDHash: Data) -> RecordCipher.Binding {
         RecordCipher.Binding(
             table: "credentials", column: "meta", row: id,
-            context: [app.description, state, expiresAt.map(String.init) ?? "none"])
+            context: [app.description, state, expiresAt.map(String.init) ?? "none"], hashes: [keyIDHash])
     }
 
     static func credentialSecretBinding(id: RecordID, app: RecordID) -> RecordCipher.Binding {
         RecordCipher.Binding(table: "credentials", column: "secret", row: id, context: [app.description])
     }
 
-    func decodeCredential(_ row: Row) throws -> CredentialRecord {
+    func decodeCredential(_ row: Row, context: AEADContext? = nil) throws -> CredentialRecord {
         let id = RecordID(row["id"] as Data)
         let app = RecordID(row["app"] as Data)
         let state: String = row["state"]
         let expiresAt: Int64? = row["expires_at"]
-        let binding = Self.credentialMetaBinding(id: id, app: app, state: state, expiresAt: expiresAt)
-        let credential = try cipher.openJSON(Credential.self, from: row["meta"], key: keys.metadataCipherKey, binding: binding)
-        guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt,
-              try lookupHash("key-id", credential.keyID) == row["key_id_hash"] as Data
-        else {
+        let binding = Self.credentialMetaBinding(id: id, app: app, state: state, expiresAt: expiresAt, keyIDHash: row["key_id_hash"])
+        let credential = try cipher.openRecord(row["meta"], using: context ?? metadataContext(), binding: binding, Credential.init(record:))
+        guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt else {
             throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
         }
-        return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: (row["secret"] as Data?) != nil)
+        return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: Self.hasSecret(row))
+    }
+
+    /// Whether the row holds a value; hot paths select `secret IS NOT NULL AS has_secret` instead of the blob.
+    static func hasSecret(_ row: Row) -> Bool {
+        if row.hasColumn("has_secret") { return row["has_secret"] }
+        return !(row["secret"] as DatabaseValue).isNull
     }
 
     static func epochSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
 
     func credentials(_ db: Database, of app: AppRecord) throws -> [CredentialRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
-            .map(decodeCredential)
+            .map { try decodeCredential($0) }
             .sorted { $0.credential.created > $1.credential.created }
     }
 
@@ -101,9 +106,9 @@ extension Vault {
         }
         let id = try RecordID.random()
         let expiresAt = credential.expires.map(Self.epochSeconds)
-        let meta = try cipher.sealJSON(
-            credential, key: keys.metadataCipherKey,
-            binding: Self.credentialMetaBinding(id: id, app: app.id, state: credential.state.rawValue, expiresAt: expiresAt))
+        let meta = try cipher.seal(
+            credential.record(), key: keys.metadataCipherKey,
+            binding: Self.credentialMetaBinding(id: id, app: app.id, state: credential.state.rawValue, expiresAt: expiresAt, keyIDHash: keyIDHash))
         var sealedValue: Data?
         if let value, let secretKey {
             sealedValue = try cipher.seal(value, key: secretKey, binding: Self.credentialSecretBinding(id: id, app: app.id))
@@ -121,9 +126,10 @@ extension Vault {
 
     func updateCredentialMeta(id: RecordID, app: RecordID, credential: Credential, writer: inout VaultWriter) throws {
         let expiresAt = credential.expires.map(Self.epochSeconds)
-        let meta = try cipher.sealJSON(
-            credential, key: keys.metadataCipherKey,
-            binding: Self.credentialMetaBinding(id: id, app: app, state: credential.state.rawValue, expiresAt: expiresAt))
+        let meta = try cipher.seal(
+            credential.record(), key: keys.metadataCipherKey,
+            binding: Self.credentialMetaBinding(
+                id: id, app: app, state: credential.state.rawValue, expiresAt: expiresAt, keyIDHash: try lookupHash("key-id", credential.keyID)))
         try writer.update("credentials", id: id, [("state", credential.state.rawValue), ("expires_at", expiresAt), ("meta", meta)])
     }
 
@@ -154,36 +160,42 @@ extension Vault {
 
     /// Every credential that is not retired and has expired or expires within `window` of `now`,
     /// soonest first. Needs only the metadata key, so a reader can run it.
+    ///
+    /// This is what monitoring runs, so it reads only the rows in the window (through the expiry
+    /// index), each app's record once, and by column position.
     public func expiring(within window: TimeInterval, now: Date = Date()) throws -> [ExpiringCredential] {
         let limit = Self.epochSeconds(now.addingTimeInterval(window))
         return try read { db in
-            var apps: [RecordID: App] = [:]
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT c.*, a.id AS a_id, a.label_hash AS a_label_hash, a.app_id_hash AS a_app_id_hash, a.meta AS a_meta,
-                           a.created_at AS a_created_at, a.updated_at AS a_updated_at
-                    FROM credentials c JOIN apps a ON a.id = c.app
-                    WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
-                    ORDER BY c.expires_at, c.id
-                    """,
-                arguments: [limit])
+            let context = try metadataContext()
+            var apps: [Data: App] = [:]
+            let statement = try db.cachedStatement(sql: """
+                SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
+                FROM credentials c JOIN apps a ON a.id = c.app
+                WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
+                ORDER BY c.expires_at, c.id
+                """)
+            let rows = try Row.fetchCursor(statement, arguments: [limit])
             var result: [ExpiringCredential] = []
             while let row = try rows.next() {
-                let credential = try decodeCredential(row)
+                let id = RecordID(row[0] as Data)
+                let appKey: Data = row[1]
+                let appID = RecordID(appKey)
+                let state: String = row[2]
+                let expiresAt: Int64 = row[3]
+                let binding = Self.credentialMetaBinding(id: id, app: appID, state: state, expiresAt: expiresAt, keyIDHash: row[4])
+                let credential = try cipher.openRecord(row[5], using: context, binding: binding, Credential.init(record:))
+                guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt else {
+                    throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
+                }
                 let app: App
-                if let known = apps[credential.appRecordID] {
+                if let known = apps[appKey] {
                     app = known
                 } else {
-                    let appRow: Row = [
-                        "id": row["a_id"] as Data, "label_hash": row["a_label_hash"] as Data,
-                        "app_id_hash": row["a_app_id_hash"] as Data, "meta": row["a_meta"] as Data,
-                        "created_at": row["a_created_at"] as Int64, "updated_at": row["a_updated_at"] as Int64,
-                    ]
-                    app = try decodeApp(appRow).app
-                    apps[credential.appRecordID] = app
+                    let appBinding = Self.appBinding(appID, labelHash: row[6], appIDHash: row[7])
+                    app = try cipher.openRecord(row[8], using: context, binding: appBinding, App.init(record:))
+                    apps[appKey] = app
                 }
-                result.append(ExpiringCredential(app: app, credential: credential.credential))
+                result.append(ExpiringCredential(app: app, credential: credential))
             }
             return result
         }

@@ -35,7 +35,7 @@ struct ExpiringCommand: ParsableCommand {
 
     static let ok: Int32 = 0, warning: Int32 = 1, critical: Int32 = 2, unknown: Int32 = 3
 
-    struct Item: Encodable {
+    struct Item {
         let label: String
         let appId: String
         let tenant: String
@@ -48,11 +48,31 @@ struct ExpiringCommand: ParsableCommand {
         let expired: Bool
     }
 
-    struct Report: Encodable {
-        let checkedAt: Date
-        let days: Int
-        let status: String
-        let credentials: [Item]
+    /// The `--json` report, written directly (see ``JSONWriter``): `{checkedAt, credentials, days, status}`.
+    static func json(_ items: [Item], days: Int, status: String, now: Date) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("checkedAt", .date(now))
+        writer.beginArray(key: "credentials")
+        for item in items {
+            writer.beginObject()
+            writer.field("appId", .string(item.appId))
+            writer.field("cloud", .string(item.cloud))
+            writer.field("daysLeft", .int(item.daysLeft))
+            writer.field("expired", .bool(item.expired))
+            writer.field("expires", .date(item.expires))
+            writer.field("hint", .string(item.hint))
+            writer.field("keyId", .string(item.keyId))
+            writer.field("label", .string(item.label))
+            writer.field("state", .string(item.state))
+            writer.field("tenant", .string(item.tenant))
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.field("days", .int(days))
+        writer.field("status", .string(status))
+        writer.endObject()
+        return writer.bytes + [UInt8(ascii: "\n")]
     }
 
     func run() throws {
@@ -77,7 +97,7 @@ struct ExpiringCommand: ParsableCommand {
             let status = ["OK", "WARNING", "CRITICAL"][Int(code)]
             switch json ? .json : format {
             case .json:
-                try Printer.json(Report(checkedAt: now, days: days, status: status.lowercased(), credentials: items))
+                FileHandle.standardOutput.write(Data(Self.json(items, days: days, status: status.lowercased(), now: now)))
             case .prometheus:
                 Printer.line(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines))
             case .table:

@@ -1,0 +1,190 @@
+import Foundation
+
+/// The compact binary form of the records sealed in vault rows.
+///
+/// Sealed records are read on every listing, so they avoid JSON: fields are written in a fixed
+/// order after a version byte, strings as a length and UTF-8, dates as the bit pattern of their
+/// seconds since 1970, optional values behind a presence byte. A record that does not parse
+/// exactly (wrong version, short, or with bytes left over) is rejected.
+struct RecordWriter {
+    private(set) var bytes: [UInt8]
+
+    init(version: UInt8) { bytes = [version] }
+
+    mutating func write(_ value: UInt32) {
+        bytes.append(contentsOf: [UInt8(value >> 24 & 0xff), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)])
+    }
+
+    mutating func write(_ value: String) {
+        let utf8 = value.utf8
+        write(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    mutating func write(_ value: Double) {
+        let bits = value.bitPattern
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(bits >> UInt64(shift) & 0xff)) }
+    }
+
+    mutating func write(_ value: Date) { write(value.timeIntervalSince1970) }
+
+    mutating func write(_ value: Date?) {
+        bytes.append(value == nil ? 0 : 1)
+        if let value { write(value) }
+    }
+
+    mutating func write(_ value: String?) {
+        bytes.append(value == nil ? 0 : 1)
+        if let value { write(value) }
+    }
+
+    mutating func write(_ values: [String]) {
+        write(UInt32(values.count))
+        for value in values { write(value) }
+    }
+}
+
+/// Reads what ``RecordWriter`` wrote; any mismatch throws ``RecordReader/Malformed``.
+struct RecordReader {
+    struct Malformed: Error {}
+
+    private let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer, version: UInt8) throws {
+        self.bytes = bytes
+        guard bytes.first == version else { throw Malformed() }
+        offset = 1
+    }
+
+    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, bytes.count - offset >= count else { throw Malformed() }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+    }
+
+    mutating func readUInt32() throws -> UInt32 {
+        try take(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    mutating func readString() throws -> String {
+        let count = Int(try readUInt32())
+        // Records are authenticated before they are read and were written from Swift strings,
+        // so the bytes are valid UTF-8; decoding (which would repair, not reject) is the fast path.
+        return String(decoding: try take(count).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
+    mutating func readDouble() throws -> Double {
+        Double(bitPattern: try take(8).reduce(0) { $0 << 8 | UInt64($1) })
+    }
+
+    mutating func readDate() throws -> Date { Date(timeIntervalSince1970: try readDouble()) }
+
+    private mutating func present() throws -> Bool {
+        switch try take(1)[0] {
+        case 0: return false
+        case 1: return true
+        default: throw Malformed()
+        }
+    }
+
+    mutating func readOptionalDate() throws -> Date? { try present() ? try readDate() : nil }
+
+    mutating func readOptionalString() throws -> String? { try present() ? try readString() : nil }
+
+    mutating func readStrings() throws -> [String] {
+        let count = Int(try readUInt32())
+        guard count <= bytes.count - offset else { throw Malformed() }
+        return try (0..<count).map { _ in try readString() }
+    }
+
+    mutating func readEnum<T: RawRepresentable>(_ type: T.Type) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try readString()) else { throw Malformed() }
+        return value
+    }
+
+    /// Throws unless every byte was read.
+    func finish() throws {
+        guard offset == bytes.count else { throw Malformed() }
+    }
+}
+
+extension App {
+    static let recordVersion: UInt8 = 1
+
+    func record() -> [UInt8] {
+        var writer = RecordWriter(version: Self.recordVersion)
+        writer.write(label)
+        writer.write(appID)
+        writer.write(tenant)
+        writer.write(cloud.rawValue)
+        writer.write(issuer.rawValue)
+        writer.write(UInt32(consumers.count))
+        for consumer in consumers {
+            writer.write(consumer.kind.rawValue)
+            writer.write(consumer.target)
+        }
+        writer.write(policy.lifetime)
+        writer.write(policy.rotateBefore)
+        writer.write(policy.overlap)
+        writer.write(tags)
+        writer.write(notes)
+        return writer.bytes
+    }
+
+    init(record bytes: UnsafeRawBufferPointer) throws {
+        var reader = try RecordReader(bytes, version: Self.recordVersion)
+        let label = try reader.readString()
+        let appID = try reader.readString()
+        let tenant = try reader.readString()
+        let cloud = try reader.readEnum(Cloud.self)
+        let issuer = try reader.readEnum(IssuerKind.self)
+        let consumerCount = Int(try reader.readUInt32())
+        guard consumerCount <= bytes.count else { throw RecordReader.Malformed() }
+        let consumers = try (0..<consumerCount).map { _ in
+            Consumer(kind: try reader.readEnum(Consumer.Kind.self), target: try reader.readString())
+        }
+        let policy = RotationPolicy(lifetime: try reader.readDouble(), rotateBefore: try reader.readDouble(), overlap: try reader.readDouble())
+        let tags = try reader.readStrings()
+        let notes = try reader.readString()
+        try reader.finish()
+        // Stored values were normalised when written; the public initialiser would only redo it.
+        self.init(label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, consumers: consumers, policy: policy, tags: tags, notes: notes)
+        self.appID = appID
+        self.tenant = tenant
+    }
+}
+
+extension Credential {
+    static let recordVersion: UInt8 = 1
+
+    func record() -> [UInt8] {
+        var writer = RecordWriter(version: Self.recordVersion)
+        writer.write(keyID)
+        writer.write(hint)
+        writer.write(created)
+        writer.write(validFrom)
+        writer.write(expires)
+        writer.write(state.rawValue)
+        writer.write(displayName)
+        writer.write(retireAfter)
+        return writer.bytes
+    }
+
+    init(record bytes: UnsafeRawBufferPointer) throws {
+        var reader = try RecordReader(bytes, version: Self.recordVersion)
+        let keyID = try reader.readString()
+        let hint = try reader.readString()
+        let created = try reader.readDate()
+        let validFrom = try reader.readDate()
+        let expires = try reader.readOptionalDate()
+        let state = try reader.readEnum(CredentialState.self)
+        let displayName = try reader.readOptionalString()
+        let retireAfter = try reader.readOptionalDate()
+        try reader.finish()
+        self.init(
+            keyID: "", hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
+            displayName: displayName, retireAfter: retireAfter)
+        self.keyID = keyID
+    }
+}

@@ -1,0 +1,138 @@
+import ClientSecrets
+import Foundation
+
+/// Writes JSON text directly, for the listings that monitoring runs on every check: it keeps no
+/// intermediate tree, so memory stays flat however many rows there are.
+///
+/// Output matches what ``Printer/json(_:)`` writes for the same shape: keys in sorted order,
+/// two-space indentation, RFC 3339 dates.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    private var depth = 0
+    private var needsComma = [false]
+
+    enum Value {
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case date(Date)
+        case null
+    }
+
+    private mutating func newline() {
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+    }
+
+    private mutating func append(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    private mutating func separate() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+        if depth > 0 { newline() }
+    }
+
+    mutating func beginObject(key: StaticString? = nil) { open("{", key: key) }
+    mutating func endObject() { close("}") }
+    mutating func beginArray(key: StaticString? = nil) { open("[", key: key) }
+    mutating func endArray() { close("]") }
+
+    private mutating func open(_ bracket: String, key: StaticString?) {
+        separate()
+        if let key { appendKey(key) }
+        append(bracket)
+        depth += 1
+        needsComma.append(false)
+    }
+
+    private mutating func close(_ bracket: String) {
+        let hadMembers = needsComma.removeLast()
+        depth -= 1
+        if hadMembers { newline() }
+        append(bracket)
+    }
+
+    /// Writes `"key" : value`; pairs must be given in sorted key order.
+    mutating func field(_ key: StaticString, _ value: Value) {
+        separate()
+        appendKey(key)
+        switch value {
+        case .string(let string): appendQuoted(string)
+        case .int(let number): append(String(number))
+        case .bool(let flag): append(flag ? "true" : "false")
+        case .date(let date): appendDate(date)
+        case .null: append("null")
+        }
+    }
+
+    /// `"YYYY-MM-DDTHH:MM:SSZ"`, as ``DateParser/format(_:)`` writes it, straight into the buffer.
+    private mutating func appendDate(_ date: Date) {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        guard gmtime_r(&seconds, &parts) != nil, (0...9999).contains(parts.tm_year + 1900) else {
+            return appendQuoted(DateParser.format(date))
+        }
+        func digits(_ value: Int32, _ count: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        digits(parts.tm_year + 1900, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(parts.tm_mon + 1, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(parts.tm_mday, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(parts.tm_hour, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_min, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_sec, 2)
+        bytes.append(contentsOf: "Z\"".utf8)
+    }
+
+    /// Keys are literals without characters that need escaping.
+    private mutating func appendKey(_ key: StaticString) {
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: "\" : ".utf8)
+    }
+
+    /// Appends a JSON string literal; most strings need no escaping and are copied as they are.
+    private mutating func appendQuoted(_ string: String) {
+        var plain = string
+        let needsEscaping = plain.withUTF8 { utf8 in
+            utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
+        if needsEscaping {
+            append(Self.quoted(string))
+        } else {
+            bytes.append(UInt8(ascii: "\""))
+            plain.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// A JSON string literal; `/` is not escaped, as `.withoutEscapingSlashes` does.
+    static func quoted(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
