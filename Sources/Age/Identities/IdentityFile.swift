@@ -121,8 +121,12 @@ public enum IdentityFile {
         var file = try FileDescriptor.openForReading(path)
         defer { try? file.close() }
         var count = 0
-        // One byte more than allowed tells an oversized file from one of exactly the limit.
-        let contents = try SecureBytes(count: maximumSize + 1) { buffer in
+        // One byte more than expected tells an oversized file from one of exactly the limit. A
+        // regular file says its size, so its buffer is that size; a pipe gets the whole limit.
+        var status = stat()
+        let isRegular = fstat(file.rawValue, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        let capacity = isRegular ? min(Int(status.st_size), maximumSize) + 1 : maximumSize + 1
+        let contents = try SecureBytes(count: capacity) { buffer in
             while count < buffer.count {
                 let read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
                 if read == 0 { break }
@@ -131,6 +135,9 @@ public enum IdentityFile {
         }
         guard count <= maximumSize else {
             throw AgeError.invalidIdentity(reason: "\(path) is larger than \(maximumSize) bytes, too large for an identity file")
+        }
+        guard !(isRegular && count == capacity) else {
+            throw AgeError.io(reason: "\(path) grew while it was being read; try again")
         }
         return contents.withUnsafeBytes { SecureBytes(copying: $0[0..<count]) }
     }

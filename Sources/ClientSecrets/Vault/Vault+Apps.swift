@@ -11,7 +11,7 @@ extension Vault {
 
     /// An app's record is bound to its row and to both lookup hashes stored beside it.
     static func appBinding(_ id: RecordID, labelHash: Data, appIDHash: Data) -> RecordCipher.Binding {
-        RecordCipher.Binding(table: "apps", column: "meta", row: id, hashes: [labelHash, appIDHash])
+        RecordCipher.Binding(table: "apps", column: "meta", row: id, bound: [labelHash, appIDHash])
     }
 
     /// A context for opening metadata records, to reuse across the rows of one read.

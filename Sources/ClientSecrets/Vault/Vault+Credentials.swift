@@ -10,11 +10,11 @@ extension Vault {
     static func credentialMetaBinding(id: RecordID, app: RecordID, state: String, expiresAt: Int64?, keyIDHash: Data) -> RecordCipher.Binding {
         RecordCipher.Binding(
             table: "credentials", column: "meta", row: id,
-            context: [app.description, state, expiresAt.map(String.init) ?? "none"], hashes: [keyIDHash])
+            context: [state, expiresAt.map(String.init) ?? "none"], bound: [app.data, keyIDHash])
     }
 
     static func credentialSecretBinding(id: RecordID, app: RecordID) -> RecordCipher.Binding {
-        RecordCipher.Binding(table: "credentials", column: "secret", row: id, context: [app.description])
+        RecordCipher.Binding(table: "credentials", column: "secret", row: id, bound: [app.data])
     }
 
     func decodeCredential(_ row: Row, context: AEADContext? = nil) throws -> CredentialRecord {
@@ -167,7 +167,7 @@ extension Vault {
         let limit = Self.epochSeconds(now.addingTimeInterval(window))
         return try read { db in
             let context = try metadataContext()
-            var apps: [Data: App] = [:]
+            var apps: [AppKey: App] = [:]
             let statement = try db.cachedStatement(sql: """
                 SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
                 FROM credentials c JOIN apps a ON a.id = c.app
@@ -183,21 +183,42 @@ extension Vault {
                 let state: String = row[2]
                 let expiresAt: Int64 = row[3]
                 let binding = Self.credentialMetaBinding(id: id, app: appID, state: state, expiresAt: expiresAt, keyIDHash: row[4])
-                let credential = try cipher.openRecord(row[5], using: context, binding: binding, Credential.init(record:))
+                let credential = try row.withUnsafeData(atIndex: 5) { meta in
+                    try cipher.openRecord(meta ?? Data(), using: context, binding: binding, Credential.init(record:))
+                }
                 guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt else {
                     throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
                 }
+                let key = AppKey(appKey)
                 let app: App
-                if let known = apps[appKey] {
+                if let known = apps[key] {
                     app = known
                 } else {
                     let appBinding = Self.appBinding(appID, labelHash: row[6], appIDHash: row[7])
-                    app = try cipher.openRecord(row[8], using: context, binding: appBinding, App.init(record:))
-                    apps[appKey] = app
+                    app = try row.withUnsafeData(atIndex: 8) { meta in
+                        try cipher.openRecord(meta ?? Data(), using: context, binding: appBinding, App.init(record:))
+                    }
+                    apps[key] = app
                 }
                 result.append(ExpiringCredential(app: app, credential: credential))
             }
             return result
         }
+    }
+}
+
+/// A row id as two integers, a cheaper dictionary key than the bytes themselves.
+private struct AppKey: Hashable {
+    let high: UInt64
+    let low: UInt64
+
+    init(_ data: Data) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in data.prefix(16).enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
     }
 }
