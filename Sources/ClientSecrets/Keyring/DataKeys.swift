@@ -45,11 +45,6 @@ struct DataKeys: Sendable {
             metadataKey: SecureBytes.random(count: keyCount), secretKey: SecureBytes.random(count: keyCount))
     }
 
-    /// The same keys without the secret key, for a reader's keyring entry.
-    func readerKeys() throws -> DataKeys {
-        try DataKeys(vaultID: vaultID, generation: generation, metadataKey: metadataKey, secretKey: nil)
-    }
-
     /// Throws ``VaultError/notAuthorized(reason:)`` unless these are an admin's keys.
     ///
     /// A reader holds the metadata and integrity keys, so cryptography alone cannot stop it
