@@ -121,26 +121,27 @@ struct RecordCipher: Sendable {
         guard stored.count >= 1 + nonceCount + Self.algorithm.tagCount, stored.first == Self.formatVersion else {
             throw VaultError.tampered(table: binding.table, row: binding.name, reason: "has a malformed \(binding.column) column")
         }
-        var buffer = stored.withUnsafeBytes { Array($0) }
         let aad = associatedData(binding)
-        let plaintextCount: Int
-        do {
-            plaintextCount = try buffer.withUnsafeMutableBytes { bytes in
-                try aad.withUnsafeBytes { aad in
+        // Decrypted in a scratch copy on the stack: records are small, and this runs per row.
+        return try withUnsafeTemporaryAllocation(byteCount: stored.count, alignment: 1) { buffer in
+            stored.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            let plaintextCount: Int
+            do {
+                plaintextCount = try aad.withUnsafeBytes { aad in
                     try context.openInPlace(
-                        UnsafeMutableRawBufferPointer(rebasing: bytes[(1 + nonceCount)...]),
-                        nonce: UnsafeRawBufferPointer(rebasing: bytes[1...nonceCount]), authenticating: aad)
+                        UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + nonceCount)...]),
+                        nonce: UnsafeRawBufferPointer(rebasing: buffer[1...nonceCount]), authenticating: aad)
                 }
+            } catch {
+                throw VaultError.tampered(
+                    table: binding.table, row: binding.name,
+                    reason: "failed authentication in its \(binding.column) column (changed, or moved from another row)")
             }
-        } catch {
-            throw VaultError.tampered(
-                table: binding.table, row: binding.name,
-                reason: "failed authentication in its \(binding.column) column (changed, or moved from another row)")
-        }
-        do {
-            return try buffer.withUnsafeBytes { try parse(UnsafeRawBufferPointer(rebasing: $0[(1 + nonceCount)..<(1 + nonceCount + plaintextCount)])) }
-        } catch {
-            throw VaultError.tampered(table: binding.table, row: binding.name, reason: "holds an unreadable \(binding.column) record")
+            do {
+                return try parse(UnsafeRawBufferPointer(rebasing: buffer[(1 + nonceCount)..<(1 + nonceCount + plaintextCount)]))
+            } catch {
+                throw VaultError.tampered(table: binding.table, row: binding.name, reason: "holds an unreadable \(binding.column) record")
+            }
         }
     }
 

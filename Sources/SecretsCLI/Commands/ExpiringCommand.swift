@@ -49,23 +49,24 @@ struct ExpiringCommand: ParsableCommand {
     }
 
     /// The `--json` report, written directly (see ``JSONWriter``): `{checkedAt, credentials, days, status}`.
-    static func json(_ items: [Item], days: Int, status: String, now: Date) -> [UInt8] {
+    static func json(_ entries: [ExpiringCredential], days: Int, status: String, now: Date) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.field("checkedAt", .date(now))
         writer.beginArray(key: "credentials")
-        for item in items {
+        for entry in entries {
+            let expires = entry.credential.expires ?? now
             writer.beginObject()
-            writer.field("appId", .string(item.appId))
-            writer.field("cloud", .string(item.cloud))
-            writer.field("daysLeft", .int(item.daysLeft))
-            writer.field("expired", .bool(item.expired))
-            writer.field("expires", .date(item.expires))
-            writer.field("hint", .string(item.hint))
-            writer.field("keyId", .string(item.keyId))
-            writer.field("label", .string(item.label))
-            writer.field("state", .string(item.state))
-            writer.field("tenant", .string(item.tenant))
+            writer.field("appId", .string(entry.app.appID))
+            writer.field("cloud", .string(entry.app.cloud.rawValue))
+            writer.field("daysLeft", .int(entry.credential.daysLeft(at: now) ?? 0))
+            writer.field("expired", .bool(expires <= now))
+            writer.field("expires", .date(expires))
+            writer.field("hint", .string(entry.credential.hint))
+            writer.field("keyId", .string(entry.credential.keyID))
+            writer.field("label", .string(entry.app.label))
+            writer.field("state", .string(entry.credential.state.rawValue))
+            writer.field("tenant", .string(entry.app.tenant))
             writer.endObject()
         }
         writer.endArray()
@@ -85,22 +86,27 @@ struct ExpiringCommand: ParsableCommand {
             let vault = try options.open()
             if verify, let problem = try vault.verify().problems.first { throw CLIError(description: problem, code: ExitStatus.dataError) }
             let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now)
-            let items = found.map { entry in
-                Item(
-                    label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
-                    keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
-                    expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
-                    expired: entry.credential.expires! <= now)
+            // The JSON report is written from the vault's entries directly; the other formats
+            // go through rows of text.
+            var items: [Item] {
+                found.map { entry in
+                    Item(
+                        label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
+                        keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
+                        expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
+                        expired: entry.credential.expires! <= now)
+                }
             }
-            let expiredCount = items.filter(\.expired).count
-            let code = expiredCount > 0 ? Self.critical : items.isEmpty ? Self.ok : Self.warning
+            let expiredCount = found.filter { $0.credential.expires! <= now }.count
+            let code = expiredCount > 0 ? Self.critical : found.isEmpty ? Self.ok : Self.warning
             let status = ["OK", "WARNING", "CRITICAL"][Int(code)]
             switch json ? .json : format {
             case .json:
-                FileHandle.standardOutput.write(Data(Self.json(items, days: days, status: status.lowercased(), now: now)))
+                FileHandle.standardOutput.write(Data(Self.json(found, days: days, status: status.lowercased(), now: now)))
             case .prometheus:
                 Printer.line(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines))
             case .table:
+                let items = items
                 let summary: String
                 if expiredCount > 0 {
                     summary = "\(status): \(expiredCount) secret(s) expired, \(items.count - expiredCount) more expire within \(days) days"
