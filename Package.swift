@@ -46,13 +46,15 @@ let package = Package(
             path: "Benchmarks/AgeDecrypt"
         ),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
-        .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives"]),
+        // Runs child processes with time limits: shared by the tests that drive real programs.
+        .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
+        .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
             name: "ClientSecretsTests",
             dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Runs the built `secrets` binary as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Age"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Age
 import CryptoPrimitives
 import Foundation
+import ProcessHarness
 import Testing
 
 /// Interoperability with the stock `age` 1.1.1 and `age-keygen` tools: files, identity files and
@@ -137,7 +138,7 @@ import Testing
         let publicKey = try self.publicKey(of: keyPath, tool: tool)
 
         let identities = try IdentityFile.load(path: keyPath) {
-            throw InteropError("asked for a passphrase for a plain identity file")
+            throw HarnessError("asked for a passphrase for a plain identity file")
         }
         try #require(identities.count == 1)
         let identity = identities[0]

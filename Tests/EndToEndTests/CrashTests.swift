@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Testing
 
 /// `kill -9` at a random moment never corrupts the vault or loses a write that reported success:

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Testing
 
 /// Every failure exits with its documented code (SecretsCommand's discussion and the README) and

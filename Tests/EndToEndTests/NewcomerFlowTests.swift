@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Testing
 
 /// The path a newcomer takes on day one, run against the built binary: create a vault, register

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Testing
 
 /// Editing the vault file behind the tool's back (here with Python's sqlite3 module) is caught:

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// The stock `age` and `age-keygen` command-line tools (Debian package `age`), and `script`
 /// (util-linux) to give `age` the terminal it reads passphrases from.
@@ -17,7 +18,7 @@ struct AgeTool: Sendable {
 
     /// Finds the tools on `PATH` or in the usual directories.
     ///
-    /// - Throws: ``InteropError`` naming what is missing and how to install it. The interop tests
+    /// - Throws: ``HarnessError`` naming what is missing and how to install it. The interop tests
     ///   must fail, not skip, when the tools are absent.
     static func locate() throws -> AgeTool {
         let age = find("age")
@@ -28,7 +29,7 @@ struct AgeTool: Sendable {
         if ageKeygen == nil { missing.append("`age-keygen`") }
         if script == nil { missing.append("`script`") }
         guard let age, let ageKeygen, let script else {
-            throw InteropError(
+            throw HarnessError(
                 "interoperability tests need the stock age tools, but \(missing.joined(separator: ", ")) "
                     + "could not be found on PATH or in /usr/bin, /usr/local/bin, /bin. Install them "
                     + "(Debian/Ubuntu: `apt-get install age bsdutils`); these tests fail rather than skip without them.")

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// A fresh, private directory under the system's temporary directory.
 ///
@@ -27,7 +28,7 @@ struct TemporaryDirectory: Sendable {
     func write(_ bytes: [UInt8], to name: String) throws -> String {
         let file = path(name)
         guard FileManager.default.createFile(atPath: file, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-            throw InteropError("cannot write \(file)")
+            throw HarnessError("cannot write \(file)")
         }
         return file
     }
@@ -36,7 +37,7 @@ struct TemporaryDirectory: Sendable {
     func read(_ name: String) throws -> [UInt8] {
         let file = path(name)
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw InteropError("cannot read \(file)")
+            throw HarnessError("cannot read \(file)")
         }
         return [UInt8](data)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Testing
 
 /// One user's world: a private directory holding the vault, the identity, `HOME` and the XDG

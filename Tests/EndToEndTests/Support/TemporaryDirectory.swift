@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// A fresh, private directory under the system's temporary directory.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// The programs the end-to-end tests run: the built `secrets`, the stock `age` tools, `python3`.
 ///

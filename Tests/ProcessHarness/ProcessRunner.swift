@@ -6,8 +6,9 @@ import Darwin
 #endif
 
 /// Runs a child process with `Foundation.Process`, feeding it standard input and collecting its
-/// output, and kills it when it runs longer than allowed, so a test can never hang.
-enum ProcessRunner {
+/// output, and kills it when it runs longer than allowed, so a test can never hang. Shared by
+/// the test targets that drive real programs (AgeTests: the stock `age`; EndToEndTests: `secrets`).
+public enum ProcessRunner {
     /// Writing to a pipe whose reader has exited must fail with `EPIPE`, not end the test run.
     private static let ignoreBrokenPipes: Void = {
         signal(SIGPIPE, SIG_IGN)
@@ -20,7 +21,7 @@ enum ProcessRunner {
     ///   - timeout: seconds before the process is sent SIGTERM (and SIGKILL shortly after).
     ///   - killAfter: when given, SIGKILL is sent this many seconds after the start unless the
     ///     process has exited by then (the crash tests' "power cut").
-    static func run(
+    public static func run(
         _ executable: String, arguments: [String], input: Data = Data(), environment: [String: String]? = nil,
         timeout: TimeInterval, killAfter: TimeInterval? = nil
     ) throws -> ProcessResult {
