@@ -10,10 +10,13 @@ let package = Package(
         .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
         .executable(name: "secrets", targets: ["secrets"]),
         .executable(name: "age-decrypt-benchmark", targets: ["AgeDecryptBenchmark"]),
+        .executable(name: "secrets-emulator", targets: ["SecretsEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // Test-support only: the loopback emulators of Microsoft Graph and Jamf Pro.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
         // libcrypto from the system (Debian: libssl-dev), plus a shim for macros Swift cannot import.
@@ -31,11 +34,17 @@ let package = Package(
             name: "ClientSecrets",
             dependencies: ["Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
+        .target(name: "EntraID", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
+        // The Jamf Pro API, the Intune-integration payload and consumer, the API-client issuer.
+        .target(name: "JamfPro", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
         .target(
             name: "SecretsCLI",
             dependencies: [
                 "Age",
                 "ClientSecrets",
+                "EntraID",
+                "JamfPro",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,7 +54,17 @@ let package = Package(
             dependencies: ["Age"],
             path: "Benchmarks/AgeDecrypt"
         ),
+        // Loopback emulators of Microsoft Graph + the Entra ID token endpoint and of the Jamf Pro API,
+        // speaking real HTTP; used by the tests and runnable as `secrets-emulator`.
+        .target(
+            name: "Emulators",
+            dependencies: [.product(name: "FlyingFox", package: "FlyingFox")],
+            path: "Tests/Emulators"
+        ),
+        .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Sources/SecretsEmulator"),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
+        .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators"]),
+        .testTarget(name: "JamfProTests", dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", "Emulators", "ProcessHarness"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
@@ -54,7 +73,7 @@ let package = Package(
             dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Runs the built `secrets` binary as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness", "Emulators"]),
     ],
     swiftLanguageModes: [.v6]
 )

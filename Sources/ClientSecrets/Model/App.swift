@@ -12,6 +12,13 @@ public struct App: Sendable, Hashable, Codable {
     public var cloud: Cloud
     /// Who creates and removes the app's secrets.
     public var issuer: IssuerKind
+    /// The label of another app in the vault whose secret authenticates to the issuer's API:
+    /// for Entra ID the *rotator* (a Graph app with `Application.ReadWrite.OwnedBy`, so that this
+    /// app keeps only the permissions its consumers need); for a Jamf Pro API client, a client
+    /// allowed to update API integrations (`nil`: the client regenerates its own credentials).
+    public var rotator: String?
+    /// For a Jamf Pro API client: the Jamf Pro URL and the API integration's id.
+    public var jamfProIssuer: JamfProIssuerSettings?
     /// What uses the app's secret.
     public var consumers: [Consumer]
     /// When to rotate and how long to overlap.
@@ -24,13 +31,15 @@ public struct App: Sendable, Hashable, Codable {
     /// Creates an app, normalising the app ID and tenant; call ``validate()`` before storing it.
     public init(
         label: String, appID: String, tenant: String, cloud: Cloud = .global, issuer: IssuerKind = .manual,
-        consumers: [Consumer] = [], policy: RotationPolicy = .default, tags: [String] = [], notes: String = ""
+        rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, consumers: [Consumer] = [], policy: RotationPolicy = .default, tags: [String] = [], notes: String = ""
     ) {
         self.label = label
         self.appID = appID.lowercased()
         self.tenant = tenant.lowercased()
         self.cloud = cloud
         self.issuer = issuer
+        self.rotator = rotator
+        self.jamfProIssuer = jamfProIssuer
         self.consumers = consumers
         self.policy = policy
         self.tags = tags
@@ -43,12 +52,14 @@ public struct App: Sendable, Hashable, Codable {
         try Validation.guid(appID, field: "app-id")
         try Validation.tenant(tenant)
         try policy.validate()
-        for consumer in consumers {
-            guard !consumer.target.isEmpty else {
-                throw VaultError.invalidValue(field: "consumer", reason: "\(consumer.kind.rawValue) needs a target after '='")
+        if let rotator {
+            try Validation.label(rotator)
+            guard rotator.lowercased() != label.lowercased() else {
+                throw VaultError.invalidValue(field: "rotator", reason: "an app cannot be its own rotator; name the privileged Graph app")
             }
-            if consumer.kind == .jamfProIntune { try Validation.httpsURL(consumer.target, field: "consumer") }
         }
+        if let jamfProIssuer { try jamfProIssuer.validate() }
+        for consumer in consumers { try consumer.validate() }
         for tag in tags { try Validation.printable(tag, field: "tag", maximumCount: 64) }
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
     }

@@ -44,6 +44,29 @@ public enum Validation {
         }
     }
 
+    /// The URL of a service: `https://` with a host, or plain `http://` only on a loopback address
+    /// (a local emulator), never across a network.
+    public static func serviceURL(_ value: String, field: String) throws {
+        guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw VaultError.invalidValue(field: field, reason: "\"\(value.prefix(128))\" is not an https:// URL")
+        }
+        if scheme == "https" { return }
+        guard scheme == "http" else {
+            throw VaultError.invalidValue(field: field, reason: "\"\(value.prefix(128))\" is not an https:// URL")
+        }
+        guard isLoopback(host: host) else {
+            throw VaultError.invalidValue(field: field, reason: "plain http:// is accepted only for loopback addresses (127.0.0.1, ::1, localhost); use https://")
+        }
+    }
+
+    /// True for `localhost`, `127.0.0.0/8` and `::1`.
+    public static func isLoopback(host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
     /// Text without control characters (newlines only where allowed), at most `maximumCount` characters.
     public static func printable(_ value: String, field: String, maximumCount: Int, allowNewlines: Bool = false) throws {
         guard value.count <= maximumCount else {

@@ -51,9 +51,18 @@ struct RecordReader {
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
 
+    /// The record's version byte.
+    let version: UInt8
+
     init(_ bytes: UnsafeRawBufferPointer, version: UInt8) throws {
+        try self.init(bytes, versions: version...version)
+    }
+
+    /// Accepts any of `versions`, for records whose older layouts are still read.
+    init(_ bytes: UnsafeRawBufferPointer, versions: ClosedRange<UInt8>) throws {
         self.bytes = bytes
-        guard bytes.first == version else { throw Malformed() }
+        guard let first = bytes.first, versions.contains(first) else { throw Malformed() }
+        version = first
         offset = 1
     }
 
@@ -110,7 +119,9 @@ struct RecordReader {
 }
 
 extension App {
-    static let recordVersion: UInt8 = 1
+    /// Version 2 added the rotator, the Jamf Pro issuer settings and the Jamf Pro consumer settings;
+    /// version 1 records (written before rotation existed) are still read.
+    static let recordVersion: UInt8 = 2
 
     func record() -> [UInt8] {
         var writer = RecordWriter(version: Self.recordVersion)
@@ -119,10 +130,16 @@ extension App {
         writer.write(tenant)
         writer.write(cloud.rawValue)
         writer.write(issuer.rawValue)
+        writer.write(rotator)
+        writer.write(jamfProIssuer?.url)
+        writer.write(jamfProIssuer?.integrationID)
         writer.write(UInt32(consumers.count))
         for consumer in consumers {
             writer.write(consumer.kind.rawValue)
             writer.write(consumer.target)
+            writer.write(consumer.apiClient)
+            writer.write(consumer.canaryComputerID)
+            writer.write(consumer.applyCommand)
         }
         writer.write(policy.lifetime)
         writer.write(policy.rotateBefore)
@@ -133,23 +150,39 @@ extension App {
     }
 
     init(record bytes: UnsafeRawBufferPointer) throws {
-        var reader = try RecordReader(bytes, version: Self.recordVersion)
+        var reader = try RecordReader(bytes, versions: 1...Self.recordVersion)
         let label = try reader.readString()
         let appID = try reader.readString()
         let tenant = try reader.readString()
         let cloud = try reader.readEnum(Cloud.self)
         let issuer = try reader.readEnum(IssuerKind.self)
+        var rotator: String?
+        var jamfProIssuer: JamfProIssuerSettings?
+        if reader.version >= 2 {
+            rotator = try reader.readOptionalString()
+            let url = try reader.readOptionalString()
+            let integrationID = try reader.readOptionalString()
+            if let url, let integrationID { jamfProIssuer = JamfProIssuerSettings(url: url, integrationID: integrationID) }
+        }
         let consumerCount = Int(try reader.readUInt32())
         guard consumerCount <= bytes.count else { throw RecordReader.Malformed() }
         let consumers = try (0..<consumerCount).map { _ in
-            Consumer(kind: try reader.readEnum(Consumer.Kind.self), target: try reader.readString())
+            var consumer = Consumer(kind: try reader.readEnum(Consumer.Kind.self), target: try reader.readString())
+            if reader.version >= 2 {
+                consumer.apiClient = try reader.readOptionalString()
+                consumer.canaryComputerID = try reader.readOptionalString()
+                consumer.applyCommand = try reader.readOptionalString()
+            }
+            return consumer
         }
         let policy = RotationPolicy(lifetime: try reader.readDouble(), rotateBefore: try reader.readDouble(), overlap: try reader.readDouble())
         let tags = try reader.readStrings()
         let notes = try reader.readString()
         try reader.finish()
         // Stored values were normalised when written; the public initialiser would only redo it.
-        self.init(label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, consumers: consumers, policy: policy, tags: tags, notes: notes)
+        self.init(
+            label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
+            consumers: consumers, policy: policy, tags: tags, notes: notes)
         self.appID = appID
         self.tenant = tenant
     }

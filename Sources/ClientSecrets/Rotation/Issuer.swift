@@ -1,0 +1,88 @@
+import CryptoPrimitives
+import Foundation
+
+/// Creates and removes an app's secrets where they are valid: Entra ID through Microsoft Graph,
+/// the Jamf Pro API, or a person at a portal.
+///
+/// One issuer value serves one app: whoever builds it (see ``RotationEngine``) has already
+/// resolved the credentials it authenticates with, such as the rotator app's secret.
+/// Every method must be safe to call again after a crash or a failure: removing a secret that is
+/// already gone succeeds, and ``secrets(markedWith:)`` lets a resumed rotation find a secret it
+/// created but never stored.
+public protocol Issuer: Sendable {
+    /// Whether the previous secret keeps working once a new one exists. Entra ID: yes (the
+    /// overlap); a Jamf Pro API client: no, the old secret dies the moment a new one is made.
+    var keepsPreviousSecret: Bool { get }
+
+    /// Creates a secret named `request.displayName` that ends at `request.expires`.
+    ///
+    /// The returned value exists nowhere else (Graph returns `secretText` once): the caller stores
+    /// it before doing anything else.
+    func createSecret(_ request: SecretRequest) async throws -> IssuedSecret
+
+    /// Removes the secret `keyID`; succeeds when it is already gone.
+    func removeSecret(keyID: String) async throws
+
+    /// The secrets at the issuer whose display name contains `marker` (a rotation id), so that a
+    /// resumed rotation can remove one it created but never stored. Issuers that cannot list
+    /// return an empty array.
+    func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo]
+
+    /// Proves that `secret` works at the issuer (for Entra ID, a token request), retrying through
+    /// the seconds a new secret takes to replicate. Returns what was checked, for the log.
+    func verify(keyID: String, value: SecureBytes) async throws -> String
+}
+
+/// What to create.
+public struct SecretRequest: Sendable, Hashable {
+    /// The display name, which carries the rotation id (`secrets:<rotation-id>`).
+    public var displayName: String
+    /// When the new secret stops working, from the app's policy.
+    public var expires: Date
+
+    /// Creates a request.
+    public init(displayName: String, expires: Date) {
+        self.displayName = displayName
+        self.expires = expires
+    }
+}
+
+/// A secret the issuer just created, with its value.
+public struct IssuedSecret: Sendable {
+    /// The issuer's key id (a GUID).
+    public var keyID: String
+    /// The value; it exists nowhere else.
+    public var value: SecureBytes
+    /// When it starts to work, if the issuer said.
+    public var validFrom: Date?
+    /// When it stops working, if the issuer said.
+    public var expires: Date?
+    /// The display name the issuer recorded.
+    public var displayName: String?
+
+    /// Creates an issued secret.
+    public init(keyID: String, value: SecureBytes, validFrom: Date? = nil, expires: Date? = nil, displayName: String? = nil) {
+        self.keyID = keyID.lowercased()
+        self.value = value
+        self.validFrom = validFrom
+        self.expires = expires
+        self.displayName = displayName
+    }
+}
+
+/// What the issuer says about a secret it holds (never its value).
+public struct IssuedSecretInfo: Sendable, Hashable {
+    /// The issuer's key id.
+    public var keyID: String
+    /// Its display name.
+    public var displayName: String?
+    /// When it stops working.
+    public var expires: Date?
+
+    /// Creates the description of a secret.
+    public init(keyID: String, displayName: String?, expires: Date?) {
+        self.keyID = keyID.lowercased()
+        self.displayName = displayName
+        self.expires = expires
+    }
+}

@@ -1,0 +1,1 @@
+// The Entra ID issuer: see EntraIDIssuer.swift.

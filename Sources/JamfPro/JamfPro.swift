@@ -1,0 +1,1 @@
+// The Jamf Pro target: see JamfPayload.swift.

@@ -1,0 +1,1 @@
+print("secrets-emulator: not built yet")

@@ -1,0 +1,1 @@
+// Emulators: see EntraEmulator.swift and JamfProEmulator.swift.
