@@ -1,1 +1,102 @@
-print("secrets-emulator: not built yet")
+// secrets-emulator: runs the loopback emulators the tests use, for demos and manual testing.
+//
+//     secrets-emulator [--port N] [--entra-only]
+//
+// Prints one line per emulator, `<name> <base URL>` (for example `entra http://127.0.0.1:50123`),
+// then runs until SIGINT or SIGTERM. `--port N` puts the first emulator on port N and each further
+// one on the next port; without it every emulator gets a free port. `--entra-only` starts the
+// Entra ID emulator alone. Each emulator is configured through its control API (see
+// Tests/Emulators/Entra/EntraControlAPI.swift for Entra ID).
+import Dispatch
+import Emulators
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct Options {
+    var port: UInt16?
+    var entraOnly = false
+
+    static let usage = "usage: secrets-emulator [--port N] [--entra-only]"
+
+    init(arguments: [String]) throws(UsageError) {
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--port":
+                guard let value = remaining.popFirst(), let port = UInt16(value), port > 0 else {
+                    throw UsageError(message: "--port needs a port number between 1 and 65535")
+                }
+                self.port = port
+            case "--entra-only":
+                entraOnly = true
+            case "-h", "--help":
+                throw UsageError(message: nil)
+            default:
+                throw UsageError(message: "unknown argument '\(argument)'")
+            }
+        }
+    }
+}
+
+struct UsageError: Error {
+    var message: String?
+}
+
+/// Writes a line at once, unbuffered, even when stdout is a pipe (the caller reads the URLs from it).
+func announce(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let options: Options
+do {
+    options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
+} catch {
+    if let message = error.message {
+        FileHandle.standardError.write(Data("secrets-emulator: \(message)\n\(Options.usage)\n".utf8))
+        exit(64)
+    }
+    announce(Options.usage)
+    exit(0)
+}
+
+/// The port for the emulator at `index` in start order: consecutive from `--port`, or free ports.
+func port(_ index: UInt16) -> UInt16 {
+    options.port.map { $0 &+ index } ?? 0
+}
+
+// Stop on SIGINT/SIGTERM: ignore the default action and watch the signals on a dispatch queue.
+let signalNumbers = [SIGINT, SIGTERM]
+let signalSources = signalNumbers.map { number in
+    signal(number, SIG_IGN)
+    return DispatchSource.makeSignalSource(signal: number, queue: .global())
+}
+let signals = AsyncStream<Int32> { continuation in
+    for (source, number) in zip(signalSources, signalNumbers) {
+        source.setEventHandler { continuation.yield(number) }
+        source.resume()
+    }
+}
+
+var stops: [@Sendable () async -> Void] = []
+do {
+    // Entra ID: token endpoint + Microsoft Graph.
+    let entra = EntraEmulator()
+    let entraURL = try await entra.start(port: port(0))
+    stops.append { await entra.stop() }
+    announce("entra \(entraURL.absoluteString)")
+
+    // Further emulators start here, each on port(next index), unless options.entraOnly.
+} catch {
+    FileHandle.standardError.write(Data("secrets-emulator: \(error)\n".utf8))
+    for stop in stops { await stop() }
+    exit(69)
+}
+
+for await _ in signals { break }
+for stop in stops { await stop() }
+exit(0)

@@ -1,1 +1,0 @@
-// Emulators: see EntraEmulator.swift and JamfProEmulator.swift.

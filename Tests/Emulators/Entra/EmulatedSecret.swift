@@ -1,0 +1,22 @@
+import Foundation
+
+/// A client secret held by the emulator, value included (it is an emulator).
+public struct EmulatedSecret: Sendable, Hashable {
+    /// The key id (a lowercase GUID).
+    public var keyID: String
+    /// The display name given when it was created.
+    public var displayName: String?
+    /// The first three characters of the value, as Graph reports them.
+    public var hint: String
+    /// The secret value.
+    public var value: String
+    /// When it starts to be valid (`startDateTime`).
+    public var start: Date
+    /// When it stops being valid (`endDateTime`).
+    public var end: Date
+    /// When it was created.
+    public var created: Date
+    /// When token requests with it start to succeed (creation plus the replication delay that
+    /// applied then; the distant past for a secret seeded as replicated).
+    public var usableFrom: Date
+}

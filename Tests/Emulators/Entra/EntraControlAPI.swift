@@ -1,0 +1,131 @@
+import FlyingFox
+import Foundation
+
+/// The emulator's own HTTP API, for other processes (the `secrets-emulator` executable, shell
+/// demos with curl). Plain JSON, no authentication: the emulator listens on loopback only.
+///
+/// ```
+/// POST /_emulator/applications                  {"appId", "displayName"?, "owners"?: [appId], "roles"?: [permission]}
+///                                               → 200 {"id": objectId, "appId"}
+/// POST /_emulator/applications/{appId}/secrets  {"endDateTime", "value"?, "keyId"?, "displayName"?,
+///                                                "startDateTime"?, "replicated"?: true}
+///                                               → 200 {"keyId", "secretText"}   (a value is generated if none is given)
+/// GET  /_emulator/applications/{appId}/secrets  → 200 {"value": [{"keyId", "displayName", "hint", "secretText",
+///                                                "startDateTime", "endDateTime", "createdDateTime"}]}   (values included)
+/// POST /_emulator/faults                        {"operation": "token"|"getApplication"|"addPassword"|"removePassword"|"any",
+///                                                "status"?, "retryAfter"?, "hangSeconds"?, "drop"?: true, "slowMs"?, "times"?: 1}
+///                                               → 204   (exactly one of status, hangSeconds, drop, slowMs)
+/// DELETE /_emulator/faults                      → 204   (clears pending faults)
+/// POST /_emulator/config                        {"latencyMs"?, "replicationDelayMs"?, "maxLifetimeDays"? (null clears),
+///                                                "tokenLifetime"?} → 200 the configuration
+/// POST /_emulator/accepts?appId={appId}         body: the secret, as plain text → 200 {"accepts": bool, "result": "…"}
+/// GET  /_emulator/requests                      → 200 {"value": [{"method", "path", "query", "status", "operation", "clientId"}]}
+/// ```
+struct EntraControlAPI {
+    let state: EntraEmulatorState
+
+    func handle(_ request: HTTPRequest, path: String) async throws -> HTTPResponse {
+        let method = request.method.rawValue.uppercased()
+        let parts = path.split(separator: "/").map(String.init)  // ["_emulator", …]
+        let body = try await request.bodyData
+        func object() -> [String: Any]? {
+            body.isEmpty ? [:] : (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        }
+        func bad(_ message: String) -> HTTPResponse { EmulatorJSON.response(400, ["error": message]) }
+
+        switch (method, Array(parts.dropFirst())) {
+        case ("POST", ["applications"]):
+            guard let object = object(), let appID = object["appId"] as? String, !appID.isEmpty else {
+                return bad("expected {\"appId\": …, \"displayName\"?, \"owners\"?, \"roles\"?}")
+            }
+            let id = await state.register(
+                appID: appID, displayName: object["displayName"] as? String ?? appID,
+                owners: object["owners"] as? [String] ?? [], roles: object["roles"] as? [String] ?? []
+            )
+            return EmulatorJSON.response(200, ["id": id, "appId": appID.lowercased()])
+
+        case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "secrets":
+            guard let object = object(), let endText = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(endText) else {
+                return bad("expected {\"endDateTime\": \"2027-01-01T00:00:00Z\", \"value\"?, \"keyId\"?, \"displayName\"?, \"startDateTime\"?, \"replicated\"?}")
+            }
+            let start = (object["startDateTime"] as? String).flatMap(EmulatorJSON.parseDate)
+            guard let secret = await state.addSecret(
+                appID: route[1], value: object["value"] as? String, keyID: object["keyId"] as? String,
+                displayName: object["displayName"] as? String, start: start, end: end,
+                replicated: object["replicated"] as? Bool ?? true
+            ) else {
+                return EmulatorJSON.response(404, ["error": "no application \(route[1])"])
+            }
+            return EmulatorJSON.response(200, ["keyId": secret.keyID, "secretText": secret.value])
+
+        case ("GET", let route) where route.count == 3 && route[0] == "applications" && route[2] == "secrets":
+            guard await state.application(appID: route[1]) != nil else {
+                return EmulatorJSON.response(404, ["error": "no application \(route[1])"])
+            }
+            let secrets = await state.secrets(ofApp: route[1]).map { secret -> [String: Any] in
+                var json = EntraGraphAPI.json(secret)
+                json["secretText"] = secret.value
+                json["createdDateTime"] = EmulatorJSON.format(secret.created)
+                return json
+            }
+            return EmulatorJSON.response(200, ["value": secrets])
+
+        case ("POST", ["faults"]):
+            guard let object = object(), let name = object["operation"] as? String, let operation = EntraOperation(rawValue: name) else {
+                return bad("expected {\"operation\": token|getApplication|addPassword|removePassword|any, …}")
+            }
+            let fault: EmulatedFault
+            if let status = object["status"] as? Int {
+                fault = .status(status, retryAfter: object["retryAfter"] as? Int)
+            } else if let seconds = object["hangSeconds"] as? Double {
+                fault = .hang(seconds: seconds)
+            } else if object["drop"] as? Bool == true {
+                fault = .dropConnection
+            } else if let milliseconds = object["slowMs"] as? Int {
+                fault = .slow(.milliseconds(milliseconds))
+            } else {
+                return bad("expected one of status, hangSeconds, drop, slowMs")
+            }
+            await state.injectFault(fault, on: operation, times: object["times"] as? Int ?? 1)
+            return EmulatorJSON.empty(204)
+
+        case ("DELETE", ["faults"]):
+            await state.clearFaults()
+            return EmulatorJSON.empty(204)
+
+        case ("POST", ["config"]):
+            guard let object = object() else { return bad("expected a JSON object") }
+            if let value = object["latencyMs"] as? Int { await state.setLatency(.milliseconds(value)) }
+            if let value = object["replicationDelayMs"] as? Int { await state.setReplicationDelay(.milliseconds(value)) }
+            if object["maxLifetimeDays"] is NSNull { await state.setMaxLifetime(nil) }
+            if let value = object["maxLifetimeDays"] as? Double { await state.setMaxLifetime(value * 86_400) }
+            if let value = object["tokenLifetime"] as? Int { await state.setTokenLifetime(value) }
+            let configuration = await state.configuration
+            return EmulatorJSON.response(200, [
+                "latencyMs": Int(configuration.latency.timeInterval * 1000),
+                "replicationDelayMs": Int(configuration.replicationDelay.timeInterval * 1000),
+                "maxLifetimeDays": configuration.maxLifetime.map { $0 / 86_400 as Any } ?? NSNull(),
+                "tokenLifetime": configuration.tokenLifetime,
+            ])
+
+        case ("POST", ["accepts"]), ("GET", ["accepts"]):
+            guard let appID = request.query.first(where: { $0.name == "appId" })?.value else { return bad("expected ?appId=") }
+            let secret = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let result = await state.check(appID: appID, secret: secret)
+            return EmulatorJSON.response(200, ["accepts": result == .accepted, "result": "\(result)"])
+
+        case ("GET", ["requests"]):
+            let requests = await state.requests().map { request -> [String: Any] in
+                [
+                    "method": request.method, "path": request.path, "query": request.query, "status": request.status,
+                    "operation": request.operation?.rawValue as Any? ?? NSNull(), "clientId": request.clientID as Any? ?? NSNull(),
+                    "time": EmulatorJSON.format(request.time, fractionalDigits: 3),
+                ]
+            }
+            return EmulatorJSON.response(200, ["value": requests])
+
+        default:
+            return EmulatorJSON.response(404, ["error": "unknown control endpoint \(method) \(path)"])
+        }
+    }
+}

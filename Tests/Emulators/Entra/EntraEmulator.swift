@@ -1,0 +1,191 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// A loopback emulator of the Microsoft identity platform's token endpoint and of the Microsoft
+/// Graph application API, speaking real HTTP.
+///
+/// One server answers both `POST /{tenant}/oauth2/v2.0/token` and `/v1.0/…`, so one base URL
+/// serves as both `SECRETS_ENTRA_LOGIN_ENDPOINT` and `SECRETS_GRAPH_ENDPOINT`. Bodies and error
+/// documents follow the published shapes (see `reference/entra-graph.md`); a new secret fails
+/// token requests for ``Configuration/replicationDelay`` like Entra's replication; faults
+/// (throttling, 5xx, hangs, dropped connections, slowness) can be injected per operation.
+///
+/// Tests start it in process; other processes use the `secrets-emulator` executable and the
+/// control API under `/_emulator/` (see `EntraControlAPI`).
+///
+/// ```swift
+/// let emulator = EntraEmulator()
+/// let url = try await emulator.start()
+/// await emulator.registerApplication(appID: rotator, displayName: "rotator", roles: ["Application.ReadWrite.OwnedBy"])
+/// await emulator.registerApplication(appID: app, displayName: "intune", owners: [rotator])
+/// ```
+public final class EntraEmulator: Sendable {
+    let state: EntraEmulatorState
+    private let runtime = Runtime()
+
+    /// Creates an emulator; nothing listens until ``start(port:)``.
+    public init(configuration: Configuration = .init()) {
+        state = EntraEmulatorState(configuration: configuration)
+    }
+
+    /// Starts listening on 127.0.0.1 and returns the base URL (`http://127.0.0.1:PORT`) once
+    /// connections are accepted. `port` 0 picks a free port. Calling it again returns the same URL.
+    @discardableResult
+    public func start(port: UInt16 = 0) async throws -> URL {
+        try await runtime.start(handler: EntraRequestHandler(state: state), port: port)
+    }
+
+    /// Stops listening and drops open connections (requests being held by a fault end at once).
+    public func stop() async {
+        await runtime.stop()
+    }
+
+    /// The base URL while running.
+    public var url: URL? {
+        get async { await runtime.url }
+    }
+
+    // MARK: Directory
+
+    /// Registers an application (or updates the one with this app id) and returns its object id.
+    ///
+    /// - Parameters:
+    ///   - owners: the app ids of the apps (service principals) that own this one.
+    ///   - roles: the Graph application permissions this app holds when *it* calls Graph, such as
+    ///     `Application.ReadWrite.OwnedBy` or `Application.ReadWrite.All`.
+    @discardableResult
+    public func registerApplication(appID: String, displayName: String, owners: [String] = [], roles: [String] = []) async -> String {
+        await state.register(appID: appID, displayName: displayName, owners: owners, roles: roles)
+    }
+
+    /// Seeds a secret on the application `appID` and returns its key id.
+    ///
+    /// `replicated: false` makes it fail token requests for the replication delay, as a secret
+    /// just made through `addPassword` does. The application must have been registered.
+    @discardableResult
+    public func addSecret(
+        appID: String, value: String, keyID: String? = nil, displayName: String? = nil,
+        expires: Date, replicated: Bool = true
+    ) async -> String {
+        guard let secret = await state.addSecret(
+            appID: appID, value: value, keyID: keyID, displayName: displayName,
+            start: nil, end: expires, replicated: replicated
+        ) else {
+            preconditionFailure("EntraEmulator.addSecret: register the application \(appID) first")
+        }
+        return secret.keyID
+    }
+
+    /// The secrets the application holds now, values included.
+    public func secrets(ofApp appID: String) async -> [EmulatedSecret] {
+        await state.secrets(ofApp: appID)
+    }
+
+    /// Whether a token request for `appID` with `secret` would succeed right now.
+    public func accepts(appID: String, secret: String) async -> Bool {
+        await state.check(appID: appID, secret: secret) == .accepted
+    }
+
+    // MARK: Behaviour
+
+    /// Makes the next `times` requests of `operation` fail with `fault`. Faults are used in the
+    /// order they were injected.
+    public func injectFault(_ fault: EmulatedFault, on operation: EntraOperation, times: Int = 1) async {
+        await state.injectFault(fault, on: operation, times: times)
+    }
+
+    /// Removes every fault not used yet.
+    public func clearFaults() async {
+        await state.clearFaults()
+    }
+
+    /// Sets the latency added to every token and Graph request.
+    public func setLatency(_ latency: Duration) async {
+        await state.setLatency(latency)
+    }
+
+    /// Sets the replication delay of secrets created from now on.
+    public func setReplicationDelay(_ delay: Duration) async {
+        await state.setReplicationDelay(delay)
+    }
+
+    /// Sets (or, with `nil`, lifts) the app management policy's maximum secret lifetime.
+    public func setMaxLifetime(_ lifetime: TimeInterval?) async {
+        await state.setMaxLifetime(lifetime)
+    }
+
+    /// Sets the `expires_in` of tokens issued from now on.
+    public func setTokenLifetime(_ seconds: Int) async {
+        await state.setTokenLifetime(seconds)
+    }
+
+    // MARK: Observation
+
+    /// The token and Graph requests answered so far, oldest first (never bodies).
+    public func requests() async -> [RecordedRequest] {
+        await state.requests()
+    }
+
+    /// Forgets the requests recorded so far.
+    public func clearRequests() async {
+        await state.clearRequests()
+    }
+}
+
+extension EntraEmulator {
+    /// Why the emulator could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// The server's lifecycle: one HTTP server, its run task, its URL.
+    private actor Runtime {
+        private var server: HTTPServer?
+        private var task: Task<Void, Never>?
+        private var failure: String?
+        private(set) var url: URL?
+
+        func start(handler: EntraRequestHandler, port: UInt16) async throws -> URL {
+            if let url { return url }
+            let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
+            // A long handler timeout: `hang` faults must outlast any client timeout.
+            let server = HTTPServer(config: .init(address: address, timeout: 3600, logger: .disabled), handler: handler)
+            failure = nil
+            let task = Task {
+                do { try await server.run() } catch { self.failed(String(describing: error)) }
+            }
+            self.server = server
+            self.task = task
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                if await server.isListening, case .ip4(_, let bound)? = await server.listeningAddress {
+                    let url = URL(string: "http://127.0.0.1:\(bound)")!
+                    self.url = url
+                    return url
+                }
+                if let failure {
+                    await stop()
+                    throw StartError(description: "cannot listen on 127.0.0.1:\(port): \(failure)")
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            await stop()
+            throw StartError(description: "the server did not start listening on 127.0.0.1:\(port) within 10 s")
+        }
+
+        private func failed(_ message: String) {
+            failure = message
+        }
+
+        func stop() async {
+            if let server { await server.stop(timeout: 0) }
+            task?.cancel()
+            await task?.value
+            server = nil
+            task = nil
+            url = nil
+        }
+    }
+}

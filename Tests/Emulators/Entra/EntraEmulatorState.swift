@@ -1,0 +1,192 @@
+import Foundation
+
+/// Everything the Entra ID emulator knows: applications and their secrets, issued tokens,
+/// pending faults, configuration and the request log. One actor, so every request sees a
+/// consistent directory.
+actor EntraEmulatorState {
+    /// An application registration.
+    struct Application: Sendable {
+        var objectID: String
+        var appID: String
+        var displayName: String
+        /// App ids of the callers (service principals) that own this application.
+        var owners: Set<String>
+        /// Graph application permissions granted to this app when it calls Graph.
+        var roles: Set<String>
+        var secrets: [EmulatedSecret]
+    }
+
+    /// How a client secret fares at the token endpoint.
+    enum SecretCheck: Sendable, Equatable {
+        case accepted
+        case unknownClient
+        case missingSecret
+        case invalidSecret
+        case expired
+    }
+
+    /// An access token that was handed out.
+    struct IssuedToken: Sendable {
+        var clientID: String
+        var expires: Date
+    }
+
+    private struct PendingFault: Sendable {
+        var fault: EmulatedFault
+        var operation: EntraOperation
+        var remaining: Int
+    }
+
+    private(set) var configuration: EntraEmulator.Configuration
+    /// The id of the app management policy that ``EntraEmulator/Configuration/maxLifetime`` stands for.
+    nonisolated let policyID = UUID().uuidString.lowercased()
+    private var applications: [String: Application] = [:]
+    private var tokens: [String: IssuedToken] = [:]
+    private var faults: [PendingFault] = []
+    private var log: [RecordedRequest] = []
+    private let logLimit = 200_000
+
+    init(configuration: EntraEmulator.Configuration) {
+        self.configuration = configuration
+    }
+
+    // MARK: Configuration
+
+    func setLatency(_ latency: Duration) { configuration.latency = latency }
+    func setReplicationDelay(_ delay: Duration) { configuration.replicationDelay = delay }
+    func setMaxLifetime(_ lifetime: TimeInterval?) { configuration.maxLifetime = lifetime }
+    func setTokenLifetime(_ seconds: Int) { configuration.tokenLifetime = seconds }
+
+    // MARK: Applications and secrets
+
+    /// Registers (or updates) an application and returns its object id.
+    func register(appID: String, displayName: String, owners: [String], roles: [String]) -> String {
+        let key = appID.lowercased()
+        if var existing = applications[key] {
+            existing.displayName = displayName
+            existing.owners = Set(owners.map { $0.lowercased() })
+            existing.roles = Set(roles)
+            applications[key] = existing
+            return existing.objectID
+        }
+        let application = Application(
+            objectID: UUID().uuidString.lowercased(), appID: key, displayName: displayName,
+            owners: Set(owners.map { $0.lowercased() }), roles: Set(roles), secrets: []
+        )
+        applications[key] = application
+        return application.objectID
+    }
+
+    func application(appID: String) -> Application? {
+        applications[appID.lowercased()]
+    }
+
+    func application(objectID: String) -> Application? {
+        let key = objectID.lowercased()
+        return applications.values.first { $0.objectID == key }
+    }
+
+    func allApplications() -> [Application] {
+        applications.values.sorted { $0.appID < $1.appID }
+    }
+
+    /// Adds a secret to the application `appID`; `nil` when there is no such application.
+    func addSecret(
+        appID: String, value: String?, keyID: String?, displayName: String?,
+        start: Date?, end: Date, replicated: Bool
+    ) -> EmulatedSecret? {
+        let key = appID.lowercased()
+        guard var application = applications[key] else { return nil }
+        let now = Date()
+        let value = value ?? SecretText.generate()
+        let secret = EmulatedSecret(
+            keyID: (keyID ?? UUID().uuidString).lowercased(),
+            displayName: displayName,
+            hint: String(value.prefix(3)),
+            value: value,
+            start: start ?? now,
+            end: end,
+            created: now,
+            usableFrom: replicated ? .distantPast : now.addingTimeInterval(configuration.replicationDelay.timeInterval)
+        )
+        application.secrets.removeAll { $0.keyID == secret.keyID }
+        application.secrets.append(secret)
+        applications[key] = application
+        return secret
+    }
+
+    /// Removes the secret `keyID` from the application with object id `objectID`; false when
+    /// the application has no such secret.
+    func removeSecret(objectID: String, keyID: String) -> Bool {
+        guard let application = application(objectID: objectID) else { return false }
+        let before = application.secrets.count
+        var updated = application
+        updated.secrets.removeAll { $0.keyID == keyID.lowercased() }
+        applications[application.appID] = updated
+        return updated.secrets.count != before
+    }
+
+    func secrets(ofApp appID: String) -> [EmulatedSecret] {
+        applications[appID.lowercased()]?.secrets ?? []
+    }
+
+    /// What the token endpoint would say about `secret` for `appID` right now.
+    func check(appID: String, secret: String?) -> SecretCheck {
+        guard let application = applications[appID.lowercased()] else { return .unknownClient }
+        guard let secret, !secret.isEmpty else { return .missingSecret }
+        guard let match = application.secrets.first(where: { $0.value == secret }) else { return .invalidSecret }
+        let now = Date()
+        if now >= match.end { return .expired }
+        if now < match.usableFrom || now < match.start { return .invalidSecret }
+        return .accepted
+    }
+
+    // MARK: Tokens
+
+    /// Hands out an access token for `clientID`.
+    func issueToken(clientID: String) -> (token: String, expiresIn: Int) {
+        let token = "emu." + SecretText.random(count: 48)
+        let lifetime = configuration.tokenLifetime
+        tokens[token] = IssuedToken(clientID: clientID.lowercased(), expires: Date().addingTimeInterval(TimeInterval(lifetime)))
+        return (token, lifetime)
+    }
+
+    func token(_ value: String) -> IssuedToken? {
+        tokens[value]
+    }
+
+    // MARK: Faults
+
+    func injectFault(_ fault: EmulatedFault, on operation: EntraOperation, times: Int) {
+        guard times > 0 else { return }
+        faults.append(PendingFault(fault: fault, operation: operation, remaining: times))
+    }
+
+    func clearFaults() {
+        faults.removeAll()
+    }
+
+    /// The next pending fault for `operation`, counted as used.
+    func takeFault(for operation: EntraOperation) -> EmulatedFault? {
+        guard let index = faults.firstIndex(where: { $0.operation.matches(operation) && $0.remaining > 0 }) else { return nil }
+        faults[index].remaining -= 1
+        let fault = faults[index].fault
+        if faults[index].remaining == 0 { faults.remove(at: index) }
+        return fault
+    }
+
+    // MARK: Request log
+
+    func record(_ request: RecordedRequest) {
+        if log.count >= logLimit { log.removeFirst(log.count - logLimit + 1) }
+        log.append(request)
+    }
+
+    func requests() -> [RecordedRequest] {
+        log
+    }
+
+    func clearRequests() {
+        log.removeAll()
+    }
+}

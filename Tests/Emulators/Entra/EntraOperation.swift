@@ -1,0 +1,19 @@
+/// The operations of the Entra ID emulator that faults can be injected into and that requests are
+/// recorded under.
+public enum EntraOperation: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `POST /{tenant}/oauth2/v2.0/token`.
+    case token
+    /// `GET /v1.0/applications(appId='…')`, `GET /v1.0/applications?$filter=…`, `GET /v1.0/applications/{id}`.
+    case getApplication
+    /// `POST /v1.0/applications/{id}/addPassword`.
+    case addPassword
+    /// `POST /v1.0/applications/{id}/removePassword`.
+    case removePassword
+    /// Matches every operation above (for faults only; requests are never recorded as `any`).
+    case any
+
+    /// Whether a fault registered for `self` applies to a request of `operation`.
+    func matches(_ operation: EntraOperation) -> Bool {
+        self == .any || self == operation
+    }
+}
