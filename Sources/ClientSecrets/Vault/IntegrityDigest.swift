@@ -23,10 +23,12 @@ struct IntegrityDigest: Sendable, Equatable {
         "apps": ["id", "label_hash", "app_id_hash", "meta", "created_at", "updated_at"],
         "credentials": ["id", "app", "key_id_hash", "state", "expires_at", "created_at", "meta", "secret"],
         "audit": ["seq", "at", "action", "outcome", "details", "prev_hash", "hash"],
+        "rotations": ["id", "app", "kind", "step", "status", "started_at", "updated_at", "meta"],
     ]
 
-    /// Hashed tables, in a fixed order.
-    static let tables = ["keyring", "apps", "credentials", "audit"]
+    /// Hashed tables, in a fixed order. `rotations` is missing from vaults made before rotation
+    /// existed until an admin opens them.
+    static let tables = ["keyring", "apps", "credentials", "audit", "rotations"]
 
     mutating func toggle(_ element: [UInt8]) {
         for index in 0..<Self.count { bytes[index] ^= element[index] }
@@ -67,7 +69,7 @@ struct IntegrityDigest: Sendable, Equatable {
     /// Recomputes the digest from every row of the vault.
     static func recompute(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
         var digest = IntegrityDigest.empty
-        for table in tables {
+        for table in tables where try db.tableExists(table) {
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
             while let row = try rows.next() { digest.toggle(try element(table: table, row: row, key: key)) }
         }

@@ -122,7 +122,7 @@ extension Vault {
             try change(&app)
             app = App(
                 label: app.label, appID: app.appID, tenant: app.tenant, cloud: app.cloud, issuer: app.issuer,
-                consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes)
+                rotator: app.rotator, jamfProIssuer: app.jamfProIssuer, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes)
             try app.validate()
             let labelHash = try lookupHash("label", app.label)
             let appIDHash = try lookupHash("app-id", app.appID)
@@ -147,6 +147,10 @@ extension Vault {
             let record = try findApp(writer.db, name)
             let ids = try Data.fetchAll(writer.db, sql: "SELECT id FROM credentials WHERE app = ?", arguments: [record.id.data])
             for id in ids { try writer.delete("credentials", id: RecordID(id)) }
+            if try writer.db.tableExists("rotations") {
+                let journals = try Data.fetchAll(writer.db, sql: "SELECT id FROM rotations WHERE app = ?", arguments: [record.id.data])
+                for id in journals { try writer.delete("rotations", id: RecordID(id)) }
+            }
             try writer.delete("apps", id: record.id)
             try writer.audit("app.remove", app: record.app.label, appID: record.app.appID, detail: "\(ids.count) credential(s) removed")
         }
@@ -159,6 +163,8 @@ extension Vault {
         if old.tenant != new.tenant { fields.append("tenant") }
         if old.cloud != new.cloud { fields.append("cloud") }
         if old.issuer != new.issuer { fields.append("issuer") }
+        if old.rotator != new.rotator { fields.append("rotator") }
+        if old.jamfProIssuer != new.jamfProIssuer { fields.append("jamf-issuer") }
         if old.consumers != new.consumers { fields.append("consumers") }
         if old.policy != new.policy { fields.append("policy") }
         if old.tags != new.tags { fields.append("tags") }

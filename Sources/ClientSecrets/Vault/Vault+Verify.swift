@@ -71,6 +71,19 @@ extension Vault {
             for (app, count) in currentPerApp where count > 1 {
                 report.problems.append("the vault is damaged or was tampered with: apps row \(app) has \(count) current credentials")
             }
+            // Rotation journal: every row opens and belongs to an app.
+            if try db.tableExists("rotations") {
+                let journalRows = try Row.fetchAll(db, sql: "SELECT * FROM rotations")
+                report.checked["rotations"] = journalRows.count
+                for row in journalRows {
+                    check {
+                        let journal = try decodeJournal(row)
+                        guard apps.contains(journal.appRecordID) else {
+                            throw VaultError.tampered(table: "rotations", row: journal.id.description, reason: "belongs to no readable app")
+                        }
+                    }
+                }
+            }
             // Audit chain.
             report.checked["audit"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
             check { _ = try auditEntries(db) }

@@ -86,6 +86,12 @@ public struct Vault: Sendable {
                 throw VaultError.cannotUnlock(reason: "the identity (\(names)) is not a recipient of this vault; an admin can add it with `secrets recipients add`")
             }
         }
+        if keys.role == .admin {
+            // Vaults made before rotation existed lack the journal; an empty table changes no digest.
+            try Self.translatingDatabaseErrors {
+                try queue.write { db in if try !db.tableExists("rotations") { try VaultSchema.createRotations(db) } }
+            }
+        }
         return Vault(path: path, actor: actor, queue: queue, keys: keys)
     }
 
@@ -106,6 +112,41 @@ public struct Vault: Sendable {
                 }
                 return result!
             }
+        }
+    }
+
+    /// Runs each of `bodies` in its own savepoint of one write transaction, so that concurrent
+    /// rotations share one commit (one fsync) instead of each paying for its own. A body that
+    /// throws is rolled back alone; its error is returned in its place.
+    func writeBatch(now: Date = Date(), _ bodies: [(inout VaultWriter) throws -> Void]) -> [(any Error)?] {
+        do {
+            try keys.requireAdmin()
+            return try Self.translatingDatabaseErrors {
+                try queue.writeWithoutTransaction { db in
+                    var results: [(any Error)?] = []
+                    try db.inTransaction(.immediate) {
+                        var writer = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                        for body in bodies {
+                            let saved = writer.delta
+                            do {
+                                try db.inSavepoint {
+                                    try body(&writer)
+                                    return .commit
+                                }
+                                results.append(nil)
+                            } catch {
+                                writer.delta = saved
+                                results.append(error)
+                            }
+                        }
+                        try writer.commit()
+                        return .commit
+                    }
+                    return results
+                }
+            }
+        } catch {
+            return Array(repeating: error, count: bodies.count)
         }
     }
 

@@ -59,5 +59,25 @@ enum VaultSchema {
                 hash BLOB NOT NULL
             );
             """)
+        try createRotations(db)
+    }
+
+    /// The rotation journal: one row per rotation, retirement or rollback, written before each step
+    /// acts and again after, so `secrets rotate` can resume whatever a crash left half done.
+    /// Added after format 1 shipped; ``Vault/open(at:identities:actor:)`` adds it to older vaults.
+    static func createRotations(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS rotations (
+                id BLOB PRIMARY KEY,
+                app BLOB NOT NULL REFERENCES apps(id),
+                kind TEXT NOT NULL CHECK (kind IN ('rotate', 'retire', 'rollback')),
+                step TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('started', 'finished', 'failed')),
+                started_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                meta BLOB NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS rotations_open ON rotations (app) WHERE step <> 'closed';
+            """)
     }
 }

@@ -10,7 +10,8 @@ struct VaultWriter {
     let cipher: RecordCipher
     let actor: String
     let now: Date
-    private var delta = IntegrityDigest.empty
+    /// This transaction's changes to the digest; a batch restores it when a savepoint rolls back.
+    var delta = IntegrityDigest.empty
 
     init(db: Database, keys: DataKeys, actor: String, now: Date) {
         self.db = db

@@ -1,0 +1,203 @@
+import CryptoPrimitives
+import Foundation
+
+/// Rotates app secrets with an overlap: create → deploy → verify → promote, and later retire,
+/// each step journaled in the vault so that a crash or a failure is resumed by the next run.
+///
+/// ```swift
+/// let engine = RotationEngine(vault: vault, environment: myEnvironment)
+/// let plans = try engine.plan(.due)            // what would happen, without touching anything
+/// let results = await engine.run(.due)         // do it, up to `concurrency` apps at a time
+/// ```
+///
+/// The guarantees: a rotation that fails before promote leaves the old secret current and valid,
+/// redeploys it to consumers and removes the new one at the issuer; a secret the issuer created
+/// but the vault never stored is found by its display name (`secrets:<rotation id>`) and removed;
+/// a previous secret is removed only after its overlap has passed.
+public struct RotationEngine: Sendable {
+    /// How a run behaves.
+    public struct Options: Sendable {
+        /// How many apps rotate at once.
+        public var concurrency: Int
+        /// The clock (tests move it forward to pass an overlap).
+        public var clock: @Sendable () -> Date
+
+        /// The default concurrency of bulk runs.
+        public static let defaultConcurrency = 16
+
+        /// Creates options.
+        public init(concurrency: Int = defaultConcurrency, clock: @escaping @Sendable () -> Date = { Date() }) {
+            self.concurrency = max(1, concurrency)
+            self.clock = clock
+        }
+    }
+
+    let vault: Vault
+    let environment: any RotationEnvironment
+    let options: Options
+    let commits: VaultCommitQueue
+    let progress: @Sendable (RotationEvent) -> Void
+
+    /// Creates an engine over an unlocked (admin) vault.
+    public init(
+        vault: Vault, environment: any RotationEnvironment, options: Options = Options(),
+        progress: @escaping @Sendable (RotationEvent) -> Void = { _ in }
+    ) {
+        self.vault = vault
+        self.environment = environment
+        self.options = options
+        self.commits = VaultCommitQueue(vault: vault, clock: options.clock)
+        self.progress = progress
+    }
+
+    /// The number of vault commits this engine made (its writes are batched across apps).
+    public var commitCount: Int { commits.commitCount }
+
+    // MARK: Planning
+
+    /// What a run of `selection` would do, app by app, from the vault alone.
+    ///
+    /// - Throws: ``VaultError/appNotFound(_:)`` for a named app that does not exist, before
+    ///   anything is done.
+    public func plan(_ selection: RotationSelection) throws -> [RotationPlan] {
+        let now = options.clock()
+        let overviews: [AppOverview]
+        switch selection {
+        case .apps(let names):
+            var seen = Set<RecordID>()
+            overviews = try names.map { try vault.overview(of: $0) }.filter { seen.insert($0.record.id).inserted }
+        case .due, .all:
+            overviews = try vault.overview()
+        }
+        let journals = Dictionary(grouping: try vault.openJournals(), by: \.appRecordID)
+        return overviews.map { overview in
+            let app = overview.record.app
+            let open = journals[overview.record.id] ?? []
+            var (isDue, reason) = RotationSchedule.due(current: overview.current, policy: app.policy, now: now)
+            if selection == .all, !isDue {
+                isDue = true
+                reason = "--all rotates every app (\(reason))"
+            }
+            if open.contains(where: { $0.kind == .rotate }) {
+                isDue = false
+                reason = "an unfinished rotation is resumed first"
+            }
+            let retire = overview.credentials.map(\.credential).filter { credential in
+                credential.state == .previous && (credential.retireAfter ?? .distantPast) <= now
+                    && !open.contains { $0.kind == .retire && $0.keyID == credential.keyID }
+            }
+            return RotationPlan(
+                label: app.label, appID: app.appID, issuer: app.issuer, resume: open, retire: retire, rotate: isDue, reason: reason,
+                newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
+                consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
+        }
+    }
+
+    // MARK: Running
+
+    /// Runs `selection`: for each app, resumes unfinished journal rows, retires previous secrets
+    /// whose overlap has passed, and rotates when due, up to ``Options/concurrency`` apps at a time.
+    /// Results come back in the order of the plans.
+    public func run(_ selection: RotationSelection) async throws -> [AppRotationResult] {
+        let plans = try plan(selection).filter { !$0.isEmpty }
+        return await run(plans)
+    }
+
+    /// Carries out `plans` (from ``plan(_:)``), up to ``Options/concurrency`` apps at a time.
+    public func run(_ plans: [RotationPlan]) async -> [AppRotationResult] {
+        var results = [AppRotationResult?](repeating: nil, count: plans.count)
+        await withTaskGroup(of: (Int, AppRotationResult).self) { group in
+            var next = 0
+            func launch() {
+                guard next < plans.count else { return }
+                let index = next
+                let plan = plans[index]
+                next += 1
+                group.addTask { (index, await self.run(plan)) }
+            }
+            for _ in 0..<min(options.concurrency, plans.count) { launch() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                launch()
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Carries out one app's plan; never throws: a failure is in the result.
+    public func run(_ plan: RotationPlan) async -> AppRotationResult {
+        var result = AppRotationResult(label: plan.label)
+        var step = "prepare"
+        do {
+            let app = try await commits.read { try $0.app(plan.label) }
+            let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
+            let consumers = try await commits.read { [environment] in try environment.consumers(for: app, in: $0) }
+            let context = StepContext(app: app, issuer: issuer, consumers: consumers)
+            for journal in plan.resume {
+                step = journal.step.rawValue
+                progress(RotationEvent(label: plan.label, message: "resuming \(journal.kind.rawValue) at \(journal.step.rawValue)"))
+                result.resumed.append(journal.rotationID)
+                try await advance(journal, context: context, resumed: true, result: &result)
+            }
+            for credential in plan.retire {
+                step = "retire"
+                try await retire(keyID: credential.keyID, context: context, result: &result)
+            }
+            if plan.rotate {
+                step = "create"
+                try await rotate(context: context, result: &result)
+            }
+            if result.status == .nothingToDo, !plan.isEmpty { result.status = .done }
+        } catch let failure as RotationFailure {
+            if case .needsPerson(let text) = failure {
+                result.status = .waiting
+                result.notes.append(text)
+            } else {
+                result.status = .failed
+                result.failedStep = result.failedStep ?? step
+                result.failure = result.failure ?? failure.description
+            }
+        } catch {
+            result.status = .failed
+            result.failedStep = result.failedStep ?? step
+            result.failure = result.failure ?? "\(error)"
+        }
+        progress(RotationEvent(label: plan.label, message: result.status.rawValue))
+        return result
+    }
+
+    /// Ends the overlap of the app's previous secrets now and retires them at the issuer.
+    public func retireNow(_ name: String) async -> AppRotationResult {
+        var result = AppRotationResult(label: name)
+        do {
+            let overview = try await commits.read { try $0.overview(of: name) }
+            result = AppRotationResult(label: overview.record.app.label)
+            let previous = overview.credentials.map(\.credential).filter { $0.state == .previous }
+            guard !previous.isEmpty else {
+                throw RotationFailure.misconfigured("\(overview.record.app.label) has no previous secret to retire")
+            }
+            let app = overview.record
+            let now = options.clock()
+            for credential in previous {
+                try await commits.write { [vault] writer in
+                    try vault.setRetireAfter(app: app, keyID: credential.keyID, date: now, writer: &writer)
+                }
+            }
+            var plan = try plan(.apps([app.app.label]))[0]
+            plan.rotate = false
+            return await run(plan)
+        } catch {
+            result.status = .failed
+            result.failedStep = "retire"
+            result.failure = "\(error)"
+            return result
+        }
+    }
+}
+
+/// What every step of one app's run needs.
+struct StepContext: Sendable {
+    let app: AppRecord
+    let issuer: any Issuer
+    let consumers: [any SecretConsumer]
+}

@@ -1,0 +1,13 @@
+/// Builds the issuer and the consumers of an app for a rotation: the piece that knows which
+/// services exist (Entra ID, Jamf Pro, commands) and where their credentials are in the vault.
+///
+/// The command line supplies one that knows every built-in issuer and consumer; a tool that
+/// embeds the library can supply its own.
+public protocol RotationEnvironment: Sendable {
+    /// The issuer of `app`'s secrets, with whatever it authenticates with already resolved (for
+    /// Entra ID, the rotator app's current secret from `vault`).
+    func issuer(for app: AppRecord, in vault: Vault) throws -> any Issuer
+
+    /// Everything that uses `app`'s secret, in the order they are deployed to.
+    func consumers(for app: AppRecord, in vault: Vault) throws -> [any SecretConsumer]
+}

@@ -1,0 +1,199 @@
+import CryptoPrimitives
+import Foundation
+import GRDB
+
+/// The journal's rows and the credential transitions the rotation steps make, each run inside a
+/// write the engine batches (see ``VaultCommitQueue``).
+extension Vault {
+    static func journalBinding(id: RecordID, app: RecordID, kind: String, step: String, status: String) -> RecordCipher.Binding {
+        RecordCipher.Binding(table: "rotations", column: "meta", row: id, context: [kind, step, status], bound: [app.data])
+    }
+
+    func decodeJournal(_ row: Row) throws -> RotationJournal {
+        let id = RecordID(row["id"] as Data)
+        let app = RecordID(row["app"] as Data)
+        let kindText: String = row["kind"]
+        let stepText: String = row["step"]
+        let statusText: String = row["status"]
+        guard let kind = RotationJournal.Kind(rawValue: kindText), let step = RotationJournal.Step(rawValue: stepText),
+              let status = RotationJournal.Status(rawValue: statusText)
+        else {
+            throw VaultError.tampered(table: "rotations", row: id.description, reason: "has an unknown kind, step or status")
+        }
+        let sealed = try cipher.openJSON(
+            RotationJournal.Sealed.self, from: row["meta"], key: keys.metadataCipherKey,
+            binding: Self.journalBinding(id: id, app: app, kind: kindText, step: stepText, status: statusText))
+        return RotationJournal(
+            id: id, appRecordID: app, kind: kind, step: step, status: status, rotationID: sealed.rotationID,
+            expires: sealed.expires, keyID: sealed.keyID, previousKeyID: sealed.previousKeyID, lastError: sealed.lastError,
+            started: Date(timeIntervalSince1970: TimeInterval(row["started_at"] as Int64)),
+            updated: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
+    }
+
+    /// The journal rows that still have work, oldest first; all of them when `app` is `nil`.
+    public func openJournals(of app: RecordID? = nil) throws -> [RotationJournal] {
+        try read { db in try openJournals(db, of: app) }
+    }
+
+    func openJournals(_ db: Database, of app: RecordID?) throws -> [RotationJournal] {
+        guard try db.tableExists("rotations") else { return [] }
+        let rows: [Row]
+        if let app {
+            rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM rotations WHERE app = ? AND step <> 'closed' ORDER BY started_at, id", arguments: [app.data])
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM rotations WHERE step <> 'closed' ORDER BY started_at, id")
+        }
+        return try rows.map(decodeJournal)
+    }
+
+    /// Every journal row of the app, newest first (for history and tests).
+    public func journal(of name: String) throws -> [RotationJournal] {
+        try read { db in
+            let app = try findApp(db, name)
+            guard try db.tableExists("rotations") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM rotations WHERE app = ? ORDER BY started_at DESC, id", arguments: [app.id.data])
+                .map(decodeJournal)
+        }
+    }
+
+    func insertJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws {
+        let meta = try sealJournal(journal)
+        try writer.insert("rotations", [
+            ("id", journal.id.data), ("app", journal.appRecordID.data), ("kind", journal.kind.rawValue), ("step", journal.step.rawValue),
+            ("status", journal.status.rawValue), ("started_at", Self.epochSeconds(journal.started)),
+            ("updated_at", Self.epochSeconds(journal.updated)), ("meta", meta),
+        ])
+    }
+
+    func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws {
+        // A row that vanished or moved on means another process is running the same rotation.
+        guard let row = try Row.fetchOne(writer.db, sql: "SELECT * FROM rotations WHERE id = ?", arguments: [journal.id.data]) else {
+            throw VaultError.storage(reason: "rotation \(journal.rotationID) was removed while it ran (was the app removed?)")
+        }
+        guard try decodeJournal(row).isOpen else {
+            throw VaultError.storage(reason: "rotation \(journal.rotationID) was finished by another process")
+        }
+        try writer.update("rotations", id: journal.id, [
+            ("step", journal.step.rawValue), ("status", journal.status.rawValue),
+            ("updated_at", Self.epochSeconds(journal.updated)), ("meta", try sealJournal(journal)),
+        ])
+    }
+
+    private func sealJournal(_ journal: RotationJournal) throws -> Data {
+        try cipher.sealJSON(
+            journal.sealed, key: keys.metadataCipherKey,
+            binding: Self.journalBinding(
+                id: journal.id, app: journal.appRecordID, kind: journal.kind.rawValue, step: journal.step.rawValue,
+                status: journal.status.rawValue))
+    }
+
+    // MARK: Credential transitions
+
+    func credentialRow(_ db: Database, app: RecordID, keyID: String) throws -> Row? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.data, try lookupHash("key-id", keyID)])
+    }
+
+    func appRecord(_ db: Database, id: RecordID) throws -> AppRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE id = ?", arguments: [id.data]) else {
+            throw VaultError.appNotFound(id.description)
+        }
+        return try decodeApp(row)
+    }
+
+    /// Stores a secret the issuer just created: `pending` when the old one keeps working, else
+    /// `current` at once, with the old one (already dead at the issuer) retired and wiped.
+    func storeIssued(_ issued: IssuedSecret, app: AppRecord, keepsPrevious: Bool, writer: inout VaultWriter) throws {
+        let secretKey = try keys.requireSecretKey()
+        if try credentialRow(writer.db, app: app.id, keyID: issued.keyID) != nil { return }
+        let text: String? = issued.value.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
+        if !keepsPrevious {
+            for row in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
+                try retire(row: row, app: app, reason: "replaced; the issuer invalidated it", writer: &writer)
+            }
+        }
+        let credential = Credential(
+            keyID: issued.keyID, hint: Self.hint(for: text ?? ""), created: writer.now.wholeSeconds,
+            validFrom: (issued.validFrom ?? writer.now).wholeSeconds, expires: issued.expires?.wholeSeconds,
+            state: keepsPrevious ? .pending : .current, displayName: issued.displayName)
+        _ = try storeCredential(credential, value: issued.value, secretKey: secretKey, for: app, writer: &writer)
+    }
+
+    /// New → `current`, the old current → `previous` until now + overlap. Repeating it changes nothing.
+    func promote(app: AppRecord, keyID: String, writer: inout VaultWriter) throws {
+        guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
+            throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
+        }
+        var new = try decodeCredential(row)
+        guard new.credential.state != .current else { return }
+        guard new.credential.state == .pending else {
+            throw VaultError.invalidValue(field: "state", reason: "key \(keyID) of \(app.app.label) is \(new.credential.state.rawValue), not pending")
+        }
+        for old in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
+            var record = try decodeCredential(old)
+            record.credential.state = .previous
+            record.credential.retireAfter = writer.now.addingTimeInterval(app.app.policy.overlap).wholeSeconds
+            try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
+            try writer.audit("secret.demote", app: app.app.label, appID: app.app.appID, keyID: record.credential.keyID, detail: "current → previous")
+        }
+        new.credential.state = .current
+        try updateCredentialMeta(id: new.id, app: app.id, credential: new.credential, writer: &writer)
+        try writer.audit("rotation.promote", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "pending → current")
+    }
+
+    /// Marks a credential retired and wipes its value (the metadata stays for history).
+    func retire(app: AppRecord, keyID: String, reason: String, writer: inout VaultWriter) throws {
+        guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else { return }
+        try retire(row: row, app: app, reason: reason, writer: &writer)
+    }
+
+    private func retire(row: Row, app: AppRecord, reason: String, writer: inout VaultWriter) throws {
+        var record = try decodeCredential(row)
+        guard record.credential.state != .retired else { return }
+        let from = record.credential.state
+        record.credential.state = .retired
+        record.credential.retireAfter = nil
+        try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
+        // secure_delete overwrites the freed bytes of the sealed value.
+        try writer.update("credentials", id: record.id, [("secret", nil)])
+        try writer.audit(
+            "secret.retire", app: app.app.label, appID: app.app.appID, keyID: record.credential.keyID,
+            detail: "\(from.rawValue) → retired: \(reason)")
+    }
+
+    /// Makes the `previous` credential `keyID` current again; the current one becomes previous,
+    /// due for retirement at once.
+    func rollBack(app: AppRecord, to keyID: String, writer: inout VaultWriter) throws {
+        guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
+            throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
+        }
+        var target = try decodeCredential(row)
+        guard target.credential.state != .current else { return }
+        guard target.credential.state == .previous else {
+            throw VaultError.invalidValue(field: "state", reason: "key \(keyID) of \(app.app.label) is \(target.credential.state.rawValue), not previous")
+        }
+        for old in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
+            var record = try decodeCredential(old)
+            record.credential.state = .previous
+            record.credential.retireAfter = writer.now.wholeSeconds
+            try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
+        }
+        target.credential.state = .current
+        target.credential.retireAfter = nil
+        try updateCredentialMeta(id: target.id, app: app.id, credential: target.credential, writer: &writer)
+        try writer.audit("rotation.rollback", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "previous → current")
+    }
+
+    /// Sets when a `previous` credential may be retired (`--retire-now` ends the overlap early).
+    func setRetireAfter(app: AppRecord, keyID: String, date: Date, writer: inout VaultWriter) throws {
+        guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
+            throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
+        }
+        var record = try decodeCredential(row)
+        guard record.credential.state == .previous else { return }
+        record.credential.retireAfter = date.wholeSeconds
+        try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
+        try writer.audit("secret.retire-now", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "overlap ended early")
+    }
+}

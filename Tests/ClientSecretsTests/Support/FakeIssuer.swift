@@ -1,0 +1,130 @@
+import CryptoPrimitives
+import Foundation
+
+@testable import ClientSecrets
+
+/// An in-memory issuer with the behaviour the engine relies on (overlap, idempotent removal,
+/// display-name search) and switches to make each operation fail or hang.
+final class FakeIssuer: Issuer, @unchecked Sendable {
+    struct Secret: Equatable {
+        var keyID: String
+        var value: String
+        var displayName: String?
+    }
+
+    enum Operation: Hashable { case create, remove, list, verify }
+
+    let keepsPreviousSecret: Bool
+    private let lock = NSLock()
+    private var stored: [Secret] = []
+    private var failures: [Operation: RotationFailure] = [:]
+    private var hangAfterCreate = false
+    private var counter = 0
+
+    init(keepsPreviousSecret: Bool = true) { self.keepsPreviousSecret = keepsPreviousSecret }
+
+    /// The secrets the issuer holds now.
+    var secrets: [Secret] { lock.withLock { stored } }
+
+    /// Seeds a secret as if made in a portal.
+    func seed(keyID: String, value: String) { lock.withLock { stored.append(Secret(keyID: keyID, value: value, displayName: nil)) } }
+
+    /// Makes `operation` throw `failure` until cleared with `nil`.
+    func fail(_ operation: Operation, with failure: RotationFailure?) { lock.withLock { failures[operation] = failure } }
+
+    /// Makes the next create store its secret and then never answer, like a process killed
+    /// between the issuer's reply and the vault's commit.
+    func hangAfterNextCreate() { lock.withLock { hangAfterCreate = true } }
+
+    private func check(_ operation: Operation) throws {
+        if let failure = lock.withLock({ failures[operation] }) { throw failure }
+    }
+
+    func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
+        try check(.create)
+        let (secret, hang): (Secret, Bool) = lock.withLock {
+            counter += 1
+            let secret = Secret(keyID: UUID().uuidString.lowercased(), value: "fake-secret-value-\(counter)-\(UUID().uuidString)", displayName: request.displayName)
+            stored.append(secret)
+            defer { hangAfterCreate = false }
+            return (secret, hangAfterCreate)
+        }
+        if hang { try await Task.sleep(for: .seconds(3600)) }
+        return IssuedSecret(
+            keyID: secret.keyID, value: SecureBytes(copying: Array(secret.value.utf8)), expires: request.expires, displayName: request.displayName)
+    }
+
+    func removeSecret(keyID: String) async throws {
+        try check(.remove)
+        lock.withLock { stored.removeAll { $0.keyID == keyID } }
+    }
+
+    func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] {
+        try check(.list)
+        return lock.withLock {
+            stored.filter { $0.displayName?.contains(marker) == true }.map { IssuedSecretInfo(keyID: $0.keyID, displayName: $0.displayName, expires: nil) }
+        }
+    }
+
+    func verify(keyID: String, value: SecureBytes) async throws -> String {
+        try check(.verify)
+        let text = value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        guard lock.withLock({ stored.contains { $0.keyID == keyID && $0.value == text } }) else {
+            throw RotationFailure.verificationFailed("the fake issuer does not hold key \(keyID) with that value")
+        }
+        return "fake issuer accepted key \(keyID)"
+    }
+}
+
+/// A consumer that remembers the value it was last given, and can fail or hang.
+final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
+    let summary = "recording consumer"
+    private let lock = NSLock()
+    private var values: [String] = []
+    private var deployFailure: RotationFailure?
+    private var hangNextDeploy = false
+
+    /// Every value deployed, in order.
+    var deployed: [String] { lock.withLock { values } }
+    /// The value the consumer holds now.
+    var holding: String? { deployed.last }
+
+    /// Starts the consumer off holding `value`, as configured before any rotation.
+    func seed(_ value: String) { lock.withLock { values.append(value) } }
+
+    func failDeploy(_ failure: RotationFailure?) { lock.withLock { deployFailure = failure } }
+    func hangOnNextDeploy() { lock.withLock { hangNextDeploy = true } }
+
+    func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
+        let (failure, hang) = lock.withLock { () -> (RotationFailure?, Bool) in
+            defer { hangNextDeploy = false }
+            return (deployFailure, hangNextDeploy)
+        }
+        if hang { try await Task.sleep(for: .seconds(3600)) }
+        if let failure { throw failure }
+        let text = delivery.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        lock.withLock { values.append(text) }
+        return .done("recorded key \(delivery.credential.keyID)")
+    }
+
+    func verify(_ delivery: SecretDelivery) async throws -> ConsumerOutcome { .done("nothing to check") }
+}
+
+/// Hands every app the same fake issuer and consumer.
+struct FakeEnvironment: RotationEnvironment {
+    let issuer: FakeIssuer
+    let consumer: RecordingConsumer
+
+    func issuer(for app: AppRecord, in vault: Vault) throws -> any Issuer { issuer }
+    func consumers(for app: AppRecord, in vault: Vault) throws -> [any SecretConsumer] { [consumer] }
+}
+
+/// A clock tests move by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(days: Double) { lock.withLock { current = current.addingTimeInterval(days * 86_400) } }
+    var function: @Sendable () -> Date { { self.now } }
+}
