@@ -1,0 +1,16 @@
+import CryptoPrimitives
+
+/// A Jamf Pro API client's credentials (Settings > System > API Roles and Clients): what the
+/// OAuth client-credentials grant takes.
+public struct JamfAPIClientCredentials: Sendable {
+    /// The client ID (a GUID Jamf Pro assigns).
+    public var clientID: String
+    /// The client secret.
+    public var clientSecret: SecureBytes
+
+    /// Creates credentials.
+    public init(clientID: String, clientSecret: SecureBytes) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+    }
+}

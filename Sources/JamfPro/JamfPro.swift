@@ -1,1 +1,0 @@
-// The Jamf Pro target: see JamfPayload.swift.

@@ -1,0 +1,102 @@
+import CryptoPrimitives
+import Foundation
+
+/// Text that may hold a secret, assembled straight into wiped storage.
+///
+/// Documents that carry a client secret (a revealed payload, a runbook) are built from segments:
+/// ordinary text, and the secret, which is copied byte for byte into the result and never
+/// becomes a `String` (whose storage could not be wiped). The result is measured first and then
+/// written into one ``SecureBytes`` allocation, so no growing buffer leaves partial copies behind.
+struct SecureText {
+    /// A piece of the text.
+    enum Segment {
+        /// Text that holds no secret.
+        case text(String)
+        /// The secret as it is.
+        case secret(SecureBytes)
+        /// The secret escaped for the inside of a JSON string.
+        case jsonEscapedSecret(SecureBytes)
+    }
+
+    private(set) var segments: [Segment] = []
+
+    /// Appends text that holds no secret.
+    mutating func append(_ text: String) {
+        if case .text(let last)? = segments.last {
+            segments[segments.count - 1] = .text(last + text)
+        } else {
+            segments.append(.text(text))
+        }
+    }
+
+    /// Appends a segment.
+    mutating func append(_ segment: Segment) {
+        if case .text(let text) = segment { append(text) } else { segments.append(segment) }
+    }
+
+    /// The bytes, in storage that wipes itself.
+    func bytes() -> SecureBytes {
+        var total = 0
+        for segment in segments { Self.emit(segment) { total += $0.count } }
+        return SecureBytes(count: total) { buffer in
+            var offset = 0
+            for segment in segments {
+                Self.emit(segment) { piece in
+                    buffer.baseAddress!.advanced(by: offset).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
+                    offset += piece.count
+                }
+            }
+        }
+    }
+
+    /// Hands `sink` the bytes of `segment` in pieces (non-empty, valid only during the call).
+    private static func emit(_ segment: Segment, _ sink: (UnsafeRawBufferPointer) -> Void) {
+        switch segment {
+        case .text(let text):
+            var text = text
+            text.withUTF8 { if $0.count > 0 { sink(UnsafeRawBufferPointer($0)) } }
+        case .secret(let secret):
+            secret.withUnsafeBytes { if $0.count > 0 { sink($0) } }
+        case .jsonEscapedSecret(let secret):
+            secret.withUnsafeBytes { bytes in
+                var start = 0
+                for index in 0..<bytes.count {
+                    guard let escape = JSONText.escape(bytes[index]) else { continue }
+                    if index > start { sink(UnsafeRawBufferPointer(rebasing: bytes[start..<index])) }
+                    Array(escape.utf8).withUnsafeBytes(sink)
+                    start = index + 1
+                }
+                if bytes.count > start { sink(UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count])) }
+            }
+        }
+    }
+}
+
+/// JSON string escaping, shared by the payload writer and the secret segments.
+enum JSONText {
+    /// The escape sequence for `byte` inside a JSON string, or `nil` when it stands as it is.
+    /// Bytes of multi-byte UTF-8 sequences stand as they are.
+    static func escape(_ byte: UInt8) -> String? {
+        switch byte {
+        case UInt8(ascii: "\""): return "\\\""
+        case UInt8(ascii: "\\"): return "\\\\"
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x09: return "\\t"
+        case 0x08: return "\\b"
+        case 0x0C: return "\\f"
+        case 0..<0x20: return String(format: "\\u%04x", Int(byte))
+        default: return nil
+        }
+    }
+
+    /// `text` as a quoted JSON string.
+    static func quoted(_ text: String) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in text.utf8 {
+            if let escape = escape(byte) { bytes.append(contentsOf: escape.utf8) } else { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+extension JamfProEmulator {
+    /// Settings that apply to every request.
+    public struct Configuration: Sendable, Hashable {
+        /// Seconds added before every Jamf Pro API answer (not the `/_emulator/` ones).
+        public var latency: TimeInterval
+        /// `expires_in` of new tokens, in seconds (Jamf Pro's default is 599).
+        public var tokenLifetime: TimeInterval
+
+        /// Creates a configuration.
+        public init(latency: TimeInterval = 0, tokenLifetime: TimeInterval = 599) {
+            self.latency = latency
+            self.tokenLifetime = tokenLifetime
+        }
+    }
+
+    /// Decides whether the Intune integration's configured secret works: the lead wires it to the
+    /// Entra emulator's `accepts(appID:secret:)`. Without one, any non-empty secret works.
+    public typealias SecretValidator = @Sendable (_ tenant: String, _ appID: String, _ secret: String) async -> Bool
+
+    /// The Jamf Pro API operations faults can be injected into.
+    public enum Operation: String, Sendable, Hashable, CaseIterable, Codable {
+        /// `POST /api/oauth/token` (also `/api/v1/oauth/token`).
+        case token
+        /// `GET /api/v1/conditional-access/device-compliance/feature-toggle`.
+        case featureToggle = "feature-toggle"
+        /// `GET /api/v1/conditional-access/device-compliance-information/computer/{id}`.
+        case complianceInformation = "compliance-information"
+        /// `POST /api/v1/api-integrations/{id}/client-credentials`.
+        case regenerateClientCredentials = "regenerate-client-credentials"
+    }
+
+    /// What an injected fault does instead of answering.
+    public enum Fault: Sendable, Hashable {
+        /// 429 with `Retry-After` seconds (no header when `nil`).
+        case throttle(retryAfter: Int?)
+        /// A 5xx (or any) status with a Jamf-style error body.
+        case serverError(status: Int)
+        /// Never answers (until the emulator stops).
+        case hang
+        /// Closes the connection without a byte of answer.
+        case dropConnection
+    }
+
+    /// The Intune integration's settings as last saved through `PUT /_emulator/intune-integration`.
+    public struct ConfiguredIntegration: Sendable, Hashable {
+        /// Microsoft Entra tenant name.
+        public var tenant: String
+        /// Application ID.
+        public var appID: String
+        /// Client secret (a test value: the emulator talks to other emulators only).
+        public var secret: String
+        /// "Enable Intune Integration for macOS".
+        public var enabled: Bool
+        /// Sovereign Cloud.
+        public var sovereignCloud: String
+    }
+
+    /// One Jamf Pro API request as it arrived (bodies are not kept: they carry secrets).
+    public struct RecordedRequest: Sendable, Hashable {
+        /// The HTTP method.
+        public var method: String
+        /// The path.
+        public var path: String
+        /// The raw query string ("" when none).
+        public var query: String
+        /// The operation it addressed, if any.
+        public var operation: Operation?
+        /// Whether it carried `Authorization: Bearer …`.
+        public var hadBearer: Bool
+        /// The status answered (0 for a hang or dropped connection).
+        public var status: Int
+        /// When it arrived.
+        public var at: Date
+    }
+
+    /// A computer the emulator knows.
+    struct Computer: Sendable, Hashable {
+        var complianceState: String
+        var applicable: Bool
+        var vendorDeviceID: String
+    }
+
+    /// A registered API client.
+    struct APIClient: Sendable, Hashable {
+        var clientID: String
+        var secret: String
+        var integrationID: String
+        var mayRegenerate: Bool
+    }
+
+    /// A bearer token handed out.
+    struct IssuedToken: Sendable, Hashable {
+        var clientID: String
+        var expires: Date
+    }
+
+    /// A fault waiting to fire, with how many more times it will.
+    struct PendingFault: Sendable, Hashable {
+        var fault: Fault
+        var remaining: Int
+    }
+}

@@ -1,0 +1,95 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+import Testing
+
+/// The command consumer and the runner behind every hook: exact bytes on stdin, a clean
+/// environment, bounded output and time.
+@Suite struct CommandConsumerTests {
+    static let context = CommandRunner.Context(appLabel: "jamf-intune", appID: Sample.appID, keyID: Sample.keyID, rotationID: nil)
+
+    @Test func theCommandGetsExactlyTheValueBytes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let consumer = CommandConsumer(command: "cat > '\(directory.path("value"))'", runner: CommandRunner(timeout: 10))
+        let outcome = try await consumer.deploy(Sample.delivery())
+        #expect(outcome.message.hasSuffix("took secret \(Sample.keyID)"))
+        #expect(directory.read("value") == Data(Sample.secretText.utf8))
+    }
+
+    @Test func verificationAsksAPersonUnlessTheExitStatusVerifies() async throws {
+        let plain = try CommandConsumer(consumer: Consumer(kind: .command, target: "/bin/true"))
+        guard case .needsPerson(let text) = try await plain.verify(Sample.delivery()) else { Issue.record("expected a person"); return }
+        #expect(text.contains(Sample.keyID))
+        let trusted = CommandConsumer(command: "/bin/true", exitStatusVerifies: true)
+        guard case .done = try await trusted.verify(Sample.delivery()) else { Issue.record("expected done"); return }
+    }
+
+    @Test func aFailingCommandIsAConsumerFailureWithTheSecretRedacted() async throws {
+        let consumer = CommandConsumer(command: "echo 'rejected:' >&2; cat >&2; exit 4", runner: CommandRunner(timeout: 10))
+        let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
+        guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(text.contains("exited with status 4"))
+        #expect(text.contains("rejected: [REDACTED]"))
+        #expect(!text.contains(Sample.secretText))
+    }
+
+    @Test func onlyCommandConsumersAreAccepted() {
+        #expect(throws: RotationFailure.self) {
+            try CommandConsumer(consumer: Consumer(kind: .jamfProIntune, target: "https://example.jamfcloud.com"))
+        }
+    }
+
+    @Test func secretsVariablesAreRemovedAndRotationVariablesAdded() {
+        let runner = CommandRunner(inheritedEnvironment: ["SECRETS_PASSPHRASE_FILE": "/p", "secrets_vault": "/v", "HTTPS_PROXY": "http://proxy:3128"])
+        let environment = runner.environment(for: Self.context)
+        #expect(environment["SECRETS_PASSPHRASE_FILE"] == nil)
+        #expect(environment["secrets_vault"] == nil)
+        #expect(environment["HTTPS_PROXY"] == "http://proxy:3128")
+        #expect(environment["PATH"] != nil)
+        #expect(environment["SECRETS_KEY_ID"] == Sample.keyID)
+        #expect(environment["SECRETS_ROTATION_ID"] == "")
+    }
+
+    @Test func outputIsCappedAndACommandIgnoringItsInputIsFine() async throws {
+        let runner = CommandRunner(timeout: 20, outputLimit: 1000)
+        let big = SecureBytes(count: 1 << 20) { $0.initializeMemory(as: UInt8.self, repeating: 0x61) }
+        let result = try await runner.run("head -c 300000 /dev/zero | tr '\\0' a; echo done >&2", input: big, context: Self.context)
+        #expect(result.succeeded)
+        #expect(result.standardOutput.count == 1000)
+        #expect(String(decoding: result.standardError, as: UTF8.self) == "done\n")
+    }
+
+    @Test func aTimeoutEndsTheWholeProcessGroup() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let runner = CommandRunner(timeout: 0.5, terminationGrace: 0.5)
+        let start = Date()
+        let result = try await runner.run(
+            "(sleep 3; touch '\(directory.path("survivor"))') & wait", input: Sample.value(), context: Self.context)
+        #expect(result.timedOut)
+        #expect(result.exitStatus == nil)
+        #expect(Date().timeIntervalSince(start) < 3)
+        try await Task.sleep(nanoseconds: 3_500_000_000)
+        #expect(!FileManager.default.fileExists(atPath: directory.path("survivor")))
+    }
+
+    @Test func cancellingTheTaskStopsTheCommand() async throws {
+        let runner = CommandRunner(timeout: 60, terminationGrace: 0.5)
+        let start = Date()
+        let task = Task { try await runner.run("sleep 30", input: Sample.value(), context: Self.context) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        task.cancel()
+        let result = try await task.value
+        #expect(result.timedOut)
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test func excerptsRedactBeforeTheyTruncate() {
+        let secret = Sample.value("0123456789")
+        let text = CommandRunner.excerpt(Data("abc 0123456789 def\n0123456789".utf8), redacting: [secret], limit: 30)
+        #expect(text == "abc [REDACTED] def [REDACTED]")
+        let cut = CommandRunner.excerpt(Data("xx0123456789".utf8), redacting: [secret], limit: 5)
+        #expect(!cut.contains("012"))
+    }
+}

@@ -1,0 +1,172 @@
+import ClientSecrets
+import CryptoPrimitives
+import Emulators
+import Foundation
+import Testing
+
+@testable import JamfPro
+
+/// The Jamf Pro API client over real loopback HTTP to the emulator: authentication, the
+/// Conditional Access reads, and the retry rules.
+@Suite struct JamfProClientTests {
+    static let credentials = JamfAPIClientCredentials(
+        clientID: EmulatorHarness.clientID, clientSecret: SecureBytes(copying: Array(EmulatorHarness.clientSecret.utf8)))
+
+    @Test func aTokenOpensTheConditionalAccessReads() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let token = try await client.token(for: Self.credentials)
+            #expect(token.expiresAt > Date().addingTimeInterval(500))
+            #expect(token.scope == "api-role:1")
+            let toggle = try await client.deviceComplianceFeatureToggle(token: token)
+            #expect(toggle.sharedDeviceFeatureEnabled == false)
+            // No integration saved yet: Jamf Pro knows nothing of the computer's compliance.
+            #expect(try await client.complianceInformation(computerID: EmulatorHarness.canary, token: token) == [])
+            let requests = await emulator.requests()
+            #expect(requests.map(\.operation) == [.token, .featureToggle, .complianceInformation])
+            #expect(requests.map(\.hadBearer) == [false, true, true])
+        }
+    }
+
+    @Test func aWrongSecretIsAnAuthenticationFailureNamingInvalidClient() async throws {
+        try await EmulatorHarness.withEmulator { _, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let wrong = JamfAPIClientCredentials(clientID: EmulatorHarness.clientID, clientSecret: SecureBytes(copying: Array("wrong-secret-value".utf8)))
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: wrong) }
+            guard case .authenticationFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("invalid_client"))
+            #expect(text.contains(EmulatorHarness.clientID))
+            #expect(!text.contains("wrong-secret-value"))
+        }
+    }
+
+    @Test func aBadBearerTokenIsRefused() async throws {
+        try await EmulatorHarness.withEmulator { _, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let forged = JamfAccessToken(value: SecureBytes(copying: Array("forged".utf8)), expiresAt: .distantFuture, scope: nil)
+            await #expect(throws: RotationFailure.self) { try await client.deviceComplianceFeatureToggle(token: forged) }
+            do {
+                _ = try await client.deviceComplianceFeatureToggle(token: forged)
+            } catch RotationFailure.authenticationFailed(let text) {
+                #expect(text.contains("401"))
+            }
+        }
+    }
+
+    @Test func anExpiredTokenIsRefused() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            await emulator.setTokenLifetime(0.3)
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let token = try await client.token(for: Self.credentials)
+            try await Task.sleep(nanoseconds: 500_000_000)
+            await #expect(throws: RotationFailure.authenticationFailed(
+                "Jamf Pro at 127.0.0.1 refused the access token for the feature-toggle read (HTTP 401): INVALID_TOKEN Unauthorized")) {
+                try await client.deviceComplianceFeatureToggle(token: token)
+            }
+        }
+    }
+
+    @Test func anUnknownComputerIsNotFound() async throws {
+        try await EmulatorHarness.withEmulator { _, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let token = try await client.token(for: Self.credentials)
+            let error = await #expect(throws: RotationFailure.self) { try await client.complianceInformation(computerID: "999", token: token) }
+            guard case .notFound(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("computer 999"))
+        }
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            await emulator.injectFault(.throttle(retryAfter: 1), on: .token, times: 1)
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let start = Date()
+            _ = try await client.token(for: Self.credentials)
+            #expect(Date().timeIntervalSince(start) >= 0.95)
+            #expect(await emulator.requests().map(\.status) == [429, 200])
+        }
+    }
+
+    @Test func aRetryAfterLongerThanAllowedEndsTheCallAtOnce() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            await emulator.injectFault(.throttle(retryAfter: 3600), on: .token, times: 1)
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let start = Date()
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("3600 s"))
+            #expect(Date().timeIntervalSince(start) < 2)
+        }
+    }
+
+    @Test func serverErrorsAreRetriedAFixedNumberOfTimes() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            await emulator.injectFault(.serverError(status: 503), on: .token, times: 2)
+            _ = try await client.token(for: Self.credentials)
+            #expect(await emulator.requests().map(\.status) == [503, 503, 200])
+
+            await emulator.injectFault(.serverError(status: 500), on: .token, times: 10)
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("after 3 attempts"))
+            #expect(text.contains("HTTP 500"))
+            #expect(await emulator.requests().count == 6)
+        }
+    }
+
+    @Test func aHangingServerTimesOutAsUnavailable() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let configuration = JamfProClient.Configuration(requestTimeout: 0.5, maximumAttempts: 2, initialBackoff: 0.05, maximumBackoff: 0.1)
+            let client = try JamfProClient(url: url.absoluteString, configuration: configuration)
+            await emulator.injectFault(.hang, on: .token, times: 2)
+            let start = Date()
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("no answer within 1 s"))
+            #expect(Date().timeIntervalSince(start) < 5)
+        }
+    }
+
+    @Test func aDroppedConnectionIsRetried() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            await emulator.injectFault(.dropConnection, on: .featureToggle, times: 1)
+            let token = try await client.token(for: Self.credentials)
+            _ = try await client.deviceComplianceFeatureToggle(token: token)
+            #expect(await emulator.requests().map(\.operation).filter { $0 == .featureToggle }.count == 2)
+        }
+    }
+
+    @Test func noSecretOrTokenTravelsInAURL() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let token = try await client.token(for: Self.credentials)
+            _ = try await client.regenerateClientCredentials(integrationID: EmulatorHarness.integrationID, token: token)
+            let tokenText = Sample.text(token.value)
+            for request in await emulator.requests() {
+                #expect(request.query.isEmpty)
+                #expect(!request.path.contains(EmulatorHarness.clientSecret))
+                #expect(!request.path.contains(tokenText))
+            }
+        }
+    }
+
+    @Test(arguments: ["http://jamf.example.com", "ftp://127.0.0.1", "https://user:pw@example.jamfcloud.com", "https://example.jamfcloud.com/?x=1", "not a url"])
+    func urlsThatWouldExposeSecretsAreRefused(url: String) {
+        #expect(throws: RotationFailure.self) { try JamfProClient(url: url) }
+    }
+
+    @Test func idsMustBeNumbers() async throws {
+        let client = try JamfProClient(url: "https://example.jamfcloud.com")
+        let token = JamfAccessToken(value: SecureBytes(copying: Array("t".utf8)), expiresAt: .distantFuture, scope: nil)
+        await #expect(throws: RotationFailure.self) { try await client.complianceInformation(computerID: "../../x", token: token) }
+        await #expect(throws: RotationFailure.self) { try await client.regenerateClientCredentials(integrationID: "1?x", token: token) }
+    }
+
+    @Test func formEncodingEscapesEverySpecialCharacter() {
+        let credentials = JamfAPIClientCredentials(clientID: "id", clientSecret: SecureBytes(copying: Array("a b&c=d+é".utf8)))
+        let form = String(decoding: JamfProClient.form(credentials), as: UTF8.self)
+        #expect(form == "grant_type=client_credentials&client_id=id&client_secret=a+b%26c%3Dd%2B%C3%A9")
+    }
+}
