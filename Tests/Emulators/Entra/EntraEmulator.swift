@@ -115,6 +115,12 @@ public final class EntraEmulator: Sendable {
         await state.setMaxLifetime(lifetime)
     }
 
+    /// Makes every access token issued so far invalid (Graph answers 401 to them), as a
+    /// revocation or an expiry would.
+    public func revokeTokens() async {
+        await state.revokeTokens()
+    }
+
     /// Sets the `expires_in` of tokens issued from now on.
     public func setTokenLifetime(_ seconds: Int) async {
         await state.setTokenLifetime(seconds)

@@ -151,6 +151,10 @@ actor EntraEmulatorState {
         return (token, lifetime)
     }
 
+    func revokeTokens() {
+        tokens.removeAll()
+    }
+
     func token(_ value: String) -> IssuedToken? {
         tokens[value]
     }

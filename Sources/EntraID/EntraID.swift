@@ -1,1 +1,0 @@
-// The Entra ID issuer: see EntraIDIssuer.swift.

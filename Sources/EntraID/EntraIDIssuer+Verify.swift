@@ -1,0 +1,77 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+
+extension EntraIDIssuer {
+    /// Requests a Graph token as the app itself with `value` (the app's client id, the app's
+    /// tenant, its cloud's scope), retrying while Entra ID may still be replicating the secret.
+    ///
+    /// Returns a line for the log, such as `token issued by https://login.microsoftonline.com/contoso.onmicrosoft.com after 2.3 s`.
+    ///
+    /// - Throws: ``RotationFailure/verificationFailed(_:)`` with the AADSTS code when the secret
+    ///   is still refused at the end of ``VerificationPolicy/window`` (or is refused for a reason
+    ///   replication cannot explain); ``RotationFailure/unavailable(_:)`` when the token endpoint
+    ///   cannot be reached.
+    public func verify(keyID: String, value: SecureBytes) async throws -> String {
+        do {
+            return try await verifyUnscrubbed(keyID: keyID.lowercased(), value: value)
+        } catch let failure as RotationFailure {
+            // The value under test must not reach a message either.
+            switch failure {
+            case .verificationFailed(let text): throw RotationFailure.verificationFailed(Redaction.scrub(text, removing: value))
+            case .unavailable(let text): throw RotationFailure.unavailable(Redaction.scrub(text, removing: value))
+            case .unexpectedResponse(let text): throw RotationFailure.unexpectedResponse(Redaction.scrub(text, removing: value))
+            default: throw failure
+            }
+        }
+    }
+
+    private func verifyUnscrubbed(keyID: String, value: SecureBytes) async throws -> String {
+        let credentials = ClientCredentials(clientID: app.appID, tenant: app.tenant, secret: value)
+        let authority = endpoints.authority(tenant: app.tenant)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var delay = verification.initialDelay
+        var attempts = 0
+        while true {
+            attempts += 1
+            let outcome = try await session.requestToken(
+                credentials, endpoints: endpoints, operation: "verifying secret \(keyID) of app \(app.appID)"
+            )
+            let elapsed = clock.now - started
+            switch outcome {
+            case .issued:
+                return "token issued by \(authority) after \(elapsed.shortDescription)"
+            case .refused(let error):
+                guard Self.mayBeReplicating(error) else {
+                    throw RotationFailure.verificationFailed(
+                        "\(authority) refused the new secret \(keyID) of app \(app.appID): \(describe(error))"
+                    )
+                }
+                guard elapsed + delay <= verification.window else {
+                    let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+                    throw RotationFailure.verificationFailed(
+                        "\(authority) still refused the new secret \(keyID) of app \(app.appID) after \(elapsed.shortDescription) "
+                            + "(\(tries)): \(describe(error))"
+                    )
+                }
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw RotationFailure.verificationFailed("verification of secret \(keyID) of app \(app.appID) was cancelled")
+                }
+                delay = min(delay * verification.multiplier, verification.maximumDelay)
+            }
+        }
+    }
+
+    /// Whether a refusal may be a secret (or app) that has not replicated yet: an invalid client
+    /// secret, or a client id the directory does not know yet.
+    static func mayBeReplicating(_ error: ServiceError) -> Bool {
+        switch error.aadsts {
+        case 7000215?, 700016?: return true
+        case nil: return error.code == "invalid_client"
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+
+/// Creates, lists and removes an Entra ID app's client secrets through Microsoft Graph, as a
+/// separate *rotator* app, and proves a new secret works by signing in as the app.
+///
+/// The rotator needs the least privilege that allows this: the Graph application permission
+/// `Application.ReadWrite.OwnedBy`, and to be an owner of every app it rotates
+/// (`Application.ReadWrite.All` works too, but reaches every app in the tenant).
+///
+/// Entra ID keeps the previous secret valid while a new one exists, so rotations overlap.
+/// Every method is safe to repeat: removing a secret that is already gone succeeds, and a
+/// secret created by an attempt whose answer was lost is found by its display name. Errors are
+/// ``RotationFailure`` values whose text names Graph's error code or the AADSTS code, never a
+/// secret or a request body.
+public struct EntraIDIssuer: Issuer {
+    /// The app whose secrets are managed.
+    public let app: App
+    /// The rotator's client id.
+    public let rotatorClientID: String
+    /// The tenant the rotator signs in to (the app's tenant unless told otherwise).
+    public let rotatorTenant: String
+    /// Where the app's cloud signs in and serves Graph.
+    public let endpoints: EntraEndpoints
+    /// The shared connection and token cache.
+    public let session: GraphSession
+    /// How long a new secret is given to replicate during ``verify(keyID:value:)``.
+    public let verification: VerificationPolicy
+    let rotator: ClientCredentials
+
+    /// Entra ID keeps the previous secret valid: always `true`.
+    public var keepsPreviousSecret: Bool { true }
+
+    /// Creates the issuer of `app`, acting as the rotator `rotatorClientID` with `rotatorSecret`.
+    ///
+    /// - Parameters:
+    ///   - rotatorTenant: the tenant the rotator signs in to; `nil` for the app's tenant.
+    ///   - endpoints: the app's cloud endpoints, usually `try EntraEndpoints(cloud: app.cloud)`.
+    ///   - session: the session shared by every issuer of this run.
+    public init(
+        app: App, rotatorClientID: String, rotatorSecret: SecureBytes, rotatorTenant: String? = nil,
+        endpoints: EntraEndpoints, session: GraphSession, verification: VerificationPolicy = .standard
+    ) {
+        self.app = app
+        self.rotatorClientID = rotatorClientID.lowercased()
+        self.rotatorTenant = (rotatorTenant ?? app.tenant).lowercased()
+        self.endpoints = endpoints
+        self.session = session
+        self.verification = verification
+        rotator = ClientCredentials(clientID: self.rotatorClientID, tenant: self.rotatorTenant, secret: rotatorSecret)
+    }
+
+    /// Creates the issuer of `app` with the endpoints of its cloud and the overrides in `environment`.
+    ///
+    /// - Throws: ``RotationFailure/misconfigured(_:)`` when an endpoint override is not acceptable.
+    public init(
+        app: App, rotatorClientID: String, rotatorSecret: SecureBytes, rotatorTenant: String? = nil,
+        session: GraphSession, verification: VerificationPolicy = .standard,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        self.init(
+            app: app, rotatorClientID: rotatorClientID, rotatorSecret: rotatorSecret, rotatorTenant: rotatorTenant,
+            endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: session, verification: verification
+        )
+    }
+
+    // MARK: Issuer
+
+    /// Adds a password credential named `request.displayName` that ends at `request.expires`
+    /// (`addPassword`) and returns its value, which Graph gives only this once.
+    ///
+    /// When an earlier attempt of this call may have created a secret whose answer was lost (a
+    /// timeout or a dropped connection before the retry that succeeded), secrets with the same
+    /// display name other than the returned one are removed.
+    public func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
+        try await guarded {
+            let body = try Self.json(["passwordCredential": [
+                "displayName": request.displayName,
+                "endDateTime": GraphDate.format(request.expires),
+            ]])
+            var exchange = try await callOnApplication(action: "addPassword", body: body, operation: "addPassword")
+            guard exchange.response.status == 200 else {
+                throw graphFailure(ServiceError(status: exchange.response.status, body: exchange.response.body), operation: "add a secret to", lifetimeOf: request)
+            }
+            var answer = exchange.response.body
+            exchange.response.body = Data()
+            defer { answer.wipe() }
+            guard let value = SecretTextReader.secretText(in: answer) else {
+                throw RotationFailure.unexpectedResponse("addPassword for app \(app.appID) answered without a secretText")
+            }
+            guard let credential = try? JSONDecoder().decode(GraphPasswordCredential.self, from: answer) else {
+                throw RotationFailure.unexpectedResponse("addPassword for app \(app.appID) answered without a keyId")
+            }
+            if exchange.earlierAttemptMayHaveSucceeded {
+                await removeDuplicates(of: request.displayName, keeping: credential.keyId)
+            }
+            return IssuedSecret(
+                keyID: credential.keyId, value: value, validFrom: credential.start,
+                expires: credential.end ?? request.expires, displayName: credential.displayName ?? request.displayName
+            )
+        }
+    }
+
+    /// Removes the password credential `keyID` (`removePassword`); succeeds when the app no
+    /// longer holds it, whatever Graph answered.
+    public func removeSecret(keyID: String) async throws {
+        try await guarded {
+            let body = try Self.json(["keyId": keyID.lowercased()])
+            let exchange = try await callOnApplication(action: "removePassword", body: body, operation: "removePassword")
+            let status = exchange.response.status
+            if (200..<300).contains(status) { return }
+            let error = ServiceError(status: status, body: exchange.response.body)
+            if status == 400 || status == 404 {
+                // Graph's answer for a key id the app does not hold is not documented: look.
+                let current = try await readApplication()
+                if !(current.passwordCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) { return }
+            }
+            throw graphFailure(error, operation: "remove secret \(keyID.lowercased()) from")
+        }
+    }
+
+    /// The app's secrets whose display name contains `marker`, read from Graph.
+    public func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] {
+        try await guarded {
+            let application = try await readApplication()
+            return (application.passwordCredentials ?? [])
+                .filter { $0.displayName?.contains(marker) ?? false }
+                .map { IssuedSecretInfo(keyID: $0.keyId, displayName: $0.displayName, expires: $0.end) }
+        }
+    }
+
+    // MARK: Graph calls
+
+    /// Reads the application by its app id and remembers its object id.
+    func readApplication() async throws -> GraphApplication {
+        guard Validation.isGUID(app.appID) else {
+            throw RotationFailure.misconfigured("app \(app.label): the app id \"\(app.appID.prefix(64))\" is not a GUID")
+        }
+        guard let url = endpoints.graphURL("applications(appId='\(app.appID)')", query: "$select=id,appId,displayName,passwordCredentials") else {
+            throw RotationFailure.misconfigured("cannot build a Graph URL from \(endpoints.graph.absoluteString)")
+        }
+        let exchange = try await call("GET", url, operation: "reading app \(app.appID)")
+        guard exchange.response.status == 200 else {
+            throw graphFailure(ServiceError(status: exchange.response.status, body: exchange.response.body), operation: "read")
+        }
+        guard let application = try? JSONDecoder().decode(GraphApplication.self, from: exchange.response.body) else {
+            throw RotationFailure.unexpectedResponse("Graph's answer for app \(app.appID) is not an application")
+        }
+        await session.cache.setObjectID(application.id, for: objectKey)
+        return application
+    }
+
+    /// POSTs `body` to `applications/{object id}/{action}`; when a remembered object id is no
+    /// longer found, looks the app up again once.
+    private func callOnApplication(action: String, body: Data, operation: String) async throws -> GraphSession.Exchange {
+        var cached = await session.cache.objectID(for: objectKey)
+        while true {
+            let objectID: String
+            if let cached { objectID = cached } else { objectID = try await readApplication().id }
+            guard let url = endpoints.graphURL("applications/\(objectID)/\(action)") else {
+                throw RotationFailure.misconfigured("cannot build a Graph URL from \(endpoints.graph.absoluteString)")
+            }
+            let exchange = try await call("POST", url, body: body, operation: "\(operation) for app \(app.appID)")
+            if exchange.response.status == 404, cached != nil {
+                await session.cache.setObjectID(nil, for: objectKey)
+                cached = nil
+                continue
+            }
+            return exchange
+        }
+    }
+
+    private func call(_ method: String, _ url: URL, body: Data? = nil, operation: String) async throws -> GraphSession.Exchange {
+        try await session.graph(method, url, json: body, as: rotator, endpoints: endpoints, operation: operation)
+    }
+
+    /// Removes secrets named `displayName` other than `keyID` (left by attempts whose answer was
+    /// lost). Best effort: the rotation engine's marker lookup remains the backstop.
+    private func removeDuplicates(of displayName: String, keeping keyID: String) async {
+        guard let application = try? await readApplication() else { return }
+        for credential in application.passwordCredentials ?? []
+        where credential.displayName == displayName && credential.keyId.lowercased() != keyID.lowercased() {
+            try? await removeSecret(keyID: credential.keyId)
+        }
+    }
+
+    private var objectKey: SessionCache.ObjectKey {
+        SessionCache.ObjectKey(graph: endpoints.graph.absoluteString, tenant: app.tenant, appID: app.appID)
+    }
+
+    private static func json(_ object: [String: Any]) throws -> Data {
+        do {
+            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        } catch {
+            throw RotationFailure.unexpectedResponse("cannot encode a Graph request: \(error)")
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The connection to Microsoft's token endpoints and Graph that every Entra ID issuer shares.
+///
+/// One session holds one `URLSession` and a token cache, so a thousand apps rotated by one
+/// rotator cost one token request, not a thousand; tokens are reused until their expiry minus
+/// ``Configuration/tokenRefreshMargin`` and fetched once when many callers need one at the
+/// same moment. Requests that fail in a way that may pass are retried by
+/// ``Configuration/retry``. The session is safe to use from any number of tasks at once.
+///
+/// No secret ever appears in a URL, and request bodies are never part of an error.
+public final class GraphSession: Sendable {
+    /// How the session talks to the services.
+    public struct Configuration: Sendable, Hashable {
+        /// The longest wait for one complete response.
+        public var requestTimeout: Duration
+        /// Retries of throttled, failed, timed-out or dropped requests.
+        public var retry: RetryPolicy
+        /// How long before its expiry a token is replaced.
+        public var tokenRefreshMargin: Duration
+        /// Parallel connections per host.
+        public var maximumConnectionsPerHost: Int
+
+        /// Creates a configuration: 30 s per request, ``RetryPolicy/standard``, tokens replaced
+        /// 5 minutes before they expire, 16 connections per host.
+        public init(
+            requestTimeout: Duration = .seconds(30),
+            retry: RetryPolicy = .standard,
+            tokenRefreshMargin: Duration = .seconds(300),
+            maximumConnectionsPerHost: Int = 16
+        ) {
+            self.requestTimeout = requestTimeout
+            self.retry = retry
+            self.tokenRefreshMargin = tokenRefreshMargin
+            self.maximumConnectionsPerHost = maximumConnectionsPerHost
+        }
+    }
+
+    /// How the session behaves.
+    public let configuration: Configuration
+    let transport: HTTPTransport
+    let cache = SessionCache()
+
+    /// Creates a session.
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+        transport = HTTPTransport(maximumConnectionsPerHost: max(1, configuration.maximumConnectionsPerHost))
+    }
+
+    /// Forgets every cached access token (the next request fetches a new one).
+    public func forgetTokens() async {
+        await cache.removeAllTokens()
+    }
+
+    // MARK: Sending with retries
+
+    /// A response and how it was obtained.
+    struct Exchange: Sendable {
+        var response: HTTPTransport.Response
+        /// Attempts made, this one included.
+        var attempts: Int
+        /// True when an earlier attempt may have reached the service and done the operation
+        /// (a 5xx, a timeout or a dropped connection before this answer).
+        var earlierAttemptMayHaveSucceeded: Bool
+    }
+
+    /// Sends `request`, retrying by the retry policy. A response that is not retried (success
+    /// or a definite error) is returned; giving up throws ``RotationFailure/unavailable(_:)``
+    /// naming `operation` and what happened last.
+    func send(_ request: URLRequest, operation: String) async throws(RotationFailure) -> Exchange {
+        let policy = configuration.retry
+        let clock = ContinuousClock()
+        let started = clock.now
+        var attempt = 0
+        var ambiguous = false
+        while true {
+            attempt += 1
+            let last: String
+            var retryAfter: Duration?
+            do {
+                let response = try await transport.perform(request, timeout: configuration.requestTimeout)
+                guard [429, 500, 502, 503, 504].contains(response.status) else {
+                    return Exchange(response: response, attempts: attempt, earlierAttemptMayHaveSucceeded: ambiguous)
+                }
+                last = ServiceError(status: response.status, body: response.body).summary
+                retryAfter = RetryPolicy.retryAfter(response.header("Retry-After"))
+                if response.status != 429 { ambiguous = true }
+            } catch {
+                guard error.isTransient else {
+                    if error == .cancelled { throw .unavailable("\(operation): cancelled") }
+                    throw .unavailable("\(operation): \(error.summary)")
+                }
+                last = error.summary
+                ambiguous = true
+            }
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            let elapsed = clock.now - started
+            if attempt >= policy.maximumAttempts || elapsed + delay > policy.maximumTotalTime {
+                let attempts = attempt == 1 ? "1 attempt" : "\(attempt) attempts"
+                throw .unavailable("\(operation) failed after \(attempts) in \(elapsed.shortDescription); last: \(last)")
+            }
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                throw .unavailable("\(operation): cancelled while waiting to retry; last: \(last)")
+            }
+        }
+    }
+
+    // MARK: Tokens
+
+    /// What the token endpoint said.
+    enum TokenOutcome: Sendable {
+        /// A token, valid for `expiresIn` seconds.
+        case issued(accessToken: String, expiresIn: Int)
+        /// The credentials were refused (or the request was wrong).
+        case refused(ServiceError)
+    }
+
+    /// Why a cached token could not be had.
+    struct TokenRefused: Error, Sendable {
+        var error: ServiceError
+        var authority: String
+    }
+
+    /// Asks the token endpoint for a Graph token with `credentials`, uncached (a verification).
+    func requestToken(_ credentials: ClientCredentials, endpoints: EntraEndpoints, operation: String) async throws(RotationFailure) -> TokenOutcome {
+        var body = credentials.tokenRequestBody(scope: endpoints.scope)
+        let exchange: Exchange
+        do {
+            exchange = try await send(Self.tokenRequest(endpoints.tokenURL(tenant: credentials.tenant), body: body), operation: operation)
+            body.wipe()
+        } catch {
+            body.wipe()
+            throw error
+        }
+        let response = exchange.response
+        guard response.status == 200 else {
+            return .refused(ServiceError(status: response.status, body: response.body))
+        }
+        struct TokenResponse: Decodable {
+            var access_token: String
+            var expires_in: Int?
+        }
+        guard let token = try? JSONDecoder().decode(TokenResponse.self, from: response.body), !token.access_token.isEmpty else {
+            throw .unexpectedResponse("\(operation): the token endpoint \(endpoints.authority(tenant: credentials.tenant)) answered 200 without an access token")
+        }
+        return .issued(accessToken: token.access_token, expiresIn: token.expires_in ?? 3599)
+    }
+
+    private static func tokenRequest(_ url: URL, body: Data) -> URLRequest {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.httpBody = body
+        return request
+    }
+
+    /// A Graph token for `credentials`, from the cache when it holds a valid one.
+    ///
+    /// - Throws: ``TokenRefused`` when the token endpoint refuses the credentials,
+    ///   ``RotationFailure`` otherwise.
+    func accessToken(_ credentials: ClientCredentials, endpoints: EntraEndpoints) async throws -> String {
+        let key = tokenKey(credentials, endpoints)
+        let margin = configuration.tokenRefreshMargin.seconds
+        return try await cache.token(for: key) { [self] in
+            switch try await requestToken(credentials, endpoints: endpoints, operation: "token request for client \(credentials.clientID)") {
+            case .issued(let value, let expiresIn):
+                let lifetime = Double(expiresIn)
+                let usable = max(lifetime - margin, lifetime / 2)
+                return SessionCache.Token(value: value, refreshAt: Date().addingTimeInterval(usable))
+            case .refused(let error):
+                throw TokenRefused(error: error, authority: endpoints.authority(tenant: credentials.tenant))
+            }
+        }
+    }
+
+    private func tokenKey(_ credentials: ClientCredentials, _ endpoints: EntraEndpoints) -> SessionCache.TokenKey {
+        SessionCache.TokenKey(
+            login: endpoints.login.absoluteString, tenant: credentials.tenant.lowercased(),
+            clientID: credentials.clientID.lowercased(), secretDigest: credentials.secretDigest, scope: endpoints.scope
+        )
+    }
+
+    // MARK: Graph
+
+    /// Calls Graph as `credentials`: `method` on `url` with an optional JSON body. A 401 (an
+    /// expired or revoked token) fetches a new token once. Error statuses are returned for the
+    /// caller to interpret; transient failures are retried.
+    ///
+    /// - Throws: ``TokenRefused`` or ``RotationFailure``.
+    func graph(
+        _ method: String, _ url: URL, json body: Data? = nil,
+        as credentials: ClientCredentials, endpoints: EntraEndpoints, operation: String
+    ) async throws -> Exchange {
+        let key = tokenKey(credentials, endpoints)
+        var renewed = false
+        while true {
+            let token = try await accessToken(credentials, endpoints: endpoints)
+            var request = URLRequest(url: url)
+            request.httpMethod = method
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            request.setValue("application/json", forHTTPHeaderField: "Accept")
+            request.setValue(UUID().uuidString.lowercased(), forHTTPHeaderField: "client-request-id")
+            if let body {
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = body
+            }
+            let exchange = try await send(request, operation: operation)
+            if exchange.response.status == 401, !renewed {
+                renewed = true
+                await cache.invalidate(key, value: token)
+                continue
+            }
+            return exchange
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// An error answer from the token endpoint or from Graph, reduced to what may be shown: the
+/// status, the service's error code and the first line of its message. Never a request body.
+struct ServiceError: Sendable, Equatable {
+    /// The HTTP status.
+    var status: Int
+    /// Graph's `error.code` (`Authorization_RequestDenied`), or the OAuth `error` (`invalid_client`).
+    var code: String?
+    /// The AADSTS number of a token endpoint error (7000215).
+    var aadsts: Int?
+    /// Graph's `error.details[].code` values.
+    var detailCodes: [String]
+    /// The message: Graph's `error.message`, or the first line of `error_description`.
+    var message: String?
+
+    /// Parses an error body in either shape; a body in neither leaves only the status.
+    init(status: Int, body: Data) {
+        self.status = status
+        detailCodes = []
+        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return }
+        if let graph = object["error"] as? [String: Any] {
+            code = graph["code"] as? String
+            message = (graph["message"] as? String).map(Self.firstLine)
+            detailCodes = (graph["details"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        } else if let oauth = object["error"] as? String {
+            code = oauth
+            let description = (object["error_description"] as? String).map(Self.firstLine)
+            message = description
+            aadsts = (object["error_codes"] as? [Int])?.first ?? description.flatMap(Self.aadstsNumber)
+        }
+    }
+
+    /// `HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation.`
+    var summary: String {
+        var text = "HTTP \(status)"
+        if let code { text += " \(code)" }
+        if let message, !message.isEmpty { text += ": \(message)" }
+        return text
+    }
+
+    /// `AADSTS7000215` when the token endpoint gave a number.
+    var aadstsCode: String? {
+        aadsts.map { "AADSTS\($0)" }
+    }
+
+    /// Whether Graph said the app management policy refused the credential's lifetime.
+    var isLifetimePolicyRejection: Bool {
+        guard status == 400 else { return false }
+        let codes = [code ?? ""] + detailCodes
+        if codes.contains(where: { $0.localizedCaseInsensitiveContains("LifetimeAsPerAppPolicy") || $0 == "InvalidKeyEndDate" }) {
+            return true
+        }
+        return message?.localizedCaseInsensitiveContains("lifetime exceeds") ?? false
+    }
+
+    /// The text up to the first line break, trimmed (AADSTS descriptions carry trace ids after it).
+    private static func firstLine(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+        return String(line.trimmingCharacters(in: .whitespaces).prefix(500))
+    }
+
+    /// The number in `AADSTS7000215: …`.
+    private static func aadstsNumber(_ description: String) -> Int? {
+        guard let range = description.range(of: "AADSTS") else { return nil }
+        return Int(description[range.upperBound...].prefix { $0.isNumber })
+    }
+}
