@@ -126,7 +126,9 @@ actor AcceptedSecrets {
     @Test func applyingThroughTheEmulatorThenVerifyingTheCanary() async throws {
         let accepted = AcceptedSecrets([Sample.secretText])
         try await EmulatorHarness.withEmulator(validator: { _, _, secret in await accepted.contains(secret) }) { emulator, url in
-            let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)))
+            // The sample apply command of Examples/jamf-payload, as a site would configure it.
+            let script = Sample.repositoryRoot + "/Examples/jamf-payload/apply-to-emulator.sh"
+            let consumer = try Self.make(Self.consumer(url: url, apply: "'\(script)' \(url.absoluteString)"))
             let delivery = Sample.delivery()
             _ = try await consumer.deploy(delivery)
             let saved = try #require(await emulator.configuredIntegration())

@@ -16,6 +16,8 @@ import Testing
             secret: reveal ? Sample.value() : nil, canaryComputerID: "42", generatedAt: Sample.now)
     }
 
+    static let disconnect = JamfIntunePayload.disconnect(app: Sample.app(), jamfProURL: url, generatedAt: Sample.now)
+
     static func object(_ bytes: SecureBytes) throws -> [String: Any] {
         let data = bytes.withUnsafeBytes { Data($0) }
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -62,7 +64,11 @@ import Testing
         if ProcessInfo.processInfo.environment["JAMF_WRITE_EXAMPLE"] == "1" {
             try PrivateFile.write(Self.update(reveal: false).json(), to: path)
             try PrivateFile.write(Self.update(reveal: false).runbook(), to: Sample.repositoryRoot + "/Examples/jamf-payload/runbook.txt")
+            try PrivateFile.write(Self.disconnect.json(), to: Sample.repositoryRoot + "/Examples/jamf-payload/disconnect.json")
         }
+        let disconnect = try #require(FileManager.default.contents(atPath: Sample.repositoryRoot + "/Examples/jamf-payload/disconnect.json"))
+        #expect(try await SchemaValidator.violations(of: disconnect) == [])
+        #expect(String(decoding: disconnect, as: UTF8.self) == Sample.text(Self.disconnect.json()))
         let sample = try #require(FileManager.default.contents(atPath: path))
         #expect(try await SchemaValidator.violations(of: sample) == [])
         #expect(String(decoding: sample, as: UTF8.self) == Sample.text(Self.update(reveal: false).json()))

@@ -109,12 +109,13 @@ public struct CommandRunner: Sendable {
 
     /// Runs `command` with exactly the bytes of `input` on stdin, then end of file.
     ///
-    /// Blocking work happens on a thread of its own; cancelling the calling task stops the
-    /// command as a timeout would.
+    /// Blocking work happens on a thread of its own. Cancelling the calling task stops the
+    /// command as a timeout would (SIGTERM, then SIGKILL) and, once it has ended, throws
+    /// `CancellationError`.
     /// - Throws: ``RotationFailure/consumerFailed(_:)`` when the command cannot be started.
     public func run(_ command: String, input: SecureBytes, context: Context) async throws -> Result {
         let job = Job(command: command, environment: environment(for: context), input: input, runner: self)
-        return try await withTaskCancellationHandler {
+        let result = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, Error>) in
                 Thread.detachNewThread {
                     continuation.resume(with: Swift.Result { try job.run() })
@@ -123,6 +124,8 @@ public struct CommandRunner: Sendable {
         } onCancel: {
             job.cancel()
         }
+        if job.isCancelled { throw CancellationError() }
+        return result
     }
 
     /// Text of `output` fit for an error message: every occurrence of each of `secrets` replaced by

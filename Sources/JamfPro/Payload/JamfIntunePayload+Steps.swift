@@ -10,7 +10,7 @@ extension JamfIntunePayload {
     func updateSteps() -> [String] {
         let secretStep: String
         if revealsSecret {
-            secretStep = "Client Secret (older Jamf Pro versions: \"Application Key\"): replace the value with settings.clientSecret (secret \(credential?.keyID ?? "?"), starting \"\(credential?.hint ?? "")\")."
+            secretStep = "Client Secret (older Jamf Pro versions: \"Application Key\"): replace the value with the client secret given here (settings.clientSecret in the JSON): secret \(credential?.keyID ?? "?"), starting \"\(credential?.hint ?? "")\"."
         } else {
             secretStep = "Client Secret (older Jamf Pro versions: \"Application Key\"): replace the value with secret \(credential?.keyID ?? "?") (starting \"\(credential?.hint ?? "")\"); this document is redacted, get the value with `secrets jamf payload \(appLabel) --reveal`."
         }
