@@ -47,6 +47,30 @@ struct UsageError: Error {
     var message: String?
 }
 
+/// SIGINT and SIGTERM as an async sequence: their default action is turned off and dispatch
+/// sources watch them instead. Outside top-level code on purpose, so that the handlers are not
+/// isolated to the main actor (they run on a dispatch queue).
+final class TerminationSignals: @unchecked Sendable {
+    /// The signals, as they arrive.
+    let signals: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        let numbers = [SIGINT, SIGTERM]
+        let sources = numbers.map { number in
+            signal(number, SIG_IGN)
+            return DispatchSource.makeSignalSource(signal: number, queue: .global())
+        }
+        let (signals, continuation) = AsyncStream<Int32>.makeStream()
+        for (source, number) in zip(sources, numbers) {
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+        }
+        self.signals = signals
+        self.sources = sources
+    }
+}
+
 /// Writes a line at once, unbuffered, even when stdout is a pipe (the caller reads the URLs from it).
 func announce(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -69,18 +93,8 @@ func port(_ index: UInt16) -> UInt16 {
     options.port.map { $0 &+ index } ?? 0
 }
 
-// Stop on SIGINT/SIGTERM: ignore the default action and watch the signals on a dispatch queue.
-let signalNumbers = [SIGINT, SIGTERM]
-let signalSources = signalNumbers.map { number in
-    signal(number, SIG_IGN)
-    return DispatchSource.makeSignalSource(signal: number, queue: .global())
-}
-let signals = AsyncStream<Int32> { continuation in
-    for (source, number) in zip(signalSources, signalNumbers) {
-        source.setEventHandler { continuation.yield(number) }
-        source.resume()
-    }
-}
+// Stop on SIGINT/SIGTERM.
+let termination = TerminationSignals()
 
 var stops: [@Sendable () async -> Void] = []
 do {
@@ -97,6 +111,6 @@ do {
     exit(69)
 }
 
-for await _ in signals { break }
+for await _ in termination.signals { break }
 for stop in stops { await stop() }
 exit(0)

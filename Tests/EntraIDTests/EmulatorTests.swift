@@ -25,7 +25,8 @@ struct EmulatorTests {
         let clock = ContinuousClock()
         let started = clock.now
         await emulator.stop()
-        #expect(clock.now - started < .seconds(2))
+        let stopping = clock.now - started
+        #expect(stopping < .seconds(1), "stop took \(stopping)")
         hung.cancel()
     }
 

@@ -41,6 +41,8 @@ actor EntraEmulatorState {
     /// The id of the app management policy that ``EntraEmulator/Configuration/maxLifetime`` stands for.
     nonisolated let policyID = UUID().uuidString.lowercased()
     private var applications: [String: Application] = [:]
+    /// App ids by object id.
+    private var appIDs: [String: String] = [:]
     private var tokens: [String: IssuedToken] = [:]
     private var faults: [PendingFault] = []
     private var log: [RecordedRequest] = []
@@ -74,6 +76,7 @@ actor EntraEmulatorState {
             owners: Set(owners.map { $0.lowercased() }), roles: Set(roles), secrets: []
         )
         applications[key] = application
+        appIDs[application.objectID] = key
         return application.objectID
     }
 
@@ -82,8 +85,7 @@ actor EntraEmulatorState {
     }
 
     func application(objectID: String) -> Application? {
-        let key = objectID.lowercased()
-        return applications.values.first { $0.objectID == key }
+        appIDs[objectID.lowercased()].flatMap { applications[$0] }
     }
 
     func allApplications() -> [Application] {
