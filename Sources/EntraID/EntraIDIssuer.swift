@@ -71,10 +71,12 @@ public struct EntraIDIssuer: Issuer {
     /// (`addPassword`) and returns its value, which Graph gives only this once.
     ///
     /// When an earlier attempt of this call may have created a secret whose answer was lost (a
-    /// timeout or a dropped connection before the retry that succeeded), secrets with the same
-    /// display name other than the returned one are removed.
+    /// timeout, a dropped connection or a 5xx before the retry that succeeded), the other
+    /// secrets with the same display name that started during this call are removed: their
+    /// values were never seen, so nothing can use them.
     public func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
-        try await guarded {
+        let started = Date()
+        return try await guarded {
             let body = try Self.json(["passwordCredential": [
                 "displayName": request.displayName,
                 "endDateTime": GraphDate.format(request.expires),
@@ -93,7 +95,7 @@ public struct EntraIDIssuer: Issuer {
                 throw RotationFailure.unexpectedResponse("addPassword for app \(app.appID) answered without a keyId")
             }
             if exchange.earlierAttemptMayHaveSucceeded {
-                await removeDuplicates(of: request.displayName, keeping: credential.keyId)
+                await removeDuplicates(of: request.displayName, keeping: credential.keyId, createdAfter: started)
             }
             return IssuedSecret(
                 keyID: credential.keyId, value: value, validFrom: credential.start,
@@ -175,12 +177,15 @@ public struct EntraIDIssuer: Issuer {
         try await session.graph(method, url, json: body, as: rotator, endpoints: endpoints, operation: operation)
     }
 
-    /// Removes secrets named `displayName` other than `keyID` (left by attempts whose answer was
-    /// lost). Best effort: the rotation engine's marker lookup remains the backstop.
-    private func removeDuplicates(of displayName: String, keeping keyID: String) async {
+    /// Removes secrets named `displayName` other than `keyID` that started after `date` (less
+    /// two minutes for clock skew): left by attempts whose answer was lost. Best effort: the
+    /// rotation engine's marker lookup remains the backstop.
+    private func removeDuplicates(of displayName: String, keeping keyID: String, createdAfter date: Date) async {
         guard let application = try? await readApplication() else { return }
+        let earliest = date.addingTimeInterval(-120)
         for credential in application.passwordCredentials ?? []
-        where credential.displayName == displayName && credential.keyId.lowercased() != keyID.lowercased() {
+        where credential.displayName == displayName && credential.keyId.lowercased() != keyID.lowercased()
+            && (credential.start.map { $0 >= earliest } ?? false) {
             try? await removeSecret(keyID: credential.keyId)
         }
     }
