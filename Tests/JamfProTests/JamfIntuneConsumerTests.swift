@@ -100,7 +100,7 @@ actor AcceptedSecrets {
             let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
             guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("did not finish within 1 s"))
-            #expect(Date().timeIntervalSince(start) < 6)
+            #expect(Date().timeIntervalSince(start) < 10)
         }
     }
 

@@ -95,7 +95,7 @@ import Testing
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
             guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("3600 s"))
-            #expect(Date().timeIntervalSince(start) < 2)
+            #expect(Date().timeIntervalSince(start) < 4)
         }
     }
 
@@ -124,7 +124,7 @@ import Testing
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
             guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("no answer within 1 s"))
-            #expect(Date().timeIntervalSince(start) < 5)
+            #expect(Date().timeIntervalSince(start) < 8)
         }
     }
 
