@@ -18,13 +18,15 @@ public struct SecretsCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success; 64 usage (bad flag, date, GUID or duration); 65 damaged or tampered \
             vault, unreadable document, conflict; 66 no such vault, identity, file, app or credential; \
-            73 cannot create (vault exists); 74 I/O error; 77 cannot unlock or not allowed. \
-            `expiring` uses 0/1/2/3 (ok, warning, critical, unknown) instead.
+            69 a service (Graph, Jamf Pro) unavailable; 73 cannot create (vault exists); 74 I/O error; \
+            75 another rotate is running; 77 cannot unlock or not allowed; 78 misconfigured app. \
+            `expiring` uses 0/1/2/3 (ok, warning, critical, unknown) instead; `rotate` and `rollback` \
+            exit 1 when an app failed.
             """,
         version: version,
         subcommands: [
             InitCommand.self, AppCommand.self, SecretCommand.self, ListCommand.self, ExpiringCommand.self,
-            RecipientsCommand.self, RekeyCommand.self, PassphraseCommand.self, ExportCommand.self, ImportCommand.self,
+            RotateCommand.self, RollbackCommand.self, JamfCommand.self, RecipientsCommand.self, RekeyCommand.self, PassphraseCommand.self, ExportCommand.self, ImportCommand.self,
             LogCommand.self, VerifyCommand.self,
         ])
 

@@ -80,6 +80,10 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     public var cloud: Cloud
     /// `entra-id`, `jamf-pro-api-client` or `manual`.
     public var issuer: IssuerKind
+    /// The label of the app whose secret authenticates to the issuer; absent when none.
+    public var rotator: String?
+    /// A Jamf Pro API client's server and integration id; absent for other issuers.
+    public var jamfProIssuer: JamfProIssuerSettings?
     /// Who uses the secret.
     public var consumers: [Consumer]
     /// New secrets' lifetime, in seconds.
@@ -98,7 +102,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     /// The app this entry describes.
     public var app: App {
         App(
-            label: label, appID: appId, tenant: tenant, cloud: cloud, issuer: issuer, consumers: consumers,
+            label: label, appID: appId, tenant: tenant, cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
+            consumers: consumers,
             policy: RotationPolicy(
                 lifetime: TimeInterval(lifetimeSeconds), rotateBefore: TimeInterval(rotateBeforeSeconds), overlap: TimeInterval(overlapSeconds)),
             tags: tags, notes: notes)
@@ -111,6 +116,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
         tenant = app.tenant
         cloud = app.cloud
         issuer = app.issuer
+        rotator = app.rotator
+        jamfProIssuer = app.jamfProIssuer
         consumers = app.consumers
         lifetimeSeconds = Int(app.policy.lifetime)
         rotateBeforeSeconds = Int(app.policy.rotateBefore)

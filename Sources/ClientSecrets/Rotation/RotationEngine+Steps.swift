@@ -42,10 +42,14 @@ extension RotationEngine {
             case (.create, _):
                 try await create(&journal, context: context, result: &result)
             case (.deploy, .started):
-                try await guarded(&journal, context: context, result: &result) { delivery in
+                let reached = ConsumerCount()
+                try await guarded(&journal, context: context, result: &result, reached: reached) { delivery in
                     var notes: [String] = []
                     for consumer in context.consumers {
                         let outcome = try await consumer.deploy(delivery)
+                        // A consumer that throws kept what it had (the SecretConsumer contract),
+                        // so only those that took the new secret are given the old one back.
+                        reached.value += 1
                         notes.append("deploy \(consumer.summary): \(outcome.message)")
                     }
                     if context.consumers.isEmpty { notes.append("deploy: no consumers configured") }
@@ -53,7 +57,7 @@ extension RotationEngine {
                 }
                 try await move(&journal, to: .verify)
             case (.verify, .started):
-                try await guarded(&journal, context: context, result: &result) { delivery in
+                try await guarded(&journal, context: context, result: &result, reached: ConsumerCount(context.consumers.count)) { delivery in
                     var notes = ["verify issuer: " + (try await context.issuer.verify(keyID: delivery.credential.keyID, value: delivery.value))]
                     for consumer in context.consumers {
                         let outcome = try await consumer.verify(delivery)
@@ -136,7 +140,7 @@ extension RotationEngine {
     /// Runs a deploy or verify body with the new secret; on failure, records it and moves on to
     /// abort (or, for issuers that kill the old secret, leaves it to be retried).
     private func guarded(
-        _ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult,
+        _ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult, reached: ConsumerCount,
         _ body: (SecretDelivery) async throws -> [String]
     ) async throws {
         let failedStep = journal.step
@@ -154,7 +158,7 @@ extension RotationEngine {
                 journal.step = .abort
                 journal.status = .started
                 try await save(journal)
-                try await abort(&journal, context: context, result: &result)
+                try await abort(&journal, context: context, result: &result, restoring: reached.value)
             } else {
                 let label = context.app.app.label
                 result.notes.append(
@@ -164,15 +168,18 @@ extension RotationEngine {
         }
     }
 
-    /// abort: consumers get the old secret back, then the new one is removed at the issuer and retired.
-    func abort(_ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult) async throws {
+    /// abort: consumers that may hold the new secret get the old one back, then the new one is
+    /// removed at the issuer and retired. `restoring` is how many consumers (in order) may have
+    /// been given the new secret; `nil` means all of them (a resumed abort cannot know).
+    func abort(_ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult, restoring: Int? = nil) async throws {
         let app = context.app
         let label = app.app.label
         guard let newKeyID = journal.keyID else { return try await close(&journal, status: .failed, error: journal.lastError ?? "aborted") }
-        if let oldKeyID = journal.previousKeyID, !context.consumers.isEmpty {
+        let restore = context.consumers.prefix(restoring ?? context.consumers.count)
+        if let oldKeyID = journal.previousKeyID, !restore.isEmpty {
             do {
                 let delivery = try await delivery(for: oldKeyID, previous: nil, context: context, rotationID: journal.rotationID)
-                for consumer in context.consumers { _ = try await consumer.deploy(delivery) }
+                for consumer in restore { _ = try await consumer.deploy(delivery) }
             } catch {
                 journal.status = .failed
                 journal.lastError = (journal.lastError ?? "") + "; consumers could not be given back key \(oldKeyID): \(error)"
@@ -279,4 +286,11 @@ extension RotationEngine {
         stamped.updated = options.clock()
         try await commits.write { [vault, stamped] writer in try vault.updateJournal(stamped, writer: &writer) }
     }
+}
+
+/// How many consumers a deploy reached, kept outside the step so that abort knows whom to restore.
+final class ConsumerCount: @unchecked Sendable {
+    // Only touched by the one task running the step.
+    var value: Int
+    init(_ value: Int = 0) { self.value = value }
 }

@@ -10,6 +10,10 @@ public protocol SecretConsumer: Sendable {
     var summary: String { get }
 
     /// Hands the consumer the secret in `delivery`.
+    ///
+    /// Throwing means the consumer did not take the secret and still uses what it had (an apply
+    /// command that failed, Jamf Pro refusing the settings on Save): a failed rotation then gives
+    /// the old secret back only to the consumers deployed before it.
     func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome
 
     /// Checks that the consumer works with the secret in `delivery`.

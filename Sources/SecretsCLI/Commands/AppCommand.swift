@@ -25,9 +25,32 @@ struct AppFieldOptions: ParsableArguments {
     var issuer: String?
 
     @Option(name: .long, help: ArgumentHelp(
+        "Entra ID: the app in the vault whose secret authenticates to Graph (Application.ReadWrite.OwnedBy). Jamf Pro API client: an API client allowed to update API integrations.",
+        valueName: "label"))
+    var rotator: String?
+
+    @Option(name: .long, help: ArgumentHelp("Jamf Pro API client issuer: the Jamf Pro URL.", valueName: "url"))
+    var jamfURL: String?
+
+    @Option(name: .long, help: ArgumentHelp("Jamf Pro API client issuer: the API integration's id.", valueName: "id"))
+    var jamfIntegrationId: String?
+
+    @Option(name: .long, help: ArgumentHelp(
         "A consumer, kind=target: jamf-pro-intune=https://example.jamfcloud.com or command=/path/to/hook. Repeatable.",
         valueName: "kind=target"))
     var consumer: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "jamf-pro-intune consumer: the app in the vault holding a Jamf Pro API client, used to verify the integration.",
+        valueName: "label"))
+    var jamfApiClient: String?
+
+    @Option(name: .long, help: ArgumentHelp("jamf-pro-intune consumer: a computer id whose compliance must still be reported.", valueName: "id"))
+    var jamfCanary: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "jamf-pro-intune consumer: a command that applies the update payload, which it reads on stdin.", valueName: "command"))
+    var applyCommand: String?
 
     @Option(name: .long, help: ArgumentHelp("Lifetime of new secrets (default 180d; at most 730d).", valueName: "duration"))
     var lifetime: String?
@@ -65,6 +88,9 @@ struct AppFieldOptions: ParsableArguments {
     func parsedConsumers() throws -> [Consumer] {
         try consumer.map { text in
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            if let why = Consumer.explainSecretless(parts[0]) {
+                throw VaultError.invalidValue(field: "consumer", reason: why)
+            }
             guard parts.count == 2, let kind = Consumer.Kind(rawValue: parts[0].lowercased()) else {
                 throw VaultError.invalidValue(field: "consumer", reason: "\"\(text.prefix(64))\" is not kind=target with kind jamf-pro-intune or command")
             }
@@ -78,7 +104,24 @@ struct AppFieldOptions: ParsableArguments {
         if let tenant { app.tenant = tenant.lowercased() }
         if let cloud = try parsedCloud() { app.cloud = cloud }
         if let issuer = try parsedIssuer() { app.issuer = issuer }
+        if let rotator { app.rotator = rotator.isEmpty ? nil : rotator }
+        if jamfURL != nil || jamfIntegrationId != nil {
+            let url = jamfURL ?? app.jamfProIssuer?.url
+            let id = jamfIntegrationId ?? app.jamfProIssuer?.integrationID
+            guard let url, let id else {
+                throw CLIError.usage("a Jamf Pro API client issuer needs both --jamf-url and --jamf-integration-id")
+            }
+            app.jamfProIssuer = JamfProIssuerSettings(url: url, integrationID: id)
+        }
         if !consumer.isEmpty { app.consumers = try parsedConsumers() }
+        if jamfApiClient != nil || jamfCanary != nil || applyCommand != nil {
+            guard let index = app.consumers.firstIndex(where: { $0.kind == .jamfProIntune }) else {
+                throw CLIError.usage("--jamf-api-client, --jamf-canary and --apply-command need a --consumer jamf-pro-intune=URL")
+            }
+            if let jamfApiClient { app.consumers[index].apiClient = jamfApiClient.isEmpty ? nil : jamfApiClient }
+            if let jamfCanary { app.consumers[index].canaryComputerID = jamfCanary.isEmpty ? nil : jamfCanary }
+            if let applyCommand { app.consumers[index].applyCommand = applyCommand.isEmpty ? nil : applyCommand }
+        }
         if let lifetime { app.policy.lifetime = try DurationParser.parse(lifetime, field: "lifetime") }
         if let rotateBefore { app.policy.rotateBefore = try DurationParser.parse(rotateBefore, field: "rotate-before") }
         if let overlap { app.policy.overlap = try DurationParser.parse(overlap, field: "overlap") }
@@ -143,7 +186,9 @@ struct AppShowCommand: ParsableCommand {
             let app = overview.record.app
             for (name, value) in [
                 ("Label", app.label), ("App ID", app.appID), ("Tenant", app.tenant), ("Cloud", app.cloud.rawValue),
-                ("Issuer", app.issuer.rawValue), ("Policy", AppJSON.policyText(app.policy)),
+                ("Issuer", app.issuer.rawValue + (app.rotator.map { " (rotator \($0))" } ?? "")
+                    + (app.jamfProIssuer.map { " (\($0.url), integration \($0.integrationID))" } ?? "")),
+                ("Policy", AppJSON.policyText(app.policy)),
                 ("Consumers", app.consumers.isEmpty ? "none" : app.consumers.map(\.description).joined(separator: ", ")),
                 ("Tags", app.tags.joined(separator: ", ")), ("Notes", app.notes),
             ] {

@@ -8,6 +8,8 @@ struct AppJSON: Encodable {
     let tenant: String
     let cloud: String
     let issuer: String
+    let rotator: String?
+    let jamfProIssuer: JamfProIssuerSettings?
     let consumers: [Consumer]
     let policy: PolicyJSON
     let tags: [String]
@@ -26,6 +28,8 @@ struct AppJSON: Encodable {
         tenant = app.tenant
         cloud = app.cloud.rawValue
         issuer = app.issuer.rawValue
+        rotator = app.rotator
+        jamfProIssuer = app.jamfProIssuer
         consumers = app.consumers
         policy = PolicyJSON(
             lifetimeSeconds: Int(app.policy.lifetime), rotateBeforeSeconds: Int(app.policy.rotateBefore), overlapSeconds: Int(app.policy.overlap))
@@ -41,6 +45,8 @@ struct AppJSON: Encodable {
         tenant = base.tenant
         cloud = base.cloud
         issuer = base.issuer
+        rotator = base.rotator
+        jamfProIssuer = base.jamfProIssuer
         consumers = base.consumers
         policy = base.policy
         tags = base.tags

@@ -10,7 +10,12 @@ enum ExitStatus {
     static let software: Int32 = 70
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
+    static let unavailable: Int32 = 69
+    static let temporaryFailure: Int32 = 75
     static let noPermission: Int32 = 77
+    static let configuration: Int32 = 78
+    /// `rotate` and `rollback`: one or more apps failed (each is named in the summary).
+    static let someFailed: Int32 = 1
 
     /// The exit code for `error`.
     static func code(for error: Error) -> Int32 {
@@ -33,6 +38,15 @@ enum ExitStatus {
             }
         case let error as CLIError:
             return error.code
+        case let error as RotationFailure:
+            switch error {
+            case .unavailable: return unavailable
+            case .authenticationFailed, .permissionDenied: return noPermission
+            case .policyRejected, .misconfigured: return configuration
+            case .notFound: return noInput
+            case .needsPerson: return temporaryFailure
+            case .verificationFailed, .consumerFailed, .unexpectedResponse: return someFailed
+            }
         default:
             return software
         }
@@ -42,7 +56,7 @@ enum ExitStatus {
     static func message(for error: Error) -> String {
         switch error {
         case VaultError.invalidValue(let field, let reason):
-            let flags: Set = ["app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state"]
+            let flags: Set = ["rotator", "jamf-url", "jamf-integration-id", "jamf-canary", "apply-command", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state"]
             return "invalid \(flags.contains(field) ? "--" + field : field): \(reason)"
         case let error as AgeError:
             return "cannot decrypt: \(error)"

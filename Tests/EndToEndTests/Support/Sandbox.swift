@@ -19,7 +19,7 @@ final class Sandbox: @unchecked Sendable {
     /// `SECRETS_IDENTITY`.
     let identity: String
     /// The whole environment every run gets (before per-run changes).
-    let environment: [String: String]
+    private(set) var environment: [String: String]
 
     private let lock = NSLock()
     private var transcript: [ProcessResult] = []
@@ -48,6 +48,11 @@ final class Sandbox: @unchecked Sendable {
     /// Deletes the directory.
     func remove() { directory.remove() }
 
+    /// Adds variables every later run gets (the emulators' endpoints, for example).
+    func setEnvironment(_ changes: [String: String]) {
+        lock.withLock { environment.merge(changes) { $1 } }
+    }
+
     /// Every run so far, in order.
     var results: [ProcessResult] { lock.withLock { transcript } }
 
@@ -57,7 +62,7 @@ final class Sandbox: @unchecked Sendable {
         _ arguments: [String], stdin: Data = Data(), environment changes: [String: String?] = [:],
         timeout: TimeInterval = Sandbox.timeout, killAfter: TimeInterval? = nil
     ) throws -> ProcessResult {
-        var environment = self.environment
+        var environment = lock.withLock { self.environment }
         for (name, value) in changes { environment[name] = value }
         let result = try ProcessRunner.run(
             binary, arguments: arguments, input: stdin, environment: environment, timeout: timeout, killAfter: killAfter)

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Times `secrets rotate --due` over many apps against the Entra ID emulator (Benchmarks/rotate.sh).
+
+    rotate-bench.py --secrets BIN --emulator BIN [--apps N] [--latency-ms MS]
+                    [--concurrency C ...] [--runs R] [--work DIR]
+
+For each concurrency C and each run it builds a fresh world, then times one command:
+  1. starts `secrets-emulator` (Entra ID emulator on loopback) with MS of added latency on every
+     request and no replication delay (a new secret works at once; the per-request latency is
+     what the issue's target is about);
+  2. `secrets init --no-passphrase`, registers a rotator app (Application.ReadWrite.OwnedBy) and N
+     apps owned by it at the emulator, each with a secret that expires in 10 days (so every app
+     is due), and imports the same N apps with their secrets into the vault through
+     `secrets import` of an export document encrypted with `age -r` to the vault's recipient;
+  3. times `secrets rotate --due --concurrency C --json` (wall clock, time.perf_counter_ns);
+  4. checks the result: every app `done`, and the emulator holds exactly two secrets per app.
+Prints one line per run and a summary with the median, min and max per concurrency.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+TENANT = "contoso.onmicrosoft.com"
+
+
+def post(base, path, body, raw=False):
+    data = body.encode() if raw else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method="POST",
+                                     headers={"Content-Type": "text/plain" if raw else "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def get(base, path):
+    with urllib.request.urlopen(base + path, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def iso(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def build_world(args, work, apps):
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work, mode=0o700)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work, "LANG": "C.UTF-8",
+           "SECRETS_VAULT": os.path.join(work, "vault.sqlite"), "SECRETS_IDENTITY": os.path.join(work, "identity.txt")}
+    emulator = subprocess.Popen([args.emulator, "--entra-only"], stdout=subprocess.PIPE, text=True)
+    line = emulator.stdout.readline().split()
+    if len(line) != 2 or line[0] != "entra":
+        raise SystemExit("rotate-bench: unexpected emulator output %r" % line)
+    base = line[1].rstrip("/")
+    env["SECRETS_ENTRA_LOGIN_ENDPOINT"] = base
+    env["SECRETS_GRAPH_ENDPOINT"] = base
+    post(base, "/_emulator/config", {"latencyMs": 0, "replicationDelayMs": 0})
+
+    def secrets(*argv, stdin=""):
+        result = subprocess.run([args.secrets, *argv], input=stdin, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit("rotate-bench: secrets %s failed (%d): %s" % (" ".join(argv), result.returncode, result.stderr))
+        return result.stdout
+
+    created = secrets("init", "--no-passphrase")
+    recipient = next(word for word in created.split() if word.startswith("age1"))
+    now = int(time.time())
+    rotator_id = str(uuid.uuid4())
+    post(base, "/_emulator/applications", {"appId": rotator_id, "displayName": "rotator", "roles": ["Application.ReadWrite.OwnedBy"]})
+    rotator = post(base, "/_emulator/applications/%s/secrets" % rotator_id, {"endDateTime": iso(now + 300 * 86400)})
+    exported = []
+    for index in range(apps):
+        app_id = str(uuid.uuid4())
+        post(base, "/_emulator/applications", {"appId": app_id, "displayName": "bench %d" % index, "owners": [rotator_id]})
+        seeded = post(base, "/_emulator/applications/%s/secrets" % app_id, {"endDateTime": iso(now + 10 * 86400)})
+        exported.append((app_id, seeded))
+
+    def app_entry(label, app_id, issuer, rotator_label, key_id, value, expires):
+        return {"label": label, "appId": app_id, "tenant": TENANT, "cloud": "global", "issuer": issuer,
+                "rotator": rotator_label, "consumers": [], "lifetimeSeconds": 180 * 86400,
+                "rotateBeforeSeconds": 30 * 86400, "overlapSeconds": 7 * 86400, "tags": [], "notes": "",
+                "credentials": [{"keyId": key_id, "hint": value[:3], "created": iso(now), "validFrom": iso(now),
+                                 "expires": iso(expires), "state": "current", "displayName": None,
+                                 "retireAfter": None, "value": value}]}
+
+    document = {"format": "secrets-export", "version": 1, "exportedAt": iso(now), "vaultID": "00" * 16,
+                "apps": [app_entry("rotator", rotator_id, "manual", None, rotator["keyId"], rotator["secretText"], now + 300 * 86400)]
+                + [app_entry("bench-%05d" % i, app_id, "entra-id", "rotator", seeded["keyId"], seeded["secretText"], now + 10 * 86400)
+                   for i, (app_id, seeded) in enumerate(exported)]}
+    encrypted = os.path.join(work, "world.age")
+    subprocess.run([args.age, "-r", recipient, "-o", encrypted], input=json.dumps(document).encode(), check=True)
+    secrets("import", encrypted)
+    post(base, "/_emulator/config", {"latencyMs": args.latency_ms})
+    return emulator, base, env, [app_id for app_id, _ in exported]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--secrets", required=True)
+    parser.add_argument("--emulator", required=True)
+    parser.add_argument("--age", default=shutil.which("age"))
+    parser.add_argument("--apps", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 1])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".work", "rotate"))
+    args = parser.parse_args()
+
+    figures = {}
+    for concurrency in args.concurrency:
+        for run in range(args.runs):
+            emulator, base, env, app_ids = build_world(args, args.work, args.apps)
+            try:
+                start = time.perf_counter_ns()
+                result = subprocess.run([args.secrets, "rotate", "--due", "--concurrency", str(concurrency), "--json"],
+                                        env=env, capture_output=True, text=True)
+                elapsed = (time.perf_counter_ns() - start) / 1e9
+                if result.returncode != 0:
+                    raise SystemExit("rotate-bench: rotate exited %d: %s" % (result.returncode, result.stderr[-2000:]))
+                statuses = [app["status"] for app in json.loads(result.stdout)["apps"]]
+                done = statuses.count("done")
+                requests = get(base, "/_emulator/requests")["value"]
+                sample = random.sample(app_ids, min(20, len(app_ids)))
+                counts = {len(get(base, "/_emulator/applications/%s/secrets" % app_id)["value"]) for app_id in sample}
+                ok = done == args.apps and counts == {2}
+                print("concurrency %3d run %d: %7.2f s  %d/%d apps done, %d HTTP requests, 2 secrets per app: %s"
+                      % (concurrency, run + 1, elapsed, done, args.apps, len(requests), "yes" if counts == {2} else counts),
+                      flush=True)
+                if not ok:
+                    raise SystemExit("rotate-bench: the run did not rotate every app once")
+                figures.setdefault(concurrency, []).append(elapsed)
+            finally:
+                emulator.terminate()
+                emulator.wait()
+    print()
+    print("%d apps, %d ms added latency per request, median (min-max) over %d run(s):" % (args.apps, args.latency_ms, args.runs))
+    for concurrency, times in figures.items():
+        print("  --concurrency %-3d %7.2f s (%.2f-%.2f)" % (concurrency, statistics.median(times), min(times), max(times)))
+    if len(figures) >= 2:
+        fastest = min(statistics.median(t) for t in figures.values())
+        slowest = max(statistics.median(t) for t in figures.values())
+        print("  speed-up: %.1fx" % (slowest / fastest))
+
+
+if __name__ == "__main__":
+    main()

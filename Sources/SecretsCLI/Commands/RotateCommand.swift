@@ -1,0 +1,169 @@
+import ArgumentParser
+import ClientSecrets
+import Foundation
+
+/// `secrets rotate`: resume, retire and rotate, app by app.
+struct RotateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate",
+        abstract: "Rotate secrets with an overlap: create, deploy, verify, promote, and retire the old one later.",
+        discussion: """
+            For each app chosen (by name, --due or --all) it first resumes whatever an earlier run \
+            left half done, then retires previous secrets whose overlap has passed, then rotates \
+            when the app is due (its current secret expires within rotate-before, has expired, or \
+            there is none); --all rotates every app whether due or not. A second run right after a \
+            successful one does nothing. --dry-run prints the plan and changes nothing.
+            Exit codes: 0 every app done or nothing to do; 1 one or more apps failed (each named); \
+            64 usage; 66 unknown app; 75 another rotate is running; 77 not an admin.
+            """)
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "Apps (labels or app IDs) to rotate when due.") var apps: [String] = []
+    @Flag(name: .long, help: "Every app that is due.") var due = false
+    @Flag(name: .long, help: "Every app, due or not.") var all = false
+    @Flag(name: .long, help: "Print the plan; change nothing.") var dryRun = false
+    @Option(name: .long, help: ArgumentHelp("Apps rotated at once (1–64).", valueName: "n"))
+    var concurrency = RotationEngine.Options.defaultConcurrency
+    @Option(name: .long, help: ArgumentHelp("End APP's overlap now and retire its previous secret.", valueName: "app"))
+    var retireNow: String?
+    @Flag(name: .long, help: "Do not ask for confirmation (--retire-now).") var yes = false
+    @Option(name: .long, help: ArgumentHelp("Manual issuer: the new secret's key id.", valueName: "guid")) var keyId: String?
+    @Option(name: .long, help: ArgumentHelp("Manual issuer: the new secret's expiry (date or duration).", valueName: "date"))
+    var expires: String?
+    @Option(name: .long, help: ArgumentHelp("Manual issuer: a key id you deleted in the portal. Repeatable.", valueName: "guid"))
+    var confirmRemoved: [String] = []
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        guard !(due && all) else { throw ValidationError("choose --due or --all, not both") }
+        guard apps.isEmpty || !(due || all) else { throw ValidationError("name apps or use --due/--all, not both") }
+        if retireNow != nil, !apps.isEmpty || due || all || dryRun {
+            throw ValidationError("--retire-now takes one app and no other selection")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
+            let vault = try options.open()
+            if apps.isEmpty, !due, !all, retireNow == nil {
+                try explain(vault)
+                throw ExitCode(ExitStatus.usage)
+            }
+            let selection: RotationSelection = all ? .all : due ? .due : .apps(apps)
+            if dryRun {
+                let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
+                return try RotationOutput.printPlans(try engine.plan(selection), json: output.json)
+            }
+            guard vault.role == .admin else {
+                throw VaultError.notAuthorized(reason: "rotating needs an admin identity; a reader can only use --dry-run")
+            }
+            let lock = try RotationLock(vaultPath: vault.path)
+            defer { _ = lock }
+            let engine = try makeEngine(vault)
+            let results: [AppRotationResult]
+            if let retireNow {
+                let label = try vault.app(retireNow).app.label
+                try Confirmation.require(label: label, action: "end the overlap of \(label) and delete its previous secret at the issuer", yes: yes)
+                results = [try runBlocking { await engine.retireNow(label) }]
+            } else {
+                let plans = try engine.plan(selection).filter { !$0.isEmpty }
+                results = try runBlocking { await engine.run(plans) }
+            }
+            try RotationOutput.printResults(results, json: output.json)
+            let failed = results.filter { $0.status == .failed }
+            if !failed.isEmpty {
+                let names = failed.map { "\($0.label) (\($0.failedStep ?? "?"): \($0.failure ?? "failed"))" }.joined(separator: "; ")
+                Terminal.printError("secrets: rotation failed for \(failed.count) app(s): \(names)")
+                throw ExitCode(ExitStatus.someFailed)
+            }
+        }
+    }
+
+    private func makeEngine(_ vault: Vault) throws -> RotationEngine {
+        let expiry = try expires.map { try DateParser.parse($0, field: "expires", now: Date()) }
+        if let keyId { try Validation.guid(keyId, field: "key-id") }
+        let manual = ManualIssuer.Input(
+            keyID: keyId?.lowercased(), expires: expiry, valueFromStandardInput: !Terminal.standardInputIsTerminal && !options.passphraseStdin,
+            confirmedRemoved: Set(confirmRemoved.map { $0.lowercased() }))
+        let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
+        return RotationEngine(
+            vault: vault, environment: CLIRotationEnvironment(manual: manual),
+            options: .init(concurrency: concurrency), progress: progress.report)
+    }
+
+    private func explain(_ vault: Vault) throws {
+        let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
+        let plans = try engine.plan(.due).filter { !$0.isEmpty }
+        let rotating = plans.filter(\.rotate).map(\.label)
+        let retiring = plans.reduce(0) { $0 + $1.retire.count }
+        let resuming = plans.reduce(0) { $0 + $1.resume.count }
+        let names = rotating.prefix(5).joined(separator: ", ") + (rotating.count > 5 ? ", …" : "")
+        Terminal.printError("""
+            secrets: nothing was done; name the apps to rotate, or use --due (every app that is due) or --all (every app).
+            With --due it would now rotate \(rotating.count) app(s)\(rotating.isEmpty ? "" : " (\(names))"), \
+            retire \(retiring) previous secret(s) and resume \(resuming) unfinished run(s). \
+            See each step with `secrets rotate --due --dry-run`.
+            """)
+    }
+}
+
+/// `secrets rollback APP`: the previous secret becomes current again and is redeployed.
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Make an app's previous secret current again and redeploy it, while it is still valid.",
+        discussion: """
+            The secret it replaces becomes previous and is retired by the next `secrets rotate`. \
+            Refused when the previous secret has expired or was retired, or when the issuer \
+            invalidated it (Jamf Pro API clients). Exit codes: 0 done; 1 failed; 64 usage; 66 unknown app.
+            """)
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "The app's label or app ID.") var app: String
+    @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
+            let vault = try options.open()
+            let label = try vault.app(app).app.label
+            guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "rollback needs an admin identity") }
+            try Confirmation.require(label: label, action: "make the previous secret of \(label) current again and redeploy it", yes: yes)
+            let lock = try RotationLock(vaultPath: vault.path)
+            defer { _ = lock }
+            let engine = RotationEngine(
+                vault: vault,
+                environment: CLIRotationEnvironment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
+            let result = try runBlocking { await engine.rollback(label) }
+            try RotationOutput.printResults([result], json: output.json)
+            if result.status == .failed {
+                Terminal.printError("secrets: rollback of \(label) failed: \(result.failure ?? "unknown reason")")
+                throw ExitCode(ExitStatus.someFailed)
+            }
+        }
+    }
+}
+
+/// Asks a person to type an app's label before an irreversible step.
+enum Confirmation {
+    static func require(label: String, action: String, yes: Bool) throws {
+        if yes { return }
+        guard let typed = try Terminal.readHidden(prompt: "This will \(action). Type the label \"\(label)\" to go on: ") else {
+            throw CLIError.usage("no terminal to confirm on; pass --yes to \(action)")
+        }
+        guard typed.withUnsafeBytes({ String(decoding: $0, as: UTF8.self) }) == label else {
+            throw CLIError.usage("the label did not match; nothing was done")
+        }
+    }
+}
+
+/// Prints progress lines on a terminal.
+struct RotationProgress: Sendable {
+    let enabled: Bool
+
+    var report: @Sendable (RotationEvent) -> Void {
+        let enabled = enabled
+        return { event in if enabled { Terminal.printError("  \(event.label): \(event.message)") } }
+    }
+}

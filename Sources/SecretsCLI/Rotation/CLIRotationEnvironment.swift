@@ -1,0 +1,74 @@
+import ClientSecrets
+import CryptoPrimitives
+import EntraID
+import Foundation
+import JamfPro
+
+/// The issuers and consumers the command line knows: Entra ID through a rotator app, Jamf Pro
+/// API clients, manual, Jamf Pro's Intune integration and commands. Credentials the services
+/// need (the rotator's secret, a Jamf Pro API client's) come from the same vault.
+struct CLIRotationEnvironment: RotationEnvironment {
+    let manual: ManualIssuer.Input
+    let environment: [String: String]
+    /// One HTTP session and token cache for every app of a run: a thousand apps rotated by the
+    /// same rotator use one Graph token.
+    let graph: GraphSession
+
+    init(manual: ManualIssuer.Input, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.manual = manual
+        self.environment = environment
+        self.graph = GraphSession()
+    }
+
+    func issuer(for record: AppRecord, in vault: Vault) throws -> any Issuer {
+        let app = record.app
+        switch app.issuer {
+        case .manual:
+            return ManualIssuer(app: app, input: manual)
+        case .entraID:
+            guard let rotatorLabel = app.rotator else {
+                throw RotationFailure.misconfigured(
+                    "\(app.label) uses the entra-id issuer but names no rotator; add one with `secrets app edit \(app.label) --rotator LABEL` (an app with Application.ReadWrite.OwnedBy that owns \(app.label))")
+            }
+            let rotator = try credentials(of: rotatorLabel, for: app, role: "rotator", in: vault)
+            return EntraIDIssuer(
+                app: app, rotatorClientID: rotator.clientID, rotatorSecret: rotator.clientSecret,
+                endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph)
+        case .jamfProAPIClient:
+            guard let settings = app.jamfProIssuer else {
+                throw RotationFailure.misconfigured(
+                    "\(app.label) is a Jamf Pro API client but has no Jamf Pro URL and integration id; add them with `secrets app edit \(app.label) --jamf-url URL --jamf-integration-id ID`")
+            }
+            let authenticating = try credentials(of: app.rotator ?? app.label, for: app, role: "API client", in: vault)
+            return try JamfAPIClientIssuer(settings: settings, clientID: app.appID, authenticating: authenticating)
+        }
+    }
+
+    func consumers(for record: AppRecord, in vault: Vault) throws -> [any SecretConsumer] {
+        try record.app.consumers.map { consumer -> any SecretConsumer in
+            switch consumer.kind {
+            case .command:
+                return try CommandConsumer(consumer: consumer)
+            case .jamfProIntune:
+                let apiClient = try consumer.apiClient.map { try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault) }
+                let payloads = (vault.path as NSString).deletingLastPathComponent + "/payloads"
+                return try JamfIntuneConsumer(consumer: consumer, apiClient: apiClient, payloadDirectory: payloads)
+            }
+        }
+    }
+
+    /// The client ID and current secret of the app `label`, which `app` relies on.
+    private func credentials(of label: String, for app: App, role: String, in vault: Vault) throws -> JamfAPIClientCredentials {
+        let other: AppRecord
+        do {
+            other = try vault.app(label)
+        } catch VaultError.appNotFound {
+            throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
+        }
+        do {
+            return JamfAPIClientCredentials(clientID: other.app.appID, clientSecret: try vault.secretValue(of: label))
+        } catch VaultError.credentialNotFound, VaultError.noSecretValue {
+            throw RotationFailure.misconfigured("\(app.label) needs the current secret of its \(role) \(label), and the vault holds none; add it with `secrets secret add \(label)`")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+
+/// The issuer for apps whose secrets a person makes in a portal: `rotate` asks for the new
+/// secret (no-echo prompt, or stdin), its key id and its expiry; retiring tells the person which
+/// key id to delete and waits for them to confirm it.
+struct ManualIssuer: Issuer {
+    /// What the person gave on the command line, so a run needs no prompts.
+    struct Input: Sendable {
+        /// The new secret's key id (`rotate --key-id`).
+        var keyID: String?
+        /// The new secret's expiry (`rotate --expires`).
+        var expires: Date?
+        /// Read the value from stdin instead of a prompt.
+        var valueFromStandardInput: Bool
+        /// Key ids the person says they deleted in the portal (`--confirm-removed`).
+        var confirmedRemoved: Set<String>
+    }
+
+    let app: App
+    let input: Input
+    /// Prompts of concurrent rotations take turns on the one terminal.
+    private static let terminal = NSLock()
+
+    var keepsPreviousSecret: Bool { true }
+
+    func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
+        try Self.terminal.withLock {
+            let label = app.label
+            let value: SecureBytes
+            if input.valueFromStandardInput {
+                value = try Terminal.readValue(path: "-")
+            } else if let typed = try Terminal.readHidden(prompt: """
+                \(label) is due for a new secret. In the portal, add a client secret to app \(app.appID) \
+                (description "\(request.displayName)", expiring \(DateParser.format(request.expires))), then paste its value: 
+                """) {
+                value = typed
+            } else {
+                throw RotationFailure.needsPerson(
+                    "\(label) uses a manual issuer: run `secrets rotate \(label)` on a terminal, or pipe the new secret to `secrets rotate \(label) --key-id GUID --expires DATE`")
+            }
+            guard value.count > 0 else {
+                throw RotationFailure.needsPerson(
+                    "\(label) is due and uses a manual issuer, but no secret was given: run `secrets rotate \(label)` on a terminal, or pipe the new secret to it with --key-id")
+            }
+            var keyID = input.keyID
+            if keyID == nil, !input.valueFromStandardInput {
+                keyID = try Terminal.readHidden(prompt: "Its secret ID (key id, a GUID) as the portal shows it: ")
+                    .map { $0.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }.trimmingCharacters(in: .whitespaces) }
+            }
+            guard let keyID, Validation.isGUID(keyID) else {
+                throw RotationFailure.misconfigured("the new secret of \(label) needs its key id (a GUID): pass --key-id")
+            }
+            return IssuedSecret(keyID: keyID, value: value, expires: input.expires ?? request.expires, displayName: request.displayName)
+        }
+    }
+
+    func removeSecret(keyID: String) async throws {
+        if input.confirmedRemoved.contains(keyID.lowercased()) { return }
+        try Self.terminal.withLock {
+            let instruction = "delete the client secret with key id \(keyID) of \(app.label) (\(app.appID)) in the portal"
+            guard let typed = try Terminal.readHidden(prompt: "Please \(instruction), then type its key id to confirm: ") else {
+                throw RotationFailure.needsPerson(
+                    "\(instruction), then run `secrets rotate \(app.label) --confirm-removed \(keyID)`")
+            }
+            let text = typed.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }.trimmingCharacters(in: .whitespaces).lowercased()
+            guard text == keyID.lowercased() else {
+                throw RotationFailure.needsPerson("the key id typed did not match; \(instruction) and run `secrets rotate \(app.label)` again")
+            }
+        }
+    }
+
+    func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] { [] }
+
+    func verify(keyID: String, value: SecureBytes) async throws -> String {
+        "not checked: a secret typed in by a person cannot be verified by this program; the consumer's own test (Jamf Pro tests on Save) is the check"
+    }
+}
