@@ -2,7 +2,9 @@
 //
 //     secrets-emulator [--port N] [--entra-only]
 //
-// Prints one line per emulator, `<name> <base URL>` (for example `entra http://127.0.0.1:50123`),
+// Prints one line per emulator, `<name> <base URL>` (for example `entra http://127.0.0.1:50123`,
+// then `jamf http://127.0.0.1:50124`; the Jamf Pro emulator checks the Intune integration's
+// secret against the Entra ID one),
 // then runs until SIGINT or SIGTERM. `--port N` puts the first emulator on port N and each further
 // one on the next port; without it every emulator gets a free port. `--entra-only` starts the
 // Entra ID emulator alone. Each emulator is configured through its control API (see
@@ -104,7 +106,13 @@ do {
     stops.append { await entra.stop() }
     announce("entra \(entraURL.absoluteString)")
 
-    // Further emulators start here, each on port(next index), unless options.entraOnly.
+    // Jamf Pro: the API, plus the Intune integration's settings, which it tests against Entra ID on save.
+    if !options.entraOnly {
+        let jamf = JamfProEmulator(secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
+        let jamfURL = try await jamf.start(port: port(1))
+        stops.append { await jamf.stop() }
+        announce("jamf \(jamfURL.absoluteString)")
+    }
 } catch {
     FileHandle.standardError.write(Data("secrets-emulator: \(error)\n".utf8))
     for stop in stops { await stop() }

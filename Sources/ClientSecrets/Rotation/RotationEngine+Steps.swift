@@ -44,7 +44,13 @@ extension RotationEngine {
             case (.deploy, .started):
                 let reached = ConsumerCount()
                 try await guarded(&journal, context: context, result: &result, reached: reached) { delivery in
+                    // Wait until the issuer accepts the new secret before any consumer sees it: a
+                    // consumer that tests on save, as Jamf Pro does, would refuse a secret that has
+                    // not replicated yet.
                     var notes: [String] = []
+                    if !context.consumers.isEmpty {
+                        notes.append("issuer ready: " + (try await context.issuer.verify(keyID: delivery.credential.keyID, value: delivery.value)))
+                    }
                     for consumer in context.consumers {
                         let outcome = try await consumer.deploy(delivery)
                         // A consumer that throws kept what it had (the SecretConsumer contract),

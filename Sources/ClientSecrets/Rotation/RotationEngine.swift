@@ -63,7 +63,7 @@ public struct RotationEngine: Sendable {
         let now = options.clock()
         let overviews: [AppOverview]
         switch selection {
-        case .apps(let names):
+        case .apps(let names, _):
             var seen = Set<RecordID>()
             overviews = try names.map { try vault.overview(of: $0) }.filter { seen.insert($0.record.id).inserted }
         case .due, .all:
@@ -74,9 +74,9 @@ public struct RotationEngine: Sendable {
             let app = overview.record.app
             let open = journals[overview.record.id] ?? []
             var (isDue, reason) = RotationSchedule.due(current: overview.current, policy: app.policy, now: now)
-            if selection == .all, !isDue {
+            if selection.forcesRotation, !isDue {
                 isDue = true
-                reason = "--all rotates every app (\(reason))"
+                reason = "rotating although not due (\(reason))"
             }
             if open.contains(where: { $0.kind == .rotate }) {
                 isDue = false
@@ -191,6 +191,16 @@ public struct RotationEngine: Sendable {
             result.failedStep = "retire"
             result.failure = "\(error)"
             return result
+        }
+    }
+}
+
+extension RotationSelection {
+    var forcesRotation: Bool {
+        switch self {
+        case .all: return true
+        case .apps(_, let force): return force
+        case .due: return false
         }
     }
 }

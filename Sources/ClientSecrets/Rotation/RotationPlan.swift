@@ -47,8 +47,9 @@ public struct RotationPlan: Sendable, Hashable {
 
 /// Which apps a run covers.
 public enum RotationSelection: Sendable, Hashable {
-    /// These apps (labels or app IDs): resumed and retired as needed, rotated when due.
-    case apps([String])
+    /// These apps (labels or app IDs): resumed and retired as needed, rotated when due, or
+    /// whether due or not with `force`.
+    case apps([String], force: Bool = false)
     /// Every app: resumed and retired as needed, rotated when due.
     case due
     /// Every app, rotated whether due or not.

@@ -12,7 +12,8 @@ struct RotateCommand: ParsableCommand {
             left half done, then retires previous secrets whose overlap has passed, then rotates \
             when the app is due (its current secret expires within rotate-before, has expired, or \
             there is none); --all rotates every app whether due or not. A second run right after a \
-            successful one does nothing. --dry-run prints the plan and changes nothing.
+            successful one does nothing; --force rotates named apps that are not due. --dry-run \
+            prints the plan and changes nothing.
             Exit codes: 0 every app done or nothing to do; 1 one or more apps failed (each named); \
             64 usage; 66 unknown app; 75 another rotate is running; 77 not an admin.
             """)
@@ -21,6 +22,7 @@ struct RotateCommand: ParsableCommand {
     @Argument(help: "Apps (labels or app IDs) to rotate when due.") var apps: [String] = []
     @Flag(name: .long, help: "Every app that is due.") var due = false
     @Flag(name: .long, help: "Every app, due or not.") var all = false
+    @Flag(name: .long, help: "Rotate the named apps even when they are not due.") var force = false
     @Flag(name: .long, help: "Print the plan; change nothing.") var dryRun = false
     @Option(name: .long, help: ArgumentHelp("Apps rotated at once (1–64).", valueName: "n"))
     var concurrency = RotationEngine.Options.defaultConcurrency
@@ -38,6 +40,7 @@ struct RotateCommand: ParsableCommand {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
         guard !(due && all) else { throw ValidationError("choose --due or --all, not both") }
         guard apps.isEmpty || !(due || all) else { throw ValidationError("name apps or use --due/--all, not both") }
+        guard !force || !apps.isEmpty else { throw ValidationError("--force applies to named apps; --all rotates every app") }
         if retireNow != nil, !apps.isEmpty || due || all || dryRun {
             throw ValidationError("--retire-now takes one app and no other selection")
         }
@@ -50,7 +53,7 @@ struct RotateCommand: ParsableCommand {
                 try explain(vault)
                 throw ExitCode(ExitStatus.usage)
             }
-            let selection: RotationSelection = all ? .all : due ? .due : .apps(apps)
+            let selection: RotationSelection = all ? .all : due ? .due : .apps(apps, force: force)
             if dryRun {
                 let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
                 return try RotationOutput.printPlans(try engine.plan(selection), json: output.json)

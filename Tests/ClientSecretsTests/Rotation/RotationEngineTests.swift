@@ -88,7 +88,7 @@ import Testing
         f.issuer.fail(.verify, with: .verificationFailed("AADSTS7000215 for 60 s"))
         let results = try await f.engine().run(.due)
         #expect(results[0].status == .failed)
-        #expect(results[0].failedStep == "verify")
+        #expect(results[0].failedStep == "deploy")  // the issuer is checked before any consumer is given the secret
         #expect(results[0].failure?.contains("AADSTS7000215") == true)
         #expect(try f.state(of: f.oldKey) == .current)
         // Only the old secret is left at the issuer, and the consumer was given it back.
