@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The README's first command: install what the build needs, build, and run the main job on a
-# throwaway local vault (init, add a sample app and its secret, list, expiring). No Azure or
-# Jamf Pro is needed. The vault lives in a new temporary directory (or $SECRETS_DEMO_DIR),
-# and the script prints where.
+# throwaway local vault (init, add a sample app and its secret, list, expiring), then a rotation
+# end to end against the local emulators of Entra ID and Jamf Pro (`secrets-emulator`): register
+# the rotator, rotate --dry-run, rotate, the Jamf Pro payload, retire. No Azure or Jamf Pro is
+# needed. The vault lives in a new temporary directory (or $SECRETS_DEMO_DIR), and the script
+# prints where.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libssl-dev libsqlite3-dev age pkg-config)
+packages=(libssl-dev libsqlite3-dev age pkg-config curl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -19,7 +21,9 @@ if ((${#missing[@]})); then
 fi
 
 swift build --product secrets
-secrets=$(swift build --product secrets --show-bin-path)/secrets
+swift build --product secrets-emulator
+bin=$(swift build --show-bin-path)
+secrets=$bin/secrets
 
 demo=${SECRETS_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/secrets-demo.XXXXXX")}
 mkdir -p "$demo"
@@ -27,18 +31,73 @@ mkdir -p "$demo"
 export SECRETS_VAULT="$demo/vault.sqlite" SECRETS_IDENTITY="$demo/identity.txt"
 
 run() { echo; echo "\$ secrets $*"; "$secrets" "$@"; }
+random_secret() { head -c 30 /dev/urandom | base64 | tr -d '/+=\n'; }
+new_guid() { cat /proc/sys/kernel/random/uuid; }
 
 # A machine identity (no passphrase) keeps the demo non-interactive; people omit --no-passphrase.
 run init --no-passphrase
 run app add jamf-intune --app-id 0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07 --tenant contoso.onmicrosoft.com \
     --consumer jamf-pro-intune=https://contoso.jamfcloud.com --lifetime 180d --rotate-before 30d --overlap 7d
-echo; echo "\$ <random value> | secrets secret add jamf-intune --expires 21d"
-# The value goes in on stdin, never on the command line.
-head -c 30 /dev/urandom | base64 | tr -d '/+=\n' | "$secrets" secret add jamf-intune --expires 21d
+jamf_intune_secret=$(random_secret) jamf_intune_key=$(new_guid)
+echo; echo "\$ <the app's current secret> | secrets secret add jamf-intune --key-id $jamf_intune_key --expires 21d"
+# The value goes in on stdin, never on the command line (printf is a shell builtin: no argv).
+printf '%s' "$jamf_intune_secret" | "$secrets" secret add jamf-intune --key-id "$jamf_intune_key" --expires 21d
 run list
 status=0
 run expiring --days 30 || status=$?
 echo
 echo "expiring exited $status (0 nothing expires in the window, 1 something does, 2 something already expired, 3 could not check)."
-echo "The throwaway vault is in $demo; try: SECRETS_VAULT=$SECRETS_VAULT SECRETS_IDENTITY=$SECRETS_IDENTITY $secrets app show jamf-intune"
 [[ $status -eq 1 ]]
+
+echo
+echo "=== Part two: rotate it, against local emulators of Entra ID (Graph) and Jamf Pro ==="
+"$bin/secrets-emulator" >"$demo/emulator.txt" 2>"$demo/emulator.log" &
+emulator_pid=$!
+trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [[ $(wc -l <"$demo/emulator.txt") -ge 2 ]] && break; sleep 0.1; done
+entra=$(awk '$1 == "entra" { print $2 }' "$demo/emulator.txt")
+jamf=$(awk '$1 == "jamf" { print $2 }' "$demo/emulator.txt")
+[[ -n $entra && -n $jamf ]] || { echo "secrets-emulator did not start: $(cat "$demo/emulator.log")" >&2; exit 1; }
+echo "Entra ID emulator at $entra, Jamf Pro emulator at $jamf"
+# `secrets` talks to the emulators instead of Microsoft's hosts (http:// is accepted on loopback only).
+export SECRETS_ENTRA_LOGIN_ENDPOINT=$entra SECRETS_GRAPH_ENDPOINT=$entra
+
+# What already exists in a real tenant, set up in the emulators through their control API: the
+# rotator app (Application.ReadWrite.OwnedBy, owner of the Jamf app), the Jamf app with today's
+# secret, a Jamf Pro API client for verification, and a Mac that reports compliance.
+control() { curl -sf -H 'Content-Type: application/json' --data-binary @- "$1" >/dev/null; }
+in_days() { date -u -d "+$1 days" +%Y-%m-%dT%H:%M:%SZ; }
+rotator_id=$(new_guid) rotator_key=$(new_guid) rotator_secret=$(random_secret)
+api_client_id=$(new_guid) api_client_secret=$(random_secret)
+printf '{"appId":"%s","displayName":"secrets rotator","roles":["Application.ReadWrite.OwnedBy"]}' "$rotator_id" | control "$entra/_emulator/applications"
+printf '{"keyId":"%s","value":"%s","endDateTime":"%s"}' "$rotator_key" "$rotator_secret" "$(in_days 300)" | control "$entra/_emulator/applications/$rotator_id/secrets"
+printf '{"appId":"0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07","displayName":"Jamf Pro Intune","owners":["%s"]}' "$rotator_id" | control "$entra/_emulator/applications"
+printf '{"keyId":"%s","value":"%s","endDateTime":"%s"}' "$jamf_intune_key" "$jamf_intune_secret" "$(in_days 21)" | control "$entra/_emulator/applications/0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07/secrets"
+printf '{"clientId":"%s","clientSecret":"%s","integrationId":"7"}' "$api_client_id" "$api_client_secret" | control "$jamf/_emulator/api-clients"
+printf '{"id":"42"}' | control "$jamf/_emulator/computers"
+
+# Register the rotator and the Jamf Pro API client, and tell jamf-intune how it is rotated and
+# where its secret goes: Jamf Pro's Intune integration, through an apply command that reads the
+# payload on stdin, verified through the API client and canary computer 42.
+run app add rotator --app-id "$rotator_id" --tenant contoso.onmicrosoft.com --notes "Graph: Application.ReadWrite.OwnedBy"
+printf '%s' "$rotator_secret" | "$secrets" secret add rotator --key-id "$rotator_key" --expires 300d
+run app add jamf-api --app-id "$api_client_id" --tenant contoso.jamfcloud.com --issuer jamf-pro-api-client \
+    --jamf-url "$jamf" --jamf-integration-id 7
+printf '%s' "$api_client_secret" | "$secrets" secret add jamf-api --expires 90d
+run app edit jamf-intune --issuer entra-id --rotator rotator --consumer "jamf-pro-intune=$jamf" \
+    --jamf-api-client jamf-api --jamf-canary 42 --apply-command "$PWD/Examples/jamf-payload/apply-to-emulator.sh $jamf"
+# Today Jamf Pro holds the current secret (an admin typed it into the form once).
+"$secrets" jamf payload jamf-intune --reveal | Examples/jamf-payload/apply-to-emulator.sh "$jamf"
+
+run rotate --due --dry-run
+run rotate --due
+run jamf payload jamf-intune --format text
+echo; echo "Jamf Pro's Intune integration now holds: $(curl -sf "$jamf/_emulator/intune-integration" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("application", d["applicationID"], "with a secret starting", d["clientSecret"][:3] + "…")')"
+run rotate --due
+run rotate --retire-now jamf-intune --yes
+run log --app jamf-intune
+# The scheduled job of Examples/scheduled-rotation: nothing is due now, and nothing expires within 30 days.
+echo; echo "\$ Examples/scheduled-rotation/secrets-rotate.sh"
+SECRETS_BINARY=$secrets Examples/scheduled-rotation/secrets-rotate.sh
+echo
+echo "The throwaway vault is in $demo; try: SECRETS_VAULT=$SECRETS_VAULT SECRETS_IDENTITY=$SECRETS_IDENTITY $secrets app show jamf-intune"
