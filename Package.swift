@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Age", targets: ["Age"]),
         .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
         .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
+        .library(name: "EntraID", targets: ["EntraID"]),
+        .library(name: "JamfPro", targets: ["JamfPro"]),
         .executable(name: "secrets", targets: ["secrets"]),
         .executable(name: "age-decrypt-benchmark", targets: ["AgeDecryptBenchmark"]),
         .executable(name: "secrets-emulator", targets: ["SecretsEmulator"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClientSecrets
+import EntraID
 import Foundation
 
 /// `secrets rotate`: resume, retire and rotate, app by app.
@@ -89,9 +90,15 @@ struct RotateCommand: ParsableCommand {
         let manual = ManualIssuer.Input(
             keyID: keyId?.lowercased(), expires: expiry, valueFromStandardInput: !Terminal.standardInputIsTerminal && !options.passphraseStdin,
             confirmedRemoved: Set(confirmRemoved.map { $0.lowercased() }))
+        // A bad endpoint override is a usage problem of the whole run, not of one app.
+        do {
+            _ = try EntraEndpoints(cloud: .global)
+        } catch RotationFailure.misconfigured(let message) {
+            throw CLIError.usage(message)
+        }
         let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
         return RotationEngine(
-            vault: vault, environment: CLIRotationEnvironment(manual: manual),
+            vault: vault, environment: try CLIRotationEnvironment(manual: manual),
             options: .init(concurrency: concurrency), progress: progress.report)
     }
 
@@ -137,7 +144,7 @@ struct RollbackCommand: ParsableCommand {
             defer { _ = lock }
             let engine = RotationEngine(
                 vault: vault,
-                environment: CLIRotationEnvironment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
+                environment: try CLIRotationEnvironment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
             let result = try runBlocking { await engine.rollback(label) }
             try RotationOutput.printResults([result], json: output.json)
             if result.status == .failed {

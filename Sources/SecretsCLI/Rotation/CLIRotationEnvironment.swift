@@ -13,11 +13,24 @@ struct CLIRotationEnvironment: RotationEnvironment {
     /// One HTTP session and token cache for every app of a run: a thousand apps rotated by the
     /// same rotator use one Graph token.
     let graph: GraphSession
+    /// Settings for every Jamf Pro API call of the run.
+    let jamf: JamfProClient.Configuration
 
-    init(manual: ManualIssuer.Input, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// The variable that shortens or lengthens the wait for one HTTP response (seconds, 1–600).
+    static let timeoutVariable = "SECRETS_HTTP_TIMEOUT"
+
+    init(manual: ManualIssuer.Input, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.manual = manual
         self.environment = environment
-        self.graph = GraphSession()
+        var timeout: Int = 30
+        if let text = environment[Self.timeoutVariable], !text.isEmpty {
+            guard let seconds = Int(text), (1...600).contains(seconds) else {
+                throw CLIError.usage("\(Self.timeoutVariable) must be a whole number of seconds from 1 to 600, not \"\(text.prefix(16))\"")
+            }
+            timeout = seconds
+        }
+        self.graph = GraphSession(configuration: .init(requestTimeout: .seconds(timeout)))
+        self.jamf = JamfProClient.Configuration(requestTimeout: TimeInterval(timeout))
     }
 
     func issuer(for record: AppRecord, in vault: Vault) throws -> any Issuer {
@@ -40,7 +53,7 @@ struct CLIRotationEnvironment: RotationEnvironment {
                     "\(app.label) is a Jamf Pro API client but has no Jamf Pro URL and integration id; add them with `secrets app edit \(app.label) --jamf-url URL --jamf-integration-id ID`")
             }
             let authenticating = try credentials(of: app.rotator ?? app.label, for: app, role: "API client", in: vault)
-            return try JamfAPIClientIssuer(settings: settings, clientID: app.appID, authenticating: authenticating)
+            return try JamfAPIClientIssuer(settings: settings, clientID: app.appID, authenticating: authenticating, configuration: jamf)
         }
     }
 
@@ -52,7 +65,7 @@ struct CLIRotationEnvironment: RotationEnvironment {
             case .jamfProIntune:
                 let apiClient = try consumer.apiClient.map { try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault) }
                 let payloads = (vault.path as NSString).deletingLastPathComponent + "/payloads"
-                return try JamfIntuneConsumer(consumer: consumer, apiClient: apiClient, payloadDirectory: payloads)
+                return try JamfIntuneConsumer(consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, configuration: jamf)
             }
         }
     }
