@@ -109,17 +109,43 @@ struct EntraRotationTests {
         #expect(await world.emulator.secrets(ofApp: world.jamfID).count == 2)
     }
 
-    @Test("a consumer that fails leaves the old secret current and removes the new one at the issuer")
+    @Test("a consumer that fails gets the old secret back; the old one stays current, the new one is removed at the issuer")
     func failedDeployIsUndone() async throws {
         let world = try await World.make("rotate-deploy-fails")
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        // Fails once (for the new secret), then takes what it is given (the old one back).
+        let marker = sandbox.directory.path("fail-once")
+        #expect(FileManager.default.createFile(atPath: marker, contents: Data()))
+        try sandbox.succeed(["app", "edit", "jamf", "--consumer", "command=if [ -e '\(marker)' ]; then rm '\(marker)'; exit 3; fi; cat > '\(world.consumerFile)'"])
+        let failed = try await sandbox.runAsync(["rotate", "jamf"])
+        #expect(failed.exitStatus == 1, "\(failed)")
+        #expect(failed.errorOutput.contains("rotation failed for 1 app(s): jamf"))
+        #expect(try world.currentKey() == world.oldKey)
+        #expect(world.consumerHolds() == world.oldSecret)
+        #expect(await world.emulator.secrets(ofApp: world.jamfID).map(\.keyID) == [world.oldKey])
+        try await sandbox.succeedAsync(["verify"])
+    }
+
+    @Test("a consumer that stays broken keeps the new secret pending until the rotation is abandoned")
+    func brokenConsumerAndAbandon() async throws {
+        let world = try await World.make("rotate-abandon")
         defer { Task { await world.finish() } }
         let sandbox = world.sandbox
         try sandbox.succeed(["app", "edit", "jamf", "--consumer", "command=exit 3"])
         let failed = try await sandbox.runAsync(["rotate", "jamf"])
         #expect(failed.exitStatus == 1, "\(failed)")
-        #expect(failed.errorOutput.contains("rotation failed for 1 app(s): jamf"))
+        #expect(failed.output.contains("stays pending"), "\(failed)")
+        // Both secrets stay valid: nothing a consumer may hold was removed.
+        #expect(await world.emulator.secrets(ofApp: world.jamfID).count == 2)
         #expect(try world.currentKey() == world.oldKey)
+        let again = try await sandbox.runAsync(["rotate", "jamf"])
+        #expect(again.exitStatus == 1 && again.output.contains("stays pending"), "\(again)")
+        let abandoned = try await sandbox.succeedAsync(["rotate", "jamf", "--abandon", "--yes"])
+        #expect(abandoned.output.contains("done"), "\(abandoned)")
         #expect(await world.emulator.secrets(ofApp: world.jamfID).map(\.keyID) == [world.oldKey])
+        let plan = try await sandbox.succeedAsync(["rotate", "--due", "--dry-run"])
+        #expect(plan.output.contains("create a new secret"), "\(plan)")
         try await sandbox.succeedAsync(["verify"])
     }
 

@@ -20,7 +20,7 @@ struct ManualRotationTests {
 
         // Without a value (no terminal, empty stdin) the app waits for a person; nothing fails.
         let waiting = try sandbox.run(["rotate", "portal-app"])
-        #expect(waiting.exitStatus == 0, "\(waiting)")
+        #expect(waiting.exitStatus == 75, "\(waiting)")
         #expect(waiting.output.contains("waiting"), "\(waiting)")
 
         let newValue = Sandbox.secretValue(), newKey = Sandbox.guid()
@@ -32,7 +32,7 @@ struct ManualRotationTests {
 
         // Retiring the old key needs the person to say they deleted it in the portal.
         let asked = try sandbox.run(["rotate", "--retire-now", "portal-app", "--yes"])
-        #expect(asked.exitStatus == 0, "\(asked)")
+        #expect(asked.exitStatus == 75, "\(asked)")
         #expect(asked.output.contains("delete the client secret with key id \(oldKey)"), "\(asked)")
         let confirmed = try sandbox.succeed(["rotate", "portal-app", "--confirm-removed", oldKey])
         #expect(confirmed.output.contains(oldKey), "\(confirmed)")

@@ -46,18 +46,26 @@ extension RotationEngine {
     func rollback(_ start: RotationJournal, context: StepContext, result: inout AppRotationResult) async throws {
         var journal = start
         guard let keyID = journal.keyID else { return try await close(&journal, status: .failed, error: "the journal row names no key") }
+        var deploying = false
         do {
             let delivery = try await delivery(for: keyID, previous: journal.previousKeyID, context: context, rotationID: nil)
             let check = try await context.issuer.verify(keyID: keyID, value: delivery.value)
             result.notes.append("verify issuer: \(check)")
+            deploying = true
             for consumer in context.consumers {
                 let outcome = try await consumer.deploy(delivery)
                 result.notes.append("deploy \(consumer.summary): \(outcome.message)")
             }
         } catch {
-            journal.status = .failed
-            journal.lastError = "\(error)"
-            try await save(journal)
+            if deploying {
+                // Some consumers may hold the previous secret again: the next run finishes the job.
+                journal.status = .failed
+                journal.lastError = "\(error)"
+                try await save(&journal)
+            } else {
+                // Nothing changed anywhere (the previous secret no longer works): give up on it.
+                try await close(&journal, status: .failed, error: "\(error)")
+            }
             throw error
         }
         var closing = journal
@@ -70,5 +78,48 @@ extension RotationEngine {
             try vault.updateJournal(closing, writer: &writer)
         }
         result.newKeyID = keyID
+    }
+}
+
+extension RotationEngine {
+    /// Gives up on the app's unfinished journal rows: a new secret still `pending` is removed at
+    /// the issuer (consumers are not touched) and retired; every row is closed. For a rotation
+    /// that cannot finish, such as one whose consumers stay unreachable, after a person has
+    /// checked what the consumers hold.
+    public func abandon(_ name: String) async -> AppRotationResult {
+        var result = AppRotationResult(label: name)
+        do {
+            let app = try await commits.read { try $0.app(name) }
+            result = AppRotationResult(label: app.app.label)
+            let journals = try await commits.read { try $0.openJournals(of: app.id) }
+            guard !journals.isEmpty else { throw RotationFailure.misconfigured("\(app.app.label) has no unfinished rotation to abandon") }
+            let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
+            let credentials = try await commits.read { try $0.overview(of: app.app.label).credentials.map(\.credential) }
+            for var journal in journals {
+                let pendingKey = journal.keyID.flatMap { key in credentials.first { $0.keyID == key && $0.state == .pending }?.keyID }
+                if journal.kind == .rotate, let pendingKey {
+                    try await issuer.removeSecret(keyID: pendingKey)
+                    var closing = journal
+                    closing.step = .closed
+                    closing.status = .failed
+                    closing.lastError = "abandoned"
+                    closing.updated = options.clock()
+                    try await commits.write { [vault, closing] writer in
+                        try vault.retire(app: app, keyID: pendingKey, reason: "rotation \(closing.rotationID) abandoned", from: [.pending], writer: &writer)
+                        try vault.updateJournal(closing, writer: &writer)
+                    }
+                    result.retired.append(pendingKey)
+                } else {
+                    try await close(&journal, status: .failed, error: "abandoned")
+                }
+                result.resumed.append(journal.rotationID)
+            }
+            result.status = .done
+        } catch {
+            result.status = .failed
+            result.failedStep = "abandon"
+            result.failure = "\(error)"
+        }
+        return result
     }
 }

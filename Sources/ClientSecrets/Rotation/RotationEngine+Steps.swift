@@ -2,10 +2,11 @@ import CryptoPrimitives
 import Foundation
 
 /// The steps. Each journal write records that the step before it ended and the step after it is
-/// about to act, so a crash anywhere leaves a row naming the one step to repeat.
+/// about to act, so a crash anywhere leaves a row naming the one step to repeat. Every write
+/// names the row's revision it read, so two processes never both advance one row.
 extension RotationEngine {
-    /// Starts a new rotation of the app.
-    func rotate(context: StepContext, result: inout AppRotationResult) async throws {
+    /// Starts a new rotation of the app, unless another process already did (the plan may be stale).
+    func rotate(context: StepContext, force: Bool, result: inout AppRotationResult) async throws {
         let app = context.app
         let now = options.clock()
         let current = try await commits.read { try $0.overview(of: app.app.label).current }
@@ -17,6 +18,12 @@ extension RotationEngine {
             // Checked inside the write transaction, so two processes cannot both start one.
             if try vault.openJournals(writer.db, of: app.id).contains(where: { $0.kind == .rotate }) {
                 throw RotationFailure.misconfigured("another rotation of \(app.app.label) is unfinished; run `secrets rotate \(app.app.label)` to resume it")
+            }
+            let currentNow = try vault.credentials(writer.db, of: app).first { $0.credential.state == .current }?.credential
+            guard force || RotationSchedule.due(current: currentNow, policy: app.app.policy, now: now).isDue,
+                  currentNow?.keyID == journal.previousKeyID
+            else {
+                throw RotationSkipped()
             }
             try vault.insertJournal(journal, writer: &writer)
         }
@@ -35,68 +42,78 @@ extension RotationEngine {
         case .rotate:
             break
         }
-        if resumed { try await removeOrphans(of: journal, issuer: context.issuer) }
+        if resumed, journal.step != .confirm { try await removeOrphans(of: journal, issuer: context.issuer) }
+        let label = context.app.app.label
         while journal.isOpen {
-            progress(RotationEvent(label: context.app.app.label, message: journal.step.rawValue))
+            progress(RotationEvent(label: label, message: journal.step.rawValue))
             switch (journal.step, journal.status) {
             case (.create, _):
                 try await create(&journal, context: context, result: &result)
             case (.deploy, .started):
                 let reached = ConsumerCount()
-                try await guarded(&journal, context: context, result: &result, reached: reached) { delivery in
+                let needsPerson = try await guarded(&journal, context: context, result: &result, reached: reached) { delivery in
                     // Wait until the issuer accepts the new secret before any consumer sees it: a
                     // consumer that tests on save, as Jamf Pro does, would refuse a secret that has
                     // not replicated yet.
                     var notes: [String] = []
+                    var needsPerson = false
                     if !context.consumers.isEmpty {
                         notes.append("issuer ready: " + (try await context.issuer.verify(keyID: delivery.credential.keyID, value: delivery.value)))
                     }
                     for consumer in context.consumers {
-                        let outcome = try await consumer.deploy(delivery)
-                        // A consumer that throws kept what it had (the SecretConsumer contract),
-                        // so only those that took the new secret are given the old one back.
+                        // Counted before the call: a consumer that failed half-way (a hook killed
+                        // after it wrote the secret) may hold it, so it is given the old one back too.
                         reached.value += 1
+                        let outcome = try await consumer.deploy(delivery)
+                        if case .needsPerson = outcome { needsPerson = true }
                         notes.append("deploy \(consumer.summary): \(outcome.message)")
                     }
                     if context.consumers.isEmpty { notes.append("deploy: no consumers configured") }
-                    return notes
+                    return (notes, needsPerson)
                 }
+                journal.awaitsPerson = journal.awaitsPerson || needsPerson
                 try await move(&journal, to: .verify)
             case (.verify, .started):
-                try await guarded(&journal, context: context, result: &result, reached: ConsumerCount(context.consumers.count)) { delivery in
+                _ = try await guarded(&journal, context: context, result: &result, reached: ConsumerCount(context.consumers.count)) { delivery in
                     var notes = ["verify issuer: " + (try await context.issuer.verify(keyID: delivery.credential.keyID, value: delivery.value))]
                     for consumer in context.consumers {
                         let outcome = try await consumer.verify(delivery)
                         notes.append("verify \(consumer.summary): \(outcome.message)")
                     }
-                    return notes
+                    return (notes, false)
                 }
                 try await move(&journal, to: .promote)
             case (.promote, _):
                 guard let keyID = journal.keyID else { throw RotationFailure.misconfigured("the journal row names no new key") }
-                var closing = journal
-                closing.step = .closed
-                closing.status = .finished
-                closing.updated = options.clock()
-                let app = context.app
-                try await commits.write { [vault, closing] writer in
-                    try vault.promote(app: app, keyID: keyID, writer: &writer)
-                    try vault.updateJournal(closing, writer: &writer)
+                var next = journal
+                if journal.awaitsPerson {
+                    next.step = .confirm
+                    next.status = .started
+                } else {
+                    next.step = .closed
+                    next.status = .finished
                 }
-                journal = closing
+                next.updated = options.clock()
+                let app = context.app
+                try await commits.write { [vault, next] writer in
+                    try vault.promote(app: app, keyID: keyID, writer: &writer)
+                    try vault.updateJournal(next, writer: &writer)
+                }
+                next.revision += 1
+                journal = next
                 result.newKeyID = keyID
                 result.newExpiry = journal.expires
-            case (.deploy, .failed), (.verify, .failed):
-                if context.issuer.keepsPreviousSecret {
-                    journal.step = .abort
-                    journal.status = .started
-                    try await save(journal)
-                } else {
-                    // The old secret is already dead at the issuer: the only way forward is to
-                    // deliver the new one, so a failed deploy or verify is simply tried again.
-                    journal.status = .started
-                    try await save(journal)
+            case (.confirm, _):
+                guard options.confirmedDeployments.contains(label.lowercased()) else {
+                    throw RotationFailure.needsPerson(
+                        "key \(journal.keyID ?? "?") of \(label) is current in the vault, but a consumer needs a person to put it in place (`secrets jamf payload \(label) --reveal`); the previous secret is kept until you run `secrets rotate \(label) --confirm-deployed`")
                 }
+                try await close(&journal, status: .finished, error: nil)
+                result.notes.append("you confirmed key \(journal.keyID ?? "?") is in place; the previous secret is retired after its overlap")
+            case (.deploy, .failed), (.verify, .failed):
+                // For issuers that already killed the old secret, delivering the new one is the
+                // only way forward, so the step is simply tried again.
+                try await move(&journal, to: context.issuer.keepsPreviousSecret ? .abort : journal.step)
             case (.abort, _):
                 try await abort(&journal, context: context, result: &result)
                 throw RotationFailure.consumerFailed("an earlier rotation failed and has now been undone: \(journal.lastError ?? "no reason recorded")")
@@ -117,15 +134,19 @@ extension RotationEngine {
                 SecretRequest(displayName: journal.displayName, expires: journal.expires ?? options.clock().addingTimeInterval(app.app.policy.lifetime)))
         } catch {
             result.failedStep = "create"
-            result.failure = "\(error)"
-            // The request may have created a secret whose answer was lost: find it by its name.
-            do {
-                try await removeOrphans(of: journal, issuer: context.issuer)
-                try await close(&journal, status: .failed, error: "\(error)")
-            } catch {
+            if context.issuer.keepsPreviousSecret, Self.isDefinitive(error) {
+                // Refused outright: nothing was made, so there is nothing to resume.
+                try? await removeOrphans(of: journal, issuer: context.issuer)
+                try await close(&journal, status: .failed, error: "create failed: \(error)")
+            } else {
+                // The answer may have been lost after the issuer acted (and a Jamf Pro API client's
+                // old secret may already be dead): the next run resumes here.
                 journal.status = .failed
-                journal.lastError = "create failed and the issuer could not be searched for a secret it may have made: \(error)"
-                try? await save(journal)
+                journal.lastError = "create failed: \(error)"
+                try await save(&journal)
+                result.notes.append(context.issuer.keepsPreviousSecret
+                    ? "the issuer may have created a secret before the failure; the next `secrets rotate \(app.app.label)` removes it and tries again"
+                    : "the issuer may already have replaced the old secret; run `secrets rotate \(app.app.label)` again now")
             }
             throw error
         }
@@ -133,42 +154,59 @@ extension RotationEngine {
         next.keyID = issued.keyID
         next.step = .deploy
         next.status = .started
+        next.lastError = nil
         next.updated = options.clock()
         let keepsPrevious = context.issuer.keepsPreviousSecret
-        try await commits.write { [vault, next] writer in
-            try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer)
-            try vault.updateJournal(next, writer: &writer)
+        // The value exists nowhere else: a busy vault is waited out rather than losing it.
+        var attempt = 0
+        while true {
+            do {
+                try await commits.write { [vault, next] writer in
+                    try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer)
+                    try vault.updateJournal(next, writer: &writer)
+                }
+                break
+            } catch VaultError.storage where attempt < 4 {
+                attempt += 1
+                try await Task.sleep(for: .seconds(1))
+            }
         }
+        next.revision += 1
         journal = next
         progress(RotationEvent(label: app.app.label, message: "created key \(issued.keyID)"))
     }
 
-    /// Runs a deploy or verify body with the new secret; on failure, records it and moves on to
+    /// Failures after which the issuer certainly made nothing.
+    static func isDefinitive(_ error: any Error) -> Bool {
+        switch error as? RotationFailure {
+        case .policyRejected, .permissionDenied, .authenticationFailed, .notFound, .misconfigured, .needsPerson: return true
+        default: return false
+        }
+    }
+
+    /// Runs a deploy or verify body with the new secret; on failure, records it and goes on to
     /// abort (or, for issuers that kill the old secret, leaves it to be retried).
     private func guarded(
         _ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult, reached: ConsumerCount,
-        _ body: (SecretDelivery) async throws -> [String]
-    ) async throws {
+        _ body: (SecretDelivery) async throws -> ([String], Bool)
+    ) async throws -> Bool {
         let failedStep = journal.step
         do {
             let delivery = try await delivery(for: journal.keyID, previous: journal.previousKeyID, context: context, rotationID: journal.rotationID)
-            result.notes += try await body(delivery)
+            let (notes, flag) = try await body(delivery)
+            result.notes += notes
+            return flag
         } catch {
             result.failedStep = failedStep.rawValue
-            result.failure = "\(error)"
             journal.status = .failed
             journal.lastError = "\(failedStep.rawValue) failed: \(error)"
-            journal.updated = options.clock()
-            try await save(journal)
+            try await save(&journal)
             if context.issuer.keepsPreviousSecret {
-                journal.step = .abort
-                journal.status = .started
-                try await save(journal)
+                try await move(&journal, to: .abort)
                 try await abort(&journal, context: context, result: &result, restoring: reached.value)
             } else {
-                let label = context.app.app.label
                 result.notes.append(
-                    "the issuer has already invalidated the old secret; fix the problem and run `secrets rotate \(label)` to deliver the new one")
+                    "the issuer has already invalidated the old secret; fix the problem and run `secrets rotate \(context.app.app.label)` to deliver the new one")
             }
             throw error
         }
@@ -182,25 +220,22 @@ extension RotationEngine {
         let label = app.app.label
         guard let newKeyID = journal.keyID else { return try await close(&journal, status: .failed, error: journal.lastError ?? "aborted") }
         let restore = context.consumers.prefix(restoring ?? context.consumers.count)
-        if let oldKeyID = journal.previousKeyID, !restore.isEmpty {
+        if !restore.isEmpty {
             do {
+                guard let oldKeyID = journal.previousKeyID else {
+                    throw RotationFailure.misconfigured("there was no current secret before this rotation")
+                }
                 let delivery = try await delivery(for: oldKeyID, previous: nil, context: context, rotationID: journal.rotationID)
                 for consumer in restore { _ = try await consumer.deploy(delivery) }
             } catch {
-                journal.status = .failed
-                journal.lastError = (journal.lastError ?? "") + "; consumers could not be given back key \(oldKeyID): \(error)"
-                try await save(journal)
                 result.notes.append(
-                    "the new key \(newKeyID) stays pending (not removed) because consumers could not be given back the old key \(oldKeyID); run `secrets rotate \(label)` once they are reachable")
-                throw RotationFailure.consumerFailed("could not redeploy the old key \(oldKeyID) to consumers: \(error)")
+                    "the new key \(newKeyID) stays pending (not removed) because consumers that may hold it could not be given back the old secret (\(error)); `secrets rotate \(label)` tries again, `secrets rotate \(label) --abandon` gives up on it")
+                throw RotationFailure.consumerFailed("could not give the old secret back to consumers: \(error)")
             }
         }
         do {
             try await context.issuer.removeSecret(keyID: newKeyID)
         } catch {
-            journal.status = .failed
-            journal.lastError = (journal.lastError ?? "") + "; removing the new key at the issuer failed: \(error)"
-            try await save(journal)
             result.notes.append(
                 "the new key \(newKeyID) is left pending in the vault and at the issuer because removing it failed (\(error)); `secrets rotate \(label)` retries")
             throw error
@@ -210,35 +245,42 @@ extension RotationEngine {
         closing.status = .failed
         closing.updated = options.clock()
         try await commits.write { [vault, closing] writer in
-            try vault.retire(app: app, keyID: newKeyID, reason: "rotation \(closing.rotationID) failed and was undone", writer: &writer)
+            try vault.retire(app: app, keyID: newKeyID, reason: "rotation \(closing.rotationID) failed and was undone", from: [.pending], writer: &writer)
             try vault.updateJournal(closing, writer: &writer)
         }
+        closing.revision += 1
         journal = closing
         result.notes.append("the old key \(journal.previousKeyID ?? "-") stays current; the new key \(newKeyID) was removed at the issuer")
     }
 
     /// retire: remove a previous secret at the issuer, then mark it retired and wipe its value.
+    /// The credential is read again first: one that became current again (a rollback) or whose
+    /// overlap was extended is left alone.
     func retire(keyID: String, context: StepContext, result: inout AppRotationResult, journal existing: RotationJournal? = nil) async throws {
         let app = context.app
+        let now = options.clock()
         var journal: RotationJournal
         if let existing {
             journal = existing
         } else {
-            let now = options.clock()
             journal = RotationJournal(
                 id: try RecordID.random(), appRecordID: app.id, kind: .retire, step: .retire, status: .started,
                 rotationID: UUID().uuidString.lowercased(), keyID: keyID, started: now, updated: now)
             try await commits.write { [vault, journal] writer in try vault.insertJournal(journal, writer: &writer) }
         }
-        progress(RotationEvent(label: app.app.label, message: "retiring key \(keyID)"))
+        let label = app.app.label
+        let credential = try await commits.read { try $0.overview(of: label).credentials.first { $0.credential.keyID == keyID }?.credential }
+        guard let credential, credential.state == .previous, (credential.retireAfter ?? .distantPast) <= now else {
+            result.notes.append("key \(keyID) is \(credential?.state.rawValue ?? "gone") now and was not retired")
+            return try await close(&journal, status: .finished, error: nil)
+        }
+        progress(RotationEvent(label: label, message: "retiring key \(keyID)"))
         do {
             try await context.issuer.removeSecret(keyID: keyID)
         } catch {
             journal.status = .failed
             journal.lastError = "\(error)"
-            journal.updated = options.clock()
-            try await save(journal)
-            result.failedStep = "retire"
+            try await save(&journal)
             throw error
         }
         var closing = journal
@@ -246,7 +288,7 @@ extension RotationEngine {
         closing.status = .finished
         closing.updated = options.clock()
         try await commits.write { [vault, closing] writer in
-            try vault.retire(app: app, keyID: keyID, reason: "overlap over, removed at the issuer", writer: &writer)
+            try vault.retire(app: app, keyID: keyID, reason: "overlap over, removed at the issuer", from: [.previous], writer: &writer)
             try vault.updateJournal(closing, writer: &writer)
         }
         result.retired.append(keyID)
@@ -277,22 +319,27 @@ extension RotationEngine {
     func move(_ journal: inout RotationJournal, to step: RotationJournal.Step) async throws {
         journal.step = step
         journal.status = .started
-        try await save(journal)
+        try await save(&journal)
     }
 
     func close(_ journal: inout RotationJournal, status: RotationJournal.Status, error: String?) async throws {
         journal.step = .closed
         journal.status = status
         journal.lastError = error
-        try await save(journal)
+        try await save(&journal)
     }
 
-    func save(_ journal: RotationJournal) async throws {
-        var stamped = journal
-        stamped.updated = options.clock()
-        try await commits.write { [vault, stamped] writer in try vault.updateJournal(stamped, writer: &writer) }
+    /// Writes the row (compare-and-swap on its revision) and advances the local revision.
+    func save(_ journal: inout RotationJournal) async throws {
+        journal.updated = options.clock()
+        try await commits.write { [vault, journal] writer in try vault.updateJournal(journal, writer: &writer) }
+        journal.revision += 1
     }
 }
+
+/// Thrown when the app is no longer due by the time the rotation would start: another process
+/// rotated it after this run planned.
+struct RotationSkipped: Error {}
 
 /// How many consumers a deploy reached, kept outside the step so that abort knows whom to restore.
 final class ConsumerCount: @unchecked Sendable {

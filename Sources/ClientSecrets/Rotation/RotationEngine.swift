@@ -21,6 +21,9 @@ public struct RotationEngine: Sendable {
         public var concurrency: Int
         /// The clock (tests move it forward to pass an overlap).
         public var clock: @Sendable () -> Date
+        /// Apps (lowercased labels) whose person confirmed the new secret is in place
+        /// (`rotate --confirm-deployed`), ending their wait at ``RotationJournal/Step/confirm``.
+        public var confirmedDeployments: Set<String> = []
 
         /// The default concurrency of bulk runs.
         public static let defaultConcurrency = 16
@@ -86,10 +89,16 @@ public struct RotationEngine: Sendable {
                 credential.state == .previous && (credential.retireAfter ?? .distantPast) <= now
                     && !open.contains { $0.kind == .retire && $0.keyID == credential.keyID }
             }
-            return RotationPlan(
-                label: app.label, appID: app.appID, issuer: app.issuer, resume: open, retire: retire, rotate: isDue, reason: reason,
+            // While a person still has to apply the new secret, the old one stays.
+            let awaitingPerson = open.contains { $0.step == .confirm }
+            var plan = RotationPlan(
+                label: app.label, appID: app.appID, issuer: app.issuer, resume: open, retire: awaitingPerson ? [] : retire,
+                rotate: isDue, reason: reason,
                 newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
                 consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
+            plan.forced = selection.forcesRotation
+            plan.dependsOn = ([app.rotator] + app.consumers.map(\.apiClient)).compactMap { $0?.lowercased() }
+            return plan
         }
     }
 
@@ -104,63 +113,85 @@ public struct RotationEngine: Sendable {
     }
 
     /// Carries out `plans` (from ``plan(_:)``), up to ``Options/concurrency`` apps at a time.
+    ///
+    /// Apps that other planned apps depend on (a rotator, a Jamf Pro API client used to verify)
+    /// go first, in a wave of their own, so nobody authenticates with a secret that is being replaced.
     public func run(_ plans: [RotationPlan]) async -> [AppRotationResult] {
+        let needed = Set(plans.flatMap(\.dependsOn))
+        let first = plans.indices.filter { needed.contains(plans[$0].label.lowercased()) }
+        let rest = plans.indices.filter { !needed.contains(plans[$0].label.lowercased()) }
         var results = [AppRotationResult?](repeating: nil, count: plans.count)
-        await withTaskGroup(of: (Int, AppRotationResult).self) { group in
-            var next = 0
-            func launch() {
-                guard next < plans.count else { return }
-                let index = next
-                let plan = plans[index]
-                next += 1
-                group.addTask { (index, await self.run(plan)) }
-            }
-            for _ in 0..<min(options.concurrency, plans.count) { launch() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                launch()
+        for wave in [first, rest] where !wave.isEmpty {
+            await withTaskGroup(of: (Int, AppRotationResult).self) { group in
+                var next = 0
+                func launch() {
+                    guard next < wave.count else { return }
+                    let index = wave[next]
+                    let plan = plans[index]
+                    next += 1
+                    group.addTask { (index, await self.run(plan)) }
+                }
+                for _ in 0..<min(options.concurrency, wave.count) { launch() }
+                while let (index, result) = await group.next() {
+                    results[index] = result
+                    launch()
+                }
             }
         }
         return results.map { $0! }
     }
 
     /// Carries out one app's plan; never throws: a failure is in the result.
+    ///
+    /// A failed retirement does not stop a due rotation; a rotation left unfinished does.
     public func run(_ plan: RotationPlan) async -> AppRotationResult {
         var result = AppRotationResult(label: plan.label)
-        var step = "prepare"
+        var problems = Problems()
         do {
             let app = try await commits.read { try $0.app(plan.label) }
             let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
             let consumers = try await commits.read { [environment] in try environment.consumers(for: app, in: $0) }
             let context = StepContext(app: app, issuer: issuer, consumers: consumers)
+            var rotationBlocked = false
             for journal in plan.resume {
-                step = journal.step.rawValue
                 progress(RotationEvent(label: plan.label, message: "resuming \(journal.kind.rawValue) at \(journal.step.rawValue)"))
                 result.resumed.append(journal.rotationID)
-                try await advance(journal, context: context, resumed: true, result: &result)
+                do {
+                    try await advance(journal, context: context, resumed: true, result: &result)
+                } catch {
+                    problems.record(error, step: result.failedStep ?? journal.step.rawValue)
+                    if journal.kind != .retire { rotationBlocked = true }
+                }
             }
             for credential in plan.retire {
-                step = "retire"
-                try await retire(keyID: credential.keyID, context: context, result: &result)
+                do {
+                    try await retire(keyID: credential.keyID, context: context, result: &result)
+                } catch {
+                    problems.record(error, step: "retire")
+                }
             }
-            if plan.rotate {
-                step = "create"
-                try await rotate(context: context, result: &result)
-            }
-            if result.status == .nothingToDo, !plan.isEmpty { result.status = .done }
-        } catch let failure as RotationFailure {
-            if case .needsPerson(let text) = failure {
-                result.status = .waiting
-                result.notes.append(text)
-            } else {
-                result.status = .failed
-                result.failedStep = result.failedStep ?? step
-                result.failure = result.failure ?? failure.description
+            if plan.rotate, !rotationBlocked {
+                do {
+                    result.failedStep = nil
+                    try await rotate(context: context, force: plan.forced, result: &result)
+                } catch is RotationSkipped {
+                    result.notes.append("no longer due: another run rotated it meanwhile")
+                } catch {
+                    problems.record(error, step: result.failedStep ?? "create")
+                }
             }
         } catch {
+            problems.record(error, step: "prepare")
+        }
+        result.notes += problems.notes
+        if let failure = problems.failure {
             result.status = .failed
-            result.failedStep = result.failedStep ?? step
-            result.failure = result.failure ?? "\(error)"
+            result.failedStep = failure.step
+            result.failure = failure.message
+        } else {
+            result.failedStep = nil
+            result.failure = nil
+            result.status = problems.waiting ? .waiting : (plan.isEmpty ? .nothingToDo : .done)
         }
         progress(RotationEvent(label: plan.label, message: result.status.rawValue))
         return result
@@ -201,6 +232,24 @@ extension RotationSelection {
         case .all: return true
         case .apps(_, let force): return force
         case .due: return false
+        }
+    }
+}
+
+/// The failures and waits of one app's run: the first failure is the one reported.
+struct Problems {
+    var failure: (step: String, message: String)?
+    var waiting = false
+    var notes: [String] = []
+
+    mutating func record(_ error: any Error, step: String) {
+        if case RotationFailure.needsPerson(let text) = error {
+            waiting = true
+            notes.append(text)
+        } else if failure == nil {
+            failure = (step, "\(error)")
+        } else {
+            notes.append("also failed at \(step): \(error)")
         }
     }
 }

@@ -32,6 +32,9 @@ public struct RotationJournal: Sendable, Hashable {
         case retire
         /// Redeploy the previous secret and make it current again.
         case rollback
+        /// The new secret is current, but a consumer needs a person to apply it (no apply
+        /// command): the previous secret is not retired until they confirm.
+        case confirm
         /// Nothing left to do.
         case closed
     }
@@ -70,6 +73,9 @@ public struct RotationJournal: Sendable, Hashable {
     public let started: Date
     /// When it last changed.
     public var updated: Date
+    /// How many times the row was written; an update must name the revision it read, so two
+    /// processes can never both advance the same rotation.
+    public var revision: Int64 = 0
 
     /// The display name the issuer records for a secret this rotation creates.
     public var displayName: String { "secrets:\(rotationID)" }
@@ -102,9 +108,15 @@ public struct RotationJournal: Sendable, Hashable {
         var keyID: String?
         var previousKeyID: String?
         var lastError: String?
+        var awaitsPerson: Bool?
     }
 
+    /// Set when a consumer's deploy needs a person: promote then waits at ``Step/confirm``.
+    public var awaitsPerson = false
+
     var sealed: Sealed {
-        Sealed(rotationID: rotationID, expires: expires, keyID: keyID, previousKeyID: previousKeyID, lastError: lastError)
+        Sealed(
+            rotationID: rotationID, expires: expires, keyID: keyID, previousKeyID: previousKeyID, lastError: lastError,
+            awaitsPerson: awaitsPerson ? true : nil)
     }
 }

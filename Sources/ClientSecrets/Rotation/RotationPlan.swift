@@ -20,6 +20,10 @@ public struct RotationPlan: Sendable, Hashable {
     public var newExpiry: Date?
     /// The consumers that would receive it.
     public var consumers: [String]
+    /// Whether the app rotates although it is not due (`--all`, `--force`).
+    public var forced = false
+    /// Labels (lowercased) of apps whose secrets this app's rotation uses: rotated first.
+    public var dependsOn: [String] = []
 
     /// True when the run has nothing to do for the app.
     public var isEmpty: Bool { resume.isEmpty && retire.isEmpty && !rotate }
@@ -29,7 +33,11 @@ public struct RotationPlan: Sendable, Hashable {
         var lines: [String] = []
         for journal in resume {
             let key = journal.keyID.map { " (key \($0))" } ?? ""
-            lines.append("resume the \(journal.kind.rawValue) \(journal.rotationID) at its \(journal.step.rawValue) step\(key)")
+            if journal.step == .confirm {
+                lines.append("wait for a person to confirm key\(key) is in place (`secrets rotate \(label) --confirm-deployed`); the previous secret is kept until then")
+            } else {
+                lines.append("resume the \(journal.kind.rawValue) \(journal.rotationID) at its \(journal.step.rawValue) step\(key)")
+            }
         }
         for credential in retire {
             lines.append("retire previous key \(credential.keyID) at the issuer (overlap ended \(credential.retireAfter.map(DateParser.format) ?? "now"))")

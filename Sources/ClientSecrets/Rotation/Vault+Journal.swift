@@ -23,11 +23,14 @@ extension Vault {
         let sealed = try cipher.openJSON(
             RotationJournal.Sealed.self, from: row["meta"], key: keys.metadataCipherKey,
             binding: Self.journalBinding(id: id, app: app, kind: kindText, step: stepText, status: statusText))
-        return RotationJournal(
+        var journal = RotationJournal(
             id: id, appRecordID: app, kind: kind, step: step, status: status, rotationID: sealed.rotationID,
             expires: sealed.expires, keyID: sealed.keyID, previousKeyID: sealed.previousKeyID, lastError: sealed.lastError,
             started: Date(timeIntervalSince1970: TimeInterval(row["started_at"] as Int64)),
             updated: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
+        journal.revision = row["revision"]
+        journal.awaitsPerson = sealed.awaitsPerson ?? false
+        return journal
     }
 
     /// The journal rows that still have work, oldest first; all of them when `app` is `nil`.
@@ -62,22 +65,28 @@ extension Vault {
         try writer.insert("rotations", [
             ("id", journal.id.data), ("app", journal.appRecordID.data), ("kind", journal.kind.rawValue), ("step", journal.step.rawValue),
             ("status", journal.status.rawValue), ("started_at", Self.epochSeconds(journal.started)),
-            ("updated_at", Self.epochSeconds(journal.updated)), ("meta", meta),
+            ("updated_at", Self.epochSeconds(journal.updated)), ("revision", journal.revision), ("meta", meta),
         ])
     }
 
-    func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws {
-        // A row that vanished or moved on means another process is running the same rotation.
-        guard let row = try Row.fetchOne(writer.db, sql: "SELECT * FROM rotations WHERE id = ?", arguments: [journal.id.data]) else {
-            throw VaultError.storage(reason: "rotation \(journal.rotationID) was removed while it ran (was the app removed?)")
+    /// Writes `journal` over the row, which must still be at `journal.revision` (compare and
+    /// swap): a row another process advanced or removed meanwhile is never overwritten.
+    /// Returns the row's new revision.
+    @discardableResult
+    func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws -> Int64 {
+        guard let row = try Row.fetchOne(writer.db, sql: "SELECT revision FROM rotations WHERE id = ?", arguments: [journal.id.data]) else {
+            throw RotationFailure.misconfigured("rotation \(journal.rotationID) was removed while it ran (was the app removed?)")
         }
-        guard try decodeJournal(row).isOpen else {
-            throw VaultError.storage(reason: "rotation \(journal.rotationID) was finished by another process")
+        guard row["revision"] as Int64 == journal.revision else {
+            throw RotationFailure.misconfigured("rotation \(journal.rotationID) was advanced by another process; this run stopped working on it")
         }
+        var next = journal
+        next.revision += 1
         try writer.update("rotations", id: journal.id, [
-            ("step", journal.step.rawValue), ("status", journal.status.rawValue),
-            ("updated_at", Self.epochSeconds(journal.updated)), ("meta", try sealJournal(journal)),
+            ("step", next.step.rawValue), ("status", next.status.rawValue),
+            ("updated_at", Self.epochSeconds(next.updated)), ("revision", next.revision), ("meta", try sealJournal(next)),
         ])
+        return next.revision
     }
 
     private func sealJournal(_ journal: RotationJournal) throws -> Data {
@@ -142,9 +151,15 @@ extension Vault {
         try writer.audit("rotation.promote", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "pending → current")
     }
 
-    /// Marks a credential retired and wipes its value (the metadata stays for history).
-    func retire(app: AppRecord, keyID: String, reason: String, writer: inout VaultWriter) throws {
+    /// Marks a credential retired and wipes its value (the metadata stays for history). Only a
+    /// credential in one of `states` is touched: a current one is never retired by accident.
+    func retire(app: AppRecord, keyID: String, reason: String, from states: Set<CredentialState>, writer: inout VaultWriter) throws {
         guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else { return }
+        let record = try decodeCredential(row)
+        guard states.contains(record.credential.state) else {
+            throw RotationFailure.misconfigured(
+                "key \(keyID) of \(app.app.label) is \(record.credential.state.rawValue) now, so it was not retired")
+        }
         try retire(row: row, app: app, reason: reason, writer: &writer)
     }
 

@@ -23,7 +23,7 @@ struct IntegrityDigest: Sendable, Equatable {
         "apps": ["id", "label_hash", "app_id_hash", "meta", "created_at", "updated_at"],
         "credentials": ["id", "app", "key_id_hash", "state", "expires_at", "created_at", "meta", "secret"],
         "audit": ["seq", "at", "action", "outcome", "details", "prev_hash", "hash"],
-        "rotations": ["id", "app", "kind", "step", "status", "started_at", "updated_at", "meta"],
+        "rotations": ["id", "app", "kind", "step", "status", "started_at", "updated_at", "revision", "meta"],
     ]
 
     /// Hashed tables, in a fixed order. `rotations` is missing from vaults made before rotation

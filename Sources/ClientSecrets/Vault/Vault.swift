@@ -135,6 +135,9 @@ public struct Vault: Sendable {
                                 }
                                 results.append(nil)
                             } catch {
+                                // SQLite may have rolled back the whole transaction (disk full,
+                                // I/O error): then every body of the batch failed with it.
+                                guard db.isInsideTransaction else { throw error }
                                 writer.delta = saved
                                 results.append(error)
                             }

@@ -75,6 +75,7 @@ enum VaultSchema {
                 status TEXT NOT NULL CHECK (status IN ('started', 'finished', 'failed')),
                 started_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
+                revision INTEGER NOT NULL,
                 meta BLOB NOT NULL
             );
             CREATE INDEX IF NOT EXISTS rotations_open ON rotations (app) WHERE step <> 'closed';

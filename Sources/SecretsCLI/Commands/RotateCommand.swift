@@ -16,7 +16,8 @@ struct RotateCommand: ParsableCommand {
             successful one does nothing; --force rotates named apps that are not due. --dry-run \
             prints the plan and changes nothing.
             Exit codes: 0 every app done or nothing to do; 1 one or more apps failed (each named); \
-            64 usage; 66 unknown app; 75 another rotate is running; 77 not an admin.
+            64 usage; 66 unknown app; 75 an app waits for a person (see the notes), or another \
+            rotate is running; 77 not an admin.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -29,7 +30,11 @@ struct RotateCommand: ParsableCommand {
     var concurrency = RotationEngine.Options.defaultConcurrency
     @Option(name: .long, help: ArgumentHelp("End APP's overlap now and retire its previous secret.", valueName: "app"))
     var retireNow: String?
-    @Flag(name: .long, help: "Do not ask for confirmation (--retire-now).") var yes = false
+    @Flag(name: .long, help: "Do not ask for confirmation (--retire-now, --abandon).") var yes = false
+    @Flag(name: .long, help: "You put the named apps' new secrets in place by hand (after `jamf payload --reveal`); their previous secrets may now be retired after the overlap.")
+    var confirmDeployed = false
+    @Flag(name: .long, help: "Give up on the named app's unfinished rotation: a pending new secret is removed at the issuer; consumers are not touched.")
+    var abandon = false
     @Option(name: .long, help: ArgumentHelp("Manual issuer: the new secret's key id.", valueName: "guid")) var keyId: String?
     @Option(name: .long, help: ArgumentHelp("Manual issuer: the new secret's expiry (date or duration).", valueName: "date"))
     var expires: String?
@@ -45,6 +50,10 @@ struct RotateCommand: ParsableCommand {
         if retireNow != nil, !apps.isEmpty || due || all || dryRun {
             throw ValidationError("--retire-now takes one app and no other selection")
         }
+        if abandon, apps.count != 1 || due || all || dryRun || retireNow != nil {
+            throw ValidationError("--abandon takes exactly one app and no other selection")
+        }
+        if confirmDeployed, apps.isEmpty { throw ValidationError("--confirm-deployed applies to the apps you name") }
     }
 
     func run() throws {
@@ -57,7 +66,7 @@ struct RotateCommand: ParsableCommand {
             let selection: RotationSelection = all ? .all : due ? .due : .apps(apps, force: force)
             if dryRun {
                 let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
-                return try RotationOutput.printPlans(try engine.plan(selection), json: output.json)
+                return try RotationOutput.printPlans(try engine.plan(selection), json: output.json, showErrors: vault.role == .admin)
             }
             guard vault.role == .admin else {
                 throw VaultError.notAuthorized(reason: "rotating needs an admin identity; a reader can only use --dry-run")
@@ -70,6 +79,10 @@ struct RotateCommand: ParsableCommand {
                 let label = try vault.app(retireNow).app.label
                 try Confirmation.require(label: label, action: "end the overlap of \(label) and delete its previous secret at the issuer", yes: yes)
                 results = [try runBlocking { await engine.retireNow(label) }]
+            } else if abandon {
+                let label = try vault.app(apps[0]).app.label
+                try Confirmation.require(label: label, action: "abandon the unfinished rotation of \(label) and delete its pending secret at the issuer", yes: yes)
+                results = [try runBlocking { await engine.abandon(label) }]
             } else {
                 let plans = try engine.plan(selection).filter { !$0.isEmpty }
                 results = try runBlocking { await engine.run(plans) }
@@ -80,6 +93,10 @@ struct RotateCommand: ParsableCommand {
                 let names = failed.map { "\($0.label) (\($0.failedStep ?? "?"): \($0.failure ?? "failed"))" }.joined(separator: "; ")
                 Terminal.printError("secrets: rotation failed for \(failed.count) app(s): \(names)")
                 throw ExitCode(ExitStatus.someFailed)
+            }
+            if results.contains(where: { $0.status == .waiting }) {
+                Terminal.printError("secrets: \(results.filter { $0.status == .waiting }.map(\.label).joined(separator: ", ")) waiting for a person (see the notes)")
+                throw ExitCode(ExitStatus.temporaryFailure)
             }
         }
     }
@@ -99,7 +116,13 @@ struct RotateCommand: ParsableCommand {
         let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
         return RotationEngine(
             vault: vault, environment: try CLIRotationEnvironment(manual: manual),
-            options: .init(concurrency: concurrency), progress: progress.report)
+            options: try engineOptions(vault), progress: progress.report)
+    }
+
+    private func engineOptions(_ vault: Vault) throws -> RotationEngine.Options {
+        var options = RotationEngine.Options(concurrency: concurrency)
+        if confirmDeployed { options.confirmedDeployments = Set(try apps.map { try vault.app($0).app.label.lowercased() }) }
+        return options
     }
 
     private func explain(_ vault: Vault) throws {

@@ -37,7 +37,8 @@ enum RotationOutput {
         let notes: [String]
     }
 
-    static func printPlans(_ plans: [RotationPlan], json: Bool) throws {
+    /// `showErrors` is false for readers: a failure message may quote a hook's output.
+    static func printPlans(_ plans: [RotationPlan], json: Bool, showErrors: Bool) throws {
         if json {
             return try Printer.json([
                 "dryRun": plans.map { plan in
@@ -47,7 +48,7 @@ enum RotationOutput {
                         resume: plan.resume.map {
                             ResumeJSON(
                                 rotationId: $0.rotationID, kind: $0.kind.rawValue, step: $0.step.rawValue, status: $0.status.rawValue,
-                                keyId: $0.keyID, lastError: $0.lastError)
+                                keyId: $0.keyID, lastError: showErrors ? $0.lastError : nil)
                         },
                         retire: plan.retire.map(\.keyID), consumers: plan.consumers, steps: plan.steps)
                 },

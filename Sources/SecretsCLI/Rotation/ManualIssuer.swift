@@ -1,5 +1,6 @@
 import ClientSecrets
 import CryptoPrimitives
+import Dispatch
 import Foundation
 
 /// The issuer for apps whose secrets a person makes in a portal: `rotate` asks for the new
@@ -20,13 +21,21 @@ struct ManualIssuer: Issuer {
 
     let app: App
     let input: Input
-    /// Prompts of concurrent rotations take turns on the one terminal.
-    private static let terminal = NSLock()
+    /// Prompts of concurrent rotations take turns on the one terminal, on a thread of their own:
+    /// a person's typing must not hold one of the few threads every other rotation runs on.
+    private static let terminal = DispatchQueue(label: "secrets.manual-issuer.terminal")
+
+    private static func onTerminal<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            terminal.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
 
     var keepsPreviousSecret: Bool { true }
 
     func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
-        try Self.terminal.withLock {
+        let app = app, input = input
+        return try await Self.onTerminal {
             let label = app.label
             let value: SecureBytes
             if input.valueFromStandardInput {
@@ -58,7 +67,8 @@ struct ManualIssuer: Issuer {
 
     func removeSecret(keyID: String) async throws {
         if input.confirmedRemoved.contains(keyID.lowercased()) { return }
-        try Self.terminal.withLock {
+        let app = app
+        try await Self.onTerminal {
             let instruction = "delete the client secret with key id \(keyID) of \(app.label) (\(app.appID)) in the portal"
             guard let typed = try Terminal.readHidden(prompt: "Please \(instruction), then type its key id to confirm: ") else {
                 throw RotationFailure.needsPerson(

@@ -12,7 +12,12 @@ struct RotationLock: ~Copyable {
 
     /// Takes the lock on `<vault>.rotate-lock`, or fails at once when another process holds it.
     init(vaultPath: String) throws {
-        let path = vaultPath + ".rotate-lock"
+        // The real path, so that a symlink or a relative path names the same lock.
+        let resolved = realpath(vaultPath, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? vaultPath
+        let path = resolved + ".rotate-lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw CLIError(description: "cannot open \(path): \(String(cString: strerror(errno)))", code: ExitStatus.ioError)
