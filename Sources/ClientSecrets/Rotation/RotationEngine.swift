@@ -163,7 +163,10 @@ public struct RotationEngine: Sendable {
                     if journal.kind != .retire { rotationBlocked = true }
                 }
             }
-            for credential in plan.retire {
+            // What to retire is read again after the resumes: a confirmation may have released a
+            // previous secret, a rollback may have made one current.
+            let toRetire = try await retirable(app, after: plan)
+            for credential in toRetire {
                 do {
                     try await retire(keyID: credential.keyID, context: context, result: &result)
                 } catch {
@@ -195,6 +198,23 @@ public struct RotationEngine: Sendable {
         }
         progress(RotationEvent(label: plan.label, message: result.status.rawValue))
         return result
+    }
+
+    /// The previous secrets of `app` whose overlap has passed, unless a rotation still waits for
+    /// a person to confirm its new secret.
+    func retirable(_ app: AppRecord, after plan: RotationPlan) async throws -> [Credential] {
+        let resumedConfirm = plan.resume.contains { $0.step == .confirm }
+        guard !plan.retire.isEmpty || resumedConfirm else { return [] }
+        let now = options.clock()
+        let label = app.app.label
+        let (credentials, open) = try await commits.read { vault in
+            (try vault.overview(of: label).credentials.map(\.credential), try vault.openJournals(of: app.id))
+        }
+        if open.contains(where: { $0.step == .confirm }) { return [] }
+        return credentials.filter { credential in
+            credential.state == .previous && (credential.retireAfter ?? .distantPast) <= now
+                && !open.contains { $0.kind == .retire && $0.keyID == credential.keyID }
+        }
     }
 
     /// Ends the overlap of the app's previous secrets now and retires them at the issuer.

@@ -74,7 +74,9 @@ extension Vault {
     /// Returns the row's new revision.
     @discardableResult
     func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws -> Int64 {
-        guard let row = try Row.fetchOne(writer.db, sql: "SELECT revision FROM rotations WHERE id = ?", arguments: [journal.id.data]) else {
+        guard let row = try Row.fetchOne(
+            writer.db.cachedStatement(sql: "SELECT revision FROM rotations WHERE id = ?"), arguments: [journal.id.data])
+        else {
             throw RotationFailure.misconfigured("rotation \(journal.rotationID) was removed while it ran (was the app removed?)")
         }
         guard row["revision"] as Int64 == journal.revision else {
@@ -101,7 +103,8 @@ extension Vault {
 
     func credentialRow(_ db: Database, app: RecordID, keyID: String) throws -> Row? {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.data, try lookupHash("key-id", keyID)])
+            db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?"),
+            arguments: [app.data, try lookupHash("key-id", keyID)])
     }
 
     func appRecord(_ db: Database, id: RecordID) throws -> AppRecord {

@@ -33,7 +33,8 @@ extension Vault {
 
     /// Finds an app by label, or by app ID when `name` is a GUID.
     func findApp(_ db: Database, _ name: String) throws -> AppRecord {
-        if let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE label_hash = ?", arguments: [try lookupHash("label", name)]) {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM apps WHERE label_hash = ?"), arguments: [try lookupHash("label", name)]) {
             return try decodeApp(row)
         }
         if Validation.isGUID(name),

@@ -39,7 +39,7 @@ extension Vault {
     static func epochSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
 
     func credentials(_ db: Database, of app: AppRecord) throws -> [CredentialRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ?"), arguments: [app.id.data])
             .map { try decodeCredential($0) }
             .sorted { $0.credential.created > $1.credential.created }
     }
@@ -91,11 +91,13 @@ extension Vault {
         _ credential: Credential, value: SecureBytes?, secretKey: SecureBytes?, for app: AppRecord, writer: inout VaultWriter
     ) throws -> CredentialRecord {
         let keyIDHash = try lookupHash("key-id", credential.keyID)
-        if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.id.data, keyIDHash]) == true {
+        if try Bool.fetchOne(
+            writer.db.cachedStatement(sql: "SELECT 1 FROM credentials WHERE app = ? AND key_id_hash = ?"), arguments: [app.id.data, keyIDHash]) == true {
             throw VaultError.credentialExists(app: app.app.label, keyID: credential.keyID)
         }
         if credential.state == .current {
-            let rows = try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data])
+            let rows = try Row.fetchAll(
+                writer.db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'"), arguments: [app.id.data])
             for row in rows {
                 var old = try decodeCredential(row).credential
                 old.state = .previous
@@ -144,10 +146,11 @@ extension Vault {
             let row: Row?
             if let keyID {
                 row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?",
+                    db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?"),
                     arguments: [app.id.data, try lookupHash("key-id", keyID)])
             } else {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data])
+                row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'"), arguments: [app.id.data])
             }
             guard let row else { throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID?.lowercased()) }
             let record = try decodeCredential(row)

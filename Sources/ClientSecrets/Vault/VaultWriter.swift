@@ -23,17 +23,18 @@ struct VaultWriter {
 
     var timestamp: Int64 { Int64(now.timeIntervalSince1970.rounded(.down)) }
 
+    // Statements are cached by their SQL: bulk rotations write the same shapes thousands of
+    // times, and compiling a statement (with GRDB's authorizer) costs more than running it.
     private func fetch(_ table: String, key: String, _ value: any DatabaseValueConvertible) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(key) = ?", arguments: [value])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table) WHERE \(key) = ?"), arguments: [value])
     }
 
     /// Inserts a row whose primary key column is `key`.
     mutating func insert(_ table: String, key: String = "id", _ values: [(String, (any DatabaseValueConvertible)?)]) throws {
         let columns = values.map(\.0).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        try db.execute(
-            sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))",
-            arguments: StatementArguments(values.map(\.1)))
+        try db.cachedStatement(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))")
+            .execute(arguments: StatementArguments(values.map(\.1)))
         let keyValue = values.first { $0.0 == key }!.1!
         guard let row = try fetch(table, key: key, keyValue) else { throw VaultError.storage(reason: "a row just written to \(table) is missing") }
         delta.toggle(try IntegrityDigest.element(table: table, row: row, key: keys.integrityKey))
@@ -46,9 +47,8 @@ struct VaultWriter {
         }
         delta.toggle(try IntegrityDigest.element(table: table, row: old, key: keys.integrityKey))
         let assignments = values.map { "\($0.0) = ?" }.joined(separator: ", ")
-        try db.execute(
-            sql: "UPDATE \(table) SET \(assignments) WHERE id = ?",
-            arguments: StatementArguments(values.map(\.1) + [id.data]))
+        try db.cachedStatement(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?")
+            .execute(arguments: StatementArguments(values.map(\.1) + [id.data]))
         guard let new = try fetch(table, key: "id", id.data) else { throw VaultError.storage(reason: "row \(id) of \(table) vanished") }
         delta.toggle(try IntegrityDigest.element(table: table, row: new, key: keys.integrityKey))
     }
@@ -62,7 +62,7 @@ struct VaultWriter {
 
     /// Appends an audit entry, hash-chained to the previous one. `details` must never hold a secret value.
     mutating func audit(_ action: String, outcome: String = "ok", app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let previousHash: Data = last?["hash"] ?? Data(repeating: 0, count: 32)
         let record = AuditDetails(actor: actor, app: app, appID: appID, keyID: keyID, detail: detail)
@@ -78,7 +78,7 @@ struct VaultWriter {
     /// Folds this transaction's changes into the vault's integrity digest, after checking that
     /// the digest it starts from is genuine.
     mutating func commit() throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1")) else {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
         var digest = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
@@ -91,9 +91,8 @@ struct VaultWriter {
         }
         digest.toggle(delta.bytes)
         let seal = try digest.seal(counter: counter + 1, vaultID: keys.vaultID, key: keys.integrityKey)
-        try db.execute(
-            sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1",
-            arguments: [Data(digest.bytes), counter + 1, Data(seal)])
+        try db.cachedStatement(sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1")
+            .execute(arguments: [Data(digest.bytes), counter + 1, Data(seal)])
         delta = .empty
     }
 }

@@ -83,6 +83,8 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
     private var values: [String] = []
     private var deployFailure: RotationFailure?
     private var hangNextDeploy = false
+    private var failAfterTaking = false
+    private var personNeeded = false
 
     /// Every value deployed, in order.
     var deployed: [String] { lock.withLock { values } }
@@ -94,6 +96,10 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
 
     func failDeploy(_ failure: RotationFailure?) { lock.withLock { deployFailure = failure } }
     func hangOnNextDeploy() { lock.withLock { hangNextDeploy = true } }
+    /// The next deploy takes the value and then fails, like a hook killed after writing it.
+    func takeThenFailOnce() { lock.withLock { failAfterTaking = true } }
+    /// Deploys only say what a person must do (a Jamf Pro consumer without an apply command).
+    func needPerson(_ value: Bool) { lock.withLock { personNeeded = value } }
 
     func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
         let (failure, hang) = lock.withLock { () -> (RotationFailure?, Bool) in
@@ -103,7 +109,14 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
         if hang { try await Task.sleep(for: .seconds(3600)) }
         if let failure { throw failure }
         let text = delivery.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-        lock.withLock { values.append(text) }
+        let (failAfter, person): (Bool, Bool) = lock.withLock {
+            if personNeeded { return (false, true) }
+            values.append(text)
+            defer { failAfterTaking = false }
+            return (failAfterTaking, false)
+        }
+        if person { return .needsPerson("paste key \(delivery.credential.keyID) into the form") }
+        if failAfter { throw RotationFailure.consumerFailed("the hook was killed after it wrote the secret") }
         return .done("recorded key \(delivery.credential.keyID)")
     }
 
