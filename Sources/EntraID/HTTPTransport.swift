@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -109,7 +110,10 @@ private final class Exchange: @unchecked Sendable {
             cancelled = true
             return self.task
         }
-        task?.cancel()
+        // Called from a task's cancellation handler, which holds that task's status lock:
+        // URLSessionTask.cancel() waits for the session's queue, which may be resuming this very
+        // task (and so waiting for that lock). Cancelling from another thread breaks the cycle.
+        if let task { DispatchQueue.global().async { task.cancel() } }
     }
 
     /// Marks the exchange finished; true the first time only.

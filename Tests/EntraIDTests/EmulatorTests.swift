@@ -27,7 +27,9 @@ struct EmulatorTests {
         await emulator.stop()
         let stopping = clock.now - started
         #expect(stopping < .seconds(1), "stop took \(stopping)")
-        hung.cancel()
+        // Not cancelled: cancelling Foundation's async data(for:) on Linux can deadlock with
+        // its completion; the stopped server ends the request anyway.
+        _ = await hung.value
     }
 
     @Test("a dropped connection sends not a single byte")
