@@ -92,7 +92,8 @@ run app edit jamf-intune --issuer entra-id --rotator rotator --consumer "jamf-pr
 run rotate --due --dry-run
 run rotate --due
 run jamf payload jamf-intune --format text
-echo; echo "Jamf Pro's Intune integration now holds: $(curl -sf "$jamf/_emulator/intune-integration" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("application", d["applicationID"], "with a secret starting", d["clientSecret"][:3] + "…")')"
+saved=$(curl -sf "$jamf/_emulator/intune-integration")
+echo; echo "Jamf Pro's Intune integration now holds a secret starting \"$(sed -n 's/.*"clientSecret" *: *"\(...\).*/\1/p' <<<"$saved")…\" (the new one starts \"$("$secrets" secret get jamf-intune | head -c 3)\")"
 run rotate --due
 run rotate --retire-now jamf-intune --yes
 run log --app jamf-intune
