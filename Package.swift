@@ -34,7 +34,11 @@ let package = Package(
         // The model, the encrypted vault (storage, keyring, audit) and the lifecycle rules.
         .target(
             name: "ClientSecrets",
-            dependencies: ["Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, to read a listing's columns in place (see Vault.expiring).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(name: "EntraID", dependencies: ["ClientSecrets", "CryptoPrimitives"]),

@@ -38,38 +38,53 @@ struct RecordCipher: Sendable {
         count += binding.table.utf8.count + binding.column.utf8.count
         for part in binding.context { count += 4 + part.utf8.count }
         for bytes in binding.bound { count += 4 + bytes.count }
-        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            var offset = 0
-            func put(_ bytes: UnsafeRawBufferPointer) {
-                guard !bytes.isEmpty else { return }
-                UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
-                offset += bytes.count
-            }
-            func putLength(_ length: Int) {
-                let value = UInt32(length)
-                buffer[offset] = UInt8(value >> 24 & 0xff)
-                buffer[offset + 1] = UInt8(value >> 16 & 0xff)
-                buffer[offset + 2] = UInt8(value >> 8 & 0xff)
-                buffer[offset + 3] = UInt8(value & 0xff)
-                offset += 4
-            }
-            func putString(_ string: String) {
-                var string = string
-                putLength(string.utf8.count)
-                string.withUTF8 { put(UnsafeRawBufferPointer($0)) }
-            }
-            Self.domain.withUnsafeBytes(put)
-            vaultID.withUnsafeBytes(put)
-            putString(binding.table)
-            putString(binding.column)
-            for part in binding.context { putString(part) }
-            for bytes in binding.bound {
-                putLength(bytes.count)
-                bytes.withUnsafeBytes(put)
-            }
-            binding.row.bytes.withUnsafeBytes(put)
-            initialized = offset
+        var writer = AssociatedDataWriter(capacity: count)
+        writer.begin(vaultID: vaultID, table: binding.table, column: binding.column)
+        for part in binding.context { writer.append(part) }
+        for bytes in binding.bound { bytes.withUnsafeBytes { writer.append($0) } }
+        binding.row.bytes.withUnsafeBytes { writer.finish(row: $0) }
+        return writer.bytes
+    }
+
+    /// Writes associated data in the layout ``associatedData(_:)`` describes, into a buffer that
+    /// can be reused from row to row (``begin(vaultID:table:column:)`` starts over without
+    /// freeing it). The one definition of the layout: ``associatedData(_:)`` uses it too.
+    struct AssociatedDataWriter {
+        private(set) var bytes: [UInt8] = []
+
+        init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+        /// Starts over with `"secrets/v1" | vault id | (length, bytes) of table and column`.
+        mutating func begin(vaultID: [UInt8], table: String, column: String) {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: RecordCipher.domain)
+            bytes.append(contentsOf: vaultID)
+            append(table)
+            append(column)
+        }
+
+        private mutating func appendLength(_ length: Int) {
+            let value = UInt32(length)
+            bytes.append(UInt8(truncatingIfNeeded: value >> 24))
+            bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+            bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+            bytes.append(UInt8(truncatingIfNeeded: value))
+        }
+
+        /// A context string or a bound value: its length, then its bytes.
+        mutating func append(_ part: UnsafeRawBufferPointer) {
+            appendLength(part.count)
+            bytes.append(contentsOf: part)
+        }
+
+        mutating func append(_ string: String) {
+            var string = string
+            string.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        }
+
+        /// Ends with the row id, which has no length in front.
+        mutating func finish(row: UnsafeRawBufferPointer) {
+            bytes.append(contentsOf: row)
         }
     }
 
@@ -117,30 +132,44 @@ struct RecordCipher: Sendable {
     func openRecord<T>(
         _ stored: Data, using context: AEADContext, binding: Binding, _ parse: (UnsafeRawBufferPointer) throws -> T
     ) throws -> T {
-        let nonceCount = Self.algorithm.nonceCount
-        guard stored.count >= 1 + nonceCount + Self.algorithm.tagCount, stored.first == Self.formatVersion else {
-            throw VaultError.tampered(table: binding.table, row: binding.name, reason: "has a malformed \(binding.column) column")
-        }
         let aad = associatedData(binding)
+        return try stored.withUnsafeBytes { stored in
+            try aad.withUnsafeBytes { aad in
+                try Self.openRecord(
+                    stored, using: context, associatedData: aad, table: binding.table, column: binding.column,
+                    rowName: { binding.name }, parse)
+            }
+        }
+    }
+
+    /// ``openRecord(_:using:binding:_:)`` for a caller that built the associated data itself
+    /// (with ``AssociatedDataWriter``) and holds the stored column as bytes, as the listings do:
+    /// the same checks and errors, without a ``Binding`` or a `Data` per row.
+    static func openRecord<T>(
+        _ stored: UnsafeRawBufferPointer, using context: AEADContext, associatedData aad: UnsafeRawBufferPointer,
+        table: String, column: String, rowName: () -> String, _ parse: (UnsafeRawBufferPointer) throws -> T
+    ) throws -> T {
+        let nonceCount = algorithm.nonceCount
+        guard stored.count >= 1 + nonceCount + algorithm.tagCount, stored.first == formatVersion else {
+            throw VaultError.tampered(table: table, row: rowName(), reason: "has a malformed \(column) column")
+        }
         // Decrypted in a scratch copy on the stack: records are small, and this runs per row.
         return try withUnsafeTemporaryAllocation(byteCount: stored.count, alignment: 1) { buffer in
-            stored.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            buffer.copyMemory(from: stored)
             let plaintextCount: Int
             do {
-                plaintextCount = try aad.withUnsafeBytes { aad in
-                    try context.openInPlace(
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + nonceCount)...]),
-                        nonce: UnsafeRawBufferPointer(rebasing: buffer[1...nonceCount]), authenticating: aad)
-                }
+                plaintextCount = try context.openInPlace(
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + nonceCount)...]),
+                    nonce: UnsafeRawBufferPointer(rebasing: buffer[1...nonceCount]), authenticating: aad)
             } catch {
                 throw VaultError.tampered(
-                    table: binding.table, row: binding.name,
-                    reason: "failed authentication in its \(binding.column) column (changed, or moved from another row)")
+                    table: table, row: rowName(),
+                    reason: "failed authentication in its \(column) column (changed, or moved from another row)")
             }
             do {
                 return try parse(UnsafeRawBufferPointer(rebasing: buffer[(1 + nonceCount)..<(1 + nonceCount + plaintextCount)]))
             } catch {
-                throw VaultError.tampered(table: binding.table, row: binding.name, reason: "holds an unreadable \(binding.column) record")
+                throw VaultError.tampered(table: table, row: rowName(), reason: "holds an unreadable \(column) record")
             }
         }
     }

@@ -1,6 +1,7 @@
 import CryptoPrimitives
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension Vault {
     /// The largest secret value accepted, in bytes; Entra ID secrets are 40 characters.
@@ -165,11 +166,16 @@ extension Vault {
     /// soonest first. Needs only the metadata key, so a reader can run it.
     ///
     /// This is what monitoring runs, so it reads only the rows in the window (through the expiry
-    /// index), each app's record once, and by column position.
+    /// index), each app's record once, and its columns in place: the associated data of both
+    /// records is written from the statement's column buffers into one reused buffer, in the
+    /// layout ``credentialMetaBinding(id:app:state:expiresAt:keyIDHash:)`` and
+    /// ``appBinding(_:labelHash:appIDHash:)`` describe, so no `Data`, id or binding is made per
+    /// row. Every record is still authenticated with all of its associated data.
     public func expiring(within window: TimeInterval, now: Date = Date()) throws -> [ExpiringCredential] {
         let limit = Self.epochSeconds(now.addingTimeInterval(window))
         return try read { db in
             let context = try metadataContext()
+            let vaultID = keys.vaultID
             var apps: [AppKey: App] = [:]
             let statement = try db.cachedStatement(sql: """
                 SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
@@ -178,30 +184,57 @@ extension Vault {
                 ORDER BY c.expires_at, c.id
                 """)
             let rows = try Row.fetchCursor(statement, arguments: [limit])
+            let sqlite = statement.sqliteStatement
+            // The bytes of a column of the current row, valid until the next step.
+            func column(_ index: Int32) -> UnsafeRawBufferPointer {
+                guard let pointer = sqlite3_column_blob(sqlite, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+                return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(sqlite, index)))
+            }
+            var aad = RecordCipher.AssociatedDataWriter()
             var result: [ExpiringCredential] = []
-            while let row = try rows.next() {
-                let id = RecordID(row[0] as Data)
-                let appKey: Data = row[1]
-                let appID = RecordID(appKey)
-                let state: String = row[2]
-                let expiresAt: Int64 = row[3]
-                let binding = Self.credentialMetaBinding(id: id, app: appID, state: state, expiresAt: expiresAt, keyIDHash: row[4])
-                let credential = try row.withUnsafeData(atIndex: 5) { meta in
-                    try cipher.openRecord(meta ?? Data(), using: context, binding: binding, Credential.init(record:))
+            while try rows.next() != nil {
+                let id = column(0)
+                let appID = column(1)
+                let state: UnsafeRawBufferPointer
+                if let text = sqlite3_column_text(sqlite, 2) {
+                    state = UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(sqlite, 2)))
+                } else {
+                    state = UnsafeRawBufferPointer(start: nil, count: 0)
                 }
-                guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt else {
-                    throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
+                let expiresAt = sqlite3_column_int64(sqlite, 3)
+                // credentialMetaBinding: context [state, expiry], bound [app id, key-ID hash], row id.
+                aad.begin(vaultID: vaultID, table: "credentials", column: "meta")
+                aad.append(state)
+                aad.append(String(expiresAt))
+                aad.append(appID)
+                aad.append(column(4))
+                aad.finish(row: id)
+                let credential = try aad.bytes.withUnsafeBytes { associatedData in
+                    try RecordCipher.openRecord(
+                        column(5), using: context, associatedData: associatedData, table: "credentials", column: "meta",
+                        rowName: { RecordID(bytes: Array(id)).description }, Credential.init(record:))
                 }
-                let key = AppKey(appKey)
+                guard credential.state.rawValue.utf8.elementsEqual(state), credential.expires.map(Self.epochSeconds) == expiresAt else {
+                    throw VaultError.tampered(
+                        table: "credentials", row: RecordID(bytes: Array(id)).description,
+                        reason: "has clear columns that disagree with its sealed record")
+                }
+                let key = AppKey(appID)
                 let app: App
-                if let known = apps[key] {
+                if let key, let known = apps[key] {
                     app = known
                 } else {
-                    let appBinding = Self.appBinding(appID, labelHash: row[6], appIDHash: row[7])
-                    app = try row.withUnsafeData(atIndex: 8) { meta in
-                        try cipher.openRecord(meta ?? Data(), using: context, binding: appBinding, App.init(record:))
+                    // appBinding: bound [label hash, app-ID hash], row app id.
+                    aad.begin(vaultID: vaultID, table: "apps", column: "meta")
+                    aad.append(column(6))
+                    aad.append(column(7))
+                    aad.finish(row: appID)
+                    app = try aad.bytes.withUnsafeBytes { associatedData in
+                        try RecordCipher.openRecord(
+                            column(8), using: context, associatedData: associatedData, table: "apps", column: "meta",
+                            rowName: { RecordID(bytes: Array(appID)).description }, App.init(record:))
                     }
-                    apps[key] = app
+                    if let key { apps[key] = app }
                 }
                 result.append(ExpiringCredential(app: app, credential: credential))
             }
@@ -210,18 +243,15 @@ extension Vault {
     }
 }
 
-/// A row id as two integers, a cheaper dictionary key than the bytes themselves.
+/// A 16-byte row id as two integers, a cheaper dictionary key than the bytes themselves;
+/// `nil` for any other length (such a row is not cached, so two ids can never share a key).
 private struct AppKey: Hashable {
     let high: UInt64
     let low: UInt64
 
-    init(_ data: Data) {
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for (index, byte) in data.prefix(16).enumerated() {
-            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
-        }
-        self.high = high
-        self.low = low
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 16 else { return nil }
+        high = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        low = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
     }
 }

@@ -9,7 +9,15 @@ import Foundation
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var depth = 0
-    private var needsComma = [false]
+    /// Whether the container open at each depth already has a member, one bit per depth
+    /// (bit 0: the top level), instead of an array that every value would check and update.
+    private var hasMembers: UInt64 = 0
+
+    /// The deepest nesting this writer supports; the reports it writes are three deep.
+    static let maximumDepth = 63
+
+    /// - Parameter capacity: bytes to reserve up front, for a caller that can estimate the size.
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     enum Value {
         case string(String)
@@ -33,29 +41,34 @@ struct JSONWriter {
     private mutating func append(_ string: String) { bytes.append(contentsOf: string.utf8) }
 
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        let bit: UInt64 = 1 << UInt64(depth)
+        if hasMembers & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+        hasMembers |= bit
         if depth > 0 { newline() }
     }
 
-    mutating func beginObject(key: StaticString? = nil) { open("{", key: key) }
-    mutating func endObject() { close("}") }
-    mutating func beginArray(key: StaticString? = nil) { open("[", key: key) }
-    mutating func endArray() { close("]") }
+    mutating func beginObject(key: StaticString? = nil) { open(UInt8(ascii: "{"), key: key) }
+    mutating func endObject() { close(UInt8(ascii: "}")) }
+    mutating func beginArray(key: StaticString? = nil) { open(UInt8(ascii: "["), key: key) }
+    mutating func endArray() { close(UInt8(ascii: "]")) }
 
-    private mutating func open(_ bracket: String, key: StaticString?) {
+    /// The line end after the document.
+    mutating func appendNewline() { bytes.append(UInt8(ascii: "\n")) }
+
+    private mutating func open(_ bracket: UInt8, key: StaticString?) {
+        precondition(depth < Self.maximumDepth, "JSONWriter nested deeper than \(Self.maximumDepth)")
         separate()
         if let key { appendKey(key) }
-        append(bracket)
+        bytes.append(bracket)
         depth += 1
-        needsComma.append(false)
+        hasMembers &= ~(1 << UInt64(depth))
     }
 
-    private mutating func close(_ bracket: String) {
-        let hadMembers = needsComma.removeLast()
+    private mutating func close(_ bracket: UInt8) {
+        let hadMembers = hasMembers & (1 << UInt64(depth)) != 0
         depth -= 1
         if hadMembers { newline() }
-        append(bracket)
+        bytes.append(bracket)
     }
 
     /// Writes `"key" : value`; pairs must be given in sorted key order.
@@ -110,17 +123,14 @@ struct JSONWriter {
 
     /// Appends a JSON string literal; most strings need no escaping and are copied as they are.
     private mutating func appendQuoted(_ string: String) {
-        var plain = string
-        let needsEscaping = plain.withUTF8 { utf8 in
-            utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-        }
-        if needsEscaping {
-            append(Self.quoted(string))
-        } else {
+        let copied: Bool? = string.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
             bytes.append(UInt8(ascii: "\""))
-            plain.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))
+            return true
         }
+        if copied != true { append(Self.quoted(string)) }
     }
 
     /// A JSON string literal; `/` is not escaped, as `.withoutEscapingSlashes` does.
