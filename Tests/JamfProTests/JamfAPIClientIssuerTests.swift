@@ -77,6 +77,21 @@ import Testing
         }
     }
 
+    @Test func anIntegrationOfAnotherClientIsNeverRegenerated() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            await emulator.registerAPIClient(clientID: "11111111-2222-3333-4444-555555555555", secret: "other-secret", integrationID: "8")
+            // This app's client, but the integration id of another one.
+            let issuer = try JamfAPIClientIssuer(
+                settings: JamfProIssuerSettings(url: url.absoluteString, integrationID: "8"), clientID: EmulatorHarness.clientID,
+                authenticating: JamfProClientTests.credentials, configuration: EmulatorHarness.quick)
+            let error = await #expect(throws: RotationFailure.self) { try await issuer.createSecret(Self.request) }
+            guard case .misconfigured(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("nothing was regenerated"))
+            #expect(await emulator.apiClientSecret(integrationID: "8") == "other-secret")
+            #expect(await emulator.requests().allSatisfy { $0.operation != .regenerateClientCredentials })
+        }
+    }
+
     @Test func anUnknownIntegrationIsNotFound() async throws {
         try await EmulatorHarness.withEmulator { _, url in
             let issuer = try JamfAPIClientIssuer(

@@ -126,6 +126,21 @@ public final class JamfProClient: Sendable {
         return JamfAPIClientCredentials(clientID: clientID.lowercased(), clientSecret: secret)
     }
 
+    /// `GET /api/v1/api-integrations/{id}`: the client ID of integration `integrationID`, so a
+    /// caller can make sure it regenerates the client it means to.
+    public func apiIntegrationClientID(integrationID: String, token: JamfAccessToken) async throws -> String {
+        try Self.requireNumericID(integrationID, what: "API integration id")
+        let path = "/api/v1/api-integrations/\(integrationID)"
+        let response = try await send("API integration lookup", method: "GET", path: path, bearer: token, form: nil)
+        guard response.status == 200 else {
+            throw failure(response, operation: "API integration lookup", resource: "API integration \(integrationID)")
+        }
+        guard let fields = JSONFieldScanner.scan(response.body, secrets: []), let clientID = fields.strings["clientId"] else {
+            throw RotationFailure.unexpectedResponse("Jamf Pro at \(host) described API integration \(integrationID) without a clientId")
+        }
+        return clientID.lowercased()
+    }
+
     // MARK: Helpers
 
     /// `grant_type=client_credentials&client_id=…&client_secret=…`, form-encoded.

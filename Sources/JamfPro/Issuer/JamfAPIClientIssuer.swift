@@ -54,6 +54,13 @@ public struct JamfAPIClientIssuer: Issuer {
     ///   have reached Jamf Pro, the message warns that the old secret may already be dead.
     public func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
         let token = try await client.token(for: authenticating)
+        // Regenerating kills the secret at once: make sure the integration is this app's client
+        // before doing it, or a wrong integration id would break some other client.
+        let owner = try await client.apiIntegrationClientID(integrationID: integrationID, token: token)
+        guard owner == clientID else {
+            throw RotationFailure.misconfigured(
+                "Jamf Pro API integration \(integrationID) belongs to client \(owner), not \(clientID); nothing was regenerated. Fix it with `secrets app edit APP --jamf-integration-id ID`")
+        }
         let issued: JamfAPIClientCredentials
         do {
             issued = try await client.regenerateClientCredentials(integrationID: integrationID, token: token)

@@ -35,6 +35,9 @@ struct JamfProEmulatorRouter: HTTPHandler {
         case ("POST", let p) where p.count == 5 && p[0] == "api" && p[1] == "v1" && p[2] == "api-integrations" && p[4] == "client-credentials":
             operation = .regenerateClientCredentials
             parameter = p[3]
+        case ("GET", let p) where p.count == 4 && p[0] == "api" && p[1] == "v1" && p[2] == "api-integrations":
+            operation = .apiIntegration
+            parameter = p[3]
         default:
             operation = nil
         }
@@ -78,6 +81,7 @@ struct JamfProEmulatorRouter: HTTPHandler {
         case .featureToggle: response = try await featureToggle(request)
         case .complianceInformation: response = try await compliance(request, computerID: parameter)
         case .regenerateClientCredentials: response = try await regenerate(request, integrationID: parameter)
+        case .apiIntegration: response = try await integration(request, integrationID: parameter)
         }
         await record(response.statusCode.code)
         return response
@@ -135,6 +139,19 @@ struct JamfProEmulatorRouter: HTTPHandler {
             "complianceVendorDeviceInformation": ["deviceIds": reported ? [computer.vendorDeviceID] : []],
         ]
         return Self.jsonArray([entry])
+    }
+
+    /// `GET /api/v1/api-integrations/{id}`, in the shape Jamf Pro answers it.
+    private func integration(_ request: HTTPRequest, integrationID: String) async throws -> HTTPResponse {
+        if case .failure(let denied) = await authorize(request) { return denied.response }
+        guard let client = await state.client(integrationID: integrationID) else {
+            return Self.jamfError(404, code: "NOT_FOUND", description: "API integration \(integrationID) not found")
+        }
+        return Self.json(200, [
+            "id": Int(integrationID) ?? 0, "displayName": "API client \(integrationID)", "enabled": true,
+            "accessTokenLifetimeSeconds": 600, "appType": "CLIENT_CREDENTIALS", "authorizationScopes": ["secrets"],
+            "clientId": client.clientID,
+        ])
     }
 
     private func regenerate(_ request: HTTPRequest, integrationID: String) async throws -> HTTPResponse {

@@ -29,6 +29,8 @@ extension JamfProEmulator {
         case complianceInformation = "compliance-information"
         /// `POST /api/v1/api-integrations/{id}/client-credentials`.
         case regenerateClientCredentials = "regenerate-client-credentials"
+        /// `GET /api/v1/api-integrations/{id}`.
+        case apiIntegration = "api-integration"
     }
 
     /// What an injected fault does instead of answering.
