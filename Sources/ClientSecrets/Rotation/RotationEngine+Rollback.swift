@@ -68,15 +68,8 @@ extension RotationEngine {
             }
             throw error
         }
-        var closing = journal
-        closing.step = .closed
-        closing.status = .finished
-        closing.updated = options.clock()
         let app = context.app
-        try await commits.write { [vault, closing] writer in
-            try vault.rollBack(app: app, to: keyID, writer: &writer)
-            try vault.updateJournal(closing, writer: &writer)
-        }
+        try await close(&journal, status: .finished, error: nil) { vault, writer in try vault.rollBack(app: app, to: keyID, writer: &writer) }
         result.newKeyID = keyID
     }
 }
@@ -99,14 +92,9 @@ extension RotationEngine {
                 let pendingKey = journal.keyID.flatMap { key in credentials.first { $0.keyID == key && $0.state == .pending }?.keyID }
                 if journal.kind == .rotate, let pendingKey {
                     try await issuer.removeSecret(keyID: pendingKey)
-                    var closing = journal
-                    closing.step = .closed
-                    closing.status = .failed
-                    closing.lastError = "abandoned"
-                    closing.updated = options.clock()
-                    try await commits.write { [vault, closing] writer in
-                        try vault.retire(app: app, keyID: pendingKey, reason: "rotation \(closing.rotationID) abandoned", from: [.pending], writer: &writer)
-                        try vault.updateJournal(closing, writer: &writer)
+                    let reason = "rotation \(journal.rotationID) abandoned"
+                    try await close(&journal, status: .failed, error: "abandoned") { vault, writer in
+                        try vault.retire(app: app, keyID: pendingKey, reason: reason, from: [.pending], writer: &writer)
                     }
                     result.retired.append(pendingKey)
                 } else {

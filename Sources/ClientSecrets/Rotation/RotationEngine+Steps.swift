@@ -85,22 +85,10 @@ extension RotationEngine {
                 try await move(&journal, to: .promote)
             case (.promote, _):
                 guard let keyID = journal.keyID else { throw RotationFailure.misconfigured("the journal row names no new key") }
-                var next = journal
-                if journal.awaitsPerson {
-                    next.step = .confirm
-                    next.status = .started
-                } else {
-                    next.step = .closed
-                    next.status = .finished
-                }
-                next.updated = options.clock()
                 let app = context.app
-                try await commits.write { [vault, next] writer in
-                    try vault.promote(app: app, keyID: keyID, writer: &writer)
-                    try vault.updateJournal(next, writer: &writer)
-                }
-                next.revision += 1
-                journal = next
+                journal.step = journal.awaitsPerson ? .confirm : .closed
+                journal.status = journal.awaitsPerson ? .started : .finished
+                try await save(&journal) { vault, writer in try vault.promote(app: app, keyID: keyID, writer: &writer) }
                 result.newKeyID = keyID
                 result.newExpiry = journal.expires
             case (.confirm, _):
@@ -155,23 +143,18 @@ extension RotationEngine {
         next.step = .deploy
         next.status = .started
         next.lastError = nil
-        next.updated = options.clock()
         let keepsPrevious = context.issuer.keepsPreviousSecret
         // The value exists nowhere else: a busy vault is waited out rather than losing it.
         var attempt = 0
         while true {
             do {
-                try await commits.write { [vault, next] writer in
-                    try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer)
-                    try vault.updateJournal(next, writer: &writer)
-                }
+                try await save(&next) { vault, writer in try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer) }
                 break
             } catch VaultError.storage where attempt < 4 {
                 attempt += 1
                 try await Task.sleep(for: .seconds(1))
             }
         }
-        next.revision += 1
         journal = next
         progress(RotationEvent(label: app.app.label, message: "created key \(issued.keyID)"))
     }
@@ -240,16 +223,10 @@ extension RotationEngine {
                 "the new key \(newKeyID) is left pending in the vault and at the issuer because removing it failed (\(error)); `secrets rotate \(label)` retries")
             throw error
         }
-        var closing = journal
-        closing.step = .closed
-        closing.status = .failed
-        closing.updated = options.clock()
-        try await commits.write { [vault, closing] writer in
-            try vault.retire(app: app, keyID: newKeyID, reason: "rotation \(closing.rotationID) failed and was undone", from: [.pending], writer: &writer)
-            try vault.updateJournal(closing, writer: &writer)
+        let reason = "rotation \(journal.rotationID) failed and was undone"
+        try await close(&journal, status: .failed, error: journal.lastError) { vault, writer in
+            try vault.retire(app: app, keyID: newKeyID, reason: reason, from: [.pending], writer: &writer)
         }
-        closing.revision += 1
-        journal = closing
         result.notes.append("the old key \(journal.previousKeyID ?? "-") stays current; the new key \(newKeyID) was removed at the issuer")
     }
 
@@ -283,13 +260,8 @@ extension RotationEngine {
             try await save(&journal)
             throw error
         }
-        var closing = journal
-        closing.step = .closed
-        closing.status = .finished
-        closing.updated = options.clock()
-        try await commits.write { [vault, closing] writer in
+        try await close(&journal, status: .finished, error: nil) { vault, writer in
             try vault.retire(app: app, keyID: keyID, reason: "overlap over, removed at the issuer", from: [.previous], writer: &writer)
-            try vault.updateJournal(closing, writer: &writer)
         }
         result.retired.append(keyID)
     }
@@ -322,18 +294,29 @@ extension RotationEngine {
         try await save(&journal)
     }
 
-    func close(_ journal: inout RotationJournal, status: RotationJournal.Status, error: String?) async throws {
+    /// A change to the vault made in the same commit as a journal write.
+    typealias VaultChange = @Sendable (Vault, inout VaultWriter) throws -> Void
+
+    func close(
+        _ journal: inout RotationJournal, status: RotationJournal.Status, error: String?, alongside change: VaultChange? = nil
+    ) async throws {
         journal.step = .closed
         journal.status = status
         journal.lastError = error
-        try await save(&journal)
+        try await save(&journal, alongside: change)
     }
 
-    /// Writes the row (compare-and-swap on its revision) and advances the local revision.
-    func save(_ journal: inout RotationJournal) async throws {
-        journal.updated = options.clock()
-        try await commits.write { [vault, journal] writer in try vault.updateJournal(journal, writer: &writer) }
-        journal.revision += 1
+    /// Writes the row (compare-and-swap on its revision), with `change` in the same commit, and
+    /// advances the local revision. Nothing changes locally if the commit fails.
+    func save(_ journal: inout RotationJournal, alongside change: VaultChange? = nil) async throws {
+        var next = journal
+        next.updated = options.clock()
+        try await commits.write { [vault, next] writer in
+            try change?(vault, &writer)
+            try vault.updateJournal(next, writer: &writer)
+        }
+        next.revision += 1
+        journal = next
     }
 }
 

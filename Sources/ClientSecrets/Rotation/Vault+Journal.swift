@@ -134,24 +134,36 @@ extension Vault {
 
     /// New → `current`, the old current → `previous` until now + overlap. Repeating it changes nothing.
     func promote(app: AppRecord, keyID: String, writer: inout VaultWriter) throws {
+        try makeCurrent(
+            app: app, keyID: keyID, from: .pending, demotedRetireAfter: writer.now.addingTimeInterval(app.app.policy.overlap),
+            action: "rotation.promote", writer: &writer)
+    }
+
+    /// Makes the `previous` credential `keyID` current again; the current one becomes previous,
+    /// due for retirement at once.
+    func rollBack(app: AppRecord, to keyID: String, writer: inout VaultWriter) throws {
+        try makeCurrent(app: app, keyID: keyID, from: .previous, demotedRetireAfter: writer.now, action: "rotation.rollback", writer: &writer)
+    }
+
+    /// The credential `keyID`, which must be in state `from`, becomes current; the credential it
+    /// replaces becomes previous until `demotedRetireAfter`. Repeating it changes nothing.
+    private func makeCurrent(
+        app: AppRecord, keyID: String, from expected: CredentialState, demotedRetireAfter: Date, action: String, writer: inout VaultWriter
+    ) throws {
         guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
             throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
         }
-        var new = try decodeCredential(row)
-        guard new.credential.state != .current else { return }
-        guard new.credential.state == .pending else {
-            throw VaultError.invalidValue(field: "state", reason: "key \(keyID) of \(app.app.label) is \(new.credential.state.rawValue), not pending")
+        var target = try decodeCredential(row)
+        guard target.credential.state != .current else { return }
+        guard target.credential.state == expected else {
+            throw VaultError.invalidValue(
+                field: "state", reason: "key \(keyID) of \(app.app.label) is \(target.credential.state.rawValue), not \(expected.rawValue)")
         }
-        for old in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
-            var record = try decodeCredential(old)
-            record.credential.state = .previous
-            record.credential.retireAfter = writer.now.addingTimeInterval(app.app.policy.overlap).wholeSeconds
-            try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
-            try writer.audit("secret.demote", app: app.app.label, appID: app.app.appID, keyID: record.credential.keyID, detail: "current → previous")
-        }
-        new.credential.state = .current
-        try updateCredentialMeta(id: new.id, app: app.id, credential: new.credential, writer: &writer)
-        try writer.audit("rotation.promote", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "pending → current")
+        try demoteCurrent(of: app, retireAfter: demotedRetireAfter, writer: &writer)
+        target.credential.state = .current
+        target.credential.retireAfter = nil
+        try updateCredentialMeta(id: target.id, app: app.id, credential: target.credential, writer: &writer)
+        try writer.audit(action, app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "\(expected.rawValue) → current")
     }
 
     /// Marks a credential retired and wipes its value (the metadata stays for history). Only a
@@ -178,29 +190,6 @@ extension Vault {
         try writer.audit(
             "secret.retire", app: app.app.label, appID: app.app.appID, keyID: record.credential.keyID,
             detail: "\(from.rawValue) → retired: \(reason)")
-    }
-
-    /// Makes the `previous` credential `keyID` current again; the current one becomes previous,
-    /// due for retirement at once.
-    func rollBack(app: AppRecord, to keyID: String, writer: inout VaultWriter) throws {
-        guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
-            throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
-        }
-        var target = try decodeCredential(row)
-        guard target.credential.state != .current else { return }
-        guard target.credential.state == .previous else {
-            throw VaultError.invalidValue(field: "state", reason: "key \(keyID) of \(app.app.label) is \(target.credential.state.rawValue), not previous")
-        }
-        for old in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
-            var record = try decodeCredential(old)
-            record.credential.state = .previous
-            record.credential.retireAfter = writer.now.wholeSeconds
-            try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
-        }
-        target.credential.state = .current
-        target.credential.retireAfter = nil
-        try updateCredentialMeta(id: target.id, app: app.id, credential: target.credential, writer: &writer)
-        try writer.audit("rotation.rollback", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "previous → current")
     }
 
     /// Sets when a `previous` credential may be retired (`--retire-now` ends the overlap early).

@@ -97,15 +97,7 @@ extension Vault {
             throw VaultError.credentialExists(app: app.app.label, keyID: credential.keyID)
         }
         if credential.state == .current {
-            let rows = try Row.fetchAll(
-                writer.db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'"), arguments: [app.id.data])
-            for row in rows {
-                var old = try decodeCredential(row).credential
-                old.state = .previous
-                old.retireAfter = writer.now.addingTimeInterval(app.app.policy.overlap).wholeSeconds
-                try updateCredentialMeta(id: RecordID(row["id"] as Data), app: app.id, credential: old, writer: &writer)
-                try writer.audit("secret.demote", app: app.app.label, appID: app.app.appID, keyID: old.keyID, detail: "current → previous")
-            }
+            try demoteCurrent(of: app, retireAfter: writer.now.addingTimeInterval(app.app.policy.overlap), writer: &writer)
         }
         let id = try RecordID.random()
         let expiresAt = credential.expires.map(Self.epochSeconds)
@@ -125,6 +117,19 @@ extension Vault {
             value == nil ? "secret.register" : "secret.add", app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
             detail: "\(credential.state.rawValue), \(expiry)")
         return CredentialRecord(id: id, appRecordID: app.id, credential: credential, hasValue: sealedValue != nil)
+    }
+
+    /// The app's current credential (at most one) becomes `previous`, to be retired after `retireAfter`.
+    func demoteCurrent(of app: AppRecord, retireAfter: Date, writer: inout VaultWriter) throws {
+        let rows = try Row.fetchAll(
+            writer.db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'"), arguments: [app.id.data])
+        for row in rows {
+            var old = try decodeCredential(row)
+            old.credential.state = .previous
+            old.credential.retireAfter = retireAfter.wholeSeconds
+            try updateCredentialMeta(id: old.id, app: app.id, credential: old.credential, writer: &writer)
+            try writer.audit("secret.demote", app: app.app.label, appID: app.app.appID, keyID: old.credential.keyID, detail: "current → previous")
+        }
     }
 
     func updateCredentialMeta(id: RecordID, app: RecordID, credential: Credential, writer: inout VaultWriter) throws {
