@@ -9,8 +9,9 @@ let package = Package(
         .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
         .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
         .library(name: "EntraID", targets: ["EntraID"]),
-        .library(name: "JamfPro", targets: ["JamfPro"]),
+        .library(name: "JamfPro", targets: ["JamfPro", "JamfProAPI"]),
         .executable(name: "secrets", targets: ["secrets"]),
+        .executable(name: "secrets-rotate", targets: ["secrets-rotate"]),
         .executable(name: "age-decrypt-benchmark", targets: ["AgeDecryptBenchmark"]),
         .executable(name: "secrets-emulator", targets: ["SecretsEmulator"]),
     ],
@@ -42,19 +43,26 @@ let package = Package(
         ),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(name: "EntraID", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
-        // The Jamf Pro API, the Intune-integration payload and consumer, the API-client issuer.
+        // The Intune-integration payload and runbook: no networking, so `secrets` can print it.
         .target(name: "JamfPro", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
+        // The Jamf Pro API over URLSession: the Intune consumer and the API-client issuer.
+        .target(name: "JamfProAPI", dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives"]),
+        // Every command. It links no HTTP client: FoundationNetworking would load libcurl and two
+        // dozen more libraries on every start, so `rotate` and `rollback` run in `secrets-rotate`.
         .target(
             name: "SecretsCLI",
             dependencies: [
                 "Age",
                 "ClientSecrets",
-                "EntraID",
                 "JamfPro",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The issuers and consumers that talk HTTP, for `rotate` and `rollback`.
+        .target(name: "SecretsRotation", dependencies: ["SecretsCLI", "ClientSecrets", "EntraID", "JamfPro", "JamfProAPI"]),
         .executableTarget(name: "secrets", dependencies: ["SecretsCLI"]),
+        // `secrets` with HTTP; `secrets rotate` and `secrets rollback` exec it.
+        .executableTarget(name: "secrets-rotate", dependencies: ["SecretsCLI", "SecretsRotation"]),
         .executableTarget(
             name: "AgeDecryptBenchmark",
             dependencies: ["Age"],
@@ -70,7 +78,7 @@ let package = Package(
         .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Sources/SecretsEmulator"),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators"]),
-        .testTarget(name: "JamfProTests", dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", "Emulators", "ProcessHarness"]),
+        .testTarget(name: "JamfProTests", dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "ProcessHarness"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),

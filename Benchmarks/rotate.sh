@@ -11,6 +11,7 @@ package_root=$(cd -- "$script_dir/.." && pwd)
 cd "$package_root"
 echo "rotate.sh: building secrets and secrets-emulator (release)..." >&2
 swift build -c release --product secrets --static-swift-stdlib --scratch-path .build-static >&2
+swift build -c release --product secrets-rotate --static-swift-stdlib --scratch-path .build-static >&2
 swift build -c release --product secrets-emulator --scratch-path .build-static >&2
 bin_dir=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
 read -r -a concurrency <<<"${CONCURRENCY:-16 1}"

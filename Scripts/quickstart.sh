@@ -21,6 +21,7 @@ if ((${#missing[@]})); then
 fi
 
 swift build --product secrets
+swift build --product secrets-rotate   # `secrets rotate` runs in it (see README, Installing)
 swift build --product secrets-emulator
 bin=$(swift build --show-bin-path)
 secrets=$bin/secrets

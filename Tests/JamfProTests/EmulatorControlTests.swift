@@ -9,6 +9,7 @@ import FoundationNetworking
 #endif
 
 @testable import JamfPro
+@testable import JamfProAPI
 
 /// The emulator's `/_emulator/` endpoints, as another process (an end-to-end test, a demo script)
 /// uses them over HTTP.

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 
 @testable import JamfPro
+@testable import JamfProAPI
 
 /// Regenerating a Jamf Pro API client's secret: no overlap, the old secret dies at once.
 @Suite struct JamfAPIClientIssuerTests {

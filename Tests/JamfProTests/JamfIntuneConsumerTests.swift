@@ -5,6 +5,7 @@ import Foundation
 import Testing
 
 @testable import JamfPro
+@testable import JamfProAPI
 
 /// Secrets the emulated Entra ID accepts, changeable while a test runs.
 actor AcceptedSecrets {

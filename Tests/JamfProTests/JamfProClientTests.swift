@@ -5,6 +5,7 @@ import Foundation
 import Testing
 
 @testable import JamfPro
+@testable import JamfProAPI
 
 /// The Jamf Pro API client over real loopback HTTP to the emulator: authentication, the
 /// Conditional Access reads, and the retry rules.

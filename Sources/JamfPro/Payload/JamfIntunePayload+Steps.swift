@@ -5,7 +5,7 @@ import Foundation
 /// the form shows them) and how they can tell it worked.
 extension JamfIntunePayload {
     /// Where the form is, the same for every action.
-    static let formPath = "Settings > Global Management > Conditional Access > macOS Intune Integration"
+    package static let formPath = "Settings > Global Management > Conditional Access > macOS Intune Integration"
 
     func updateSteps() -> [String] {
         let secretStep: String

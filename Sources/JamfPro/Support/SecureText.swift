@@ -7,9 +7,9 @@ import Foundation
 /// ordinary text, and the secret, which is copied byte for byte into the result and never
 /// becomes a `String` (whose storage could not be wiped). The result is measured first and then
 /// written into one ``SecureBytes`` allocation, so no growing buffer leaves partial copies behind.
-struct SecureText {
+package struct SecureText {
     /// A piece of the text.
-    enum Segment {
+    package enum Segment {
         /// Text that holds no secret.
         case text(String)
         /// The secret as it is.
@@ -18,10 +18,13 @@ struct SecureText {
         case jsonEscapedSecret(SecureBytes)
     }
 
-    private(set) var segments: [Segment] = []
+    package private(set) var segments: [Segment] = []
+
+    /// An empty text.
+    package init() {}
 
     /// Appends text that holds no secret.
-    mutating func append(_ text: String) {
+    package mutating func append(_ text: String) {
         if case .text(let last)? = segments.last {
             segments[segments.count - 1] = .text(last + text)
         } else {
@@ -30,12 +33,12 @@ struct SecureText {
     }
 
     /// Appends a segment.
-    mutating func append(_ segment: Segment) {
+    package mutating func append(_ segment: Segment) {
         if case .text(let text) = segment { append(text) } else { segments.append(segment) }
     }
 
     /// The bytes, in storage that wipes itself.
-    func bytes() -> SecureBytes {
+    package func bytes() -> SecureBytes {
         var total = 0
         for segment in segments { Self.emit(segment) { total += $0.count } }
         return SecureBytes(count: total) { buffer in

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ClientSecrets
-import EntraID
 import Foundation
 
 /// `secrets rotate`: resume, retire and rotate, app by app.
@@ -58,22 +57,27 @@ struct RotateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
-            let vault = try options.open()
-            if apps.isEmpty, !due, !all, retireNow == nil {
-                try explain(vault)
-                throw ExitCode(ExitStatus.usage)
-            }
             let selection: RotationSelection = all ? .all : due ? .due : .apps(apps, force: force)
-            if dryRun {
+            let selects = !apps.isEmpty || due || all || retireNow != nil
+            if dryRun || !selects {
+                let vault = try options.open()
+                guard selects else {
+                    try explain(vault)
+                    throw ExitCode(ExitStatus.usage)
+                }
                 let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
                 return try RotationOutput.printPlans(try engine.plan(selection), json: output.json, showErrors: vault.role == .admin)
             }
+            // Before anything is unlocked: without a network provider this process becomes
+            // `secrets-rotate` here, which must be the only one to ask for a passphrase.
+            let network = try RotationNetwork.provider()
+            let vault = try options.open()
             guard vault.role == .admin else {
                 throw VaultError.notAuthorized(reason: "rotating needs an admin identity; a reader can only use --dry-run")
             }
             let lock = try RotationLock(vaultPath: vault.path)
             defer { _ = lock }
-            let engine = try makeEngine(vault)
+            let engine = try makeEngine(vault, network: network)
             let results: [AppRotationResult]
             if let retireNow {
                 let label = try vault.app(retireNow).app.label
@@ -101,21 +105,17 @@ struct RotateCommand: ParsableCommand {
         }
     }
 
-    private func makeEngine(_ vault: Vault) throws -> RotationEngine {
+    private func makeEngine(_ vault: Vault, network: any RotationNetworkProvider) throws -> RotationEngine {
         let expiry = try expires.map { try DateParser.parse($0, field: "expires", now: Date()) }
         if let keyId { try Validation.guid(keyId, field: "key-id") }
         let manual = ManualIssuer.Input(
             keyID: keyId?.lowercased(), expires: expiry, valueFromStandardInput: !Terminal.standardInputIsTerminal && !options.passphraseStdin,
             confirmedRemoved: Set(confirmRemoved.map { $0.lowercased() }))
         // A bad endpoint override is a usage problem of the whole run, not of one app.
-        do {
-            _ = try EntraEndpoints(cloud: .global)
-        } catch RotationFailure.misconfigured(let message) {
-            throw CLIError.usage(message)
-        }
+        try network.checkEndpoints()
         let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
         return RotationEngine(
-            vault: vault, environment: try CLIRotationEnvironment(manual: manual),
+            vault: vault, environment: try network.environment(manual: manual),
             options: try engineOptions(vault), progress: progress.report)
     }
 
@@ -159,6 +159,7 @@ struct RollbackCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
+            let network = try RotationNetwork.provider()
             let vault = try options.open()
             let label = try vault.app(app).app.label
             guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "rollback needs an admin identity") }
@@ -167,7 +168,7 @@ struct RollbackCommand: ParsableCommand {
             defer { _ = lock }
             let engine = RotationEngine(
                 vault: vault,
-                environment: try CLIRotationEnvironment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
+                environment: try network.environment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
             let result = try runBlocking { await engine.rollback(label) }
             try RotationOutput.printResults([result], json: output.json)
             if result.status == .failed {

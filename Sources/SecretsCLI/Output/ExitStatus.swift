@@ -67,11 +67,11 @@ enum ExitStatus {
 }
 
 /// Failures the command line itself detects, with their exit code.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    let code: Int32
+package struct CLIError: Error, CustomStringConvertible {
+    package let description: String
+    package let code: Int32
 
-    static func usage(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.usage) }
+    package static func usage(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.usage) }
     static func noInput(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.noInput) }
     static func cannotUnlock(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.noPermission) }
 }

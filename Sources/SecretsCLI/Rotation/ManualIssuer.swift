@@ -6,21 +6,33 @@ import Foundation
 /// The issuer for apps whose secrets a person makes in a portal: `rotate` asks for the new
 /// secret (no-echo prompt, or stdin), its key id and its expiry; retiring tells the person which
 /// key id to delete and waits for them to confirm it.
-struct ManualIssuer: Issuer {
+package struct ManualIssuer: Issuer {
     /// What the person gave on the command line, so a run needs no prompts.
-    struct Input: Sendable {
+    package struct Input: Sendable {
         /// The new secret's key id (`rotate --key-id`).
-        var keyID: String?
+        package var keyID: String?
         /// The new secret's expiry (`rotate --expires`).
-        var expires: Date?
+        package var expires: Date?
         /// Read the value from stdin instead of a prompt.
-        var valueFromStandardInput: Bool
+        package var valueFromStandardInput: Bool
         /// Key ids the person says they deleted in the portal (`--confirm-removed`).
-        var confirmedRemoved: Set<String>
+        package var confirmedRemoved: Set<String>
+
+        package init(keyID: String?, expires: Date?, valueFromStandardInput: Bool, confirmedRemoved: Set<String>) {
+            self.keyID = keyID
+            self.expires = expires
+            self.valueFromStandardInput = valueFromStandardInput
+            self.confirmedRemoved = confirmedRemoved
+        }
     }
 
     let app: App
     let input: Input
+
+    package init(app: App, input: Input) {
+        self.app = app
+        self.input = input
+    }
     /// Prompts of concurrent rotations take turns on the one terminal, on a thread of their own:
     /// a person's typing must not hold one of the few threads every other rotation runs on.
     private static let terminal = DispatchQueue(label: "secrets.manual-issuer.terminal")
@@ -31,9 +43,9 @@ struct ManualIssuer: Issuer {
         }
     }
 
-    var keepsPreviousSecret: Bool { true }
+    package var keepsPreviousSecret: Bool { true }
 
-    func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
+    package func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
         let app = app, input = input
         return try await Self.onTerminal {
             let label = app.label
@@ -65,7 +77,7 @@ struct ManualIssuer: Issuer {
         }
     }
 
-    func removeSecret(keyID: String) async throws {
+    package func removeSecret(keyID: String) async throws {
         if input.confirmedRemoved.contains(keyID.lowercased()) { return }
         let app = app
         try await Self.onTerminal {
@@ -81,9 +93,9 @@ struct ManualIssuer: Issuer {
         }
     }
 
-    func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] { [] }
+    package func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] { [] }
 
-    func verify(keyID: String, value: SecureBytes) async throws -> String {
+    package func verify(keyID: String, value: SecureBytes) async throws -> String {
         "not checked: a secret typed in by a person cannot be verified by this program; the consumer's own test (Jamf Pro tests on Save) is the check"
     }
 }

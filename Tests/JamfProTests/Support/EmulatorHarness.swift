@@ -1,6 +1,7 @@
 import Emulators
 import Foundation
 import JamfPro
+import JamfProAPI
 
 /// Runs a body against a fresh Jamf Pro emulator and always stops it.
 enum EmulatorHarness {

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import JamfPro
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

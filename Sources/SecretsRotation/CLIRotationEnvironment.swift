@@ -3,6 +3,8 @@ import CryptoPrimitives
 import EntraID
 import Foundation
 import JamfPro
+import JamfProAPI
+import SecretsCLI
 
 /// The issuers and consumers the command line knows: Entra ID through a rotator app, Jamf Pro
 /// API clients, manual, Jamf Pro's Intune integration and commands. Credentials the services

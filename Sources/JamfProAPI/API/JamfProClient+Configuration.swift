@@ -1,4 +1,5 @@
 import Foundation
+import JamfPro
 
 extension JamfProClient {
     /// Timeouts and retry bounds.

@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import JamfPro
 
 /// A bearer token from `POST /api/oauth/token`.
 ///

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import JamfPro
 
 /// The consumer for Jamf Pro's macOS Intune integration (manual connection).
 ///

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import JamfPro
 
 /// Issues secrets for a Jamf Pro API client by regenerating its client credentials
 /// (`POST /api/v1/api-integrations/{id}/client-credentials`).

@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import JamfPro
 
 /// Reads the top-level members of a JSON object from raw bytes, decoding the members named as
 /// secret straight into wiped storage.

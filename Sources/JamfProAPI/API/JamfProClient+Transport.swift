@@ -1,5 +1,6 @@
 import ClientSecrets
 import Foundation
+import JamfPro
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

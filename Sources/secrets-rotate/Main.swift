@@ -1,0 +1,13 @@
+import SecretsCLI
+import SecretsRotation
+
+/// `secrets` with HTTP: `secrets rotate` and `secrets rollback` run here (the `secrets`
+/// executable execs this one with the same arguments), so that `secrets` itself loads no
+/// HTTP client.
+@main
+enum Main {
+    static func main() {
+        RotationNetwork.install(HTTPRotationNetwork())
+        SecretsCommand.runAsMain()
+    }
+}
