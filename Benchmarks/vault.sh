@@ -12,6 +12,7 @@
 #   REUSE      1: reuse a vault built by an earlier run of this script at the same size
 #              instead of building it again (its import time is then not measured)   (default 0)
 #   AGE, AGE_KEYGEN   the reference tools                  (default: found on PATH)
+#   SQLITE3    the sqlite3 shell, the second reference     (default: found on PATH; Debian: sqlite3)
 #   PYTHON     python3 for the helper Benchmarks/vault-bench.py (default: found on PATH)
 #
 # For each size N the script, in WORK_DIR/vault-N/:
@@ -21,8 +22,9 @@
 #      `secrets import` (one transaction; timed once, for information);
 #   2. writes `secrets export --recipient <age-keygen key> -o vault-N.age` once;
 #   3. times `secrets expiring --days 30 --json >/dev/null` (its exit 1, "something expires",
-#      is expected, and 2, "something expired", once a vault has aged; 3 is a failure) and
-#      `age -d -i export-key.txt vault-N.age >/dev/null`, alternating;
+#      is expected, and 2, "something expired", once a vault has aged; 3 is a failure),
+#      `age -d -i export-key.txt vault-N.age >/dev/null` and the sqlite3 shell running the
+#      query `expiring` runs (same index, same columns, printed as hex: no decryption), in turn;
 #   4. times `secrets secret add <app> --expires 90d` with the value on stdin, on a different
 #      app each run (state current, so each add also demotes the app's current credential);
 #   5. measures peak RSS of one more `expiring` and one more `secret add` with GNU time.
@@ -40,6 +42,7 @@ REUSE=${REUSE:-0}
 AGE=${AGE:-$(command -v age || true)}
 AGE_KEYGEN=${AGE_KEYGEN:-$(command -v age-keygen || true)}
 PYTHON=${PYTHON:-$(command -v python3 || true)}
+SQLITE3=${SQLITE3:-$(command -v sqlite3 || true)}
 GNU_TIME=/usr/bin/time
 helper=$script_dir/vault-bench.py
 
@@ -56,6 +59,7 @@ done
 [[ -n $AGE && -x $AGE ]] || die "age not found (install age, or set AGE)"
 [[ -n $AGE_KEYGEN && -x $AGE_KEYGEN ]] || die "age-keygen not found (install age, or set AGE_KEYGEN)"
 [[ -n $PYTHON && -x $PYTHON ]] || die "python3 not found (install python3, or set PYTHON)"
+[[ -n $SQLITE3 && -x $SQLITE3 ]] || die "sqlite3 not found (install sqlite3, or set SQLITE3)"
 [[ -f $helper ]] || die "missing helper $helper"
 if [[ ! -x $GNU_TIME ]] || ! "$GNU_TIME" -f %M -o /dev/null true 2>/dev/null; then
     die "GNU time ($GNU_TIME) is needed for peak RSS; install it (Debian/Ubuntu: apt-get install time)"
@@ -144,7 +148,7 @@ read -r floor_med _ _ < <(stats "${floor_ns[@]}")
 # Per-size results, indexed like sizes.
 r_vault_bytes=(); r_import=(); r_exp=(); r_age=(); r_ratio=(); r_add=(); r_rss_exp=(); r_rss_add=()
 r_expiring_count=(); r_export_bytes=()
-r_exp_med=(); r_age_med=(); r_add_med=()
+r_exp_med=(); r_age_med=(); r_add_med=(); r_sql=(); r_sql_ratio=()
 
 for index in "${!sizes[@]}"; do
     size=${sizes[$index]}
@@ -210,19 +214,30 @@ assert document["format"] == "secrets-export" and len(document["apps"]) >= int(s
     # --- 3. expiring vs age -d, alternating ------------------------------------------------
     expiring_cmd=("$SECRETS" expiring --days 30 --json "${vault_opts[@]}")
     age_cmd=("$AGE" -d -i "$export_key" "$export_file")
-    exp_ns=(); age_ns=()
+    # The statement of Vault.expiring (Sources/ClientSecrets/Vault/Vault+Credentials.swift), with
+    # the limit it binds (now + 30 days, epoch seconds); blobs printed as hex.
+    limit=$(($(date +%s) + 30 * 86400))
+    sql_cmd=("$SQLITE3" -readonly "$vault" "SELECT c.id, c.app, c.state, c.expires_at, hex(c.key_id_hash), hex(c.meta),
+        hex(a.label_hash), hex(a.app_id_hash), hex(a.meta) FROM credentials c JOIN apps a ON a.id = c.app
+        WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= $limit ORDER BY c.expires_at, c.id")
+    exp_ns=(); age_ns=(); sql_ns=()
     log "[$size] warm-up (not counted)..."
     timed --ok 0,1,2 -- "${expiring_cmd[@]}"
     timed -- "${age_cmd[@]}"
+    timed -- "${sql_cmd[@]}"
     for ((i = 1; i <= RUNS; i++)); do
-        log "[$size] expiring / age -d run $i/$RUNS"
-        if ((i % 2)); then
-            timed --ok 0,1,2 -- "${expiring_cmd[@]}"; exp_ns+=("$elapsed_ns")
-            timed -- "${age_cmd[@]}"; age_ns+=("$elapsed_ns")
-        else
-            timed -- "${age_cmd[@]}"; age_ns+=("$elapsed_ns")
-            timed --ok 0,1,2 -- "${expiring_cmd[@]}"; exp_ns+=("$elapsed_ns")
-        fi
+        log "[$size] expiring / age -d / sqlite3 run $i/$RUNS"
+        case $((i % 3)) in
+            1) timed --ok 0,1,2 -- "${expiring_cmd[@]}"; exp_ns+=("$elapsed_ns")
+               timed -- "${age_cmd[@]}"; age_ns+=("$elapsed_ns")
+               timed -- "${sql_cmd[@]}"; sql_ns+=("$elapsed_ns") ;;
+            2) timed -- "${age_cmd[@]}"; age_ns+=("$elapsed_ns")
+               timed -- "${sql_cmd[@]}"; sql_ns+=("$elapsed_ns")
+               timed --ok 0,1,2 -- "${expiring_cmd[@]}"; exp_ns+=("$elapsed_ns") ;;
+            0) timed -- "${sql_cmd[@]}"; sql_ns+=("$elapsed_ns")
+               timed --ok 0,1,2 -- "${expiring_cmd[@]}"; exp_ns+=("$elapsed_ns")
+               timed -- "${age_cmd[@]}"; age_ns+=("$elapsed_ns") ;;
+        esac
     done
 
     # --- 4. secret add, one app per run, spread over the vault ------------------------------
@@ -246,6 +261,9 @@ assert document["format"] == "secrets-export" and len(document["apps"]) >= int(s
     read -r exp_med exp_min exp_max < <(stats "${exp_ns[@]}")
     read -r age_med age_min age_max < <(stats "${age_ns[@]}")
     read -r add_med add_min add_max < <(stats "${add_ns[@]}")
+    read -r sql_med sql_min sql_max < <(stats "${sql_ns[@]}")
+    r_sql[index]=$(awk -v m="$sql_med" -v a="$sql_min" -v b="$sql_max" 'BEGIN { printf "%.3f (%.3f–%.3f)", m, a, b }')
+    r_sql_ratio[index]=$(awk -v e="$exp_med" -v q="$sql_med" 'BEGIN { printf "%.2f", e / q }')
     r_exp_med[index]=$exp_med; r_age_med[index]=$age_med; r_add_med[index]=$add_med
     r_exp[index]=$(awk -v m="$exp_med" -v a="$exp_min" -v b="$exp_max" 'BEGIN { printf "%.3f (%.3f–%.3f)", m, a, b }')
     r_age[index]=$(awk -v m="$age_med" -v a="$age_min" -v b="$age_max" 'BEGIN { printf "%.3f (%.3f–%.3f)", m, a, b }')
@@ -262,15 +280,14 @@ cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/
 
 echo
 echo "vault benchmark: apps of 3 credentials each; ${RUNS} timed runs of each command per size (+1 warm-up each, dropped)"
-echo "times: median (min–max); expiring and age -d alternate; secret add runs on a different app each time"
+echo "times: median (min–max); expiring, age -d and sqlite3 take turns; secret add runs on a different app each time"
 echo
-printf '%8s %9s %8s %24s %24s %7s %24s %20s\n' \
-    "apps" "vault MiB" "import s" "expiring s" "age -d s" "exp/age" "secret add ms" "peak RSS exp/add MiB"
+echo "| apps | vault MiB | import s | expiring s | age -d s | exp/age | sqlite3 s | exp/sqlite3 | secret add ms | peak RSS exp/add MiB |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for index in "${!sizes[@]}"; do
-    printf '%8s %9s %8s %24s %24s %7s %24s %20s\n' \
-        "${sizes[$index]}" "$(mib "${r_vault_bytes[$index]}")" "${r_import[$index]}" "${r_exp[$index]}" "${r_age[$index]}" \
-        "${r_ratio[$index]}" "${r_add[$index]}" \
-        "$(kib_mib "${r_rss_exp[$index]}") / $(kib_mib "${r_rss_add[$index]}")"
+    echo "| ${sizes[$index]} | $(mib "${r_vault_bytes[$index]}") | ${r_import[$index]} | ${r_exp[$index]} | ${r_age[$index]} |" \
+        "${r_ratio[$index]} | ${r_sql[$index]} | ${r_sql_ratio[$index]} | ${r_add[$index]} |" \
+        "$(kib_mib "${r_rss_exp[$index]}") / $(kib_mib "${r_rss_add[$index]}") |"
 done
 echo
 for index in "${!sizes[@]}"; do
@@ -325,6 +342,7 @@ echo
 echo "commands (N = apps, in $WORK_DIR/vault-N):"
 echo "  expiring:   $(quote "$SECRETS") expiring --days 30 --json --vault vault.sqlite --identity identity.txt >/dev/null"
 echo "  age -d:     $(quote "$AGE") -d -i export-key.txt vault-N.age >/dev/null"
+echo "  sqlite3:    $(quote "$SQLITE3") -readonly vault.sqlite \"SELECT … FROM credentials c JOIN apps a … ORDER BY c.expires_at, c.id\" >/dev/null (Vault.expiring's statement)"
 echo "  secret add: $(quote "$SECRETS") secret add bench-app-NNNNNN --expires 90d --vault vault.sqlite --identity identity.txt <value >/dev/null"
 echo "  (wall clock around spawn and wait, time.perf_counter_ns; peak RSS: $GNU_TIME -f %M, one extra run of each;"
 echo "   the harness floor, spawning /bin/true, is $(awk -v m="$floor_med" 'BEGIN { printf "%.1f", m * 1e3 }') ms median)"
