@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The diagnostic log (SECRETS_LOG_LEVEL): HTTP exchanges, retries and rotation steps.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         // Test-support only: the loopback emulators of Microsoft Graph and Jamf Pro.
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
@@ -39,14 +41,18 @@ let package = Package(
                 "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, to read a listing's columns in place (see Vault.expiring).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
-        .target(name: "EntraID", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
+        .target(
+            name: "EntraID", dependencies: ["ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
         // The Intune-integration payload and runbook: no networking, so `secrets` can print it.
         .target(name: "JamfPro", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
         // The Jamf Pro API over URLSession: the Intune consumer and the API-client issuer.
-        .target(name: "JamfProAPI", dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives"]),
+        .target(
+            name: "JamfProAPI",
+            dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
         // Every command. It links no HTTP client: FoundationNetworking would load libcurl and two
         // dozen more libraries on every start, so `rotate` and `rollback` run in `secrets-rotate`.
         .target(
@@ -56,6 +62,7 @@ let package = Package(
                 "ClientSecrets",
                 "JamfPro",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The issuers and consumers that talk HTTP, for `rotate` and `rollback`.

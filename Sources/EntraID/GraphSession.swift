@@ -4,6 +4,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Logging
 
 /// The connection to Microsoft's token endpoints and Graph that every Entra ID issuer shares.
 ///
@@ -40,6 +41,10 @@ public final class GraphSession: Sendable {
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
         }
     }
+
+    /// `secrets.entra`, at `debug`: each exchange's method, path (never the query) and status, and
+    /// each retry decision. Never a header, a body, a token or a secret.
+    static let log = Logger(label: "secrets.entra")
 
     /// How the session behaves.
     public let configuration: Configuration
@@ -78,12 +83,14 @@ public final class GraphSession: Sendable {
         let started = clock.now
         var attempt = 0
         var ambiguous = false
+        let method = request.httpMethod ?? "GET", path = request.url?.path ?? "?"
         while true {
             attempt += 1
             let last: String
             var retryAfter: Duration?
             do {
                 let response = try await transport.perform(request, timeout: configuration.requestTimeout)
+                Self.log.debug("\(method) \(path) -> \(response.status)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
                 guard [429, 500, 502, 503, 504].contains(response.status) else {
                     return Exchange(response: response, attempts: attempt, earlierAttemptMayHaveSucceeded: ambiguous)
                 }
@@ -91,6 +98,7 @@ public final class GraphSession: Sendable {
                 retryAfter = RetryPolicy.retryAfter(response.header("Retry-After"))
                 if response.status != 429 { ambiguous = true }
             } catch {
+                Self.log.debug("\(method) \(path) failed: \(error.summary)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
                 guard error.isTransient else {
                     if error == .cancelled { throw .unavailable("\(operation): cancelled") }
                     throw .unavailable("\(operation): \(error.summary)")
@@ -101,9 +109,13 @@ public final class GraphSession: Sendable {
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             let elapsed = clock.now - started
             if attempt >= policy.maximumAttempts || elapsed + delay > policy.maximumTotalTime {
+                Self.log.debug("giving up on \(method) \(path) after \(attempt) attempt(s)", metadata: ["last": "\(last)"])
                 let attempts = attempt == 1 ? "1 attempt" : "\(attempt) attempts"
                 throw .unavailable("\(operation) failed after \(attempts) in \(elapsed.shortDescription); last: \(last)")
             }
+            Self.log.debug("retrying \(method) \(path) in \(delay.shortDescription)", metadata: [
+                "attempt": "\(attempt)", "last": "\(last)", "retryAfter": "\(retryAfter.map { $0.shortDescription } ?? "-")",
+            ])
             do {
                 try await Task.sleep(for: delay)
             } catch {
@@ -170,6 +182,7 @@ public final class GraphSession: Sendable {
         let key = tokenKey(credentials, endpoints)
         let margin = configuration.tokenRefreshMargin.seconds
         return try await cache.token(for: key) { [self] in
+            Self.log.trace("fetching a Graph token", metadata: ["client": "\(credentials.clientID)", "tenant": "\(credentials.tenant)"])
             switch try await requestToken(credentials, endpoints: endpoints, operation: "token request for client \(credentials.clientID)") {
             case .issued(let value, let expiresIn):
                 let lifetime = Double(expiresIn)
@@ -214,6 +227,7 @@ public final class GraphSession: Sendable {
             }
             let exchange = try await send(request, operation: operation)
             if exchange.response.status == 401, !renewed {
+                Self.log.debug("Graph answered 401: the cached token is dropped and a new one fetched", metadata: ["operation": "\(operation)"])
                 renewed = true
                 await cache.invalidate(key, value: token)
                 continue

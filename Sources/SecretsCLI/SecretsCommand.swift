@@ -44,6 +44,13 @@ public struct SecretsCommand: ParsableCommand {
         setrlimit(RLIMIT_CORE, &noCore)
         #endif
         do {
+            try DiagnosticLogging.bootstrap(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            // Before parsing: argument-parser's own exit code for a foreign error would be 1.
+            Terminal.printError("secrets: \(ExitStatus.message(for: error))")
+            Foundation.exit(isExpiring ? ExpiringCommand.unknown : ExitStatus.code(for: error))
+        }
+        do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
@@ -61,7 +68,11 @@ public struct SecretsCommand: ParsableCommand {
         let subcommands = CommandLine.arguments.dropFirst().prefix { !$0.hasPrefix("-") }
         let help = (["secrets"] + subcommands.prefix(2)).joined(separator: " ") + " --help"
         Terminal.printError("secrets: \(text) (see `\(help)`)")
-        let isExpiring = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } == "expiring"
         Foundation.exit(isExpiring ? ExpiringCommand.unknown : code.rawValue)
+    }
+
+    /// Whether this process runs `expiring`, whose every failure exits 3 (a monitoring plugin's "unknown").
+    static var isExpiring: Bool {
+        CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } == "expiring"
     }
 }

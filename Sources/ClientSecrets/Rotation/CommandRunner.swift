@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CryptoPrimitives
 import Foundation
+import Logging
 
 /// Runs an administrator's command line (`/bin/sh -c COMMAND`) with a secret on its standard
 /// input: the hook behind `command` consumers and Jamf Pro apply commands.
@@ -199,7 +200,16 @@ extension CommandRunner {
             close(stdout.write)
             close(stderr.write)
             _ = fcntl(stdin.write, F_SETFL, fcntl(stdin.write, F_GETFL) | O_NONBLOCK)
-            return loop(pid: pid, input: stdin.write, output: stdout.read, errors: stderr.read, start: start)
+            // The command line itself is not logged: it is the administrator's text, not ours to copy.
+            DiagnosticLog.command.debug("command started", metadata: ["pid": "\(pid)", "timeout": "\(Int(runner.timeout)) s"])
+            let result = loop(pid: pid, input: stdin.write, output: stdout.read, errors: stderr.read, start: start)
+            let ending = result.timedOut ? "stopped (timeout or cancelled)"
+                : result.signal.map { "killed by signal \($0)" } ?? "exited \(result.exitStatus ?? -1)"
+            DiagnosticLog.command.debug("command \(ending)", metadata: [
+                "pid": "\(pid)", "elapsed": "\(String(format: "%.2f", result.elapsed)) s",
+                "stdout": "\(result.standardOutput.count) bytes", "stderr": "\(result.standardError.count) bytes",
+            ])
+            return result
         }
 
         private static func makePipe() throws -> (read: Int32, write: Int32) {
@@ -282,9 +292,11 @@ extension CommandRunner {
                 } else if terminatedAt == nil, now >= deadline || isCancelled {
                     timedOut = true
                     terminatedAt = now
+                    DiagnosticLog.command.debug("command overstayed; SIGTERM to its process group", metadata: ["pid": "\(pid)"])
                     kill(-pid, SIGTERM)
                 } else if let terminatedAt, killedAt == nil, now.timeIntervalSince(terminatedAt) >= runner.terminationGrace {
                     killedAt = now
+                    DiagnosticLog.command.debug("command still running after SIGTERM; SIGKILL to its process group", metadata: ["pid": "\(pid)"])
                     kill(-pid, SIGKILL)
                 }
                 if exitedAt == nil, let killedAt, now.timeIntervalSince(killedAt) > 5 { break }

@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import Logging
 
 /// The steps. Each journal write records that the step before it ended and the step after it is
 /// about to act, so a crash anywhere leaves a row naming the one step to repeat. Every write
@@ -46,6 +47,10 @@ extension RotationEngine {
         let label = context.app.app.label
         while journal.isOpen {
             progress(RotationEvent(label: label, message: journal.step.rawValue))
+            DiagnosticLog.rotation.debug("step", metadata: [
+                "app": "\(label)", "rotation": "\(journal.rotationID)", "kind": "\(journal.kind.rawValue)",
+                "step": "\(journal.step.rawValue)", "status": "\(journal.status.rawValue)",
+            ])
             switch (journal.step, journal.status) {
             case (.create, _):
                 try await create(&journal, context: context, result: &result)

@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import Logging
 
 /// Rotates app secrets with an overlap: create → deploy → verify → promote, and later retire,
 /// each step journaled in the vault so that a crash or a failure is resumed by the next run.
@@ -147,6 +148,9 @@ public struct RotationEngine: Sendable {
     public func run(_ plan: RotationPlan) async -> AppRotationResult {
         var result = AppRotationResult(label: plan.label)
         var problems = Problems()
+        DiagnosticLog.rotation.debug("app run starts", metadata: [
+            "app": "\(plan.label)", "resume": "\(plan.resume.count)", "rotate": "\(plan.rotate)",
+        ])
         do {
             let app = try await commits.read { try $0.app(plan.label) }
             let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
@@ -197,6 +201,14 @@ public struct RotationEngine: Sendable {
             result.status = problems.waiting ? .waiting : (plan.isEmpty ? .nothingToDo : .done)
         }
         progress(RotationEvent(label: plan.label, message: result.status.rawValue))
+        // The failure's text is the one the summary prints, which never holds a secret.
+        DiagnosticLog.rotation.debug("app run ends", metadata: [
+            "app": "\(plan.label)", "status": "\(result.status.rawValue)", "failedStep": "\(result.failedStep ?? "-")",
+            "newKeyID": "\(result.newKeyID ?? "-")",
+        ])
+        if let failure = result.failure {
+            DiagnosticLog.rotation.trace("app run failure", metadata: ["app": "\(plan.label)", "failure": "\(failure)"])
+        }
         return result
     }
 

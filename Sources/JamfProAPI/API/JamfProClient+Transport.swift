@@ -4,6 +4,7 @@ import JamfPro
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Logging
 
 extension JamfProClient {
     /// A final answer: a status that is not retried, with its body.
@@ -28,6 +29,7 @@ extension JamfProClient {
         }
 
         var lastProblem = ""
+        let log = Self.log
         for attempt in 1...configuration.maximumAttempts {
             let isLast = attempt == configuration.maximumAttempts
             let data: Data
@@ -42,29 +44,42 @@ extension JamfProClient {
             } catch let error as URLError where Self.isTransient(error) {
                 lastProblem = error.code == .timedOut
                     ? "no answer within \(Int(configuration.requestTimeout.rounded(.up))) s" : "the connection failed (\(Self.describe(error)))"
+                log.debug("\(method) \(path) failed: \(lastProblem)", metadata: ["attempt": "\(attempt)", "retry": "\(!isLast)"])
                 if !isLast { try await Self.pause(configuration.backoff(after: attempt)) }
                 continue
             } catch let error as URLError {
+                log.debug("\(method) \(path) failed: \(Self.describe(error))", metadata: ["attempt": "\(attempt)", "retry": "false"])
                 if error.code == .cancelled, Task.isCancelled { throw CancellationError() }
                 throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(error))")
             }
 
+            log.debug("\(method) \(path) -> \(http.statusCode)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
             switch http.statusCode {
             case 429:
                 let wait = Self.retryAfter(http)
                 lastProblem = "HTTP 429 (throttled)"
                 if let wait, wait > configuration.maximumRetryAfter {
+                    log.debug("not retrying: Retry-After \(Int(wait)) s is longer than \(Int(configuration.maximumRetryAfter)) s")
                     throw RotationFailure.unavailable(
                         "Jamf Pro at \(host) throttled the \(operation) and asked to wait \(Int(wait)) s, longer than the \(Int(configuration.maximumRetryAfter)) s this program waits; try again later")
                 }
-                if !isLast { try await Self.pause(wait ?? configuration.backoff(after: attempt)) }
+                if !isLast {
+                    let delay = wait ?? configuration.backoff(after: attempt)
+                    log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s", metadata: ["retryAfter": "\(wait.map { "\(Int($0)) s" } ?? "-")"])
+                    try await Self.pause(delay)
+                }
             case 500...599:
                 lastProblem = "HTTP \(http.statusCode)"
-                if !isLast { try await Self.pause(configuration.backoff(after: attempt)) }
+                if !isLast {
+                    let delay = configuration.backoff(after: attempt)
+                    log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s")
+                    try await Self.pause(delay)
+                }
             default:
                 return Response(status: http.statusCode, body: data)
             }
         }
+        log.debug("giving up on \(method) \(path) after \(configuration.maximumAttempts) attempts", metadata: ["last": "\(lastProblem)"])
         throw RotationFailure.unavailable(
             "Jamf Pro at \(host) did not complete the \(operation) after \(configuration.maximumAttempts) attempts; last: \(lastProblem)")
     }
@@ -83,6 +98,10 @@ extension JamfProClient {
             return .unexpectedResponse("Jamf Pro at \(host) answered the \(operation) with HTTP \(response.status)\(detail)")
         }
     }
+
+    /// `secrets.jamf`, at `debug`: each exchange's method, path and status, and each retry
+    /// decision. Never a header, a form, a token or a secret.
+    static let log = Logger(label: "secrets.jamf")
 
     /// The codes and descriptions of a Jamf Pro API error body (`{"httpStatus", "errors": [{"code", "description"}]}`).
     static func errorDetail(_ body: Data) -> String? {
