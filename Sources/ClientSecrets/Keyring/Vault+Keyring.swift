@@ -69,6 +69,10 @@ extension Vault {
                 let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }
                 let credentialRows = try Row.fetchAll(db, sql: "SELECT * FROM credentials")
                 let audit = try auditEntries(db)
+                // The rotation journal is sealed with the metadata key too; left behind, its rows
+                // would fail authentication under the new key (verify: damaged; rotate: stuck).
+                let journals = try db.tableExists("rotations")
+                    ? try Row.fetchAll(db, sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
                 var writer = VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
                 for row in keyringRows {
                     let id = RecordID(row["id"] as Data)
@@ -106,6 +110,9 @@ extension Vault {
                     try db.execute(
                         sql: "UPDATE credentials SET key_id_hash = ?, meta = ?, secret = ? WHERE id = ?",
                         arguments: [keyIDHash, meta, secret, record.id.data])
+                }
+                for journal in journals {
+                    try db.execute(sql: "UPDATE rotations SET meta = ? WHERE id = ?", arguments: [try rekeyed.sealJournal(journal), journal.id.data])
                 }
                 for entry in audit.entries {
                     let details = AuditDetails(actor: entry.actor, app: entry.app, appID: entry.appID, keyID: entry.keyID, detail: entry.detail)

@@ -91,7 +91,7 @@ extension Vault {
         return next.revision
     }
 
-    private func sealJournal(_ journal: RotationJournal) throws -> Data {
+    func sealJournal(_ journal: RotationJournal) throws -> Data {
         try cipher.sealJSON(
             journal.sealed, key: keys.metadataCipherKey,
             binding: Self.journalBinding(
