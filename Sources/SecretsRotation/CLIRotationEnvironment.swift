@@ -17,9 +17,15 @@ struct CLIRotationEnvironment: RotationEnvironment {
     let graph: GraphSession
     /// Settings for every Jamf Pro API call of the run.
     let jamf: JamfProClient.Configuration
+    /// Runs every apply command and command consumer of the run, within its timeout.
+    let runner: CommandRunner
 
     /// The variable that shortens or lengthens the wait for one HTTP response (seconds, 1–600).
     static let timeoutVariable = "SECRETS_HTTP_TIMEOUT"
+    /// The variable that bounds one apply command or command consumer (seconds, 1–3600, default
+    /// 120): a hook that hangs is stopped (SIGTERM to its process group, SIGKILL 5 s later) and
+    /// its deploy fails instead of holding the run, and the vault's rotation lock, forever.
+    static let commandTimeoutVariable = "SECRETS_COMMAND_TIMEOUT"
 
     init(manual: ManualIssuer.Input, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.manual = manual
@@ -33,6 +39,14 @@ struct CLIRotationEnvironment: RotationEnvironment {
         }
         self.graph = GraphSession(configuration: .init(requestTimeout: .seconds(timeout)))
         self.jamf = JamfProClient.Configuration(requestTimeout: TimeInterval(timeout))
+        var commandTimeout = 120
+        if let text = environment[Self.commandTimeoutVariable], !text.isEmpty {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw CLIError.usage("\(Self.commandTimeoutVariable) must be a whole number of seconds from 1 to 3600, not \"\(text.prefix(16))\"")
+            }
+            commandTimeout = seconds
+        }
+        self.runner = CommandRunner(timeout: TimeInterval(commandTimeout))
     }
 
     func issuer(for record: AppRecord, in vault: Vault) throws -> any Issuer {
@@ -63,11 +77,12 @@ struct CLIRotationEnvironment: RotationEnvironment {
         try record.app.consumers.map { consumer -> any SecretConsumer in
             switch consumer.kind {
             case .command:
-                return try CommandConsumer(consumer: consumer)
+                return try CommandConsumer(consumer: consumer, runner: runner)
             case .jamfProIntune:
                 let apiClient = try consumer.apiClient.map { try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault) }
                 let payloads = (vault.path as NSString).deletingLastPathComponent + "/payloads"
-                return try JamfIntuneConsumer(consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, configuration: jamf)
+                return try JamfIntuneConsumer(
+                    consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, runner: runner, configuration: jamf)
             }
         }
     }
