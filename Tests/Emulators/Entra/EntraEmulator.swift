@@ -139,6 +139,12 @@ public final class EntraEmulator: Sendable {
     public func clearRequests() async {
         await state.clearRequests()
     }
+
+    /// Every access token issued so far, revoked ones included, oldest first: the hygiene tests
+    /// check that none of them ever reaches a log, an output or the vault.
+    public func issuedTokens() async -> [String] {
+        await state.issuedTokens
+    }
 }
 
 extension EntraEmulator {

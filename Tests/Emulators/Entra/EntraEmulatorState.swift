@@ -44,6 +44,8 @@ actor EntraEmulatorState {
     /// App ids by object id.
     private var appIDs: [String: String] = [:]
     private var tokens: [String: IssuedToken] = [:]
+    /// Every token ever issued, revoked ones included: what must never show up in a log.
+    private(set) var issuedTokens: [String] = []
     private var faults: [PendingFault] = []
     private var log: [RecordedRequest] = []
     private let logLimit = 200_000
@@ -150,6 +152,7 @@ actor EntraEmulatorState {
         let token = "emu." + SecretText.random(count: 48)
         let lifetime = configuration.tokenLifetime
         tokens[token] = IssuedToken(clientID: clientID.lowercased(), expires: Date().addingTimeInterval(TimeInterval(lifetime)))
+        issuedTokens.append(token)
         return (token, lifetime)
     }
 

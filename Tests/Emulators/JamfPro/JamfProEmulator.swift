@@ -129,4 +129,10 @@ public final class JamfProEmulator: Sendable {
     public func requests() async -> [RecordedRequest] {
         await state.log
     }
+
+    /// Every access token issued so far, oldest first: the hygiene tests check that none of them
+    /// ever reaches a log, an output or the vault.
+    public func issuedTokens() async -> [String] {
+        await state.issuedTokens
+    }
 }

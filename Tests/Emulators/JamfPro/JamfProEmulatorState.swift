@@ -8,6 +8,8 @@ actor JamfProEmulatorState {
     /// API clients by lowercased client ID.
     private(set) var clients: [String: JamfProEmulator.APIClient] = [:]
     private var tokens: [String: JamfProEmulator.IssuedToken] = [:]
+    /// Every token ever issued: what must never show up in a log.
+    private(set) var issuedTokens: [String] = []
     private(set) var computers: [String: JamfProEmulator.Computer] = [:]
     private(set) var integration: JamfProEmulator.ConfiguredIntegration?
     private var faults: [JamfProEmulator.Operation: [JamfProEmulator.PendingFault]] = [:]
@@ -86,6 +88,7 @@ actor JamfProEmulatorState {
         var generator = SystemRandomNumberGenerator()
         let token = (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: ".")
         tokens[token] = JamfProEmulator.IssuedToken(clientID: clientID.lowercased(), expires: Date().addingTimeInterval(configuration.tokenLifetime))
+        issuedTokens.append(token)
         return (token, configuration.tokenLifetime)
     }
 
