@@ -77,6 +77,34 @@ struct EmulatorTests {
         await emulator.stop()
     }
 
+    @Test("answerDelayMs does the operation at once and holds only the answer (a lost answer when the client dies meanwhile)")
+    func slowAnswer() async throws {
+        let emulator = EntraEmulator()
+        let url = try await emulator.start()
+        let appID = UUID().uuidString.lowercased()
+        _ = try await Self.json(url, "/_emulator/applications", ["appId": appID])
+        let seeded = try await Self.json(url, "/_emulator/applications/\(appID)/secrets", ["endDateTime": "2031-01-01T00:00:00Z"])
+        let value = try #require(seeded["secretText"] as? String)
+        _ = try await Self.json(url, "/_emulator/faults", ["operation": "token", "answerDelayMs": 800], expectStatus: 204)
+        let form = "grant_type=client_credentials&client_id=\(appID)&client_secret=\(value)&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let answered = Task { try await URLSession.shared.data(for: Self.request(url, "/t/oauth2/v2.0/token", method: "POST", body: Data(form.utf8))) }
+        // The token was issued (and logged) long before the client hears about it.
+        var logged: [Int] = []
+        while logged.isEmpty, clock.now - started < .milliseconds(600) {
+            try await Task.sleep(for: .milliseconds(20))
+            logged = await emulator.requests().map(\.status)
+        }
+        #expect(logged == [200], "the operation should be done before the answer")
+        #expect(clock.now - started < .milliseconds(600))
+        let (_, response) = try await answered.value
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(clock.now - started >= .milliseconds(800))
+        _ = try await Self.json(url, "/_emulator/faults", ["operation": "token"], expectStatus: 400)
+        await emulator.stop()
+    }
+
     @Test("Graph answers: $filter lookup, passwordCredentials without values, addPassword with a 40-character secret")
     func graphShapes() async throws {
         let emulator = EntraEmulator(configuration: .init(replicationDelay: .seconds(30)))

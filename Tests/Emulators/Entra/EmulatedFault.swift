@@ -12,4 +12,7 @@ public enum EmulatedFault: Sendable, Hashable {
     /// Waits, then does the operation and answers normally (a client that gave up meanwhile
     /// does not learn that the operation happened).
     case slow(Duration)
+    /// Does the operation at once, then waits before answering: a client that dies or gives up
+    /// meanwhile has changed the directory without learning it (a lost answer).
+    case slowAnswer(Duration)
 }

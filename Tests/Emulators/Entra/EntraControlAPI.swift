@@ -13,8 +13,11 @@ import Foundation
 /// GET  /_emulator/applications/{appId}/secrets  → 200 {"value": [{"keyId", "displayName", "hint", "secretText",
 ///                                                "startDateTime", "endDateTime", "createdDateTime"}]}   (values included)
 /// POST /_emulator/faults                        {"operation": "token"|"getApplication"|"addPassword"|"removePassword"|"any",
-///                                                "status"?, "retryAfter"?, "hangSeconds"?, "drop"?: true, "slowMs"?, "times"?: 1}
-///                                               → 204   (exactly one of status, hangSeconds, drop, slowMs)
+///                                                "status"?, "retryAfter"?, "hangSeconds"?, "drop"?: true, "slowMs"?,
+///                                                "answerDelayMs"?, "times"?: 1}
+///                                               → 204   (exactly one of status, hangSeconds, drop, slowMs,
+///                                                answerDelayMs: slowMs waits before the operation,
+///                                                answerDelayMs after it, before the answer)
 /// DELETE /_emulator/faults                      → 204   (clears pending faults)
 /// POST /_emulator/config                        {"latencyMs"?, "replicationDelayMs"?, "maxLifetimeDays"? (null clears),
 ///                                                "tokenLifetime"?} → 200 the configuration
@@ -83,8 +86,10 @@ struct EntraControlAPI {
                 fault = .dropConnection
             } else if let milliseconds = object["slowMs"] as? Int {
                 fault = .slow(.milliseconds(milliseconds))
+            } else if let milliseconds = object["answerDelayMs"] as? Int {
+                fault = .slowAnswer(.milliseconds(milliseconds))
             } else {
-                return bad("expected one of status, hangSeconds, drop, slowMs")
+                return bad("expected one of status, hangSeconds, drop, slowMs, answerDelayMs")
             }
             await state.injectFault(fault, on: operation, times: object["times"] as? Int ?? 1)
             return EmulatorJSON.empty(204)

@@ -16,6 +16,7 @@ struct EntraRequestHandler: HTTPHandler {
         let latency = await state.configuration.latency
         if latency > .zero { try await Task.sleep(for: latency) }
 
+        var answerDelay: Duration?
         if let operation = route.operation, let fault = await state.takeFault(for: operation) {
             switch fault {
             case .status(let code, let retryAfter):
@@ -31,6 +32,8 @@ struct EntraRequestHandler: HTTPHandler {
                 return DroppedConnection.response
             case .slow(let duration):
                 try await Task.sleep(for: duration)
+            case .slowAnswer(let duration):
+                answerDelay = duration
             }
         }
 
@@ -44,6 +47,7 @@ struct EntraRequestHandler: HTTPHandler {
             outcome = await EntraGraphAPI(state: state).handle(route, request: request)
         }
         await record(request, path: path, status: outcome.response.statusCode.code, operation: route.operation, clientID: outcome.clientID, time: arrived)
+        if let answerDelay { try await Task.sleep(for: answerDelay) }
         return outcome.response
     }
 
