@@ -14,6 +14,9 @@ public enum DateParser {
 
     /// Parses `YYYY-MM-DD` (UTC) or an RFC 3339 timestamp; `nil` when `text` is neither.
     public static func absolute(_ text: String) -> Date? {
+        // Foundation rolls an impossible day over (2027-02-30 becomes March 2); a date typed
+        // wrong is refused instead of silently moving an expiry.
+        guard hasValidCalendarDay(text) else { return nil }
         let style = Date.ISO8601FormatStyle()
         if text.count == 10, let day = try? style.year().month().day().parse(text) { return day }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
@@ -24,6 +27,15 @@ public enum DateParser {
     ///
     /// Listings format thousands of dates, so this uses the C library's calendar arithmetic
     /// rather than a format style.
+    /// Whether `text` starts with `YYYY-MM-DD` naming a day that exists in the Gregorian calendar.
+    static func hasValidCalendarDay(_ text: String) -> Bool {
+        let parts = text.prefix(10).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return DateComponents(calendar: calendar, year: year, month: month, day: day).isValidDate
+    }
+
     public static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()

@@ -61,6 +61,13 @@ extension Vault {
     ) throws -> CredentialRecord {
         let secretKey = try keys.requireSecretKey()
         guard value.count > 0 else { throw VaultError.invalidValue(field: "secret", reason: "the value is empty") }
+        // Blanks alone are a paste gone wrong, never a client secret.
+        guard !value.withUnsafeBytes({ $0.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) } }) else {
+            throw VaultError.invalidValue(field: "secret", reason: "the value is only blanks")
+        }
+        if let validFrom, let expires, validFrom >= expires {
+            throw VaultError.invalidValue(field: "valid-from", reason: "must be before the expiry (\(DateParser.format(expires)))")
+        }
         guard value.count <= Self.maximumSecretCount else {
             throw VaultError.invalidValue(field: "secret", reason: "longer than \(Self.maximumSecretCount) bytes")
         }

@@ -108,6 +108,7 @@ struct RotateCommand: ParsableCommand {
     private func makeEngine(_ vault: Vault, network: any RotationNetworkProvider) throws -> RotationEngine {
         let expiry = try expires.map { try DateParser.parse($0, field: "expires", now: Date()) }
         if let keyId { try Validation.guid(keyId, field: "key-id") }
+        for keyID in confirmRemoved { try Validation.guid(keyID, field: "confirm-removed") }
         let manual = ManualIssuer.Input(
             keyID: keyId?.lowercased(), expires: expiry, valueFromStandardInput: !Terminal.standardInputIsTerminal && !options.passphraseStdin,
             confirmedRemoved: Set(confirmRemoved.map { $0.lowercased() }))
