@@ -188,6 +188,39 @@ struct TamperTests {
         #expect(report.checked[table] == (table == "audit" ? scenario.auditCount - 1 : 2))
     }
 
+    @Test("checkIntegrity passes an untouched vault and catches a deleted row, a moved row and a clear column, for an admin and a reader",
+          arguments: ["none", "delete credential", "move credential", "keyring role"])
+    func checkIntegrity(_ damage: String) throws {
+        let scenario = try TamperScenario()
+        defer { scenario.harness.remove() }
+        let reader = try X25519Identity.generate()
+        try scenario.open().addRecipient(reader.recipient, role: .reader, now: Sample.now)
+        try scenario.tamper { db in
+            switch damage {
+            case "delete credential": try db.execute(sql: "DELETE FROM credentials WHERE id = ?", arguments: [scenario.betaCurrent.data])
+            case "move credential": try RawVaultFile.set(db, "credentials", "app", to: scenario.alpha.data, id: scenario.betaCurrent.data)
+            case "keyring role": try RawVaultFile.set(db, "keyring", "role", to: "admin", key: "recipient", id: reader.recipient.description)
+            default: break
+            }
+        }
+        // The reader opens with its own entry, so relabelling it admin is left to the digest here.
+        let vaults = damage == "keyring role" ? [try scenario.open()] : [try scenario.open(), try scenario.harness.open([reader])]
+        for vault in vaults {
+            if damage == "none" {
+                try vault.checkIntegrity()
+                continue
+            }
+            let error = expectVaultError { try vault.checkIntegrity() }
+            guard case .integrityMismatch(let reason) = error else {
+                Issue.record("expected integrityMismatch, got \(String(describing: error))")
+                continue
+            }
+            #expect(reason.contains("integrity digest"))
+            // Reading rows one by one does not notice: the row is simply not there.
+            if damage == "delete credential" { #expect(try vault.overview(of: "Beta").credentials.isEmpty) }
+        }
+    }
+
     @Test("an audit entry whose time was rewritten, with its chain recomputed, is refused by the log")
     func auditTimeRewritten() throws {
         let scenario = try TamperScenario()

@@ -163,6 +163,9 @@ public struct Vault: Sendable {
             return try body()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw VaultError.storage(reason: "another process kept the vault busy for over \(Int(VaultFile.busyTimeout)) s; try again")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            // A damaged file (cut short, pages overwritten) is damage, not an I/O failure: 65, not 74.
+            throw VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(error.message ?? "\(error.resultCode)"))")
         } catch let error as DatabaseError {
             throw VaultError.storage(reason: error.message ?? "SQLite error \(error.resultCode)")
         }

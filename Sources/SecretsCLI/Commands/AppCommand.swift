@@ -159,7 +159,7 @@ struct AppListCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let apps = try options.open().overview().map(\.record.app)
+            let apps = try options.reading { try $0.overview() }.map(\.record.app)
             if output.json { return try Printer.json(apps.map(AppJSON.init)) }
             Printer.table(
                 ["LABEL", "APP ID", "TENANT", "CLOUD", "ISSUER", "POLICY", "CONSUMERS", "TAGS"],
@@ -180,7 +180,7 @@ struct AppShowCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let overview = try options.open().overview(of: app)
+            let overview = try options.reading { try $0.overview(of: self.app) }
             let now = Date()
             if output.json { return try Printer.json(AppJSON(overview, now: now)) }
             let app = overview.record.app

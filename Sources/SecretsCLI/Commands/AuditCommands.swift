@@ -13,7 +13,7 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var entries = try options.open().auditLog()
+            var entries = try options.reading { try $0.auditLog() }
             if let app {
                 let needle = app.lowercased()
                 entries = entries.filter { $0.app?.lowercased() == needle || $0.appID == needle }

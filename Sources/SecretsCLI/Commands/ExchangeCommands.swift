@@ -45,7 +45,7 @@ struct ExportCommand: ParsableCommand {
                     }
                 }
             }
-            let document = try options.open().exportDocument()
+            let document = try options.reading { try $0.exportDocument() }
             var json = [UInt8](try document.encoded())
             defer { Cleanse.wipe(&json) }
             let file = try AgeFile.encrypt(json, to: recipients)

@@ -53,6 +53,8 @@ struct JamfPayloadCommand: ParsableCommand {
         try reportingErrors {
             let vault = try options.open()
             let overview = try vault.overview(of: app)
+            // The payload is a view of the app's credentials: a deleted row must not change it.
+            try vault.checkIntegrity()
             let record = overview.record.app
             let consumer = try jamfConsumer(of: record)
             let payload: JamfIntunePayload

@@ -65,7 +65,7 @@ struct RecipientsListCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let items = try options.open().recipients().map { Item(recipient: $0.recipient, role: $0.role.rawValue, name: $0.name, added: $0.added) }
+            let items = try options.reading { try $0.recipients() }.map { Item(recipient: $0.recipient, role: $0.role.rawValue, name: $0.name, added: $0.added) }
             if output.json { return try Printer.json(items) }
             Printer.table(["RECIPIENT", "ROLE", "ADDED", "NAME"], items.map { [$0.recipient, $0.role, Printer.day($0.added), $0.name ?? ""] })
         }

@@ -31,7 +31,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let now = Date()
-            let rows = try options.open().overview().map { overview in
+            let rows = try options.reading { try $0.overview() }.map { overview in
                 let app = overview.record.app
                 return Row(
                     label: app.label, appId: app.appID, tenant: app.tenant, cloud: app.cloud.rawValue,

@@ -66,7 +66,10 @@ struct RotateCommand: ParsableCommand {
                     throw ExitCode(ExitStatus.usage)
                 }
                 let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
-                return try RotationOutput.printPlans(try engine.plan(selection), json: output.json, showErrors: vault.role == .admin)
+                let plans = try engine.plan(selection)
+                // A plan is a view of the vault: a journal row deleted would drop a resume from it.
+                try vault.checkIntegrity()
+                return try RotationOutput.printPlans(plans, json: output.json, showErrors: vault.role == .admin)
             }
             // Before anything is unlocked: without a network provider this process becomes
             // `secrets-rotate` here, which must be the only one to ask for a passphrase.

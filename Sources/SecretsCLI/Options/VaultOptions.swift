@@ -32,6 +32,33 @@ struct VaultOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: vaultPath) else { throw VaultError.vaultNotFound(path: vaultPath) }
         return try Vault.open(at: vaultPath, identities: loadIdentities())
     }
+
+    /// Opens the vault, reads what `body` reads, then checks the integrity digest before the
+    /// command prints anything: each row read authenticates itself (and a damaged one is named),
+    /// but only the digest shows that a row was deleted (an app or credential left out of the
+    /// answer) or a clear column changed behind the tool's back. For commands that print a view
+    /// of the vault; `expiring` leaves the digest to `--verify`.
+    ///
+    /// With `wholeView` false (`secret get`: one value, authenticated with its row and app) the
+    /// digest is checked only when the answer would be "not found", so the undamaged secrets of
+    /// a damaged vault can still be salvaged one by one.
+    func reading<T>(wholeView: Bool = true, _ body: (Vault) throws -> T) throws -> T {
+        let vault = try open()
+        let result: T
+        do {
+            result = try body(vault)
+        } catch let error as VaultError {
+            // A lookup hash, state or owner changed behind the tool's back reads as "no such
+            // app/credential": the digest tells damage from absence.
+            switch error {
+            case .appNotFound, .credentialNotFound, .noSecretValue: try vault.checkIntegrity()
+            default: break
+            }
+            throw error
+        }
+        if wholeView { try vault.checkIntegrity() }
+        return result
+    }
 }
 
 /// Where passphrases come from: `SECRETS_PASSPHRASE_FILE`, stdin when asked, else the terminal.
