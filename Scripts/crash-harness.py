@@ -68,14 +68,16 @@ class Harness:
         self.random = random.Random(args.seed)
         self.kills_wanted = args.kills
         self.counts = {"runs": 0, "kills": 0, "completed": 0, "kills by operation": {}, "runs by operation": {},
-                       "successes": 0, "successes verified": 0, "presence checks": 0, "verify runs": 0,
+                       "successes": 0, "successes by operation": {}, "successes verified": {},
+                       "successes superseded before a check": 0, "presence checks": 0, "verify runs": 0,
                        "resumed rotations": 0, "rotations resumed from an open journal": 0,
                        "orphan checks": 0, "answers delayed": 0, "orphans found before resume (marked, removed by the resume)": 0}
         self.typical = dict(INITIAL_TYPICAL)
         self.violations = []
         self.model = Model()
-        self.verified_successes = set()
         self.shown = {}   # the rotated apps' credentials as check_writes last read them
+        # Successful writes not checked yet: (operation, what) -> app label.
+        self.pending = {}
 
     def violation(self, text):
         self.violations.append(text)
@@ -106,14 +108,18 @@ class Harness:
             state = self.random.choice(["current", "current", "previous", "pending"])
             result = self.vault.run("secret", "add", label, "--key-id", key, "--expires", "90d", "--state", state,
                                     stdin=h.secret_value(), kill_after=kill_after)
-            on_success = lambda: m.stores[label]["keys"].add(key)  # noqa: E731
+            def on_success():
+                m.stores[label]["keys"].add(key)
+                self.pending[("add", key)] = label
         elif kind == "app-add":
             label = m.next_label()
             notes = "n%d" % self.random.randrange(10**6)
             m.stores[label] = {"state": "maybe-added", "notes": {notes}, "keys": set(), "attempted": set()}
             result = self.vault.run("app", "add", label, "--app-id", h.guid(), "--tenant", h.TENANT, "--issuer", "manual",
                                     "--notes", notes, kill_after=kill_after)
-            on_success = lambda: m.stores[label].update(state="present")  # noqa: E731
+            def on_success():
+                m.stores[label]["state"] = "present"
+                self.pending[("app-add", label)] = label
         elif kind == "edit":
             label = self.random.choice(stores + list(ROTATED))
             notes = "n%d" % self.random.randrange(10**6)
@@ -124,11 +130,17 @@ class Harness:
             def on_success():
                 allowed.clear()
                 allowed.add(notes)
+                for item in [i for i in self.pending if i[0] == "edit" and i[1] == label]:
+                    self.pending.pop(item)
+                    self.counts["successes superseded before a check"] += 1
+                self.pending[("edit", label, notes)] = label
         elif kind == "remove":
             label = self.random.choice(stores)
             m.stores[label]["state"] = "maybe-removed"
             result = self.vault.run("app", "remove", label, "--yes", kill_after=kill_after)
-            on_success = lambda: m.stores.pop(label)  # noqa: E731
+            def on_success():
+                m.stores.pop(label)
+                self.pending[("remove", label)] = label
         elif kind == "rotate":
             label = self.random.choice(ROTATED)
             self.maybe_lose_answer("addPassword")
@@ -140,6 +152,7 @@ class Harness:
                     self.violation("rotate %s reported %s" % (label, report))
                     return
                 m.created[label].add(report["newKeyId"])
+                self.pending[("rotate", report["newKeyId"])] = label
                 current = [c["keyId"] for c in h.credentials(self.vault, label) if c["state"] == "current"]
                 if current != [report["newKeyId"]]:
                     self.violation("right after `rotate %s` reported %s, the current secret is %s" % (label, report["newKeyId"], current))
@@ -153,6 +166,8 @@ class Harness:
             def on_success():
                 retired = set(result.json()["apps"][0].get("retired") or [])
                 m.retired[label] |= retired
+                if retired:
+                    self.pending[("retire", frozenset(retired))] = label
         else:  # rollback
             label = self.random.choice(ROTATED)
             before = h.credentials(self.vault, label)
@@ -166,6 +181,8 @@ class Harness:
                 if len(current) != 1 or current[0] not in previous:
                     self.violation("right after `rollback %s` succeeded the current secret is %s, not one of the previous %s"
                                    % (label, current, previous))
+                else:
+                    self.verified("rollback")
 
         # An answer delay not used (the run died before asking) must not slow the checks.
         self.emulators.clear_faults()
@@ -178,6 +195,7 @@ class Harness:
         elif result.ok:
             self.counts["completed"] += 1
             self.counts["successes"] += 1
+            self.counts["successes by operation"][kind] = self.counts["successes by operation"].get(kind, 0) + 1
             # How long this kind of command takes, for the next kill delays.
             self.typical[kind] = 0.7 * self.typical[kind] + 0.3 * result.elapsed
             on_success()
@@ -262,8 +280,14 @@ class Harness:
             if unknown:
                 self.violation("%s: %s holds key ids never added: %s" % (context, label, sorted(unknown)))
             # What is stored now is what must stay (killed adds that did commit included).
-            self.note_verified(("key", k) for k in entry["keys"])
+            for key in entry["keys"] & stored:
+                self.settle(("add", key))
             entry["keys"] = stored & entry["attempted"]
+            self.settle(("app-add", label))
+            self.settle_edits(label, notes)
+        for item in [i for i in self.pending if i[0] == "remove"]:
+            if item[1] not in listed:
+                self.settle(item)
         for label in listed:
             if label not in known:
                 self.violation("%s: the vault lists an app never added: %s" % (context, label))
@@ -280,15 +304,30 @@ class Harness:
             revived = {k for k in m.retired[label] if creds.get(k) not in (None, "retired")}
             if revived:
                 self.violation("%s: %s secrets retired by a successful retire are live again: %s" % (context, label, sorted(revived)))
-            self.note_verified(("created", k) for k in m.created[label])
-            self.note_verified(("retired", k) for k in m.retired[label])
+            self.settle_edits(label, notes)
+            for key in m.created[label] & set(creds):
+                self.settle(("rotate", key))
+            for item in [i for i in self.pending if i[0] == "retire" and self.pending[i] == label]:
+                if all(creds.get(key) in (None, "retired") for key in item[1]):
+                    self.settle(item)
             self.counts["presence checks"] += 1
 
-    def note_verified(self, items):
-        for item in items:
-            if item not in self.verified_successes:
-                self.verified_successes.add(item)
-                self.counts["successes verified"] += 1
+    def settle_edits(self, label, notes):
+        """The notes a successful edit wrote are there, or a killed edit that did commit replaced them."""
+        for item in [i for i in self.pending if i[0] == "edit" and i[1] == label]:
+            if item[2] == notes:
+                self.settle(item)
+            else:
+                self.pending.pop(item)
+                self.counts["successes superseded before a check"] += 1
+
+    def settle(self, item):
+        """A successful write found in place at a check after a kill."""
+        if self.pending.pop(item, None) is not None:
+            self.verified(item[0])
+
+    def verified(self, operation):
+        self.counts["successes verified"][operation] = self.counts["successes verified"].get(operation, 0) + 1
 
     def check_orphans_before_resume(self, context, open_ids):
         """The emulator may hold a secret the vault has no row for only while the rotation that
@@ -341,8 +380,12 @@ class Harness:
             self.args.seed, c["runs"], c["kills"], c["completed"]))
         print("  runs by operation:  %s" % ", ".join("%s %d" % kv for kv in sorted(c["runs by operation"].items())))
         print("  kills by operation: %s" % ", ".join("%s %d" % kv for kv in sorted(c["kills by operation"].items())))
-        print("  successes reported: %d; distinct successful writes verified present after kills: %d (%d presence checks)" % (
-            c["successes"], c["successes verified"], c["presence checks"]))
+        print("  successes reported: %d (%s)" % (c["successes"], ", ".join("%s %d" % kv for kv in sorted(c["successes by operation"].items()))))
+        print("  successes verified in place at a later check: %d (%s); edits overwritten by a later edit first: %d; app checks: %d" % (
+            sum(c["successes verified"].values()), ", ".join("%s %d" % kv for kv in sorted(c["successes verified"].items())),
+            c["successes superseded before a check"], c["presence checks"]))
+        if self.pending:
+            print("  successes never checked (their app was removed by a later successful remove first): %d" % len(self.pending))
         print("  verify runs: %d; resumed rotations: %d (%d with an unfinished journal)" % (
             c["verify runs"], c["resumed rotations"], c["rotations resumed from an open journal"]))
         print("  orphan checks: %d; marked orphans found before a resume (then removed): %d; Entra ID answers delayed after the change: %d" % (
@@ -356,14 +399,14 @@ class Harness:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--short", action="store_true", help="30 kills (CI)")
+    mode.add_argument("--short", action="store_true", help="50 kills (CI)")
     mode.add_argument("--long", action="store_true", help="500 kills (the report)")
     mode.add_argument("--kills", type=int, help="this many kills")
     parser.add_argument("--bin", help="directory holding secrets and secrets-emulator (default .build/debug)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
-    args.kills = args.kills or (500 if args.long else 30)
+    args.kills = args.kills or (500 if args.long else 50)
     if args.seed is None:
         args.seed = random.randrange(10**6)
     sys.exit(Harness(args).run())
