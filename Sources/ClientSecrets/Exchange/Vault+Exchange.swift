@@ -53,7 +53,7 @@ extension Vault {
             var conflicts: [String] = []
             for entry in document.apps {
                 let incoming = entry.app
-                let existing = try findAppIfPresent(writer.db, incoming.appID)
+                let existing = try findAppIfPresent(writer.db, appID: incoming.appID)
                 let app: AppRecord
                 if let existing {
                     if existing.app != incoming {
@@ -119,12 +119,19 @@ extension Vault {
             var conflicts: [String] = []
             for azureApp in document.applications {
                 var app: AppRecord
-                if let existing = try findAppIfPresent(writer.db, azureApp.appID) {
+                if let existing = try findAppIfPresent(writer.db, appID: azureApp.appID) {
                     app = existing
                 } else {
                     var label = azureApp.displayName.flatMap { $0.isEmpty ? nil : $0 } ?? azureApp.appID
                     let taken = try findAppIfPresent(writer.db, label) != nil
                     if taken || (try? Validation.label(label)) == nil { label = azureApp.appID }
+                    // Another app may already be labelled with this app ID (any label may be a
+                    // GUID); then the fallback is numbered rather than refused.
+                    var suffix = 2
+                    while try findAppIfPresent(writer.db, label) != nil {
+                        label = "\(azureApp.appID)-\(suffix)"
+                        suffix += 1
+                    }
                     app = try insertApp(App(label: label, appID: azureApp.appID, tenant: tenant, cloud: cloud, issuer: .entraID), writer: &writer)
                     summary.appsAdded += 1
                 }

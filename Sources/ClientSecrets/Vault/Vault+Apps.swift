@@ -53,6 +53,17 @@ extension Vault {
         }
     }
 
+    /// The app whose app ID is `appID`, or `nil`; never an app whose label merely reads like it.
+    ///
+    /// Imports match records by app ID: a label may itself be a GUID, and ``findApp(_:_:)`` tries
+    /// labels first, which would hand one app's records to another.
+    func findAppIfPresent(_ db: Database, appID: String) throws -> AppRecord? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM apps WHERE app_id_hash = ?"), arguments: [try lookupHash("app-id", appID)])
+        else { return nil }
+        return try decodeApp(row)
+    }
+
     // MARK: Reading
 
     /// The app whose label (or app ID) is `name`.
