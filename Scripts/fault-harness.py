@@ -225,14 +225,14 @@ class Harness:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--short", action="store_true", help="20 rotations (CI)")
+    mode.add_argument("--short", action="store_true", help="15 rotations (CI)")
     mode.add_argument("--long", action="store_true", help="200 rotations (the report)")
     mode.add_argument("--rotations", type=int, help="this many rotations")
     parser.add_argument("--bin", help="directory holding secrets and secrets-emulator (default .build/debug)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
-    args.rotations = args.rotations or (200 if args.long else 20)
+    args.rotations = args.rotations or (200 if args.long else 15)
     if args.seed is None:
         args.seed = random.randrange(10**6)
     sys.exit(Harness(args).run())
