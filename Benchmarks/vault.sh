@@ -218,7 +218,7 @@ assert document["format"] == "secrets-export" and len(document["apps"]) >= int(s
     # the limit it binds (now + 30 days, epoch seconds); blobs printed as hex.
     limit=$(($(date +%s) + 30 * 86400))
     sql_cmd=("$SQLITE3" -readonly "$vault" "SELECT c.id, c.app, c.state, c.expires_at, hex(c.key_id_hash), hex(c.meta),
-        hex(a.label_hash), hex(a.app_id_hash), hex(a.meta) FROM credentials c JOIN apps a ON a.id = c.app
+        hex(a.label_hash), hex(a.app_id_hash), hex(a.meta) FROM credentials c LEFT JOIN apps a ON a.id = c.app
         WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= $limit ORDER BY c.expires_at, c.id")
     exp_ns=(); age_ns=(); sql_ns=()
     log "[$size] warm-up (not counted)..."
@@ -342,7 +342,7 @@ echo
 echo "commands (N = apps, in $WORK_DIR/vault-N):"
 echo "  expiring:   $(quote "$SECRETS") expiring --days 30 --json --vault vault.sqlite --identity identity.txt >/dev/null"
 echo "  age -d:     $(quote "$AGE") -d -i export-key.txt vault-N.age >/dev/null"
-echo "  sqlite3:    $(quote "$SQLITE3") -readonly vault.sqlite \"SELECT … FROM credentials c JOIN apps a … ORDER BY c.expires_at, c.id\" >/dev/null (Vault.expiring's statement)"
+echo "  sqlite3:    $(quote "$SQLITE3") -readonly vault.sqlite \"SELECT … FROM credentials c LEFT JOIN apps a … ORDER BY c.expires_at, c.id\" >/dev/null (Vault.expiring's statement)"
 echo "  secret add: $(quote "$SECRETS") secret add bench-app-NNNNNN --expires 90d --vault vault.sqlite --identity identity.txt <value >/dev/null"
 echo "  (wall clock around spawn and wait, time.perf_counter_ns; peak RSS: $GNU_TIME -f %M, one extra run of each;"
 echo "   the harness floor, spawning /bin/true, is $(awk -v m="$floor_med" 'BEGIN { printf "%.1f", m * 1e3 }') ms median)"

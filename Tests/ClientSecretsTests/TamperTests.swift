@@ -169,6 +169,23 @@ struct TamperTests {
         #expect(scenario.problems(try vault.verify(), "credentials", row).count == 1)
     }
 
+    @Test("a credential whose app row was deleted stops expiring, naming the credential")
+    func credentialWithoutApp() throws {
+        let scenario = try TamperScenario()
+        defer { scenario.harness.remove() }
+        let queue = try DatabaseQueue(path: scenario.harness.path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM apps WHERE id = ?", arguments: [scenario.alpha.data])
+        }
+        try queue.close()
+        let vault = try scenario.open()
+        let error = expectVaultError { try vault.expiring(within: 500 * Sample.day, now: Sample.now) }
+        #expect(error?.tamperedRow?.table == "credentials", "got \(String(describing: error))")
+        #expect([scenario.alphaCurrent.description, scenario.alphaPrevious.description].contains(error?.tamperedRow?.row ?? ""))
+        #expect("\(String(describing: error))".contains("apps row \(scenario.alpha.description), which is missing"))
+    }
+
     @Test("a deleted credential or audit row makes verify report an integrity problem", arguments: ["credentials", "audit"])
     func deletedRow(_ table: String) throws {
         let scenario = try TamperScenario()

@@ -191,7 +191,7 @@ extension Vault {
             var apps: [AppKey: App] = [:]
             let statement = try db.cachedStatement(sql: """
                 SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
-                FROM credentials c JOIN apps a ON a.id = c.app
+                FROM credentials c LEFT JOIN apps a ON a.id = c.app
                 WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
                 ORDER BY c.expires_at, c.id
                 """)
@@ -236,6 +236,12 @@ extension Vault {
                 if let key, let known = apps[key] {
                     app = known
                 } else {
+                    // A credential whose app row was deleted: an inner join would drop it silently.
+                    guard sqlite3_column_type(sqlite, 8) != SQLITE_NULL else {
+                        throw VaultError.tampered(
+                            table: "credentials", row: RecordID(bytes: Array(id)).description,
+                            reason: "belongs to apps row \(RecordID(bytes: Array(appID)).description), which is missing")
+                    }
                     // appBinding: bound [label hash, app-ID hash], row app id.
                     aad.begin(vaultID: vaultID, table: "apps", column: "meta")
                     aad.append(column(6))
