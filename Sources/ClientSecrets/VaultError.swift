@@ -37,6 +37,8 @@ public enum VaultError: Error, Sendable, Equatable {
     case invalidDocument(reason: String)
     /// The recipient cannot be added or removed as asked.
     case recipientProblem(reason: String)
+    /// No recipient of this vault has that public key.
+    case recipientNotFound(String)
     /// The vault file could not be read or written.
     case storage(reason: String)
 }
@@ -84,6 +86,8 @@ extension VaultError: CustomStringConvertible {
             return "cannot read the document: \(reason)"
         case .recipientProblem(let reason):
             return reason
+        case .recipientNotFound(let recipient):
+            return "\(recipient) is not a recipient of this vault; `secrets recipients list` shows them"
         case .storage(let reason):
             return "vault storage error: \(reason)"
         }

@@ -100,7 +100,7 @@ struct RoleTests {
         defer { harness.remove() }
         #expect(expectVaultError { try admin.removeRecipient(harness.admin.recipient.description) }?.isRecipientProblem == true)
         #expect(expectVaultError { try admin.addRecipient(readerIdentity.recipient, role: .admin) }?.isRecipientProblem == true)
-        #expect(expectVaultError { try admin.removeRecipient(try X25519Identity.generate().recipient.description) }?.isRecipientProblem == true)
+        #expect(expectVaultError { try admin.removeRecipient(try X25519Identity.generate().recipient.description) }?.isRecipientNotFound == true)
 
         let recipients = try admin.recipients()
         #expect(Set(recipients.map(\.recipient)) == [harness.admin.recipient.description, readerIdentity.recipient.description])

@@ -138,6 +138,11 @@ struct BadInputTests {
         Case(name: "a reader revealing the payload", arguments: ["jamf", "payload", "jamf-intune", "--reveal", "--identity", "{reader}"], setup: .reader,
              status: 77, mentioning: "reader"),
         Case(name: "a reader rotating", arguments: ["rotate", "--due", "--identity", "{reader}"], setup: .reader, status: 77, mentioning: "admin"),
+        // Refused for the role before any export passphrase is asked for (there is no terminal here).
+        Case(name: "a reader exporting to a passphrase", arguments: ["export", "--passphrase", "-o", "{dir}/x.age", "--identity", "{reader}"],
+             setup: .reader, status: 77, mentioning: "admin"),
+        Case(name: "removing a key that is not a recipient", arguments: ["recipients", "remove", "{readerKey}"], status: 66,
+             mentioning: "is not a recipient of this vault"),
         // A hook that never finishes is stopped; the app's old secret stays current.
         Case(name: "an apply command that hangs", arguments: ["rotate", "hang", "--key-id", "{guid}", "--expires", "180d"],
              environment: ["SECRETS_COMMAND_TIMEOUT": "1"], setup: .hangingConsumer, status: 1, mentioning: "did not finish within 1 s",

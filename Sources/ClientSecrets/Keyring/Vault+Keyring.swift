@@ -43,7 +43,7 @@ extension Vault {
     public func removeRecipient(_ recipient: String, now: Date = Date()) throws {
         try write(now: now) { writer in
             guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
-                throw VaultError.recipientProblem(reason: "\(recipient) is not a recipient of this vault; `secrets recipients list` shows them")
+                throw VaultError.recipientNotFound(recipient)
             }
             let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
             if row["role"] == Role.admin.rawValue, admins <= 1 {

@@ -33,19 +33,21 @@ struct ExportCommand: ParsableCommand {
             if output == nil, Terminal.standardOutputIsTerminal {
                 throw CLIError.usage("refusing to write an encrypted file to a terminal; pass --output FILE or redirect stdout")
             }
+            let named = try recipient.map { text -> any AgeRecipient in
+                do { return try X25519Recipient(text) } catch {
+                    throw CLIError.usage("\"\(text.prefix(80))\" is not an age X25519 recipient (age1…)")
+                }
+            }
+            // The vault before the export passphrase: a reader is refused before typing one.
+            let document = try options.reading { try $0.exportDocument() }
             let recipients: [any AgeRecipient]
             if passphrase {
                 let secret = try Passphrase.readNew(
                     purpose: "the export", environmentVariable: "SECRETS_EXPORT_PASSPHRASE_FILE", fromStandardInput: false)
                 recipients = [try ScryptRecipient(passphrase: secret)]
             } else {
-                recipients = try recipient.map { text in
-                    do { return try X25519Recipient(text) } catch {
-                        throw CLIError.usage("\"\(text.prefix(80))\" is not an age X25519 recipient (age1…)")
-                    }
-                }
+                recipients = named
             }
-            let document = try options.reading { try $0.exportDocument() }
             var json = [UInt8](try document.encoded())
             defer { Cleanse.wipe(&json) }
             let file = try AgeFile.encrypt(json, to: recipients)

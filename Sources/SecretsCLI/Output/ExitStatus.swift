@@ -22,7 +22,7 @@ enum ExitStatus {
         switch error {
         case let error as VaultError:
             switch error {
-            case .vaultNotFound, .identityNotFound, .appNotFound, .credentialNotFound, .noSecretValue: return noInput
+            case .vaultNotFound, .identityNotFound, .appNotFound, .credentialNotFound, .noSecretValue, .recipientNotFound: return noInput
             case .vaultExists: return cannotCreate
             case .notAVault, .tampered, .integrityMismatch, .invalidDocument, .importConflicts, .appExists,
                  .credentialExists, .recipientProblem: return dataError

@@ -53,6 +53,11 @@ extension VaultError {
         return false
     }
 
+    var isRecipientNotFound: Bool {
+        if case .recipientNotFound = self { return true }
+        return false
+    }
+
     var importConflictList: [String]? {
         if case .importConflicts(let list) = self { return list }
         return nil
