@@ -187,9 +187,10 @@ enum AzureImportTarget {
             let minutes = Int(String(decoding: digits.suffix(2), as: UTF8.self))!
             offset = (zone[0] == UInt8(ascii: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
         }
-        // Year 0 has no unambiguous Foundation calendar spelling; the parser's arithmetic is the
-        // same for every year, so skipping it loses nothing.
-        guard components.year! >= 1 else { return }
+        // ISO 8601 counts in the proleptic Gregorian calendar, Foundation's in the Julian one
+        // before the 1582 reform; the parser's arithmetic is the same for every year, so
+        // comparing from 1583 on loses nothing.
+        guard components.year! >= 1583 else { return }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         guard let reference = calendar.date(from: components) else { Property.fail("the calendar cannot place a parsed timestamp") }
