@@ -29,7 +29,7 @@ command_for() {
         rotate) echo "APPS=1000 SEQUENTIAL_APPS=200 CONCURRENCY='16 1' RUNS=$RUNS Benchmarks/rotate.sh" ;;
         crash) echo "python3 Scripts/crash-harness.py --long" ;;
         fault) echo "python3 Scripts/fault-harness.py --long" ;;
-        fuzz) echo "CONFIG=release JOBS=2 Scripts/fuzz.sh long" ;;
+        fuzz) echo "RUNS=1000000 CONFIG=release JOBS=2 Scripts/fuzz.sh long" ;;
         *) echo "report.sh: unknown section '$1' (known: ${all[*]})" >&2; exit 64 ;;
     esac
 }
