@@ -61,21 +61,26 @@ machine() {
 
 # Runs one section and replaces it in BENCHMARKS.md.
 run_section() {
-    local name=$1 command started load_start load_end seconds output status
+    local name=$1 command started load_start load_end seconds output errors status
     command=$(command_for "$name")
     echo "report.sh: [$name] $command" >&2
     load_start=$(cut -d' ' -f1-3 /proc/loadavg)
     started=$(date -u +"%Y-%m-%d %H:%M UTC")
     output=$(mktemp)
+    errors=$(mktemp)
     SECONDS=0
     status=0
-    bash -c "$command" >"$output" || status=$?
+    bash -c "$command" >"$output" 2> >(tee "$errors" >&2) || status=$?
+    # A failed command's last words (on stderr) belong in its section.
+    if ((status != 0)); then
+        { echo; echo "stderr, last 20 lines:"; tail -n 20 -- "$errors"; } >>"$output"
+    fi
     seconds=$SECONDS
     load_end=$(cut -d' ' -f1-3 /proc/loadavg)
     python3 "$script_dir/report-section.py" --report "$report" --name "$name" --title "$(title_for "$name")" \
         --command "$command" --started "$started" --seconds "$seconds" --status "$status" \
         --load "$load_start → $load_end" --machine "$(machine)" --output "$output"
-    rm -f -- "$output"
+    rm -f -- "$output" "$errors"
     ((status == 0)) || echo "report.sh: [$name] exited $status; its section says so" >&2
 }
 
