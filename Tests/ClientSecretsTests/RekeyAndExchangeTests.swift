@@ -146,6 +146,27 @@ struct RekeyAndExchangeTests {
         #expect(try AppSnapshot.of(targetVault) == expected)
     }
 
+    @Test("a timestamp the export would not write (a fraction, a one-digit second) is refused, not changed on the way through",
+          arguments: [".5Z", "Z:5.6"])
+    func nonCanonicalTimestamp(_ damage: String) throws {
+        let (source, sourceVault) = try VaultHarness.make()
+        defer { source.remove() }
+        try fillForExport(sourceVault)
+        let text = String(decoding: try sourceVault.exportDocument(now: Sample.now).encoded(), as: UTF8.self)
+        // "…T08:00:00Z" becomes "…T08:00:00.5Z", or "…T08:00:5.6Z" (found by FuzzExportDocument).
+        let exportedAt = try #require(text.range(of: #""exportedAt" : "[^"]*""#, options: .regularExpression))
+        var field = String(text[exportedAt])
+        if damage == ".5Z" {
+            field = field.replacingOccurrences(of: "Z\"", with: ".5Z\"")
+        } else {
+            field = field.replacingOccurrences(of: #":\d\dZ""#, with: ":5.6Z\"", options: .regularExpression)
+        }
+        #expect(field != String(text[exportedAt]))
+        let damaged = text.replacingCharacters(in: exportedAt, with: field)
+        let error = expectVaultError { try ExportDocument.decode(Data(damaged.utf8)) }
+        #expect("\(String(describing: error))".contains("exportedAt"), "\(String(describing: error))")
+    }
+
     @Test("an import that would change a record changes nothing, unless conflicts are skipped")
     func conflicts() throws {
         let (source, sourceVault) = try VaultHarness.make()

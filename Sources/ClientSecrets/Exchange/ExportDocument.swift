@@ -39,7 +39,17 @@ public struct ExportDocument: Sendable, Hashable, Codable {
     /// Decodes and checks a document.
     public static func decode(_ data: Data) throws -> ExportDocument {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        // Only what `encoded()` writes: a timestamp the encoder would write differently (a
+        // fraction, a one-digit second) would not survive import → export unchanged.
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            let style = Date.ISO8601FormatStyle()
+            guard let date = try? style.parse(text), style.format(date) == text else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath, debugDescription: "expected an RFC 3339 UTC time such as 2027-05-31T00:00:00Z"))
+            }
+            return date
+        }
         let document: ExportDocument
         do {
             document = try decoder.decode(ExportDocument.self, from: data)
