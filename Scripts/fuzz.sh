@@ -10,7 +10,8 @@
 # (AGE_TESTKIT_DIR, default ../shared/testdata/age-testkit) and the repository's fixtures; new
 # inputs go to a scratch directory, never into the repository. TARGETS selects targets
 # (space-separated), JOBS runs that many targets at once (default 1), MAX_TIME stops each target
-# after that many seconds even if RUNS is not reached, CONFIG=release builds optimised. Prints executions, exec/s
+# after that many seconds even if RUNS is not reached, UNIT_TIMEOUT (default 10) bounds one input,
+# CONFIG=release builds optimised. Prints executions, exec/s
 # and the result per target; exits non-zero if any target crashed, leaked, timed out or broke
 # a property. A failing input is kept as $WORK/<target>/crash-* (printed), with the command
 # that reproduces it.
@@ -100,7 +101,9 @@ run_target() {
     seeds "$target" "$dir/generated"
     local corpora=("$dir/new" "$dir/generated")
     for committed in "Fuzz/Corpus/$target" "Fuzz/Seeds/$target"; do [ -d "$committed" ] && corpora+=("$root/$committed"); done
-    local options=(-runs="$runs" ${max_time:+-max_total_time=$max_time} -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$dir/")
+    # UNIT_TIMEOUT: seconds one input may take. No input here takes a second; on a shared machine
+    # a starved fuzzer can stall for longer than that, which libFuzzer would report as a hang.
+    local options=(-runs="$runs" ${max_time:+-max_total_time=$max_time} -timeout="${UNIT_TIMEOUT:-10}" -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$dir/")
     # Identity files are a few hundred bytes; the testkit's 200 KB payloads only slow that target
     # down (their headers, which it reads, fit easily).
     [ "$target" = FuzzIdentityFile ] && options+=(-max_len=16384)
