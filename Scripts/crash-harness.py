@@ -32,7 +32,6 @@ After every kill:
 A run that was not killed must exit 0. The counts are printed at the end; any violation is
 printed with its detail and the exit status is 1.
 """
-import argparse
 import os
 import random
 import sys
@@ -396,21 +395,5 @@ class Harness:
         return 1 if self.violations else 0
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--short", action="store_true", help="50 kills (CI)")
-    mode.add_argument("--long", action="store_true", help="500 kills (the report)")
-    mode.add_argument("--kills", type=int, help="this many kills")
-    parser.add_argument("--bin", help="directory holding secrets and secrets-emulator (default .build/debug)")
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = parser.parse_args()
-    args.kills = args.kills or (500 if args.long else 50)
-    if args.seed is None:
-        args.seed = random.randrange(10**6)
-    sys.exit(Harness(args).run())
-
-
 if __name__ == "__main__":
-    main()
+    h.main(Harness, __doc__, "kills", short=50, long=500)

@@ -23,7 +23,6 @@ saved Intune integration) is accepted by the Entra ID token endpoint (the emulat
 /_emulator/accepts). A check whose secret changed between the two reads is inconclusive and is
 read again, not counted as a violation. Prints the counts; exits 1 on any violation.
 """
-import argparse
 import os
 import random
 import sys
@@ -222,21 +221,5 @@ class Harness:
         return 1 if bad else 0
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--short", action="store_true", help="15 rotations (CI)")
-    mode.add_argument("--long", action="store_true", help="200 rotations (the report)")
-    mode.add_argument("--rotations", type=int, help="this many rotations")
-    parser.add_argument("--bin", help="directory holding secrets and secrets-emulator (default .build/debug)")
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = parser.parse_args()
-    args.rotations = args.rotations or (200 if args.long else 15)
-    if args.seed is None:
-        args.seed = random.randrange(10**6)
-    sys.exit(Harness(args).run())
-
-
 if __name__ == "__main__":
-    main()
+    h.main(Harness, __doc__, "rotations", short=15, long=200)

@@ -302,3 +302,23 @@ def remove_workdir(work, keep):
 
 def fail(message):
     print(message, file=sys.stderr, flush=True)
+
+
+def main(harness, doc, count, short, long):
+    """Parses --short | --long | --COUNT N, --bin, --seed and --keep, then runs harness(args) and exits
+    with what its run() returns. `count` names the unit ("kills", "rotations"); args.<count> holds the
+    number to do: `short` (CI), `long` (the report) or the one given."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--short", action="store_true", help="%d %s (CI)" % (short, count))
+    mode.add_argument("--long", action="store_true", help="%d %s (the report)" % (long, count))
+    mode.add_argument("--" + count, type=int, help="this many " + count)
+    parser.add_argument("--bin", help="directory holding secrets and secrets-emulator (default .build/debug)")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    setattr(args, count, getattr(args, count) or (long if args.long else short))
+    if args.seed is None:
+        args.seed = random.randrange(10**6)
+    sys.exit(harness(args).run())
