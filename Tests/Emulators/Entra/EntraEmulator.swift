@@ -164,8 +164,7 @@ extension EntraEmulator {
         func start(handler: EntraRequestHandler, port: UInt16) async throws -> URL {
             if let url { return url }
             let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
-            // A long handler timeout: `hang` faults must outlast any client timeout.
-            let server = HTTPServer(config: .init(address: address, timeout: 3600, logger: .disabled), handler: handler)
+            let server = HTTPServer(config: .emulator(address: address), handler: handler)
             failure = nil
             let task = Task {
                 do { try await server.run() } catch { self.failed(String(describing: error)) }

@@ -59,9 +59,7 @@ public final class JamfProEmulator: Sendable {
     /// Starts listening on 127.0.0.1 and returns the base URL (`http://127.0.0.1:PORT`).
     public func start(port: UInt16 = 0) async throws -> URL {
         let router = JamfProEmulatorRouter(state: state, validator: secretValidator)
-        // A long handler timeout: a `hang` fault must outlast any client's patience.
-        let configuration = HTTPServer.Configuration(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 3600, logger: .disabled)
-        let server = HTTPServer(config: configuration, handler: router)
+        let server = HTTPServer(config: .emulator(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: port)), handler: router)
         let task = Task { try await server.run() }
         await state.attach(server, task: task)
         try await server.waitUntilListening(timeout: 10)
