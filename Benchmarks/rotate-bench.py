@@ -17,12 +17,15 @@ For each concurrency C and each run it builds a fresh world, then times one comm
      `secrets import` of an export document encrypted with `age -r` to the vault's recipient;
   3. times `secrets rotate --due --concurrency C --json` (wall clock, time.perf_counter_ns);
   4. checks the result: every app `done`, and the emulator holds exactly two secrets per app.
-Prints one line per run and a summary with the median, min and max per concurrency.
+Prints one line per run and a summary with the median, min and max per concurrency, and the CPU
+time `secrets` (with `secrets-rotate`, which it execs) and the emulator used per app: on a small
+machine both share the same cores, so a concurrent run is bounded by their sum.
 """
 import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,6 +53,18 @@ def get(base, path):
 
 def iso(epoch):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def process_cpu_seconds(pid):
+    """User + system CPU time of a running process, from /proc (Linux)."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def build_world(args, work, apps):
@@ -119,6 +134,7 @@ def main():
     total_apps = args.apps
 
     figures = {}
+    cpu = {}
     apps_at = {}
     for concurrency in args.concurrency:
         args.apps = args.sequential_apps if concurrency == 1 and args.sequential_apps else total_apps
@@ -126,10 +142,14 @@ def main():
         for run in range(args.runs):
             emulator, base, env, app_ids = build_world(args, args.work, args.apps)
             try:
+                emulator_cpu = process_cpu_seconds(emulator.pid)
+                secrets_cpu = children_cpu_seconds()
                 start = time.perf_counter_ns()
                 result = subprocess.run([args.secrets, "rotate", "--due", "--concurrency", str(concurrency), "--json"],
                                         env=env, capture_output=True, text=True)
                 elapsed = (time.perf_counter_ns() - start) / 1e9
+                secrets_cpu = children_cpu_seconds() - secrets_cpu
+                emulator_cpu = process_cpu_seconds(emulator.pid) - emulator_cpu
                 if result.returncode != 0:
                     raise SystemExit("rotate-bench: rotate exited %d: %s" % (result.returncode, result.stderr[-2000:]))
                 statuses = [app["status"] for app in json.loads(result.stdout)["apps"]]
@@ -138,12 +158,15 @@ def main():
                 sample = random.sample(app_ids, min(20, len(app_ids)))
                 counts = {len(get(base, "/_emulator/applications/%s/secrets" % app_id)["value"]) for app_id in sample}
                 ok = done == args.apps and counts == {2}
-                print("concurrency %3d run %d: %7.2f s  %d/%d apps done, %d HTTP requests, 2 secrets per app: %s"
-                      % (concurrency, run + 1, elapsed, done, args.apps, len(requests), "yes" if counts == {2} else counts),
+                print("concurrency %3d run %d: %7.2f s  %d/%d apps done, %d HTTP requests, 2 secrets per app: %s; "
+                      "CPU per app: secrets %.1f ms, emulator %.1f ms"
+                      % (concurrency, run + 1, elapsed, done, args.apps, len(requests), "yes" if counts == {2} else counts,
+                         1e3 * secrets_cpu / args.apps, 1e3 * emulator_cpu / args.apps),
                       flush=True)
                 if not ok:
                     raise SystemExit("rotate-bench: the run did not rotate every app once")
                 figures.setdefault(concurrency, []).append(elapsed)
+                cpu.setdefault(concurrency, []).append((secrets_cpu / args.apps, emulator_cpu / args.apps))
             finally:
                 emulator.terminate()
                 emulator.wait()
@@ -153,8 +176,9 @@ def main():
     for concurrency, times in figures.items():
         apps = apps_at[concurrency]
         per_app[concurrency] = statistics.median(times) / apps
-        print("  --concurrency %-3d %5d apps %7.2f s (%.2f-%.2f), %.1f ms per app"
-              % (concurrency, apps, statistics.median(times), min(times), max(times), 1e3 * per_app[concurrency]))
+        print("  --concurrency %-3d %5d apps %7.2f s (%.2f-%.2f), %.1f ms per app; CPU per app: secrets %.1f ms, emulator %.1f ms"
+              % (concurrency, apps, statistics.median(times), min(times), max(times), 1e3 * per_app[concurrency],
+                 1e3 * statistics.median(c[0] for c in cpu[concurrency]), 1e3 * statistics.median(c[1] for c in cpu[concurrency])))
     if len(figures) >= 2:
         fastest, slowest = min(per_app.values()), max(per_app.values())
         print("  speed-up (time per app): %.1fx" % (slowest / fastest))
