@@ -14,9 +14,9 @@ import Darwin
 /// Jamf Pro would. Microsoft's and Jamf's front ends answer in one segment; the emulators
 /// should not add a delay a real server does not.
 ///
-/// The listening socket is the first one the pool waits on, and Linux and the BSDs copy
-/// `TCP_NODELAY` from it to every connection it accepts; setting it on each connection as well
-/// covers a connection whose first read did not have to wait.
+/// The listening socket is the first one the pool waits on, and Linux copies `TCP_NODELAY` from
+/// it to every connection it accepts; setting it on each connection as well covers a system that
+/// does not, from the connection's first wait on.
 struct NoDelaySocketPool<Base: AsyncSocketPool>: AsyncSocketPool {
     let base: Base
 
