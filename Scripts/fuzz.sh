@@ -50,8 +50,11 @@ build=(swift build --package-path Fuzz -c "$config")
 build+=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 build_status=0
 "${build[@]}" > "$WORK/build.log" 2>&1 || build_status=$?
-grep -v "Cannot export local symbol '__asan" "$WORK/build.log" || true
-[ "$build_status" = 0 ] || { echo "fuzz: the build failed" >&2; exit 1; }
+if [ "$build_status" != 0 ]; then
+    grep -v "Cannot export local symbol '__asan" "$WORK/build.log" >&2 || true
+    echo "fuzz: the build failed (log: $WORK/build.log)" >&2
+    exit 1
+fi
 bin=$("${build[@]}" --show-bin-path)
 for target in $targets; do [ -x "$bin/$target" ] || { echo "fuzz: $target did not build" >&2; exit 1; }; done
 echo "fuzz: build took $(( $(date +%s) - start )) s"
