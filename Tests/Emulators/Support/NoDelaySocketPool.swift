@@ -10,9 +10,9 @@ import Darwin
 ///
 /// FlyingFox writes a response's header and body in two `write` calls. With Nagle on, the body
 /// waits until the client acknowledges the header, and the client delays that acknowledgement
-/// by up to 40 ms, so every exchange with an emulator took at least 40 ms longer than Graph or
-/// Jamf Pro would. Microsoft's and Jamf's front ends answer in one segment; the emulators
-/// should not add a delay a real server does not.
+/// by up to 40 ms, so nearly every exchange with an emulator took that much longer. The delay
+/// belongs to this server library, not to the services emulated, and it made the rotation
+/// benchmark's sequential baseline three times slower than the latency it meant to add.
 ///
 /// The listening socket is the first one the pool waits on, and Linux copies `TCP_NODELAY` from
 /// it to every connection it accepts; setting it on each connection as well covers a system that
