@@ -258,6 +258,7 @@ extension RotationEngine {
         }
         progress(RotationEvent(label: label, message: "retiring key \(keyID)"))
         do {
+            try await removeLateOrphans(context: context, result: &result)
             try await context.issuer.removeSecret(keyID: keyID)
         } catch {
             journal.status = .failed
@@ -269,6 +270,27 @@ extension RotationEngine {
             try vault.retire(app: app, keyID: keyID, reason: "overlap over, removed at the issuer", from: [.previous], writer: &writer)
         }
         result.retired.append(keyID)
+    }
+
+    /// Removes secrets at the issuer that carry the id of one of this app's finished rotations
+    /// but that the vault never held.
+    ///
+    /// An attempt of a create whose answer was lost (a timeout) can still be carried out by the
+    /// issuer after the retry that succeeded, and after the sweep for duplicates that followed
+    /// it; nobody ever saw its value. Retiring, which comes after the rotation, removes it. A
+    /// marker that names no rotation of this vault (another vault's, or a person's) is left alone.
+    func removeLateOrphans(context: StepContext, result: inout AppRotationResult) async throws {
+        guard context.issuer.keepsPreviousSecret else { return }
+        let label = context.app.app.label
+        let (finished, known) = try await commits.read { vault in
+            (Set(try vault.journal(of: label).filter { $0.kind == .rotate && !$0.isOpen }.map(\.displayName)),
+             Set(try vault.overview(of: label).credentials.map { $0.credential.keyID.lowercased() }))
+        }
+        for secret in try await context.issuer.secrets(markedWith: RotationJournal.displayNamePrefix)
+        where !known.contains(secret.keyID.lowercased()) && finished.contains(secret.displayName ?? "") {
+            try await context.issuer.removeSecret(keyID: secret.keyID)
+            result.notes.append("removed key \(secret.keyID) at the issuer: \(secret.displayName ?? "?") made it after that rotation ended, and its value was never seen")
+        }
     }
 
     /// Removes secrets at the issuer that carry this rotation's id but are not the one the journal stored.

@@ -78,7 +78,10 @@ public struct RotationJournal: Sendable, Hashable {
     public var revision: Int64 = 0
 
     /// The display name the issuer records for a secret this rotation creates.
-    public var displayName: String { "secrets:\(rotationID)" }
+    public var displayName: String { "\(Self.displayNamePrefix)\(rotationID)" }
+
+    /// What the display name of every secret a rotation creates starts with.
+    public static let displayNamePrefix = "secrets:"
 
     /// Whether a later `rotate` still has something to do for this row.
     public var isOpen: Bool { step != .closed }

@@ -196,6 +196,27 @@ import Testing
         #expect(f.issuer.secrets.count == 1)
     }
 
+    @Test func retiringRemovesASecretALostCreateAttemptLeftAfterItsRotationEnded() async throws {
+        let f = try Self.fixture()
+        defer { f.harness.remove() }
+        let first = try await f.engine().run(.due)
+        let newKey = try #require(first[0].newKeyID)
+        let rotation = try #require(try f.harness.open().journal(of: "jamf").first { $0.kind == .rotate })
+        // The issuer carries out a timed-out attempt of that rotation's create after it ended.
+        let late = Sample.guid().lowercased()
+        f.issuer.seed(keyID: late, value: "never-seen-late-value", displayName: rotation.displayName)
+        // Marked like ours, but by no rotation of this vault (another vault's): not ours to remove.
+        let foreign = Sample.guid().lowercased()
+        f.issuer.seed(keyID: foreign, value: "another-vaults-value", displayName: "secrets:\(UUID().uuidString.lowercased())")
+
+        let result = try await f.engine().retireNow("jamf")
+        #expect(result.status == .done)
+        #expect(result.retired == [f.oldKey])
+        #expect(Set(f.issuer.secrets.map(\.keyID)) == [newKey, foreign])
+        #expect(result.notes.contains { $0.contains(late) })
+        #expect(try f.harness.open().verify().isClean)
+    }
+
     @Test func rollbackMakesThePreviousSecretCurrentAndRedeploysIt() async throws {
         let f = try Self.fixture(expiresInDays: 100)
         defer { f.harness.remove() }

@@ -26,8 +26,10 @@ final class FakeIssuer: Issuer, @unchecked Sendable {
     /// The secrets the issuer holds now.
     var secrets: [Secret] { lock.withLock { stored } }
 
-    /// Seeds a secret as if made in a portal.
-    func seed(keyID: String, value: String) { lock.withLock { stored.append(Secret(keyID: keyID, value: value, displayName: nil)) } }
+    /// Seeds a secret as if made in a portal (or, with a display name, by a create the caller never heard back from).
+    func seed(keyID: String, value: String, displayName: String? = nil) {
+        lock.withLock { stored.append(Secret(keyID: keyID, value: value, displayName: displayName)) }
+    }
 
     /// Makes `operation` throw `failure` until cleared with `nil`.
     func fail(_ operation: Operation, with failure: RotationFailure?) { lock.withLock { failures[operation] = failure } }
