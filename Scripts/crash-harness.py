@@ -3,7 +3,7 @@
 
     Scripts/crash-harness.py (--short | --long | --kills N) [--bin DIR] [--seed S] [--keep]
 
-Drives the built binaries (`.build/debug/secrets` and `secrets-emulator`, or those in --bin DIR)
+Builds the package and drives `.build/debug/secrets` and `secrets-emulator` (or those in --bin DIR, as they are)
 against `secrets-emulator` (Entra ID + Jamf Pro), in the world of Scripts/quickstart.sh: a rotator
 that owns `jamf-intune` at Entra ID, Jamf Pro's Intune integration fed by the apply command, a Jamf
 Pro API client and a canary Mac; plus `graph-app`, a second Entra ID app without consumers, and

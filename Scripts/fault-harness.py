@@ -3,7 +3,7 @@
 
     Scripts/fault-harness.py (--short | --long | --rotations N) [--bin DIR] [--seed S] [--keep]
 
-Drives the built binaries (`.build/debug/secrets` and `secrets-emulator`, or those in --bin DIR)
+Builds the package and drives `.build/debug/secrets` and `secrets-emulator` (or those in --bin DIR, as they are)
 in the world of Scripts/quickstart.sh: a rotator that owns `jamf-intune` at the Entra ID emulator,
 Jamf Pro's Intune integration fed by the apply command, a Jamf Pro API client and canary Mac 42
 that verify each rotation. `SECRETS_HTTP_TIMEOUT=1` keeps timeouts short.

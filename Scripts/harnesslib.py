@@ -1,6 +1,6 @@
 """Shared pieces of Scripts/crash-harness.py and Scripts/fault-harness.py (standard library only).
 
-- `Binaries`: finds the built `secrets` and `secrets-emulator` (`.build/debug`, or `--bin DIR`).
+- `Binaries`: builds the package (`swift build`) and uses `.build/debug`, or uses `--bin DIR` as it is.
 - `Emulators`: runs `secrets-emulator` (Entra ID + Jamf Pro on loopback) and speaks its control API
   under /_emulator/ (see Tests/Emulators/Entra/EntraControlAPI.swift and
   Tests/Emulators/JamfPro/JamfProEmulator.swift).
@@ -47,7 +47,13 @@ def iso(epoch):
 
 class Binaries:
     def __init__(self, bin_dir):
-        bin_dir = bin_dir or os.path.join(REPOSITORY, ".build", "debug")
+        if not bin_dir:
+            # Built here, not assumed: a harness run on binaries older than the sources would
+            # report results for code that is no longer there.
+            print("harness: swift build (secrets, secrets-rotate, secrets-emulator)...", file=sys.stderr, flush=True)
+            if subprocess.run(["swift", "build", "--package-path", REPOSITORY], stdout=sys.stderr).returncode != 0:
+                raise SystemExit("harness: swift build failed")
+            bin_dir = os.path.join(REPOSITORY, ".build", "debug")
         self.secrets = os.path.join(bin_dir, "secrets")
         self.emulator = os.path.join(bin_dir, "secrets-emulator")
         for path in (self.secrets, self.emulator):
@@ -314,7 +320,7 @@ def main(harness, doc, count, short, long):
     mode.add_argument("--short", action="store_true", help="%d %s (CI)" % (short, count))
     mode.add_argument("--long", action="store_true", help="%d %s (the report)" % (long, count))
     mode.add_argument("--" + count, type=int, help="this many " + count)
-    parser.add_argument("--bin", help="directory holding secrets and secrets-emulator (default .build/debug)")
+    parser.add_argument("--bin", help="directory holding secrets, secrets-rotate and secrets-emulator, used as they are (default: swift build, then .build/debug)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
