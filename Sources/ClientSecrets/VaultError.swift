@@ -19,6 +19,9 @@ public enum VaultError: Error, Sendable, Equatable {
     case tampered(table: String, row: String, reason: String)
     /// The vault as a whole does not match its integrity digest (a row was added or removed).
     case integrityMismatch(reason: String)
+    /// The vault's authority key is not the one this identity pinned, or the keys its keyring
+    /// entry holds are not the vault's: someone replaced the file or substituted keys.
+    case untrusted(reason: String)
     /// A value given by the caller is not acceptable; `field` names what was wrong.
     case invalidValue(field: String, reason: String)
     /// No app with that label or app ID.
@@ -65,6 +68,8 @@ extension VaultError: CustomStringConvertible {
             return "the vault is damaged or was tampered with: \(table) row \(row) \(reason); restore it from an export or backup"
         case .integrityMismatch(let reason):
             return "the vault is damaged or was tampered with: \(reason); restore it from an export or backup"
+        case .untrusted(let reason):
+            return "the vault cannot be trusted: \(reason)"
         case .invalidValue(let field, let reason):
             return "invalid \(field): \(reason)"
         case .appNotFound(let name):

@@ -17,10 +17,19 @@ struct DataKeys: Sendable {
     let metadataCipherKey: SecureBytes
     /// Keys the label and app-ID lookup hashes.
     let lookupKey: SecureBytes
-    /// Keys the vault's integrity digest.
+    /// Keyed the integrity digest of format-1 vaults. Readers hold it, which is why format 2
+    /// authenticates rows with ``authenticationKey`` instead; kept to check a vault before upgrading it.
     let integrityKey: SecureBytes
     /// Encrypts secret values; `nil` for readers.
     let secretCipherKey: SecureBytes?
+    /// Authenticates every row (its `auth` column) and so the digest; derived from the secret
+    /// key, so only admins can compute it. `nil` for readers.
+    let authenticationKey: SecureBytes?
+    /// Signs the integrity digest; derived from the secret key, so only admins hold it, while
+    /// its public half (the vault's authority key) lets every recipient check the signature.
+    let authority: Ed25519.SigningKey?
+    /// The public half of ``authority``: what recipients pin.
+    let authorityPublicKey: Ed25519.PublicKey?
 
     var role: Role { secretKey == nil ? .reader : .admin }
 
@@ -36,6 +45,25 @@ struct DataKeys: Sendable {
         lookupKey = try derive(metadataKey, "lookup")
         integrityKey = try derive(metadataKey, "integrity")
         secretCipherKey = try secretKey.map { try derive($0, "secret encryption") }
+        authenticationKey = try secretKey.map { try derive($0, "admin row authentication") }
+        authority = try secretKey.map { try Ed25519.SigningKey(seed: derive($0, "authority signing key")) }
+        authorityPublicKey = try authority?.publicKey()
+    }
+
+    /// The row-authentication key, or ``VaultError/notAuthorized(reason:)`` for a reader.
+    func requireAuthenticationKey() throws -> SecureBytes {
+        guard let authenticationKey else {
+            throw VaultError.notAuthorized(reason: "this identity is a reader of the vault; only an admin identity can change it")
+        }
+        return authenticationKey
+    }
+
+    /// The authority signing key, or ``VaultError/notAuthorized(reason:)`` for a reader.
+    func requireAuthority() throws -> Ed25519.SigningKey {
+        guard let authority else {
+            throw VaultError.notAuthorized(reason: "this identity is a reader of the vault; only an admin identity can change it")
+        }
+        return authority
     }
 
     /// Fresh random keys for a new vault or a rekey.

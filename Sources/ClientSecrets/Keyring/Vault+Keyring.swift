@@ -11,6 +11,7 @@ extension Vault {
 
     func recipients(_ db: Database) throws -> [KeyringRecipient] {
             try Row.fetchAll(db, sql: "SELECT * FROM keyring ORDER BY created_at, recipient").map { row in
+                try authenticate(table: "keyring", row: row)
                 let id = RecordID(row["id"] as Data)
                 let name = try (row["name"] as Data?).map { sealed in
                     try cipher.open(sealed, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
@@ -59,11 +60,16 @@ extension Vault {
     /// Returns the vault unlocked with the new keys.
     public func rekey(now: Date = Date()) throws -> Vault {
         let oldSecretKey = try keys.requireSecretKey()
+        let oldAuthority = try keys.requireAuthority()
         let newKeys = try DataKeys.generate(vaultID: keys.vaultID, generation: keys.generation &+ 1)
         let rekeyed = Vault(path: path, actor: actor, queue: queue, keys: newKeys)
+        let newAuthority = try newKeys.requireAuthority()
+        let newAuthorityKey = try newAuthority.publicKey()
         try Self.translatingDatabaseErrors {
             try queue.write { db in
-                // Read everything with the old keys first, so damage stops the rekey before any write.
+                // Read everything with the old keys first, so damage or forgery stops the rekey
+                // before any write (and is never re-tagged as genuine).
+                try checkIntegrity(db)
                 let keyring = try recipients(db)
                 let keyringRows = try Row.fetchAll(db, sql: "SELECT id, recipient FROM keyring")
                 let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }
@@ -73,7 +79,7 @@ extension Vault {
                 // would fail authentication under the new key (verify: damaged; rotate: stuck).
                 let journals = try db.tableExists("rotations")
                     ? try Row.fetchAll(db, sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
-                var writer = VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
+                var writer = try VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
                 for row in keyringRows {
                     let id = RecordID(row["id"] as Data)
                     let entry = keyring.first { $0.recipient == row["recipient"] as String }!
@@ -131,15 +137,29 @@ extension Vault {
                     try db.execute(sql: "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [previous, hash, row["seq"] as Int64])
                     previous = hash
                 }
-                let digest = try IntegrityDigest.recompute(db, key: newKeys.integrityKey)
+                // The new authority key, endorsed by the old one, so that every recipient that
+                // pinned the old key can follow the rekey without trusting the file.
+                let generation = Int64(newKeys.generation)
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO authority (generation, public_key, endorsement) VALUES (?, ?, ?)",
+                    arguments: [
+                        generation, Data(newAuthorityKey.rawRepresentation),
+                        Data(try oldAuthority.signature(for: Self.endorsementMessage(vaultID: newKeys.vaultID, generation: generation, publicKey: newAuthorityKey))),
+                    ])
+                let digest = try IntegrityDigest.reauthenticate(db, key: try newKeys.requireAuthenticationKey())
                 let counter = (try Int64.fetchOne(db, sql: "SELECT counter FROM vault WHERE id = 1") ?? 0)
                 try db.execute(
-                    sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1",
-                    arguments: [Data(digest.bytes), counter, Data(try digest.seal(counter: counter, vaultID: newKeys.vaultID, key: newKeys.integrityKey))])
+                    sql: "UPDATE vault SET digest = ?, counter = ?, seal = ?, authority = ? WHERE id = 1",
+                    arguments: [
+                        Data(digest.bytes), counter, Data(try digest.signature(counter: counter, vaultID: newKeys.vaultID, authority: newAuthority)),
+                        Data(newAuthorityKey.rawRepresentation),
+                    ])
                 try writer.audit("vault.rekey", detail: "data keys replaced (generation \(newKeys.generation)); \(apps.count) apps, \(credentialRows.count) credentials re-encrypted")
                 try writer.commit()
             }
         }
-        return rekeyed
+        var result = rekeyed
+        result.format = format
+        return result
     }
 }

@@ -10,6 +10,7 @@ extension Vault {
     }
 
     func decodeJournal(_ row: Row) throws -> RotationJournal {
+        try authenticate(table: "rotations", row: row)
         let id = RecordID(row["id"] as Data)
         let app = RecordID(row["app"] as Data)
         let kindText: String = row["kind"]

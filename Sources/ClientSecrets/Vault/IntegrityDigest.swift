@@ -2,22 +2,28 @@ import CryptoPrimitives
 import Foundation
 import GRDB
 
-/// The vault's integrity digest: the XOR of a keyed hash of every row of every table, kept in the
-/// `vault` row beside a write counter and a MAC over both.
+/// The vault's integrity digest: the XOR of an authentication tag of every row of every table,
+/// kept in the `vault` row beside a write counter and a signature over both.
 ///
-/// A row's ciphertext proves the row is genuine; only the digest proves no row was deleted or
-/// added. Writers update it incrementally (remove the old row's hash, add the new one), so a
-/// write costs the same for 10 or 100,000 apps; ``Vault/verify()`` recomputes it from scratch.
-/// Without the integrity key, nobody can compute a row hash, so nobody can fix up the digest
-/// after deleting a row. Replacing the whole file with an older copy cannot be detected from the
-/// file alone.
+/// A row's ciphertext proves the row was sealed with the metadata key, which readers hold too;
+/// its `auth` tag (format 2) proves an admin wrote it: the tag is keyed with a key derived from
+/// the secret key. The digest proves no row was deleted, added or put back from an older copy,
+/// and the signature, made with the vault's authority key (also derived from the secret key),
+/// lets every recipient check the digest while only an admin can produce it. Writers update the
+/// digest incrementally (remove the old row's tag, add the new one), so a write costs the same
+/// for 10 or 100,000 apps; ``Vault/verify()`` recomputes it from scratch. Replacing the whole
+/// file with an older copy cannot be detected from the file alone.
+///
+/// Format 1 keyed both with the integrity key, which readers hold; ``recompute(_:key:)`` and
+/// ``seal(counter:vaultID:key:)`` remain to check such a vault before it is upgraded.
 struct IntegrityDigest: Sendable, Equatable {
     static let count = 32
     var bytes: [UInt8]
 
     static let empty = IntegrityDigest(bytes: [UInt8](repeating: 0, count: count))
 
-    /// The columns of each table, in the order their values are hashed.
+    /// The columns of each table, in the order their values are hashed. `auth` itself is not
+    /// among them: it is the tag of the others.
     static let columns: [String: [String]] = [
         "keyring": ["id", "role", "recipient", "name", "wrapped", "created_at"],
         "apps": ["id", "label_hash", "app_id_hash", "meta", "created_at", "updated_at"],
@@ -25,6 +31,9 @@ struct IntegrityDigest: Sendable, Equatable {
         "audit": ["seq", "at", "action", "outcome", "details", "prev_hash", "hash"],
         "rotations": ["id", "app", "kind", "step", "status", "started_at", "updated_at", "revision", "meta"],
     ]
+
+    /// Each table's primary key column, which names a row in messages.
+    static let keyColumns = ["keyring": "id", "apps": "id", "credentials": "id", "audit": "seq", "rotations": "id"]
 
     /// Hashed tables, in a fixed order. `rotations` is missing from vaults made before rotation
     /// existed until an admin opens them.
@@ -34,8 +43,9 @@ struct IntegrityDigest: Sendable, Equatable {
         for index in 0..<Self.count { bytes[index] ^= element[index] }
     }
 
-    /// The keyed hash of one row as stored.
-    static func element(table: String, row: Row, key: SecureBytes) throws -> [UInt8] {
+    /// The bytes a row's tag covers: the table's name and every column but `auth`, typed and
+    /// length-prefixed so that no two rows share a message.
+    static func message(table: String, row: Row) -> [UInt8] {
         var message = Array(table.utf8) + [0]
         for column in columns[table]! {
             let value: DatabaseValue = row[column]
@@ -57,16 +67,42 @@ struct IntegrityDigest: Sendable, Equatable {
                 message += withUnsafeBytes(of: UInt32(data.count).bigEndian, Array.init) + [UInt8](data)
             }
         }
-        return try HMAC.sha256(key: key, message: message)
+        return message
     }
 
-    /// The MAC over the digest and the write counter that the `vault` row keeps.
+    /// Format 1's keyed hash of one row, with the reader-held integrity key.
+    static func element(table: String, row: Row, key: SecureBytes) throws -> [UInt8] {
+        try HMAC.sha256(key: key, message: message(table: table, row: row))
+    }
+
+    /// Format 2's tag of one row, with the admin-only authentication key.
+    static func tag(table: String, row: Row, key: SecureBytes) throws -> [UInt8] {
+        try HMAC.sha256(key: key, message: Array("secrets/v2 row\u{0}".utf8) + message(table: table, row: row))
+    }
+
+    /// Format 1's MAC over the digest and the write counter.
     func seal(counter: Int64, vaultID: [UInt8], key: SecureBytes) throws -> [UInt8] {
         let message = Array("secrets/v1 digest".utf8) + vaultID + bytes + withUnsafeBytes(of: counter.bigEndian, Array.init)
         return try HMAC.sha256(key: key, message: message)
     }
 
-    /// Recomputes the digest from every row of the vault.
+    /// What the authority key signs: the vault, the authority itself, the digest and the counter.
+    func signedMessage(counter: Int64, vaultID: [UInt8], authority: Ed25519.PublicKey) -> [UInt8] {
+        Array("secrets/v2 digest\u{0}".utf8) + vaultID + authority.rawRepresentation + bytes
+            + withUnsafeBytes(of: counter.bigEndian, Array.init)
+    }
+
+    /// Format 2's signature over the digest and the write counter.
+    func signature(counter: Int64, vaultID: [UInt8], authority: Ed25519.SigningKey) throws -> [UInt8] {
+        try authority.signature(for: signedMessage(counter: counter, vaultID: vaultID, authority: authority.publicKey()))
+    }
+
+    /// Whether `signature` is `authority`'s over this digest and `counter`.
+    func isSigned(_ signature: [UInt8], counter: Int64, vaultID: [UInt8], authority: Ed25519.PublicKey) -> Bool {
+        authority.isValidSignature(signature, for: signedMessage(counter: counter, vaultID: vaultID, authority: authority))
+    }
+
+    /// Recomputes a format-1 digest from every row of the vault.
     static func recompute(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
         var digest = IntegrityDigest.empty
         for table in tables where try db.tableExists(table) {
@@ -74,5 +110,65 @@ struct IntegrityDigest: Sendable, Equatable {
             while let row = try rows.next() { digest.toggle(try element(table: table, row: row, key: key)) }
         }
         return digest
+    }
+
+    /// Recomputes every row's tag with the admin's key, returning the digest of the recomputed
+    /// tags and the rows whose stored tag differs (at most `limit` of them named).
+    static func authenticateRows(_ db: Database, key: SecureBytes, limit: Int = 20) throws -> (digest: IntegrityDigest, forged: [String], forgedCount: Int) {
+        var digest = IntegrityDigest.empty
+        var forged: [String] = []
+        var forgedCount = 0
+        for table in tables {
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
+            while let row = try rows.next() {
+                let tag = try tag(table: table, row: row, key: key)
+                digest.toggle(tag)
+                let stored = (row["auth"] as Data?).map { [UInt8]($0) } ?? []
+                if !ConstantTime.equals(tag, stored) {
+                    forgedCount += 1
+                    if forged.count < limit { forged.append("\(table) row \(rowName(table: table, row: row))") }
+                }
+            }
+        }
+        return (digest, forged, forgedCount)
+    }
+
+    /// The XOR of the tags as stored, which a reader can compute without any key: proves no
+    /// row was deleted, added or put back from an older copy, though not that each tag is genuine.
+    static func storedTags(_ db: Database) throws -> IntegrityDigest {
+        var digest = IntegrityDigest.empty
+        for table in tables {
+            let rows = try Row.fetchCursor(db, sql: "SELECT auth FROM \(table)")
+            while let row = try rows.next() {
+                guard let tag = row["auth"] as Data?, tag.count == count else {
+                    throw VaultError.integrityMismatch(reason: "a row of \(table) has no authentication tag")
+                }
+                digest.toggle([UInt8](tag))
+            }
+        }
+        return digest
+    }
+
+    /// Writes a fresh tag into every row with `key` and returns the digest of them all: for an
+    /// upgrade from format 1 and for a rekey, which replaces the key.
+    static func reauthenticate(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
+        var digest = IntegrityDigest.empty
+        for table in tables {
+            let keyColumn = keyColumns[table]!
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table)")
+            let update = try db.makeStatement(sql: "UPDATE \(table) SET auth = ? WHERE \(keyColumn) = ?")
+            for row in rows {
+                let tag = try tag(table: table, row: row, key: key)
+                digest.toggle(tag)
+                try update.execute(arguments: [Data(tag), row[keyColumn] as DatabaseValue])
+            }
+        }
+        return digest
+    }
+
+    /// How a row is named in a message: its record id, or an audit entry's sequence number.
+    static func rowName(table: String, row: Row) -> String {
+        if table == "audit" { return "\(row["seq"] as Int64? ?? 0)" }
+        return (row["id"] as Data?).map { RecordID($0).description } ?? "?"
     }
 }

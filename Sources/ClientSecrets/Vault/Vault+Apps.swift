@@ -22,6 +22,7 @@ extension Vault {
     }
 
     func decodeApp(_ row: Row, context: AEADContext? = nil) throws -> AppRecord {
+        try authenticate(table: "apps", row: row)
         let id = RecordID(row["id"] as Data)
         let binding = Self.appBinding(id, labelHash: row["label_hash"], appIDHash: row["app_id_hash"])
         let app = try cipher.openRecord(row["meta"], using: context ?? metadataContext(), binding: binding, App.init(record:))

@@ -19,6 +19,7 @@ extension Vault {
     }
 
     func decodeCredential(_ row: Row, context: AEADContext? = nil) throws -> CredentialRecord {
+        try authenticate(table: "credentials", row: row)
         let id = RecordID(row["id"] as Data)
         let app = RecordID(row["app"] as Data)
         let state: String = row["state"]

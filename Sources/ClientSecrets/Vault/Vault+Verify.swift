@@ -101,13 +101,15 @@ extension Vault {
         }
     }
 
-    /// Recomputes the integrity digest from every row and compares it with the one the vault
-    /// row keeps, without decrypting anything: proves that no row was deleted, added, or had a
-    /// clear column changed outside secrets, which reading rows one by one cannot show (a
-    /// missing row simply is not read). Costs one keyed hash per row of the vault, so commands
-    /// that print a view of the vault run it first; `expiring` leaves it to `--verify`.
+    /// Checks the vault as a whole before anything acts on it or prints a view of it: for an
+    /// admin, every row's authentication tag (naming the first rows that fail), the digest of
+    /// them all and its signature; for a reader, who cannot check tags, that the stored tags add
+    /// up to the signed digest, which still shows rows deleted, added or put back from an older
+    /// copy. Costs one keyed hash per row (an admin) or one pass over the tags (a reader), so
+    /// commands that act or print a view run it first; `expiring` leaves it to `--verify`.
     ///
-    /// - Throws: ``VaultError/integrityMismatch(reason:)``.
+    /// - Throws: ``VaultError/tampered(table:row:reason:)`` naming a forged row, or
+    ///   ``VaultError/integrityMismatch(reason:)``.
     public func checkIntegrity() throws {
         try read { db in try checkIntegrity(db) }
     }
@@ -117,11 +119,34 @@ extension Vault {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
         let stored = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
-        guard try stored.seal(counter: row["counter"], vaultID: keys.vaultID, key: keys.integrityKey) == [UInt8](row["seal"] as Data) else {
-            throw VaultError.integrityMismatch(reason: "the integrity digest does not match its MAC")
+        guard format >= 2 else {
+            // A format-1 vault, opened by a reader before any admin upgraded it.
+            guard try stored.seal(counter: row["counter"], vaultID: keys.vaultID, key: keys.integrityKey) == [UInt8](row["seal"] as Data) else {
+                throw VaultError.integrityMismatch(reason: "the integrity digest does not match its MAC")
+            }
+            guard try IntegrityDigest.recompute(db, key: keys.integrityKey) == stored else {
+                throw VaultError.integrityMismatch(reason: "rows were deleted, added or altered outside secrets (the integrity digest does not match)")
+            }
+            return
         }
-        guard try IntegrityDigest.recompute(db, key: keys.integrityKey) == stored else {
-            throw VaultError.integrityMismatch(reason: "rows were deleted, added or altered outside secrets (the integrity digest does not match)")
+        guard stored.bytes.count == IntegrityDigest.count,
+              stored.isSigned([UInt8](row["seal"] as Data), counter: row["counter"], vaultID: keys.vaultID, authority: try storedAuthority(db))
+        else {
+            throw VaultError.integrityMismatch(reason: "the integrity digest does not carry the vault's signature")
+        }
+        if let key = keys.authenticationKey {
+            let (digest, forged, forgedCount) = try IntegrityDigest.authenticateRows(db, key: key, limit: 1)
+            if let first = forged.first {
+                let more = forgedCount > 1 ? " (and \(forgedCount - 1) more rows)" : ""
+                throw VaultError.integrityMismatch(reason: "\(first) was not written by an admin of this vault (its authentication tag does not match)\(more); nothing was done")
+            }
+            guard digest == stored else {
+                throw VaultError.integrityMismatch(reason: "rows were deleted, added or put back from an older copy of the vault (the signed integrity digest does not match); nothing was done")
+            }
+        } else {
+            guard try IntegrityDigest.storedTags(db) == stored else {
+                throw VaultError.integrityMismatch(reason: "rows were deleted, added or put back from an older copy of the vault (the signed integrity digest does not match)")
+            }
         }
     }
 }

@@ -28,6 +28,11 @@ public struct Vault: Sendable {
     let queue: DatabaseQueue
     var keys: DataKeys
     var cipher: RecordCipher { RecordCipher(vaultID: keys.vaultID) }
+    /// The format the file is in: 2, or 1 for a vault a reader opened before any admin upgraded it.
+    var format = VaultSchema.formatVersion
+    /// What opening decided about trust that a person should hear once (a pin set on first use,
+    /// a pin moved along a rekey, an upgrade, a legacy vault), or `nil`.
+    public internal(set) var trustNotice: String?
 
     /// Creates a new vault at `path` whose only recipient is `admin`, refusing to replace any
     /// existing file. The file (and its WAL) is created with mode 0600.
@@ -41,11 +46,18 @@ public struct Vault: Sendable {
             let created = Int64(now.timeIntervalSince1970)
             try queue.write { db in
                 try VaultSchema.create(db)
-                let seal = try IntegrityDigest.empty.seal(counter: 0, vaultID: vaultID, key: keys.integrityKey)
+                let authority = try keys.requireAuthority()
+                let seal = try IntegrityDigest.empty.signature(counter: 0, vaultID: vaultID, authority: authority)
                 try db.execute(
-                    sql: "INSERT INTO vault (id, vault_id, format, created_at, digest, counter, seal) VALUES (1, ?, ?, ?, ?, 0, ?)",
-                    arguments: [Data(vaultID), VaultSchema.formatVersion, created, Data(IntegrityDigest.empty.bytes), Data(seal)])
-                var writer = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                    sql: "INSERT INTO vault (id, vault_id, format, created_at, digest, counter, seal, authority) VALUES (1, ?, ?, ?, ?, 0, ?, ?)",
+                    arguments: [
+                        Data(vaultID), VaultSchema.formatVersion, created, Data(IntegrityDigest.empty.bytes), Data(seal),
+                        Data(try authority.publicKey().rawRepresentation),
+                    ])
+                try db.execute(
+                    sql: "INSERT INTO authority (generation, public_key, endorsement) VALUES (?, ?, NULL)",
+                    arguments: [Int64(keys.generation), Data(try authority.publicKey().rawRepresentation)])
+                var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
                 try Self.insertRecipient(admin, role: .admin, name: name, keys: keys, writer: &writer)
                 try writer.audit("vault.init", detail: "admin recipient \(admin)")
                 try writer.commit()
@@ -58,17 +70,29 @@ public struct Vault: Sendable {
         }
     }
 
-    /// Opens the vault at `path` with the first of `identities` that is one of its recipients.
+    /// Opens the vault at `path` with the first of `identities` that is one of its recipients,
+    /// and anchors its authority key as `trust` says (see ``KnownVaults``).
+    ///
+    /// An admin's open upgrades a format-1 vault in place (one transaction, audited); a reader
+    /// can read a format-1 vault, which cannot prove who wrote it, until an admin has opened it.
     ///
     /// - Throws: ``VaultError/vaultNotFound(path:)``, ``VaultError/notAVault(path:reason:)``,
-    ///   ``VaultError/cannotUnlock(reason:)`` when no identity is a recipient, or
-    ///   ``VaultError/tampered(table:row:reason:)`` when its keyring entry is damaged.
-    public static func open(at path: String, identities: [X25519Identity], actor: String = Actor.current) throws -> Vault {
+    ///   ``VaultError/cannotUnlock(reason:)`` when no identity is a recipient,
+    ///   ``VaultError/tampered(table:row:reason:)`` when its keyring entry is damaged or hands
+    ///   out keys that are not the vault's, and ``VaultError/untrusted(reason:)`` when the
+    ///   vault's authority key is not the one pinned.
+    public static func open(
+        at path: String, identities: [X25519Identity], actor: String = Actor.current, trust: VaultTrust = .unpinned
+    ) throws -> Vault {
         let queue = try VaultFile.open(path: path)
-        let keys: DataKeys = try Self.translatingDatabaseErrors {
+        let (keys, format): (DataKeys, Int) = try Self.translatingDatabaseErrors {
             try queue.read { db in
                 let vaultID = [UInt8](try Data.fetchOne(db, sql: "SELECT vault_id FROM vault WHERE id = 1") ?? Data())
                 guard vaultID.count == 16 else { throw VaultError.integrityMismatch(reason: "the vault row has no valid vault id") }
+                let format = try Int.fetchOne(db, sql: "SELECT format FROM vault WHERE id = 1") ?? 0
+                guard format == 1 || format == VaultSchema.formatVersion else {
+                    throw VaultError.notAVault(path: path, reason: "its format \(format) is not one this version reads (1 or \(VaultSchema.formatVersion)); use a newer secrets")
+                }
                 for identity in identities {
                     let recipient = identity.recipient.description
                     guard let row = try Row.fetchOne(db, sql: "SELECT id, role, wrapped FROM keyring WHERE recipient = ?", arguments: [recipient])
@@ -77,7 +101,7 @@ public struct Vault: Sendable {
                         throw VaultError.tampered(table: "keyring", row: RecordID(row["id"] as Data).description, reason: "has an unknown role")
                     }
                     if let keys = try KeyringEntry.unwrap([UInt8](row["wrapped"] as Data), identity: identity, expectedRole: role, vaultID: vaultID) {
-                        return keys
+                        return (keys, format)
                     }
                     throw VaultError.tampered(
                         table: "keyring", row: RecordID(row["id"] as Data).description, reason: "is not wrapped to the recipient it names")
@@ -86,13 +110,23 @@ public struct Vault: Sendable {
                 throw VaultError.cannotUnlock(reason: "the identity (\(names)) is not a recipient of this vault; an admin can add it with `secrets recipients add`")
             }
         }
-        if keys.role == .admin {
-            // Vaults made before rotation existed lack the journal; an empty table changes no digest.
-            try Self.translatingDatabaseErrors {
-                try queue.write { db in if try !db.tableExists("rotations") { try VaultSchema.createRotations(db) } }
+        var vault = Vault(path: path, actor: actor, queue: queue, keys: keys)
+        vault.format = format
+        let pinned = try trust.knownVaults?.fingerprint(for: vault.vaultID)
+        if format == 1 {
+            if let pinned {
+                throw VaultError.untrusted(reason: "this identity pinned the vault's authority key \(pinned), but the file is in the old format that has none: someone put back an older copy or stripped its authentication; restore a copy you trust")
             }
+            guard keys.role == .admin else {
+                vault.trustNotice = "this vault is in the old format, whose rows cannot prove an admin wrote them; an admin's next command upgrades it"
+                return vault
+            }
+            try vault.upgrade()
+            vault.format = VaultSchema.formatVersion
+            vault.trustNotice = "upgraded the vault to format \(VaultSchema.formatVersion): every row is now authenticated with an admin-only key; its fingerprint is \(try vault.fingerprint())"
         }
-        return Vault(path: path, actor: actor, queue: queue, keys: keys)
+        try vault.anchor(trust: trust, pinned: pinned)
+        return vault
     }
 
     /// The vault's random id, shown as hexadecimal.
@@ -105,7 +139,7 @@ public struct Vault: Sendable {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    var writer = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                    var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
                     result = try body(&writer)
                     try writer.commit()
                     return .commit
@@ -125,7 +159,7 @@ public struct Vault: Sendable {
                 try queue.writeWithoutTransaction { db in
                     var results: [(any Error)?] = []
                     try db.inTransaction(.immediate) {
-                        var writer = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                        var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
                         for body in bodies {
                             let saved = writer.delta
                             do {

@@ -4,7 +4,10 @@ import GRDB
 /// identifies an app or a person, and every secret value, is a sealed column.
 enum VaultSchema {
     /// The format version stored in the `vault` row; a newer one is refused rather than misread.
-    static let formatVersion = 1
+    ///
+    /// Format 2 adds an `auth` tag to every row (keyed with a key only admins hold), signs the
+    /// digest with the vault's authority key, and keeps the authority keys' succession.
+    static let formatVersion = 2
 
     static func create(_ db: Database) throws {
         try db.execute(sql: """
@@ -15,7 +18,8 @@ enum VaultSchema {
                 created_at INTEGER NOT NULL,
                 digest BLOB NOT NULL,
                 counter INTEGER NOT NULL,
-                seal BLOB NOT NULL
+                seal BLOB NOT NULL,
+                authority BLOB
             );
             CREATE TABLE keyring (
                 id BLOB PRIMARY KEY,
@@ -23,7 +27,8 @@ enum VaultSchema {
                 recipient TEXT NOT NULL UNIQUE,
                 name BLOB,
                 wrapped BLOB NOT NULL,
-                created_at INTEGER NOT NULL
+                created_at INTEGER NOT NULL,
+                auth BLOB
             );
             CREATE TABLE apps (
                 id BLOB PRIMARY KEY,
@@ -31,7 +36,8 @@ enum VaultSchema {
                 app_id_hash BLOB NOT NULL UNIQUE,
                 meta BLOB NOT NULL,
                 created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL
+                updated_at INTEGER NOT NULL,
+                auth BLOB
             );
             CREATE TABLE credentials (
                 id BLOB PRIMARY KEY,
@@ -42,6 +48,7 @@ enum VaultSchema {
                 created_at INTEGER NOT NULL,
                 meta BLOB NOT NULL,
                 secret BLOB,
+                auth BLOB,
                 UNIQUE (app, key_id_hash)
             );
             -- Covers what `expiring` reads, so monitoring scans this index in expiry order and
@@ -56,16 +63,45 @@ enum VaultSchema {
                 outcome TEXT NOT NULL,
                 details BLOB NOT NULL,
                 prev_hash BLOB NOT NULL,
-                hash BLOB NOT NULL
+                hash BLOB NOT NULL,
+                auth BLOB
             );
             """)
-        try createRotations(db)
+        try createRotations(db, authenticated: true)
+        try createAuthority(db)
+    }
+
+    /// The vault's authority keys, one per data-key generation: each later key is endorsed
+    /// (signed) by the one before, so a recipient that pinned an earlier key can follow a rekey
+    /// without trusting the file.
+    static func createAuthority(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE authority (
+                generation INTEGER PRIMARY KEY,
+                public_key BLOB NOT NULL,
+                endorsement BLOB
+            );
+            """)
+    }
+
+    /// Brings a format-1 vault's tables to format 2's shape: an `auth` column on every table,
+    /// the authority column and table. The caller computes the tags and signs, in the same
+    /// transaction.
+    static func addAuthentication(_ db: Database) throws {
+        if try !db.tableExists("rotations") { try createRotations(db, authenticated: true) }
+        for table in IntegrityDigest.tables where try !db.columns(in: table).contains(where: { $0.name == "auth" }) {
+            try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN auth BLOB")
+        }
+        if try !db.columns(in: "vault").contains(where: { $0.name == "authority" }) {
+            try db.execute(sql: "ALTER TABLE vault ADD COLUMN authority BLOB")
+        }
+        if try !db.tableExists("authority") { try createAuthority(db) }
     }
 
     /// The rotation journal: one row per rotation, retirement or rollback, written before each step
     /// acts and again after, so `secrets rotate` can resume whatever a crash left half done.
     /// Added after format 1 shipped; ``Vault/open(at:identities:actor:)`` adds it to older vaults.
-    static func createRotations(_ db: Database) throws {
+    static func createRotations(_ db: Database, authenticated: Bool) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS rotations (
                 id BLOB PRIMARY KEY,
@@ -76,7 +112,7 @@ enum VaultSchema {
                 started_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
                 revision INTEGER NOT NULL,
-                meta BLOB NOT NULL
+                meta BLOB NOT NULL\(authenticated ? ",\n    auth BLOB" : "")
             );
             CREATE INDEX IF NOT EXISTS rotations_open ON rotations (app) WHERE step <> 'closed';
             """)

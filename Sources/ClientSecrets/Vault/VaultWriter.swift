@@ -2,20 +2,26 @@ import CryptoPrimitives
 import Foundation
 import GRDB
 
-/// The one way rows change: inside a write transaction, keeping the integrity digest and the
-/// audit log in step with every insert, update and delete.
+/// The one way rows change: inside a write transaction, keeping each row's authentication tag,
+/// the integrity digest and the audit log in step with every insert, update and delete.
+///
+/// Only admins write, so every writer holds the authentication and authority keys.
 struct VaultWriter {
     let db: Database
     let keys: DataKeys
+    let authenticationKey: SecureBytes
+    let authority: Ed25519.SigningKey
     let cipher: RecordCipher
     let actor: String
     let now: Date
     /// This transaction's changes to the digest; a batch restores it when a savepoint rolls back.
     var delta = IntegrityDigest.empty
 
-    init(db: Database, keys: DataKeys, actor: String, now: Date) {
+    init(db: Database, keys: DataKeys, actor: String, now: Date) throws {
         self.db = db
         self.keys = keys
+        self.authenticationKey = try keys.requireAuthenticationKey()
+        self.authority = try keys.requireAuthority()
         self.cipher = RecordCipher(vaultID: keys.vaultID)
         self.actor = actor
         self.now = now
@@ -37,7 +43,16 @@ struct VaultWriter {
             .execute(arguments: StatementArguments(values.map(\.1)))
         let keyValue = values.first { $0.0 == key }!.1!
         guard let row = try fetch(table, key: key, keyValue) else { throw VaultError.storage(reason: "a row just written to \(table) is missing") }
-        delta.toggle(try IntegrityDigest.element(table: table, row: row, key: keys.integrityKey))
+        try authenticate(table, key: key, row: row)
+    }
+
+    /// Tags the row as written (read back, so the tag covers exactly what SQLite stored) and
+    /// folds the tag into this transaction's digest change.
+    private mutating func authenticate(_ table: String, key: String, row: Row) throws {
+        let tag = try IntegrityDigest.tag(table: table, row: row, key: authenticationKey)
+        try db.cachedStatement(sql: "UPDATE \(table) SET auth = ? WHERE \(key) = ?")
+            .execute(arguments: [Data(tag), row[key] as DatabaseValue])
+        delta.toggle(tag)
     }
 
     /// Updates some columns of the row whose `id` is `id`.
@@ -45,18 +60,18 @@ struct VaultWriter {
         guard let old = try fetch(table, key: "id", id.data) else {
             throw VaultError.storage(reason: "row \(id) of \(table) disappeared during the change")
         }
-        delta.toggle(try IntegrityDigest.element(table: table, row: old, key: keys.integrityKey))
+        delta.toggle(try IntegrityDigest.tag(table: table, row: old, key: authenticationKey))
         let assignments = values.map { "\($0.0) = ?" }.joined(separator: ", ")
         try db.cachedStatement(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?")
             .execute(arguments: StatementArguments(values.map(\.1) + [id.data]))
         guard let new = try fetch(table, key: "id", id.data) else { throw VaultError.storage(reason: "row \(id) of \(table) vanished") }
-        delta.toggle(try IntegrityDigest.element(table: table, row: new, key: keys.integrityKey))
+        try authenticate(table, key: "id", row: new)
     }
 
     /// Deletes the row whose `id` is `id`.
     mutating func delete(_ table: String, id: RecordID) throws {
         guard let old = try fetch(table, key: "id", id.data) else { return }
-        delta.toggle(try IntegrityDigest.element(table: table, row: old, key: keys.integrityKey))
+        delta.toggle(try IntegrityDigest.tag(table: table, row: old, key: authenticationKey))
         try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id.data])
     }
 
@@ -75,22 +90,22 @@ struct VaultWriter {
         ])
     }
 
-    /// Folds this transaction's changes into the vault's integrity digest, after checking that
-    /// the digest it starts from is genuine.
+    /// Folds this transaction's changes into the vault's integrity digest and signs it, after
+    /// checking that the digest it starts from carries this vault's signature.
     mutating func commit() throws {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1")) else {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
         var digest = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
         let counter: Int64 = row["counter"]
-        let storedSeal = [UInt8](row["seal"] as Data)
+        guard let authorityKey = keys.authorityPublicKey else { throw VaultError.notAuthorized(reason: "only an admin identity can change the vault") }
         guard digest.bytes.count == IntegrityDigest.count,
-              ConstantTime.equals(try digest.seal(counter: counter, vaultID: keys.vaultID, key: keys.integrityKey), storedSeal)
+              digest.isSigned([UInt8](row["seal"] as Data), counter: counter, vaultID: keys.vaultID, authority: authorityKey)
         else {
-            throw VaultError.integrityMismatch(reason: "the integrity digest in the vault row does not match its MAC")
+            throw VaultError.integrityMismatch(reason: "the integrity digest in the vault row does not carry the vault's signature")
         }
         digest.toggle(delta.bytes)
-        let seal = try digest.seal(counter: counter + 1, vaultID: keys.vaultID, key: keys.integrityKey)
+        let seal = try digest.signature(counter: counter + 1, vaultID: keys.vaultID, authority: authority)
         try db.cachedStatement(sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1")
             .execute(arguments: [Data(digest.bytes), counter + 1, Data(seal)])
         delta = .empty
