@@ -177,7 +177,7 @@ for index in "${!sizes[@]}"; do
         "$PYTHON" "$helper" generate --apps "$size" | "$AGE" -r "$admin" -o "$import_file" \
             || die "generating or encrypting the import document failed"
         log "[$size] importing ($(stat -c %s -- "$import_file") bytes encrypted)"
-        timed --stdout "$out_file" -- "$SECRETS" import "$import_file" --json "${vault_opts[@]}"
+        timed --stdout "$out_file" -- "$SECRETS" import "$import_file" --from-other-vault --json "${vault_opts[@]}"
         import_s=$(awk -v ns="$elapsed_ns" 'BEGIN { printf "%.1f", ns / 1e9 }')
         read -r added credentials < <("$PYTHON" -c '
 import json, sys

@@ -38,6 +38,10 @@ public enum VaultError: Error, Sendable, Equatable {
     case importConflicts([String])
     /// An import or export document could not be read.
     case invalidDocument(reason: String)
+    /// An import document asks for more trust than the import was given, so nothing was
+    /// imported: it comes from the vault `otherVaultID` (as the document claims; `nil` when that
+    /// was allowed or it is this vault's), or it carries `actions` (empty when allowed). See ``ImportTrust``.
+    case importNotTrusted(otherVaultID: String?, actions: [AppAction])
     /// The recipient cannot be added or removed as asked.
     case recipientProblem(reason: String)
     /// No recipient of this vault has that public key.
@@ -89,6 +93,8 @@ extension VaultError: CustomStringConvertible {
             return "import would overwrite \(conflicts.count) record(s), so nothing was imported: \(shown)\(more); rerun with --skip-conflicts to import the rest"
         case .invalidDocument(let reason):
             return "cannot read the document: \(reason)"
+        case .importNotTrusted(let otherVaultID, let actions):
+            return Self.describeUntrusted(otherVaultID: otherVaultID, actions: actions)
         case .recipientProblem(let reason):
             return reason
         case .recipientNotFound(let recipient):
@@ -96,5 +102,31 @@ extension VaultError: CustomStringConvertible {
         case .storage(let reason):
             return "vault storage error: \(reason)"
         }
+    }
+}
+
+extension VaultError {
+    /// One line: what the document would bring in, that nothing was imported, and the flag(s)
+    /// that accept it. Every app and field with an action is named (an admin reviews them all
+    /// before allowing any); text from the document is neutralised.
+    static func describeUntrusted(otherVaultID: String?, actions: [AppAction]) -> String {
+        var problems: [String] = []
+        var flags: [String] = []
+        if let otherVaultID {
+            let shown = AppAction.neutralised(String(otherVaultID.prefix(64)))
+            problems.append("the document was exported from another vault (vault ID \"\(shown)\"), not this one")
+            flags.append("--from-other-vault")
+        }
+        if !actions.isEmpty {
+            let named = actions.map(\.location).joined(separator: ", ")
+            let subject = problems.isEmpty ? "the document carries" : "it carries"
+            problems.append(
+                "\(subject) \(actions.count) action(s) that would make this vault run commands, call servers or use other apps' secrets: \(named)")
+            flags.append("--allow-actions")
+        }
+        let advice = actions.isEmpty
+            ? "if you trust the document's source, re-run with \(flags.joined(separator: " "))"
+            : "review these in the document (`age -d` shows it) and, only if you trust every one, re-run with \(flags.joined(separator: " "))"
+        return "\(problems.joined(separator: ", and ")); nothing was imported; \(advice)"
     }
 }

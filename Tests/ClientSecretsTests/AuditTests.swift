@@ -49,7 +49,7 @@ struct AuditTests {
             credentials: [ExportedCredential(
                 Credential(keyID: keyID, hint: "imp", created: Sample.now, validFrom: Sample.now, expires: nil, state: .current),
                 value: "imported-secret-value")])])
-        try alice.importDocument(document, now: Sample.at(days: 7))
+        try alice.importDocument(document, trusting: .otherVault, now: Sample.at(days: 7))
         expected.append(alices("app.add", app: "Billing", appID: billingID))
         expected.append(alices("secret.add", app: "Billing", appID: billingID, keyID: keyID))
         expected.append(alices("vault.import"))
@@ -83,7 +83,7 @@ struct AuditTests {
         let document = try vault.exportDocument(now: Sample.now)
         let (copy, copyVault) = try VaultHarness.make()
         defer { copy.remove() }
-        try copyVault.importDocument(document, now: Sample.now)
+        try copyVault.importDocument(document, trusting: .otherVault, now: Sample.now)
         _ = try copyVault.rekey(now: Sample.now)
 
         for log in [try vault.auditLog(), try harness.open().auditLog(), try copy.open().auditLog()] {

@@ -85,7 +85,8 @@ struct ConfidentialityTests {
 
         let (copy, copyVault) = try VaultHarness.make()
         defer { copy.remove() }
-        try copyVault.importDocument(document, now: Sample.now)
+        // Another vault's export, with a jamf-pro-intune consumer.
+        try copyVault.importDocument(document, trusting: [.otherVault, .actions], now: Sample.now)
         let rekeyed = try copyVault.rekey(now: Sample.at(days: 3))
         #expect(Sample.text(try rekeyed.secretValue(of: Self.label, keyID: Self.keyID)) == Self.secret)
         #expect(leaks(in: RawVaultFile.allBytes(copy.path)) == [])

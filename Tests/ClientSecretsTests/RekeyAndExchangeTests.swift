@@ -130,7 +130,8 @@ struct RekeyAndExchangeTests {
 
         let (target, targetVault) = try VaultHarness.make()
         defer { target.remove() }
-        let summary = try targetVault.importDocument(decoded, now: Sample.at(days: 1))
+        // Another vault's export, whose Alpha has consumers: both must be allowed.
+        let summary = try targetVault.importDocument(decoded, trusting: [.otherVault, .actions], now: Sample.at(days: 1))
         #expect(summary == ImportSummary(appsAdded: 4, credentialsAdded: 5, unchanged: 0, conflictsSkipped: []))
         let expected = try AppSnapshot.of(sourceVault)
         #expect(expected.flatMap(\.credentials).count == 5)
@@ -141,7 +142,7 @@ struct RekeyAndExchangeTests {
         #expect(try targetVault.verify().isClean)
 
         // The second import of the same document changes nothing.
-        let again = try targetVault.importDocument(decoded, now: Sample.at(days: 2))
+        let again = try targetVault.importDocument(decoded, trusting: [.otherVault, .actions], now: Sample.at(days: 2))
         #expect(again == ImportSummary(appsAdded: 0, credentialsAdded: 0, unchanged: 5, conflictsSkipped: []))
         #expect(try AppSnapshot.of(targetVault) == expected)
     }
@@ -175,7 +176,7 @@ struct RekeyAndExchangeTests {
         let original = try sourceVault.exportDocument(now: Sample.now)
         let (target, vault) = try VaultHarness.make()
         defer { target.remove() }
-        try vault.importDocument(original, now: Sample.now)
+        try vault.importDocument(original, trusting: [.otherVault, .actions], now: Sample.now)
         let before = try AppSnapshot.of(vault)
         let auditBefore = try vault.auditLog().count
 
@@ -191,14 +192,16 @@ struct RekeyAndExchangeTests {
                 Credential(keyID: Sample.guid(), hint: "eps", created: Sample.now, validFrom: Sample.now, expires: nil, state: .current),
                 value: "epsilon-value")]))
 
-        let conflicts = expectVaultError { try vault.importDocument(changed, now: Sample.at(days: 1)) }?.importConflictList
+        let conflicts = expectVaultError {
+            try vault.importDocument(changed, trusting: [.otherVault, .actions], now: Sample.at(days: 1))
+        }?.importConflictList
         #expect(conflicts?.count == 1)
         #expect(conflicts?.first?.contains(changedKeyID) == true)
         #expect(try AppSnapshot.of(vault) == before)
         #expect(try vault.auditLog().count == auditBefore)
         #expect(expectVaultError { try vault.app("Epsilon") } == .appNotFound("Epsilon"))
 
-        let summary = try vault.importDocument(changed, skipConflicts: true, now: Sample.at(days: 1))
+        let summary = try vault.importDocument(changed, skipConflicts: true, trusting: [.otherVault, .actions], now: Sample.at(days: 1))
         #expect(summary.appsAdded == 1)
         #expect(summary.credentialsAdded == 1)
         #expect(summary.unchanged == 4)
@@ -228,7 +231,7 @@ struct RekeyAndExchangeTests {
         for (fragment, credentials) in cases {
             let document = ExportDocument(
                 exportedAt: Sample.now, vaultID: "00", apps: [ExportedApp(app: Sample.app("Imported"), credentials: credentials)])
-            let error = expectVaultError { try vault.importDocument(document, now: Sample.now) }
+            let error = expectVaultError { try vault.importDocument(document, trusting: .otherVault, now: Sample.now) }
             guard case .invalidDocument(let reason) = error else {
                 Issue.record("\(fragment): expected invalidDocument, got \(String(describing: error))")
                 continue

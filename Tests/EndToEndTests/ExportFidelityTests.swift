@@ -26,7 +26,8 @@ struct ExportFidelityTests {
         let exportFile = source.directory.path("export.age")
         try source.succeed(["export", "--recipient", publicKey, "-o", exportFile])
         try target.initVault()
-        try target.succeed(["import", exportFile, "--decrypt-identity", keyFile])
+        // Another vault's export (no actions: the app has no rotator or consumer).
+        try target.succeed(["import", exportFile, "--decrypt-identity", keyFile, "--from-other-vault"])
         let restored = try target.succeed(["secret", "get", "jamf-intune"]).standardOutput
         return (stored, restored)
     }

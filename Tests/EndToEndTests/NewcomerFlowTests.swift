@@ -79,9 +79,10 @@ struct NewcomerFlowTests {
         #expect(exportedApp.credentials.first?.value == secret)
         #expect(document.apps.first { $0.label == "legacy-sync" }?.credentials.first?.value == oldSecret)
 
-        // import into a fresh vault elsewhere: the value comes back byte for byte.
+        // import into a fresh vault elsewhere (so --from-other-vault; its apps carry no actions):
+        // the value comes back byte for byte.
         try second.initVault()
-        let imported = try second.succeed(["import", exportFile, "--decrypt-identity", keyFile])
+        let imported = try second.succeed(["import", exportFile, "--decrypt-identity", keyFile, "--from-other-vault"])
         #expect(imported.output.contains("Imported 2 app(s) and 2 credential(s); 0 already present"), "\(imported)")
         let value = try second.succeed(["secret", "get", "jamf-intune"])
         #expect(value.standardOutput == Data(secret.utf8))
@@ -90,7 +91,7 @@ struct NewcomerFlowTests {
         #expect(verified.output.contains("The vault is intact."))
 
         // The same file again: everything is already there.
-        let again = try second.succeed(["import", exportFile, "--decrypt-identity", keyFile])
+        let again = try second.succeed(["import", exportFile, "--decrypt-identity", keyFile, "--from-other-vault"])
         #expect(again.output.contains("Imported 0 app(s) and 0 credential(s); 2 already present"), "\(again)")
         try second.succeed(["verify"])
 

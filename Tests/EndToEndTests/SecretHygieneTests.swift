@@ -84,8 +84,11 @@ struct SecretHygieneTests {
         let exportPassphraseFile = try sandbox.directory.write(exportPassphrase + "\n", to: "export-passphrase.txt")
         try sandbox.succeed(["export", "--passphrase", "-o", sandbox.directory.path("export-passphrase.age")],
                             environment: ["SECRETS_EXPORT_PASSPHRASE_FILE": exportPassphraseFile])
-        try sandbox.succeed(["import", sandbox.directory.path("export.age"), "--decrypt-identity", sandbox.directory.path("reader.txt")])
-        try sandbox.succeed(["import", sandbox.directory.path("export-passphrase.age"), "--json"],
+        // The vault's own exports, whose rotator, consumers and apply command are actions to allow.
+        try sandbox.succeed([
+            "import", sandbox.directory.path("export.age"), "--decrypt-identity", sandbox.directory.path("reader.txt"), "--allow-actions",
+        ])
+        try sandbox.succeed(["import", sandbox.directory.path("export-passphrase.age"), "--json", "--allow-actions"],
                             environment: ["SECRETS_IMPORT_PASSPHRASE_FILE": exportPassphraseFile])
         let azureApp = Sandbox.guid()
         let azure = try sandbox.directory.write("""

@@ -28,6 +28,10 @@ public struct ExportDocument: Sendable, Hashable, Codable {
         self.apps = apps
     }
 
+    /// Every app's ``App/actions``, in document order: what importing the document would let
+    /// it make an admin do.
+    public var actions: [AppAction] { apps.flatMap(\.app.actions) }
+
     /// Encodes the document as pretty-printed JSON with sorted keys and RFC 3339 dates.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()

@@ -39,14 +39,34 @@ extension Vault {
         return ExportDocument(exportedAt: now, vaultID: vaultID, apps: apps)
     }
 
+    /// Throws ``VaultError/importNotTrusted(otherVaultID:actions:)`` when `document` needs more
+    /// trust than `trusting` gives: it names another vault, or it carries ``App/actions``.
+    ///
+    /// An export document is not authenticated (anyone can encrypt one to a recipient's public
+    /// key, and a file can be edited on the way), so even this vault's own export must be
+    /// allowed its actions. ``importDocument(_:skipConflicts:trusting:now:)`` checks this
+    /// first; call it directly to refuse before showing the actions to a person.
+    public func checkTrust(of document: ExportDocument, trusting: ImportTrust = []) throws {
+        let otherVault = document.vaultID.lowercased() != vaultID && !trusting.contains(.otherVault)
+        let actions = trusting.contains(.actions) ? [] : document.actions
+        if otherVault || !actions.isEmpty {
+            throw VaultError.importNotTrusted(otherVaultID: otherVault ? document.vaultID : nil, actions: actions)
+        }
+    }
+
     /// Merges an export into this vault by app ID and key ID, in one transaction.
     ///
-    /// Records missing here are added; identical ones are left alone. A record that differs from
+    /// First the document must be trusted as far as it needs (see ``checkTrust(of:trusting:)``):
+    /// by default only a document of this vault whose apps carry no actions is imported. Then
+    /// records missing here are added; identical ones are left alone. A record that differs from
     /// what the vault holds is a conflict: with `skipConflicts` false nothing is imported and
     /// ``VaultError/importConflicts(_:)`` lists them; with it true, everything else is imported.
     @discardableResult
-    public func importDocument(_ document: ExportDocument, skipConflicts: Bool = false, now: Date = Date()) throws -> ImportSummary {
+    public func importDocument(
+        _ document: ExportDocument, skipConflicts: Bool = false, trusting: ImportTrust = [], now: Date = Date()
+    ) throws -> ImportSummary {
         let secretKey = try keys.requireSecretKey()
+        try checkTrust(of: document, trusting: trusting)
         try Self.validate(document)
         return try write(now: now) { writer in
             var summary = ImportSummary()
@@ -104,6 +124,9 @@ extension Vault {
     }
 
     /// Registers the apps and credential metadata found in Azure's JSON (no values).
+    ///
+    /// Azure's JSON has no vault ID and cannot carry ``App/actions``: the apps registered here
+    /// have none (no rotator, no consumers), and existing apps are never changed.
     ///
     /// New apps get `tenant`, `cloud` and the Entra ID issuer; their label is the display name
     /// (or the app ID when that is taken or missing). Of the credentials of an app that has no

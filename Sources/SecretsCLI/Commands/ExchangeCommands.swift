@@ -79,6 +79,15 @@ struct ImportCommand: ParsableCommand {
             With --from-azure, FILE is the JSON of `az ad app list`, `az ad app credential list` \
             (give --app-id) or Graph GET /applications; apps and credential metadata are registered, \
             without values.
+
+            An export is data, not code. Nothing authenticates it (anyone can encrypt a document to \
+            your public key, and a file can be edited on its way), so: a document from another vault \
+            is refused unless --from-other-vault is given; and a document whose apps carry actions — \
+            a rotator, a Jamf Pro server URL, command= consumers, jamf-pro-intune URLs, API clients or \
+            apply commands, anything that would make `rotate` run a process, call a server or use \
+            another app's secret — is refused, naming each one, unless --allow-actions is given. That \
+            holds for this vault's own exports too. With --allow-actions every action is printed to \
+            stderr before the import.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -89,7 +98,17 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --from-azure: the app a credential list belongs to.", valueName: "guid")) var appId: String?
     @Option(name: .long, help: ArgumentHelp("An identity file that decrypts the export.", valueName: "path")) var decryptIdentity: String?
     @Flag(name: .long, help: "Import everything that does not conflict, and list the conflicts.") var skipConflicts = false
+    @Flag(name: .long, help: "Accept an export whose vault ID is not this vault's.") var fromOtherVault = false
+    @Flag(name: .long, help: "Accept rotators, server URLs, commands and API clients in the export (each is printed first); review them before.")
+    var allowActions = false
     @OptionGroup var outputOption: JSONOption
+
+    func validate() throws {
+        // Azure's JSON names no vault and carries no actions; a flag that would do nothing is a mistake.
+        if fromAzure, fromOtherVault || allowActions {
+            throw ValidationError("--from-other-vault and --allow-actions apply to secrets exports; Azure JSON has no vault ID and carries no actions")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -109,11 +128,27 @@ struct ImportCommand: ParsableCommand {
                 let encrypted = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
                 let plaintext = try AgeFile.decrypt(encrypted, identities: try identities(for: encrypted))
                 let document = try plaintext.withUnsafeBytes { try ExportDocument.decode(Data($0)) }
-                summary = try vault.importDocument(document, skipConflicts: skipConflicts)
+                var trust: ImportTrust = fromOtherVault ? [.otherVault] : []
+                if allowActions { trust.insert(.actions) }
+                // Refused before anything is printed: the actions are shown only when they are
+                // about to be imported.
+                try vault.checkTrust(of: document, trusting: trust)
+                if allowActions { Self.announce(document.actions, from: file) }
+                summary = try vault.importDocument(document, skipConflicts: skipConflicts, trusting: trust)
             }
             if outputOption.json { return try Printer.json(summary) }
             Printer.line("Imported \(summary.appsAdded) app(s) and \(summary.credentialsAdded) credential(s); \(summary.unchanged) already present")
             for conflict in summary.conflictsSkipped { Terminal.printError("secrets: skipped conflict: \(conflict)") }
+        }
+    }
+
+    /// Prints every action the import brings in, one per line on stderr, neutralised: the admin
+    /// allowed them unseen, so the record of what was accepted is at least in front of them.
+    private static func announce(_ actions: [AppAction], from file: String) {
+        guard !actions.isEmpty else { return }
+        Terminal.printError("secrets: --allow-actions: importing \(actions.count) action(s) from \(AppAction.neutralised(file)):")
+        for action in actions {
+            Terminal.printError("secrets:   \(action.location) = \(action.displayValue)")
         }
     }
 

@@ -24,7 +24,7 @@ enum ExitStatus {
             switch error {
             case .vaultNotFound, .identityNotFound, .appNotFound, .credentialNotFound, .noSecretValue, .recipientNotFound: return noInput
             case .vaultExists: return cannotCreate
-            case .notAVault, .tampered, .integrityMismatch, .untrusted, .invalidDocument, .importConflicts, .appExists,
+            case .notAVault, .tampered, .integrityMismatch, .untrusted, .invalidDocument, .importConflicts, .importNotTrusted, .appExists,
                  .credentialExists, .recipientProblem: return dataError
             case .identityTooOpen, .cannotUnlock, .notAuthorized: return noPermission
             case .invalidValue: return usage

@@ -68,3 +68,10 @@ extension VaultError {
         return false
     }
 }
+
+extension VaultError {
+    var isImportNotTrusted: Bool {
+        if case .importNotTrusted = self { return true }
+        return false
+    }
+}

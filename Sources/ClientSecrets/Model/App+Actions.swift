@@ -1,0 +1,46 @@
+extension App {
+    /// Every setting of this app that makes an admin act — run a process, call a server, or use
+    /// another app's secret — in the order the export document holds them.
+    ///
+    /// This is the one place that says which fields are actions:
+    /// - `rotator` (its secret creates this app's secrets);
+    /// - `jamfProIssuer.url` (the Jamf Pro server that regenerates the secret);
+    /// - each consumer's `target`: a `command=` consumer is run with the new secret on stdin, a
+    ///   `jamf-pro-intune` URL is called during verification and named in the runbook;
+    /// - each consumer's `apiClient` (its secret authenticates to that URL) and `applyCommand`
+    ///   (run with the update payload on stdin).
+    ///
+    /// Not actions: the label, app ID, tenant, cloud and issuer kind (the Entra ID endpoints
+    /// follow from the cloud and the local `SECRETS_*_ENDPOINT` settings, never from an app),
+    /// the Jamf Pro integration id and canary computer id (they only pick records on a server
+    /// named elsewhere), policy, tags and notes. An app with no actions can be imported as plain
+    /// data; `import` refuses one with actions unless told to accept them.
+    public var actions: [AppAction] {
+        var actions: [AppAction] = []
+        if let rotator {
+            actions.append(AppAction(app: label, kind: .rotator, field: "rotator", value: rotator))
+        }
+        if let jamfProIssuer {
+            actions.append(AppAction(app: label, kind: .jamfProServer, field: "jamfProIssuer.url", value: jamfProIssuer.url))
+        }
+        for (index, consumer) in consumers.enumerated() {
+            let prefix = "consumers[\(index)]"
+            switch consumer.kind {
+            case .command:
+                actions.append(AppAction(app: label, kind: .commandConsumer, field: "\(prefix).target (command)", value: consumer.target))
+            case .jamfProIntune:
+                actions.append(AppAction(
+                    app: label, kind: .jamfProIntuneURL, field: "\(prefix).target (jamf-pro-intune URL)", value: consumer.target))
+            }
+            // Whatever the kind: validation refuses these on a command consumer, but the list
+            // must not depend on a document having been validated first.
+            if let apiClient = consumer.apiClient {
+                actions.append(AppAction(app: label, kind: .jamfAPIClient, field: "\(prefix).apiClient", value: apiClient))
+            }
+            if let applyCommand = consumer.applyCommand {
+                actions.append(AppAction(app: label, kind: .applyCommand, field: "\(prefix).applyCommand", value: applyCommand))
+            }
+        }
+        return actions
+    }
+}
