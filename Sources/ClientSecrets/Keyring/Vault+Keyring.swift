@@ -39,30 +39,44 @@ extension Vault {
 
     /// Removes a recipient. The last admin cannot be removed.
     ///
-    /// The removed identity may have kept a copy of the data keys; ``rekey(now:)`` replaces them.
+    /// The removed identity may have kept a copy of the data keys; ``rekey(removingRecipient:now:)`` replaces them, and can do both at once.
     public func removeRecipient(_ recipient: String, now: Date = Date()) throws {
-        try write(now: now) { writer in
-            guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
-                throw VaultError.recipientNotFound(recipient)
-            }
-            let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
-            if row["role"] == Role.admin.rawValue, admins <= 1 {
-                throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
-            }
-            try writer.delete("keyring", id: RecordID(row["id"] as Data))
-            try writer.audit("recipient.remove", detail: "\(row["role"] as String) \(recipient)")
+        try write(now: now) { writer in try Self.deleteRecipient(recipient, writer: &writer) }
+    }
+
+    /// Deletes `recipient`'s keyring entry and audits it; refuses an unknown recipient or the last admin.
+    private static func deleteRecipient(_ recipient: String, writer: inout VaultWriter) throws {
+        guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
+            throw VaultError.recipientNotFound(recipient)
         }
+        let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
+        if row["role"] == Role.admin.rawValue, admins <= 1 {
+            throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
+        }
+        try writer.delete("keyring", id: RecordID(row["id"] as Data))
+        try writer.audit("recipient.remove", detail: "\(row["role"] as String) \(recipient)")
     }
 
     /// Replaces both data keys with new random ones: every sealed column is re-encrypted, every
     /// lookup hash recomputed, and the new keys wrapped to every recipient, in one transaction.
     /// Returns the vault unlocked with the new keys.
-    public func rekey(now: Date = Date()) throws -> Vault {
+    ///
+    /// - Parameter removingRecipient: a recipient to remove first, in the same transaction, so
+    ///   there is no moment at which it is gone from the keyring but the data keys it may have
+    ///   copied still open the vault (`recipients remove --rekey`). Refused as
+    ///   ``removeRecipient(_:now:)`` refuses it (unknown, or the last admin), and then nothing changes.
+    public func rekey(removingRecipient: String? = nil, now: Date = Date()) throws -> Vault {
         let oldSecretKey = try keys.requireSecretKey()
         let newKeys = try DataKeys.generate(vaultID: keys.vaultID, generation: keys.generation &+ 1)
         let rekeyed = Vault(path: path, actor: actor, queue: queue, keys: newKeys)
         try Self.translatingDatabaseErrors {
             try queue.write { db in
+                if let removingRecipient {
+                    // Audited under the old keys; the entry is re-sealed and re-chained with the
+                    // rest below, and the digest is recomputed, so this writer is never committed.
+                    var removal = VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                    try Self.deleteRecipient(removingRecipient, writer: &removal)
+                }
                 // Read everything with the old keys first, so damage stops the rekey before any write.
                 let keyring = try recipients(db)
                 let keyringRows = try Row.fetchAll(db, sql: "SELECT id, recipient FROM keyring")
