@@ -30,6 +30,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // prctl(2) for SecretsCLI's process set-up: variadic in C, so Swift needs a wrapper.
+        .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
         // The only Swift code that calls OpenSSL: typed primitives and self-wiping key storage.
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         // The age v1 file format.
@@ -60,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Age",
                 "ClientSecrets",
+                "CProcessControl",
                 "JamfPro",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

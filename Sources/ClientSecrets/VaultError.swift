@@ -11,6 +11,10 @@ public enum VaultError: Error, Sendable, Equatable {
     case identityNotFound(path: String)
     /// The identity file can be read by group or others, so it is refused (as ssh does).
     case identityTooOpen(path: String, mode: UInt32)
+    /// The identity file is not a private file of this user: a symbolic link, not a regular file
+    /// (a FIFO, a device, a directory), or owned by another user. `problem` says which, and
+    /// how to fix it.
+    case identityNotPrivate(path: String, problem: String)
     /// None of the identities opens a keyring entry, or the passphrase is wrong.
     case cannotUnlock(reason: String)
     /// The unlocked role may not do this; `reader` identities never hold the secret key.
@@ -63,7 +67,9 @@ extension VaultError: CustomStringConvertible {
         case .identityNotFound(let path):
             return "no identity file at \(path); pass --identity or set SECRETS_IDENTITY (`secrets init` creates one)"
         case .identityTooOpen(let path, let mode):
-            return "identity file \(path) is readable by others (mode \(String(mode & 0o777, radix: 8))); run `chmod 600 \(path)`"
+            return "identity file \(path) is open to group or others (mode \(String(mode & 0o777, radix: 8))); run `chmod 600 \(path)`"
+        case .identityNotPrivate(let path, let problem):
+            return "identity file \(path) \(problem)"
         case .cannotUnlock(let reason):
             return "cannot unlock the vault: \(reason)"
         case .notAuthorized(let reason):

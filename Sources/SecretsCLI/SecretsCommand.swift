@@ -33,16 +33,11 @@ public struct SecretsCommand: ParsableCommand {
     /// Creates the command; argument-parser calls this before filling in options.
     public init() {}
 
-    /// Runs `secrets` with the process's arguments, after making the process safe to hold keys:
-    /// files it creates are private (umask 077) and it writes no core dumps.
+    /// Runs `secrets` with the process's arguments, after making the process safe to hold keys
+    /// and to write into a pipe (see ``ProcessSetup/harden()``): files it creates are private,
+    /// it writes no core dumps, and a closed stdout ends its output quietly.
     public static func runAsMain() {
-        umask(0o077)
-        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-        #if canImport(Glibc)
-        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
-        #else
-        setrlimit(RLIMIT_CORE, &noCore)
-        #endif
+        ProcessSetup.harden()
         do {
             try DiagnosticLogging.bootstrap(environment: ProcessInfo.processInfo.environment)
         } catch {

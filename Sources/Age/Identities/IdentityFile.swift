@@ -70,6 +70,15 @@ public enum IdentityFile {
         try parse(read(path: path), passphrase: passphrase)
     }
 
+    /// Reads and parses an identity file from `file`, already open for reading, asking
+    /// `passphrase` only if it is encrypted. For a caller that checked the open descriptor
+    /// (its type, owner and mode) first, so that what it checked is what is read.
+    ///
+    /// - Parameter path: the file's path, for messages only.
+    public static func load(from file: FileDescriptor, path: String, passphrase: () throws -> SecureBytes) throws -> [X25519Identity] {
+        try parse(read(from: file, path: path), passphrase: passphrase)
+    }
+
     /// The contents `age-keygen` would write for `identity`: creation time, public key, secret key.
     ///
     /// - Parameter created: an RFC 3339 timestamp for the `# created:` comment, or `nil` to omit it.
@@ -118,8 +127,14 @@ public enum IdentityFile {
     /// Reads a whole (small) file into wiped storage. Works for pipes and process substitution
     /// too (`<(…)`, `/dev/stdin`), which report no size, so it reads to the end of input.
     static func read(path: String) throws -> SecureBytes {
-        var file = try FileDescriptor.openForReading(path)
+        let file = try FileDescriptor.openForReading(path)
         defer { try? file.close() }
+        return try read(from: file, path: path)
+    }
+
+    /// Reads a whole (small) file from `file` into wiped storage; `path` names it in messages.
+    static func read(from file: FileDescriptor, path: String) throws -> SecureBytes {
+        var file = file
         var count = 0
         // One byte more than expected tells an oversized file from one of exactly the limit. A
         // regular file says its size, so its buffer is that size; a pipe gets the whole limit.

@@ -192,7 +192,14 @@ struct AppShowCommand: ParsableCommand {
                 ("Consumers", app.consumers.isEmpty ? "none" : app.consumers.map(\.description).joined(separator: ", ")),
                 ("Tags", app.tags.joined(separator: ", ")), ("Notes", app.notes),
             ] {
-                Printer.line("\((name + ":").padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)")
+                // Notes may span lines (the only field allowed to): each continues under the first,
+                // indented, so none can pass for another field. Printer.line escapes every other
+                // control character, a newline in any other field included.
+                let parts = name == "Notes" ? value.split(separator: "\n", omittingEmptySubsequences: false) : [Substring(value)]
+                for (index, part) in parts.enumerated() {
+                    let title = index == 0 ? name + ":" : ""
+                    Printer.line("\(title.padding(toLength: 11, withPad: " ", startingAt: 0)) \(part)")
+                }
             }
             Printer.line("")
             Printer.table(

@@ -61,7 +61,7 @@ struct ExportCommand: ParsableCommand {
                 try handle.synchronize()
                 Terminal.printError("Exported \(document.apps.count) apps to \(output)")
             } else {
-                FileHandle.standardOutput.write(Data(file))
+                StandardStreams.out(Data(file))
             }
         }
     }

@@ -106,12 +106,9 @@ struct ExpiringCommand: ParsableCommand {
             case .json:
                 // Written from the report's own buffer, without copying it into a `Data` first.
                 let report = Self.json(found, days: days, status: status.lowercased(), now: now)
-                report.withUnsafeBytes { bytes in
-                    FileHandle.standardOutput.write(
-                        Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!), count: bytes.count, deallocator: .none))
-                }
+                StandardStreams.out(report)
             case .prometheus:
-                Printer.line(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines))
+                Printer.verbatim(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines) + "\n")
             case .table:
                 let items = items
                 let summary: String

@@ -37,15 +37,34 @@ struct RecipientsAddCommand: ParsableCommand {
 struct RecipientsRemoveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove", abstract: "Remove a recipient.",
-        discussion: "The removed identity may have kept a copy of the data keys: run `secrets rekey` afterwards.")
+        discussion: """
+            The removed identity may have kept a copy of the data keys it could unwrap: until the \
+            vault is rekeyed, that copy still decrypts the vault (a copy of the file, or the file \
+            itself). Pass --rekey to replace the data keys in the same transaction, or run \
+            `secrets rekey` afterwards.
+            """)
 
     @OptionGroup var options: VaultOptions
     @Argument(help: "The recipient's public key, age1….") var recipient: String
+    @Flag(name: .long, help: "Also replace the data keys (as `secrets rekey` does), in the same transaction as the removal.")
+    var rekey = false
 
     func run() throws {
         try reportingErrors {
-            try options.open().removeRecipient(recipient)
-            Printer.line("Removed \(recipient); run `secrets rekey` so any copy of the data keys it kept stops working")
+            let vault = try options.open()
+            guard rekey else {
+                try vault.removeRecipient(recipient)
+                Printer.line("Removed \(recipient); run `secrets rekey` so any copy of the data keys it kept stops working")
+                return
+            }
+            let role = try vault.recipients().first { $0.recipient == recipient }?.role
+            let rekeyed = try vault.rekey(removingRecipient: recipient)
+            Printer.line("Removed \(recipient) and replaced the data keys of \(rekeyed.path) in one transaction:")
+            Printer.line("every record was re-encrypted and every remaining recipient rewrapped, so data keys it kept no longer open this vault")
+            Printer.line("(copies of the file made before now still open with them)")
+            if role == .admin {
+                Printer.line("It was an admin and could read every secret value: rotate them (`secrets rotate --all`)")
+            }
         }
     }
 }

@@ -136,8 +136,9 @@ struct RotateCommand: ParsableCommand {
         let retiring = plans.reduce(0) { $0 + $1.retire.count }
         let resuming = plans.reduce(0) { $0 + $1.resume.count }
         let names = rotating.prefix(5).joined(separator: ", ") + (rotating.count > 5 ? ", …" : "")
+        // Two calls: each line is printed neutralised, which would show a newline inside one as `\u{A}`.
+        Terminal.printError("secrets: nothing was done; name the apps to rotate, or use --due (every app that is due) or --all (every app).")
         Terminal.printError("""
-            secrets: nothing was done; name the apps to rotate, or use --due (every app that is due) or --all (every app).
             With --due it would now rotate \(rotating.count) app(s)\(rotating.isEmpty ? "" : " (\(names))"), \
             retire \(retiring) previous secret(s) and resume \(resuming) unfinished run(s). \
             See each step with `secrets rotate --due --dry-run`.

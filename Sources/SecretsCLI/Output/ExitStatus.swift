@@ -26,7 +26,7 @@ enum ExitStatus {
             case .vaultExists: return cannotCreate
             case .notAVault, .tampered, .integrityMismatch, .untrusted, .invalidDocument, .importConflicts, .importNotTrusted, .appExists,
                  .credentialExists, .recipientProblem: return dataError
-            case .identityTooOpen, .cannotUnlock, .notAuthorized: return noPermission
+            case .identityTooOpen, .identityNotPrivate, .cannotUnlock, .notAuthorized: return noPermission
             case .invalidValue: return usage
             case .storage: return ioError
             }

@@ -124,7 +124,7 @@ struct JSONWriter {
     /// Appends a JSON string literal; most strings need no escaping and are copied as they are.
     private mutating func appendQuoted(_ string: String) {
         let copied: Bool? = string.utf8.withContiguousStorageIfAvailable { utf8 in
-            guard !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
+            guard !utf8.contains(where: Self.mayNeedEscaping) else { return false }
             bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))
@@ -133,7 +133,15 @@ struct JSONWriter {
         if copied != true { append(Self.quoted(string)) }
     }
 
-    /// A JSON string literal; `/` is not escaped, as `.withoutEscapingSlashes` does.
+    /// Whether a UTF-8 byte may start something ``quoted(_:)`` escapes: a quote, a backslash, a
+    /// C0 control, DEL, or the lead byte of a C1 control (0xC2) or of a bidi control (0xE2).
+    private static func mayNeedEscaping(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2
+    }
+
+    /// A JSON string literal; `/` is not escaped, as `.withoutEscapingSlashes` does. Besides what
+    /// JSON requires (C0 controls), DEL, C1 controls and bidi controls are escaped as `\u…`, so
+    /// that `jq` or `cat` showing the document cannot drive the terminal (see ``TerminalText``).
     static func quoted(_ string: String) -> String {
         var out = "\""
         for scalar in string.unicodeScalars {
@@ -143,12 +151,47 @@ struct JSONWriter {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
+            case _ where TerminalText.isUnsafe(scalar):
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// `json` (as `JSONEncoder` writes it) with DEL, C1 controls and bidi controls escaped as
+    /// `\u…` as ``quoted(_:)`` does; JSON requires escaping only C0, which the encoder does.
+    /// These characters are never part of JSON's own syntax, so they can only occur inside
+    /// strings, and the document still decodes to the same values.
+    static func escapingControls(_ json: Data) -> Data {
+        guard json.contains(where: { $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) else { return json }
+        let bytes = [UInt8](json)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        var index = 0
+        func escape(_ value: UInt32) {
+            let hex = String(value, radix: 16)
+            out.append(contentsOf: Array("\\u\(String(repeating: "0", count: 4 - hex.count))\(hex)".utf8))
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x7F {
+                escape(0x7F)
+                index += 1
+            } else if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
+                escape(UInt32(bytes[index + 1]))
+                index += 2
+            } else if byte == 0xE2, index + 2 < bytes.count,
+                      (bytes[index + 1] == 0x80 && (0xAA...0xAE).contains(bytes[index + 2]))
+                        || (bytes[index + 1] == 0x81 && (0xA6...0xA9).contains(bytes[index + 2])) {
+                escape(0x2000 | (UInt32(bytes[index + 1] & 0x3F) << 6) | UInt32(bytes[index + 2] & 0x3F))
+                index += 3
+            } else {
+                out.append(byte)
+                index += 1
+            }
+        }
+        return Data(out)
     }
 }

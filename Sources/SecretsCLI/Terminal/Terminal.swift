@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ClientSecrets
 import CryptoPrimitives
 import Foundation
 
@@ -11,8 +12,10 @@ enum Terminal {
     /// The longest line read for a secret or passphrase.
     static let maximumLine = 4096
 
+    /// Prints `message` to stderr as one line; control characters in it (a label or a server's
+    /// message quoted in an error) are shown escaped (see ``TerminalText``).
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        StandardStreams.error(TerminalText.neutralised(message) + "\n")
     }
 
     static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
@@ -83,16 +86,8 @@ enum Terminal {
         }
     }
 
-    /// Writes bytes to stdout as they are.
+    /// Writes bytes to stdout as they are (a secret value, a payload), never copied into a `String`.
     static func writeOut(_ bytes: SecureBytes) {
-        bytes.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0, errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        bytes.withUnsafeBytes { StandardStreams.write($0, to: STDOUT_FILENO) }
     }
 }
