@@ -31,15 +31,22 @@ public struct CommandRunner: Sendable {
     /// The environment every command gets before the per-run variables are added, already
     /// stripped of `SECRETS_*`.
     public let baseEnvironment: [String: String]
+    /// Where ``reportFailure(_:of:redacting:)`` shows a failed command's scrubbed output: one line
+    /// each time, by default to this process's stderr. Never into the vault.
+    public var failureOutput: @Sendable (String) -> Void
 
     /// Creates a runner.
     ///
-    /// - Parameter inheritedEnvironment: the environment to pass on (default: this process's);
-    ///   every variable whose name starts with `SECRETS_` is removed from it.
+    /// - Parameters:
+    ///   - inheritedEnvironment: the environment to pass on (default: this process's); every
+    ///     variable whose name starts with `SECRETS_` is removed from it.
+    ///   - failureOutput: where a failed command's scrubbed output is shown (default: stderr).
     public init(
         timeout: TimeInterval = 120, terminationGrace: TimeInterval = 5, outputLimit: Int = 64 * 1024,
-        inheritedEnvironment: [String: String] = ProcessInfo.processInfo.environment
+        inheritedEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        failureOutput: @escaping @Sendable (String) -> Void = CommandRunner.standardErrorLine
     ) {
+        self.failureOutput = failureOutput
         self.timeout = timeout
         self.terminationGrace = terminationGrace
         self.outputLimit = outputLimit
@@ -129,36 +136,48 @@ public struct CommandRunner: Sendable {
         return result
     }
 
-    /// Text of `output` fit for an error message: every occurrence of each of `secrets` replaced by
-    /// `[REDACTED]` (before truncating, so that no prefix of a secret survives either), control
-    /// characters turned into spaces, at most `limit` characters.
+    /// Text of `output` fit for a message: every form of each of `secrets` that ``SecretScrubber``
+    /// matches replaced by `[redacted]` (before truncating, so that no prefix of a secret survives
+    /// either), control characters turned into spaces, at most `limit` characters.
     public static func excerpt(_ output: Data, redacting secrets: [SecureBytes], limit: Int = 400) -> String {
+        excerpt(output, scrubber: SecretScrubber(secrets: secrets), limit: limit)
+    }
+
+    /// ``excerpt(_:redacting:limit:)`` with a scrubber already made (one for both streams).
+    public static func excerpt(_ output: Data, scrubber: SecretScrubber, limit: Int = 400) -> String {
         var bytes = [UInt8](output)
         defer { Cleanse.wipe(&bytes) }
-        for secret in secrets where secret.count > 0 {
-            secret.withUnsafeBytes { pattern in
-                var result: [UInt8] = []
-                result.reserveCapacity(bytes.count)
-                var index = 0
-                while index < bytes.count {
-                    if index + pattern.count <= bytes.count, bytes[index] == pattern[0],
-                       (0..<pattern.count).allSatisfy({ bytes[index + $0] == pattern[$0] }) {
-                        result.append(contentsOf: Array("[REDACTED]".utf8))
-                        index += pattern.count
-                    } else {
-                        result.append(bytes[index])
-                        index += 1
-                    }
-                }
-                Cleanse.wipe(&bytes)
-                bytes = result
-            }
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
+        var scrubbed = scrubber.scrub(bytes)
+        defer { Cleanse.wipe(&scrubbed) }
+        let text = String(decoding: scrubbed, as: UTF8.self)
             .map { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " " : $0 }
         let trimmed = String(text).trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return "(no output)" }
         return trimmed.count > limit ? String(trimmed.prefix(limit)) + "…" : trimmed
+    }
+
+    /// Shows what a failed command printed and returns how it ended, for the error.
+    ///
+    /// The returned text is fixed — `NAME exited with status 3`, `… was killed by signal 9`,
+    /// `… did not finish within 30 s and was stopped` — and holds nothing the command printed:
+    /// it becomes the rotation journal's `lastError`, which is stored in the vault. What the
+    /// command printed goes only to ``failureOutput`` (by default this process's stderr, where
+    /// the administrator running the rotation sees it), as one `secrets: ` line with an excerpt
+    /// of each stream, every form of each of `secrets` scrubbed out (see ``SecretScrubber``).
+    public func reportFailure(_ result: Result, of name: String, redacting secrets: [SecureBytes]) -> String {
+        let ending = "\(name) \(result.ending(timeout: timeout))"
+        let scrubber = SecretScrubber(secrets: secrets)
+        var line = "secrets: \(ending); its stderr: \(Self.excerpt(result.standardError, scrubber: scrubber))"
+        if !result.standardOutput.isEmpty {
+            line += "; its stdout: \(Self.excerpt(result.standardOutput, scrubber: scrubber))"
+        }
+        failureOutput(line)
+        return ending
+    }
+
+    /// Writes one line to this process's stderr: the default ``failureOutput``.
+    public static let standardErrorLine: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 
