@@ -66,6 +66,22 @@ import Testing
         #expect(shown.text.contains("its stdout: [redacted]"), "\(shown.text)")
     }
 
+    @Test func theCommandStartsWithOnlyStandardDescriptorsOpen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A descriptor this process holds without close-on-exec, as a library's socket may be.
+        let held = open("/dev/null", O_RDONLY)
+        try #require(held > 2)
+        defer { close(held) }
+        _ = fcntl(held, F_SETFD, 0)
+        let runner = CommandRunner(timeout: 10)
+        let result = try await runner.run("ls /proc/self/fd > '\(directory.path("fds"))'", input: Sample.value(), context: Self.context)
+        #expect(result.succeeded)
+        let listed = String(decoding: directory.read("fds"), as: UTF8.self).split(separator: "\n").map(String.init)
+        // 0, 1 (the listing), 2, and the directory `ls` opens to list them.
+        #expect(listed == ["0", "1", "2", "3"], "inherited: \(listed); held \(held)")
+    }
+
     @Test func onlyCommandConsumersAreAccepted() {
         #expect(throws: RotationFailure.self) {
             try CommandConsumer(consumer: Consumer(kind: .jamfProIntune, target: "https://example.jamfcloud.com"))

@@ -20,7 +20,9 @@ import Logging
 /// The command runs in a process group of its own, so that a timeout ends everything it started
 /// (SIGTERM to the group, then SIGKILL after ``terminationGrace``). Its output is captured up to
 /// ``outputLimit`` bytes per stream; the rest is read and dropped so the command never blocks on
-/// a full pipe. The pipes are close-on-exec, so only stdin, stdout and stderr reach the command.
+/// a full pipe. The command starts with only stdin, stdout and stderr open: every other
+/// descriptor of this process (a connection to the token endpoint, the vault's database, another
+/// hook's pipes, whether or not someone marked it close-on-exec) is closed in the child.
 public struct CommandRunner: Sendable {
     /// Seconds the command may run before it is stopped.
     public var timeout: TimeInterval
@@ -262,6 +264,9 @@ extension CommandRunner {
             posix_spawn_file_actions_adddup2(&actions, stdin, 0)
             posix_spawn_file_actions_adddup2(&actions, stdout, 1)
             posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+            #if canImport(Glibc)
+            Self.closeEverythingElse(&actions)
+            #endif
             var defaults = sigset_t()
             sigemptyset(&defaults)
             for signal in [SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
@@ -270,7 +275,12 @@ extension CommandRunner {
             sigemptyset(&mask)
             posix_spawnattr_setsigmask(&attributes, &mask)
             posix_spawnattr_setpgroup(&attributes, 0)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+            var flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+            #if canImport(Darwin)
+            // Darwin: every descriptor not named by a file action is closed in the child.
+            flags |= POSIX_SPAWN_CLOEXEC_DEFAULT
+            #endif
+            posix_spawnattr_setflags(&attributes, Int16(flags))
 
             let words: [String] = ["/bin/sh", "-c", command]
             let arguments: [UnsafeMutablePointer<CChar>?] = words.map { (word: String) in strdup(word) }
@@ -283,6 +293,30 @@ extension CommandRunner {
             }
             return pid
         }
+
+        #if canImport(Glibc)
+        private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+        /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+        /// module does not export: looked up once at run time, `nil` on an older glibc.
+        private static let addCloseFrom: AddCloseFrom? = {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+            return unsafeBitCast(symbol, to: AddCloseFrom.self)
+        }()
+
+        /// Adds file actions that close every descriptor from 3 up in the child, after the dup2s.
+        ///
+        /// Close-on-exec alone is not enough: descriptors opened by libraries (URLSession's
+        /// sockets, SQLite's files) or by other threads between `open` and `fcntl` may lack it.
+        /// On Darwin, `POSIX_SPAWN_CLOEXEC_DEFAULT` (set in `spawn`) does this instead.
+        private static func closeEverythingElse(_ actions: inout posix_spawn_file_actions_t) {
+            if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+            // Before glibc 2.34: close each descriptor open now. glibc ignores a close action on a
+            // descriptor that is no longer open by the time the child runs it.
+            let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            for fd in open.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        #endif
 
         /// Feeds stdin, drains stdout and stderr, and enforces the deadline until the command has
         /// exited and closed its output (or left it open behind it: then 2 s more, and no longer).
