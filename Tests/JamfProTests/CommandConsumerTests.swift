@@ -30,13 +30,56 @@ import Testing
         guard case .done = try await trusted.verify(Sample.delivery()) else { Issue.record("expected done"); return }
     }
 
-    @Test func aFailingCommandIsAConsumerFailureWithTheSecretRedacted() async throws {
-        let consumer = CommandConsumer(command: "echo 'rejected:' >&2; cat >&2; exit 4", runner: CommandRunner(timeout: 10))
+    /// Collects what a runner shows of failed commands' output, in place of stderr.
+    final class Shown: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        var text: String { lock.withLock { lines.joined(separator: "\n") } }
+        var sink: @Sendable (String) -> Void { { line in self.lock.withLock { self.lines.append(line) } } }
+    }
+
+    @Test func aFailingCommandIsAConsumerFailureThatHoldsNoneOfItsOutput() async throws {
+        let shown = Shown()
+        // Prints the value, its base64, and all but its last character, on both streams.
+        let command = #"v=$(cat); printf 'rejected: %s\n' "$v" >&2; printf 'b64 %s\n' "$(printf %s "$v" | base64 -w0)" >&2; printf 'almost %s\n' "${v%?}"; exit 4"#
+        let consumer = CommandConsumer(command: command, runner: CommandRunner(timeout: 10, failureOutput: shown.sink))
         let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
         guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
-        #expect(text.contains("exited with status 4"))
-        #expect(text.contains("rejected: [REDACTED]"))
-        #expect(!text.contains(Sample.secretText))
+        // The error is what the journal stores: how the command ended, nothing it printed.
+        #expect(text == "\(consumer.summary) exited with status 4")
+        // The administrator sees the output on stderr, scrubbed.
+        #expect(shown.text.hasPrefix("secrets: \(consumer.summary) exited with status 4; its stderr: rejected: [redacted]"), "\(shown.text)")
+        #expect(shown.text.contains("b64 [redacted]"), "\(shown.text)")
+        #expect(shown.text.contains("its stdout: almost [redacted]"), "\(shown.text)")
+        for form in [Sample.secretText, Data(Sample.secretText.utf8).base64EncodedString(), String(Sample.secretText.dropLast())] {
+            #expect(!text.contains(form) && !shown.text.contains(form))
+        }
+    }
+
+    @Test func aTimedOutCommandSaysSoAndNothingElse() async throws {
+        let shown = Shown()
+        let runner = CommandRunner(timeout: 0.5, terminationGrace: 0.5, failureOutput: shown.sink)
+        let consumer = CommandConsumer(command: "cat; sleep 30", runner: runner)
+        let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
+        guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(text == "\(consumer.summary) did not finish within 1 s and was stopped")
+        #expect(shown.text.contains("its stdout: [redacted]"), "\(shown.text)")
+    }
+
+    @Test func theCommandStartsWithOnlyStandardDescriptorsOpen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A descriptor this process holds without close-on-exec, as a library's socket may be.
+        let held = open("/dev/null", O_RDONLY)
+        try #require(held > 2)
+        defer { close(held) }
+        _ = fcntl(held, F_SETFD, 0)
+        let runner = CommandRunner(timeout: 10)
+        let result = try await runner.run("ls /proc/self/fd > '\(directory.path("fds"))'", input: Sample.value(), context: Self.context)
+        #expect(result.succeeded)
+        let listed = String(decoding: directory.read("fds"), as: UTF8.self).split(separator: "\n").map(String.init)
+        // 0, 1 (the listing), 2, and the directory `ls` opens to list them.
+        #expect(listed == ["0", "1", "2", "3"], "inherited: \(listed); held \(held)")
     }
 
     @Test func onlyCommandConsumersAreAccepted() {
@@ -98,7 +141,7 @@ import Testing
     @Test func excerptsRedactBeforeTheyTruncate() {
         let secret = Sample.value("0123456789")
         let text = CommandRunner.excerpt(Data("abc 0123456789 def\n0123456789".utf8), redacting: [secret], limit: 30)
-        #expect(text == "abc [REDACTED] def [REDACTED]")
+        #expect(text == "abc [redacted] def [redacted]")
         let cut = CommandRunner.excerpt(Data("xx0123456789".utf8), redacting: [secret], limit: 5)
         #expect(!cut.contains("012"))
     }

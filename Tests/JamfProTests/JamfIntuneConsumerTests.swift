@@ -81,16 +81,21 @@ actor AcceptedSecrets {
         }
     }
 
-    @Test func aFailingApplyCommandIsAConsumerFailureWithoutTheSecret() async throws {
+    @Test func aFailingApplyCommandIsAConsumerFailureWithoutItsOutput() async throws {
         try await EmulatorHarness.withEmulator { _, url in
-            let consumer = try Self.make(Self.consumer(url: url, apply: #"echo could not apply: >&2; grep '"clientSecret":' >&2; exit 3"#))
+            let shown = CommandConsumerTests.Shown()
+            let consumer = try JamfIntuneConsumer(
+                consumer: Self.consumer(url: url, apply: #"echo could not apply: >&2; grep '"clientSecret":' >&2; exit 3"#),
+                apiClient: JamfProClientTests.credentials,
+                runner: CommandRunner(timeout: 20, terminationGrace: 1, inheritedEnvironment: Self.environment, failureOutput: shown.sink),
+                configuration: EmulatorHarness.quick)
             let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
             guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
-            #expect(text.contains("exited with status 3"))
-            #expect(text.contains("could not apply"))
-            #expect(text.contains("[REDACTED]"))
-            #expect(!text.contains("Kd/3mP"))
-            #expect(text.count < 600)
+            #expect(text == "the apply command for \(url.absoluteString) exited with status 3")
+            #expect(shown.text.contains("could not apply"))
+            #expect(shown.text.contains("[redacted]"))
+            #expect(!shown.text.contains("Kd/3mP"))
+            #expect(shown.text.count < 600)
         }
     }
 

@@ -45,13 +45,14 @@ public struct CommandConsumer: SecretConsumer {
 
     /// Runs the command with the value on stdin.
     ///
-    /// - Throws: ``RotationFailure/consumerFailed(_:)`` naming the exit status (or the timeout) and
-    ///   an excerpt of stderr with the secret redacted.
+    /// - Throws: ``RotationFailure/consumerFailed(_:)`` naming the exit status (or the timeout)
+    ///   and nothing the command printed: that error is stored in the vault's rotation journal,
+    ///   so the command's output, scrubbed of the secret, is only shown on stderr (see
+    ///   ``CommandRunner/reportFailure(_:of:redacting:)``).
     public func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
         let result = try await runner.run(command, input: delivery.value, context: CommandRunner.Context(delivery))
         guard result.succeeded else {
-            let errors = CommandRunner.excerpt(result.standardError, redacting: [delivery.value])
-            throw RotationFailure.consumerFailed("\(summary) \(result.ending(timeout: runner.timeout)); stderr: \(errors)")
+            throw RotationFailure.consumerFailed(runner.reportFailure(result, of: summary, redacting: [delivery.value]))
         }
         return .done("\(summary) took secret \(delivery.credential.keyID)")
     }

@@ -20,7 +20,9 @@ import Logging
 /// The command runs in a process group of its own, so that a timeout ends everything it started
 /// (SIGTERM to the group, then SIGKILL after ``terminationGrace``). Its output is captured up to
 /// ``outputLimit`` bytes per stream; the rest is read and dropped so the command never blocks on
-/// a full pipe. The pipes are close-on-exec, so only stdin, stdout and stderr reach the command.
+/// a full pipe. The command starts with only stdin, stdout and stderr open: every other
+/// descriptor of this process (a connection to the token endpoint, the vault's database, another
+/// hook's pipes, whether or not someone marked it close-on-exec) is closed in the child.
 public struct CommandRunner: Sendable {
     /// Seconds the command may run before it is stopped.
     public var timeout: TimeInterval
@@ -31,15 +33,22 @@ public struct CommandRunner: Sendable {
     /// The environment every command gets before the per-run variables are added, already
     /// stripped of `SECRETS_*`.
     public let baseEnvironment: [String: String]
+    /// Where ``reportFailure(_:of:redacting:)`` shows a failed command's scrubbed output: one line
+    /// each time, by default to this process's stderr. Never into the vault.
+    public var failureOutput: @Sendable (String) -> Void
 
     /// Creates a runner.
     ///
-    /// - Parameter inheritedEnvironment: the environment to pass on (default: this process's);
-    ///   every variable whose name starts with `SECRETS_` is removed from it.
+    /// - Parameters:
+    ///   - inheritedEnvironment: the environment to pass on (default: this process's); every
+    ///     variable whose name starts with `SECRETS_` is removed from it.
+    ///   - failureOutput: where a failed command's scrubbed output is shown (default: stderr).
     public init(
         timeout: TimeInterval = 120, terminationGrace: TimeInterval = 5, outputLimit: Int = 64 * 1024,
-        inheritedEnvironment: [String: String] = ProcessInfo.processInfo.environment
+        inheritedEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        failureOutput: @escaping @Sendable (String) -> Void = CommandRunner.standardErrorLine
     ) {
+        self.failureOutput = failureOutput
         self.timeout = timeout
         self.terminationGrace = terminationGrace
         self.outputLimit = outputLimit
@@ -129,36 +138,48 @@ public struct CommandRunner: Sendable {
         return result
     }
 
-    /// Text of `output` fit for an error message: every occurrence of each of `secrets` replaced by
-    /// `[REDACTED]` (before truncating, so that no prefix of a secret survives either), control
-    /// characters turned into spaces, at most `limit` characters.
+    /// Text of `output` fit for a message: every form of each of `secrets` that ``SecretScrubber``
+    /// matches replaced by `[redacted]` (before truncating, so that no prefix of a secret survives
+    /// either), control characters turned into spaces, at most `limit` characters.
     public static func excerpt(_ output: Data, redacting secrets: [SecureBytes], limit: Int = 400) -> String {
+        excerpt(output, scrubber: SecretScrubber(secrets: secrets), limit: limit)
+    }
+
+    /// ``excerpt(_:redacting:limit:)`` with a scrubber already made (one for both streams).
+    public static func excerpt(_ output: Data, scrubber: SecretScrubber, limit: Int = 400) -> String {
         var bytes = [UInt8](output)
         defer { Cleanse.wipe(&bytes) }
-        for secret in secrets where secret.count > 0 {
-            secret.withUnsafeBytes { pattern in
-                var result: [UInt8] = []
-                result.reserveCapacity(bytes.count)
-                var index = 0
-                while index < bytes.count {
-                    if index + pattern.count <= bytes.count, bytes[index] == pattern[0],
-                       (0..<pattern.count).allSatisfy({ bytes[index + $0] == pattern[$0] }) {
-                        result.append(contentsOf: Array("[REDACTED]".utf8))
-                        index += pattern.count
-                    } else {
-                        result.append(bytes[index])
-                        index += 1
-                    }
-                }
-                Cleanse.wipe(&bytes)
-                bytes = result
-            }
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
+        var scrubbed = scrubber.scrub(bytes)
+        defer { Cleanse.wipe(&scrubbed) }
+        let text = String(decoding: scrubbed, as: UTF8.self)
             .map { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " " : $0 }
         let trimmed = String(text).trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return "(no output)" }
         return trimmed.count > limit ? String(trimmed.prefix(limit)) + "…" : trimmed
+    }
+
+    /// Shows what a failed command printed and returns how it ended, for the error.
+    ///
+    /// The returned text is fixed — `NAME exited with status 3`, `… was killed by signal 9`,
+    /// `… did not finish within 30 s and was stopped` — and holds nothing the command printed:
+    /// it becomes the rotation journal's `lastError`, which is stored in the vault. What the
+    /// command printed goes only to ``failureOutput`` (by default this process's stderr, where
+    /// the administrator running the rotation sees it), as one `secrets: ` line with an excerpt
+    /// of each stream, every form of each of `secrets` scrubbed out (see ``SecretScrubber``).
+    public func reportFailure(_ result: Result, of name: String, redacting secrets: [SecureBytes]) -> String {
+        let ending = "\(name) \(result.ending(timeout: timeout))"
+        let scrubber = SecretScrubber(secrets: secrets)
+        var line = "secrets: \(ending); its stderr: \(Self.excerpt(result.standardError, scrubber: scrubber))"
+        if !result.standardOutput.isEmpty {
+            line += "; its stdout: \(Self.excerpt(result.standardOutput, scrubber: scrubber))"
+        }
+        failureOutput(line)
+        return ending
+    }
+
+    /// Writes one line to this process's stderr: the default ``failureOutput``.
+    public static let standardErrorLine: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 
@@ -243,6 +264,9 @@ extension CommandRunner {
             posix_spawn_file_actions_adddup2(&actions, stdin, 0)
             posix_spawn_file_actions_adddup2(&actions, stdout, 1)
             posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+            #if canImport(Glibc)
+            Self.closeEverythingElse(&actions)
+            #endif
             var defaults = sigset_t()
             sigemptyset(&defaults)
             for signal in [SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
@@ -251,7 +275,12 @@ extension CommandRunner {
             sigemptyset(&mask)
             posix_spawnattr_setsigmask(&attributes, &mask)
             posix_spawnattr_setpgroup(&attributes, 0)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+            var flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+            #if canImport(Darwin)
+            // Darwin: every descriptor not named by a file action is closed in the child.
+            flags |= POSIX_SPAWN_CLOEXEC_DEFAULT
+            #endif
+            posix_spawnattr_setflags(&attributes, Int16(flags))
 
             let words: [String] = ["/bin/sh", "-c", command]
             let arguments: [UnsafeMutablePointer<CChar>?] = words.map { (word: String) in strdup(word) }
@@ -264,6 +293,30 @@ extension CommandRunner {
             }
             return pid
         }
+
+        #if canImport(Glibc)
+        private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+        /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+        /// module does not export: looked up once at run time, `nil` on an older glibc.
+        private static let addCloseFrom: AddCloseFrom? = {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+            return unsafeBitCast(symbol, to: AddCloseFrom.self)
+        }()
+
+        /// Adds file actions that close every descriptor from 3 up in the child, after the dup2s.
+        ///
+        /// Close-on-exec alone is not enough: descriptors opened by libraries (URLSession's
+        /// sockets, SQLite's files) or by other threads between `open` and `fcntl` may lack it.
+        /// On Darwin, `POSIX_SPAWN_CLOEXEC_DEFAULT` (set in `spawn`) does this instead.
+        private static func closeEverythingElse(_ actions: inout posix_spawn_file_actions_t) {
+            if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+            // Before glibc 2.34: close each descriptor open now. glibc ignores a close action on a
+            // descriptor that is no longer open by the time the child runs it.
+            let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            for fd in open.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        #endif
 
         /// Feeds stdin, drains stdout and stderr, and enforces the deadline until the command has
         /// exited and closed its output (or left it open behind it: then 2 s more, and no longer).

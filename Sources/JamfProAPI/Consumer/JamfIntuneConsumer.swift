@@ -68,8 +68,9 @@ public struct JamfIntuneConsumer: SecretConsumer {
     /// Hands the new secret to Jamf Pro through the apply command, or says what a person must do.
     ///
     /// - Throws: ``ClientSecrets/RotationFailure/consumerFailed(_:)`` when the apply command fails or
-    ///   overstays (the message names the exit status and shows stderr with the secret redacted),
-    ///   or the payload cannot be kept.
+    ///   overstays (the message names the exit status and nothing the command printed, since it is
+    ///   stored in the rotation journal; the output, scrubbed of the secret, is shown on stderr by
+    ///   ``ClientSecrets/CommandRunner/reportFailure(_:of:redacting:)``), or the payload cannot be kept.
     public func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
         let url = client.baseURL.absoluteString
         let keyID = delivery.credential.keyID
@@ -88,9 +89,8 @@ public struct JamfIntuneConsumer: SecretConsumer {
         guard result.succeeded else {
             var escaped = SecureText()
             escaped.append(.jsonEscapedSecret(delivery.value))
-            let errors = CommandRunner.excerpt(result.standardError, redacting: [delivery.value, escaped.bytes()])
             throw RotationFailure.consumerFailed(
-                "the apply command for \(url) \(result.ending(timeout: runner.timeout)); stderr: \(errors)")
+                runner.reportFailure(result, of: "the apply command for \(url)", redacting: [delivery.value, escaped.bytes()]))
         }
         return .done("the apply command applied secret \(keyID) to Jamf Pro at \(url)\(kept)")
     }
