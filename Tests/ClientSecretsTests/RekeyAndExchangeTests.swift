@@ -108,11 +108,10 @@ struct RekeyAndExchangeTests {
         try RawVaultFile.write(harness.path) { db in
             try db.execute(sql: "UPDATE keyring SET wrapped = ? WHERE role = 'admin'", arguments: [oldAdminEntry])
         }
-        let withOldEntry = try harness.open()
-        #expect(["apps", "credentials"].contains(expectVaultError { try withOldEntry.overview() }?.tamperedRow?.table ?? "none"))
-        #expect(expectVaultError { try withOldEntry.auditLog() }?.tamperedRow?.table == "audit")
-        #expect(expectVaultError { try withOldEntry.secretValue(of: "Alpha") } == .appNotFound("Alpha"))
-        #expect(!(try withOldEntry.verify().isClean))
+        // Its keys derive the old authority key, not the one the vault now names: refused on open.
+        let withOldEntry = expectVaultError { try harness.open() }
+        guard case .untrusted(let reason)? = withOldEntry else { Issue.record("got \(String(describing: withOldEntry))"); return }
+        #expect(reason.contains("keyring entry holds keys that are not the vault's"), "\(reason)")
     }
 
     @Test("export, encode, decode and import into a fresh vault reproduce every app, credential and value")

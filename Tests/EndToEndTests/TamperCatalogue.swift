@@ -15,7 +15,7 @@ enum TamperCatalogue {
             python: "flip('keyring', 'wrapped', 1)\nprint('keyring row for ' + get('keyring', 'recipient', 1))", touching: admin),
         TamperCase(
             kind: .flip, name: "keyring.wrapped of the reader",
-            python: "flip('keyring', 'wrapped', 2)\nprint('integrity digest')\nprint('~keyring row for ' + get('keyring', 'recipient', 2))", touching: ["expiring (reader)"]),
+            python: "flip('keyring', 'wrapped', 2)\nprint(name('keyring', 2))\nprint('~integrity digest')\nprint('~keyring row for ' + get('keyring', 'recipient', 2))", touching: ["expiring (reader)"]),
         .flip("apps", "meta", rowid: 1, "alpha", touching: alphaReads),
         .flip("apps", "meta", rowid: 3, "gamma", touching: ["list", "app list", "app show gamma", "secret get gamma", "expiring", "export"]),
         .flip("credentials", "meta", rowid: 4, "alpha's current secret", touching: alphaCurrentReads),
@@ -148,7 +148,8 @@ enum TamperCatalogue {
             kind: .foreignKeyring, name: "the reader's wrapped keys",
             python: """
                 put('keyring', 'wrapped', 2, db.execute("SELECT wrapped FROM other.keyring WHERE role = 'reader'").fetchone()[0])
-                print('integrity digest')
+                print(name('keyring', 2))
+                print('~integrity digest')
                 print('~keyring row for ' + get('keyring', 'recipient', 2))
                 """, touching: ["expiring (reader)"]),
         TamperCase(
@@ -156,7 +157,8 @@ enum TamperCatalogue {
             python: """
                 delete('keyring', 2)
                 db.execute("INSERT INTO keyring SELECT * FROM other.keyring WHERE role = 'reader'")
-                print('integrity digest')
+                print('keyring row ' + db.execute("SELECT id FROM keyring WHERE role = 'reader'").fetchone()[0].hex())
+                print('~integrity digest')
                 print('~keyring row for ' + db.execute("SELECT recipient FROM keyring WHERE role = 'reader'").fetchone()[0])
                 """, touching: ["recipients list", "expiring (reader)"]),
     ]

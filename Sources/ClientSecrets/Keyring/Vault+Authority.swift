@@ -41,23 +41,27 @@ extension Vault {
     /// Checks the authority key against the keys this identity unwrapped, the digest's signature,
     /// and the pin; pins on first use and follows endorsed rekeys.
     mutating func anchor(trust: VaultTrust, pinned: String?) throws {
-        let (authority, chain) = try read { db -> (Ed25519.PublicKey, [(Int64, Ed25519.PublicKey, [UInt8]?)]) in
+        let (authority, chain) = try read { db -> (Ed25519.PublicKey, [(generation: Int64, key: Ed25519.PublicKey, endorsement: [UInt8]?)]) in
             let authority = try storedAuthority(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
                 throw VaultError.integrityMismatch(reason: "the vault row is missing")
             }
-            let digest = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
-            guard digest.bytes.count == IntegrityDigest.count,
-                  digest.isSigned([UInt8](row["seal"] as Data), counter: row["counter"], vaultID: keys.vaultID, authority: authority)
+            // Every column is read as optional: the file is untrusted, and a NULL must be refused, not trap.
+            guard let digestBytes = row["digest"] as Data?, let seal = row["seal"] as Data?, let counter = row["counter"] as Int64?,
+                  digestBytes.count == IntegrityDigest.count,
+                  IntegrityDigest(bytes: [UInt8](digestBytes)).isSigned([UInt8](seal), counter: counter, vaultID: keys.vaultID, authority: authority)
             else {
                 throw VaultError.integrityMismatch(reason: "the integrity digest does not carry the vault's signature")
             }
             let chain = try Row.fetchAll(db, sql: "SELECT generation, public_key, endorsement FROM authority ORDER BY generation").map { row in
-                (row["generation"] as Int64, try Ed25519.PublicKey(rawRepresentation: [UInt8](row["public_key"] as Data)),
-                 (row["endorsement"] as Data?).map { [UInt8]($0) })
+                guard let generation = row["generation"] as Int64?, let key = row["public_key"] as Data?, key.count == Ed25519.keyCount else {
+                    throw VaultError.integrityMismatch(reason: "the vault's authority table has a malformed row")
+                }
+                return (generation, try Ed25519.PublicKey(rawRepresentation: [UInt8](key)), (row["endorsement"] as Data?).map { [UInt8]($0) })
             }
             return (authority, chain)
         }
+        try Self.checkSuccession(chain, authority: authority, generation: Int64(keys.generation), vaultID: keys.vaultID)
         // An admin derives the authority key from its own secret key: a keyring entry that hands
         // it any other secret key (anyone can encrypt one to its public key) ends here.
         if let own = keys.authorityPublicKey, own != authority {
@@ -69,17 +73,20 @@ extension Vault {
             if let expected = trust.expectedFingerprint, expected != current {
                 throw VaultError.untrusted(reason: "the vault's fingerprint is \(current), not the \(expected) you were given; do not use it, and ask the admin who added you")
             }
-            try knownVaults.pin(vaultID: vaultID, fingerprint: current)
+            try knownVaults.pin(vaultID: vaultID, fingerprint: current, vaultPath: path)
             trustNotice = [trustNotice, trust.expectedFingerprint == nil
                 ? "first use of vault \(vaultID): pinned its fingerprint \(current) in \(knownVaults.path); compare it with the one the admin who added you was shown"
                 : "pinned vault \(vaultID), fingerprint \(current) as expected"].compactMap { $0 }.joined(separator: "; ")
             return
         }
-        if pinned == current { return }
-        // A rekey replaced the authority key: follow the endorsements from the pinned key on.
-        guard let start = chain.firstIndex(where: { Self.fingerprint(of: $0.1) == pinned }) else {
-            throw VaultError.untrusted(reason: "the vault's fingerprint is \(current), not the \(pinned) pinned in \(knownVaults.path), and no endorsement leads from one to the other: the file was replaced or its keys substituted; do not use it. If an admin confirms \(current) out of band, run `secrets fingerprint --accept \(current)`")
+        if pinned == current {
+            // Keeps the path current (a vault moved or copied), which is what a replaced file is told by.
+            if (try? knownVaults.vault(at: path))??.vaultID != vaultID { try? knownVaults.pin(vaultID: vaultID, fingerprint: current, vaultPath: path) }
+            return
         }
+        // A rekey replaced the authority key: follow the endorsements from the pinned key on.
+        let unrelated = VaultError.untrusted(reason: "the vault's fingerprint is \(current), not the \(pinned) pinned in \(knownVaults.path), and no endorsement leads from one to the other: the file was replaced or its keys substituted; do not use it. If an admin confirms \(current) out of band, run `secrets fingerprint --accept \(current)`")
+        guard let start = chain.firstIndex(where: { Self.fingerprint(of: $0.1) == pinned }) else { throw unrelated }
         var previous = chain[start].1
         for (generation, key, endorsement) in chain[(start + 1)...] {
             guard let endorsement, previous.isValidSignature(endorsement, for: Self.endorsementMessage(vaultID: keys.vaultID, generation: generation, publicKey: key)) else {
@@ -87,11 +94,29 @@ extension Vault {
             }
             previous = key
         }
-        guard previous == authority else {
-            throw VaultError.untrusted(reason: "the vault's authority key is not the last one its endorsements lead to: the file was tampered with; do not use it")
-        }
-        try knownVaults.pin(vaultID: vaultID, fingerprint: current)
+        guard previous == authority else { throw unrelated }
+        try knownVaults.pin(vaultID: vaultID, fingerprint: current, vaultPath: path)
         trustNotice = [trustNotice, "the vault was rekeyed since this identity last opened it: followed the endorsed authority keys from \(pinned) to \(current) and updated the pin"].compactMap { $0 }.joined(separator: "; ")
+    }
+
+    /// Checks the authority table as a whole: a first key nobody endorsed, then one key per
+    /// generation, each endorsed by the one before, ending with the vault's authority key at the
+    /// data keys' generation. The table is outside the digest; this is what protects it.
+    static func checkSuccession(
+        _ chain: [(generation: Int64, key: Ed25519.PublicKey, endorsement: [UInt8]?)], authority: Ed25519.PublicKey, generation: Int64,
+        vaultID: [UInt8]
+    ) throws {
+        func broken(_ why: String) -> VaultError { .integrityMismatch(reason: "the vault's authority table \(why)") }
+        guard let first = chain.first, let last = chain.last else { throw broken("is empty") }
+        guard first.endorsement == nil else { throw broken("starts with a key that claims an endorsement") }
+        guard last.generation == generation, last.key == authority else {
+            throw broken("does not end with the vault's authority key at the keys' generation \(generation)")
+        }
+        for (previous, next) in zip(chain, chain.dropFirst()) {
+            guard next.generation == previous.generation + 1, let endorsement = next.endorsement,
+                  previous.key.isValidSignature(endorsement, for: endorsementMessage(vaultID: vaultID, generation: next.generation, publicKey: next.key))
+            else { throw broken("holds a key of generation \(next.generation) that the key before it did not endorse") }
+        }
     }
 
     /// Upgrades a format-1 vault in place, in one transaction: checks it as format 1 first (so

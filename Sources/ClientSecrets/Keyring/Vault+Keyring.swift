@@ -11,7 +11,6 @@ extension Vault {
 
     func recipients(_ db: Database) throws -> [KeyringRecipient] {
             try Row.fetchAll(db, sql: "SELECT * FROM keyring ORDER BY created_at, recipient").map { row in
-                try authenticate(table: "keyring", row: row)
                 let id = RecordID(row["id"] as Data)
                 let name = try (row["name"] as Data?).map { sealed in
                     try cipher.open(sealed, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
@@ -20,6 +19,7 @@ extension Vault {
                 guard let role = Role(rawValue: row["role"]) else {
                     throw VaultError.tampered(table: "keyring", row: id.description, reason: "has an unknown role")
                 }
+                try authenticate(table: "keyring", row: row)
                 return KeyringRecipient(
                     recipient: row["recipient"], role: role, name: name,
                     added: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
@@ -40,25 +40,34 @@ extension Vault {
 
     /// Removes a recipient. The last admin cannot be removed.
     ///
-    /// The removed identity may have kept a copy of the data keys; ``rekey(now:)`` replaces them.
+    /// The removed identity may have kept a copy of the data keys; ``rekey(removingRecipient:now:)``
+    /// replaces them, and can do both at once.
     public func removeRecipient(_ recipient: String, now: Date = Date()) throws {
-        try write(now: now) { writer in
-            guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
-                throw VaultError.recipientNotFound(recipient)
-            }
-            let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
-            if row["role"] == Role.admin.rawValue, admins <= 1 {
-                throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
-            }
-            try writer.delete("keyring", id: RecordID(row["id"] as Data))
-            try writer.audit("recipient.remove", detail: "\(row["role"] as String) \(recipient)")
+        try write(now: now) { writer in try Self.deleteRecipient(recipient, writer: &writer) }
+    }
+
+    /// Deletes `recipient`'s keyring entry and audits it; refuses an unknown recipient or the last admin.
+    private static func deleteRecipient(_ recipient: String, writer: inout VaultWriter) throws {
+        guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
+            throw VaultError.recipientNotFound(recipient)
         }
+        let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
+        if row["role"] == Role.admin.rawValue, admins <= 1 {
+            throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
+        }
+        try writer.delete("keyring", id: RecordID(row["id"] as Data))
+        try writer.audit("recipient.remove", detail: "\(row["role"] as String) \(recipient)")
     }
 
     /// Replaces both data keys with new random ones: every sealed column is re-encrypted, every
     /// lookup hash recomputed, and the new keys wrapped to every recipient, in one transaction.
     /// Returns the vault unlocked with the new keys.
-    public func rekey(now: Date = Date()) throws -> Vault {
+    ///
+    /// - Parameter removingRecipient: a recipient to remove first, in the same transaction, so
+    ///   there is no moment at which it is gone from the keyring but the data keys it may have
+    ///   copied still open the vault (`recipients remove --rekey`). Refused as
+    ///   ``removeRecipient(_:now:)`` refuses it (unknown, or the last admin), and then nothing changes.
+    public func rekey(removingRecipient: String? = nil, now: Date = Date()) throws -> Vault {
         let oldSecretKey = try keys.requireSecretKey()
         let oldAuthority = try keys.requireAuthority()
         let newKeys = try DataKeys.generate(vaultID: keys.vaultID, generation: keys.generation &+ 1)
@@ -70,6 +79,12 @@ extension Vault {
                 // Read everything with the old keys first, so damage or forgery stops the rekey
                 // before any write (and is never re-tagged as genuine).
                 try checkIntegrity(db)
+                if let removingRecipient {
+                    // Audited under the old keys; every row is re-sealed, re-tagged and re-chained
+                    // below and the digest recomputed, so this writer is never committed.
+                    var removal = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                    try Self.deleteRecipient(removingRecipient, writer: &removal)
+                }
                 let keyring = try recipients(db)
                 let keyringRows = try Row.fetchAll(db, sql: "SELECT id, recipient FROM keyring")
                 let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }

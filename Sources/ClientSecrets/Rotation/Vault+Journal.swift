@@ -10,7 +10,6 @@ extension Vault {
     }
 
     func decodeJournal(_ row: Row) throws -> RotationJournal {
-        try authenticate(table: "rotations", row: row)
         let id = RecordID(row["id"] as Data)
         let app = RecordID(row["app"] as Data)
         let kindText: String = row["kind"]
@@ -31,6 +30,7 @@ extension Vault {
             updated: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
         journal.revision = row["revision"]
         journal.awaitsPerson = sealed.awaitsPerson ?? false
+        try authenticate(table: "rotations", row: row)
         return journal
     }
 

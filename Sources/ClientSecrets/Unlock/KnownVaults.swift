@@ -5,18 +5,29 @@ import Darwin
 #endif
 import Foundation
 
-/// The vaults an identity has opened, each with the fingerprint of its authority key, kept in a
-/// file beside the identity as ssh keeps `known_hosts`.
+/// The vaults an identity has opened, each with the fingerprint of its authority key and the
+/// path it was last opened at, kept in a file beside the identity as ssh keeps `known_hosts`.
 ///
 /// A vault's file can be written by anyone who can write its directory, and age files can be
 /// encrypted to anyone's public key, so nothing inside the file can prove which keys are the
 /// vault's. The pin can: it lives with the identity, outside the vault, and is set the first
 /// time the identity opens the vault (or from the fingerprint `secrets recipients add` printed).
 /// A later rekey moves the pin only along a chain of authority keys each endorsed by the one
-/// before (``Vault/open(at:identities:actor:trust:)``).
+/// before (``Vault/open(at:identities:actor:trust:)``). The path is kept so that a file
+/// replaced by a different vault (a new vault id, hence no pin of its own) is not mistaken for
+/// a first use.
 ///
-/// The file holds one line per vault: `<vault id> <fingerprint>`; `#` starts a comment.
+/// The file holds one line per vault: `<vault id> <fingerprint> <path>`, the path being the
+/// rest of the line; `#` starts a comment.
 public struct KnownVaults: Sendable {
+    /// One vault's pin.
+    public struct Pin: Sendable, Equatable {
+        /// The fingerprint of the vault's authority key (``Vault/fingerprint()``).
+        public var fingerprint: String
+        /// The canonical path the vault was last opened at, when known.
+        public var path: String?
+    }
+
     /// The pin file's path.
     public let path: String
 
@@ -33,15 +44,41 @@ public struct KnownVaults: Sendable {
 
     /// The fingerprint pinned for `vaultID`, or `nil` when this identity has never opened it.
     public func fingerprint(for vaultID: String) throws -> String? {
-        try entries()[vaultID.lowercased()]
+        try entries()[vaultID.lowercased()]?.fingerprint
     }
 
-    /// Pins `fingerprint` for `vaultID`, replacing any earlier pin; written atomically, mode 0600.
-    public func pin(vaultID: String, fingerprint: String) throws {
+    /// The vault last pinned at `vaultPath` (canonicalised), with its pin, if any.
+    public func vault(at vaultPath: String) throws -> (vaultID: String, pin: Pin)? {
+        let canonical = Self.canonical(vaultPath)
+        return try entries().first { $0.value.path == canonical }.map { ($0.key, $0.value) }
+    }
+
+    /// Pins `fingerprint` for `vaultID`, replacing any earlier pin for that vault, and, when
+    /// `vaultPath` is given, any pin of another vault at that path; written atomically, mode 0600.
+    public func pin(vaultID: String, fingerprint: String, vaultPath: String? = nil) throws {
         var pins = try entries()
-        pins[vaultID.lowercased()] = fingerprint
-        let text = "# Vaults this identity has opened and the fingerprints of their authority keys (see `secrets fingerprint`).\n"
-            + pins.keys.sorted().map { "\($0) \(pins[$0]!)\n" }.joined()
+        let id = vaultID.lowercased()
+        let canonical = vaultPath.map(Self.canonical) ?? pins[id]?.path
+        if let canonical {
+            for (other, pin) in pins where other != id && pin.path == canonical { pins[other]?.path = nil }
+        }
+        pins[id] = Pin(fingerprint: fingerprint, path: canonical)
+        try store(pins)
+    }
+
+    /// `path` with symbolic links and `.`/`..` resolved when it exists, else as given.
+    static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private func store(_ pins: [String: Pin]) throws {
+        let text = "# Vaults this identity has opened: vault id, fingerprint of its authority key, path (see `secrets fingerprint`).\n"
+            + pins.keys.sorted().map { id in
+                let pin = pins[id]!
+                return "\(id) \(pin.fingerprint)" + (pin.path.map { " " + $0 } ?? "") + "\n"
+            }.joined()
         let temporary = path + ".new-\(getpid())"
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -59,21 +96,21 @@ public struct KnownVaults: Sendable {
         }
     }
 
-    private func entries() throws -> [String: String] {
+    private func entries() throws -> [String: Pin] {
         guard let data = FileManager.default.contents(atPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
                 throw VaultError.storage(reason: "cannot read the vault pin file \(path)")
             }
             return [:]
         }
-        var pins: [String: String] = [:]
+        var pins: [String: Pin] = [:]
         for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
             guard let first = fields.first, !first.hasPrefix("#") else { continue }
-            guard fields.count == 2 else {
+            guard fields.count >= 2 else {
                 throw VaultError.storage(reason: "the vault pin file \(path) has a malformed line; fix or remove it")
             }
-            pins[String(first).lowercased()] = String(fields[1])
+            pins[String(first).lowercased()] = Pin(fingerprint: String(fields[1]), path: fields.count == 3 ? String(fields[2]) : nil)
         }
         return pins
     }

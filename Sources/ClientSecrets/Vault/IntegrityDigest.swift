@@ -2,20 +2,23 @@ import CryptoPrimitives
 import Foundation
 import GRDB
 
-/// The vault's integrity digest: the XOR of an authentication tag of every row of every table,
-/// kept in the `vault` row beside a write counter and a signature over both.
+/// The vault's integrity digest: the XOR of one contribution per row of every table, kept in
+/// the `vault` row beside a write counter and a signature over both.
 ///
 /// A row's ciphertext proves the row was sealed with the metadata key, which readers hold too;
 /// its `auth` tag (format 2) proves an admin wrote it: the tag is keyed with a key derived from
-/// the secret key. The digest proves no row was deleted, added or put back from an older copy,
-/// and the signature, made with the vault's authority key (also derived from the secret key),
-/// lets every recipient check the digest while only an admin can produce it. Writers update the
-/// digest incrementally (remove the old row's tag, add the new one), so a write costs the same
-/// for 10 or 100,000 apps; ``Vault/verify()`` recomputes it from scratch. Replacing the whole
-/// file with an older copy cannot be detected from the file alone.
+/// the secret key. A row's contribution is a hash of the row and its tag, which anyone can
+/// compute; the digest of them all, signed with the vault's authority key (also derived from
+/// the secret key), proves to every recipient that no row was changed, deleted, added or put
+/// back from an older copy since an admin last wrote, while only an admin can produce it.
+/// Admins also check each tag (``Vault/checkIntegrity()``, and each row as it is decoded).
+/// Writers update the digest incrementally (remove the old row's contribution, add the new
+/// one), so a write costs the same for 10 or 100,000 apps. Replacing the whole file with an
+/// older copy cannot be detected from the file alone.
 ///
-/// Format 1 keyed both with the integrity key, which readers hold; ``recompute(_:key:)`` and
-/// ``seal(counter:vaultID:key:)`` remain to check such a vault before it is upgraded.
+/// Format 1 keyed an HMAC of each row with the integrity key, which readers hold;
+/// ``recompute(_:key:)`` and ``seal(counter:vaultID:key:)`` remain to check such a vault
+/// before it is upgraded.
 struct IntegrityDigest: Sendable, Equatable {
     static let count = 32
     var bytes: [UInt8]
@@ -80,6 +83,14 @@ struct IntegrityDigest: Sendable, Equatable {
         try HMAC.sha256(key: key, message: Array("secrets/v2 row\u{0}".utf8) + message(table: table, row: row))
     }
 
+    /// What a row adds to a format-2 digest: a hash of its tag and of everything the tag
+    /// covers. Anyone can compute it from the stored row, so a reader can check the signed
+    /// digest against every row, and a row changed by another reader (who cannot make its tag,
+    /// and so left the old one) changes it.
+    static func contribution(table: String, row: Row, tag: [UInt8]) throws -> [UInt8] {
+        try SHA256.hash(Array("secrets/v2 element\u{0}".utf8) + tag + message(table: table, row: row))
+    }
+
     /// Format 1's MAC over the digest and the write counter.
     func seal(counter: Int64, vaultID: [UInt8], key: SecureBytes) throws -> [UInt8] {
         let message = Array("secrets/v1 digest".utf8) + vaultID + bytes + withUnsafeBytes(of: counter.bigEndian, Array.init)
@@ -122,7 +133,7 @@ struct IntegrityDigest: Sendable, Equatable {
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
             while let row = try rows.next() {
                 let tag = try tag(table: table, row: row, key: key)
-                digest.toggle(tag)
+                digest.toggle(try contribution(table: table, row: row, tag: tag))
                 let stored = (row["auth"] as Data?).map { [UInt8]($0) } ?? []
                 if !ConstantTime.equals(tag, stored) {
                     forgedCount += 1
@@ -133,17 +144,18 @@ struct IntegrityDigest: Sendable, Equatable {
         return (digest, forged, forgedCount)
     }
 
-    /// The XOR of the tags as stored, which a reader can compute without any key: proves no
-    /// row was deleted, added or put back from an older copy, though not that each tag is genuine.
-    static func storedTags(_ db: Database) throws -> IntegrityDigest {
+    /// The digest of the rows as stored, which a reader can compute without any key: with the
+    /// digest's signature it proves that no row was deleted, added, changed or put back from an
+    /// older copy since an admin last signed, though only an admin can check each tag itself.
+    static func storedContributions(_ db: Database) throws -> IntegrityDigest {
         var digest = IntegrityDigest.empty
         for table in tables {
-            let rows = try Row.fetchCursor(db, sql: "SELECT auth FROM \(table)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
             while let row = try rows.next() {
                 guard let tag = row["auth"] as Data?, tag.count == count else {
-                    throw VaultError.integrityMismatch(reason: "a row of \(table) has no authentication tag")
+                    throw VaultError.integrityMismatch(reason: "\(table) row \(rowName(table: table, row: row)) has no authentication tag")
                 }
-                digest.toggle([UInt8](tag))
+                digest.toggle(try contribution(table: table, row: row, tag: [UInt8](tag)))
             }
         }
         return digest
@@ -159,7 +171,7 @@ struct IntegrityDigest: Sendable, Equatable {
             let update = try db.makeStatement(sql: "UPDATE \(table) SET auth = ? WHERE \(keyColumn) = ?")
             for row in rows {
                 let tag = try tag(table: table, row: row, key: key)
-                digest.toggle(tag)
+                digest.toggle(try contribution(table: table, row: row, tag: tag))
                 try update.execute(arguments: [Data(tag), row[keyColumn] as DatabaseValue])
             }
         }

@@ -22,10 +22,12 @@ extension Vault {
     }
 
     func decodeApp(_ row: Row, context: AEADContext? = nil) throws -> AppRecord {
-        try authenticate(table: "apps", row: row)
         let id = RecordID(row["id"] as Data)
         let binding = Self.appBinding(id, labelHash: row["label_hash"], appIDHash: row["app_id_hash"])
         let app = try cipher.openRecord(row["meta"], using: context ?? metadataContext(), binding: binding, App.init(record:))
+        // After the decryption, so damage is named by its column; a row that decrypts but was
+        // sealed by a reader ends here.
+        try authenticate(table: "apps", row: row)
         return AppRecord(
             id: id, app: app,
             createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),

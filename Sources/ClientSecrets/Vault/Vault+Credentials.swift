@@ -19,7 +19,6 @@ extension Vault {
     }
 
     func decodeCredential(_ row: Row, context: AEADContext? = nil) throws -> CredentialRecord {
-        try authenticate(table: "credentials", row: row)
         let id = RecordID(row["id"] as Data)
         let app = RecordID(row["app"] as Data)
         let state: String = row["state"]
@@ -29,6 +28,7 @@ extension Vault {
         guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt else {
             throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
         }
+        try authenticate(table: "credentials", row: row)
         return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: Self.hasSecret(row))
     }
 

@@ -39,6 +39,7 @@ extension Vault {
                     if let name = row["name"] as Data? {
                         _ = try cipher.open(name, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
                     }
+                    try authenticate(table: "keyring", row: row)
                 }
             }
             if !keyringRows.contains(where: { $0["role"] == Role.admin.rawValue }) {
@@ -57,15 +58,17 @@ extension Vault {
             report.checked["credentials"] = credentialRows.count
             for row in credentialRows {
                 check {
+                    // The value first: decoding checks the row's tag, which would hide which column is damaged.
+                    if let secretKey, let sealed = row["secret"] as Data? {
+                        _ = try cipher.open(
+                            sealed, key: secretKey, binding: Self.credentialSecretBinding(id: RecordID(row["id"] as Data), app: RecordID(row["app"] as Data)))
+                        report.secretValuesChecked += 1
+                    }
                     let record = try decodeCredential(row)
                     guard apps.contains(record.appRecordID) else {
                         throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "belongs to no readable app")
                     }
                     if record.credential.state == .current { currentPerApp[record.appRecordID, default: 0] += 1 }
-                    if let secretKey, let sealed = row["secret"] as Data? {
-                        _ = try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
-                        report.secretValuesChecked += 1
-                    }
                 }
             }
             for (app, count) in currentPerApp where count > 1 {
@@ -87,8 +90,9 @@ extension Vault {
             // Audit chain.
             report.checked["audit"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
             check { _ = try auditEntries(db) }
-            // The digest over all rows: catches rows deleted or added wholesale.
-            check { try checkIntegrity(db) }
+            // Every row's tag (for an admin; rows named above are not named twice) and the signed
+            // digest over all rows: catches rows forged, deleted, added or put back from an older copy.
+            check { try checkIntegrity(db, alreadyReported: report.problems) }
             // SQLite's own check reads the pages no table scan visits (indexes, free pages), so a
             // file cut short or overwritten there is found too.
             check {
@@ -114,7 +118,8 @@ extension Vault {
         try read { db in try checkIntegrity(db) }
     }
 
-    func checkIntegrity(_ db: Database) throws {
+    /// - Parameter alreadyReported: problems already found, whose rows are not named again.
+    func checkIntegrity(_ db: Database, alreadyReported: [String] = []) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
@@ -135,17 +140,19 @@ extension Vault {
             throw VaultError.integrityMismatch(reason: "the integrity digest does not carry the vault's signature")
         }
         if let key = keys.authenticationKey {
-            let (digest, forged, forgedCount) = try IntegrityDigest.authenticateRows(db, key: key, limit: 1)
+            let (digest, allForged, forgedCount) = try IntegrityDigest.authenticateRows(db, key: key, limit: alreadyReported.isEmpty ? 1 : .max)
+            let forged = allForged.filter { row in !alreadyReported.contains { $0.contains(row + " ") } }
             if let first = forged.first {
-                let more = forgedCount > 1 ? " (and \(forgedCount - 1) more rows)" : ""
+                let others = alreadyReported.isEmpty ? forgedCount - 1 : forged.count - 1
+                let more = others > 0 ? " (and \(others) more rows)" : ""
                 throw VaultError.integrityMismatch(reason: "\(first) was not written by an admin of this vault (its authentication tag does not match)\(more); nothing was done")
             }
-            guard digest == stored else {
+            guard digest == stored || !allForged.isEmpty else {
                 throw VaultError.integrityMismatch(reason: "rows were deleted, added or put back from an older copy of the vault (the signed integrity digest does not match); nothing was done")
             }
         } else {
-            guard try IntegrityDigest.storedTags(db) == stored else {
-                throw VaultError.integrityMismatch(reason: "rows were deleted, added or put back from an older copy of the vault (the signed integrity digest does not match)")
+            guard try IntegrityDigest.storedContributions(db) == stored else {
+                throw VaultError.integrityMismatch(reason: "rows were changed, deleted, added or put back from an older copy of the vault since an admin last wrote it (the signed integrity digest does not match)")
             }
         }
     }

@@ -113,6 +113,11 @@ public struct Vault: Sendable {
         var vault = Vault(path: path, actor: actor, queue: queue, keys: keys)
         vault.format = format
         let pinned = try trust.knownVaults?.fingerprint(for: vault.vaultID)
+        if pinned == nil, let known = try trust.knownVaults?.vault(at: path), known.vaultID != vault.vaultID {
+            // Not a first use: this identity opened another vault at this very path. A file
+            // re-made with keys of someone else's choosing has a new vault id, and so no pin.
+            throw VaultError.untrusted(reason: "\(path) held vault \(known.vaultID) (fingerprint \(known.pin.fingerprint)) when this identity last opened it, and now holds vault \(vault.vaultID): the file was replaced; do not use it. If an admin re-created it and confirms its fingerprint out of band, run `secrets fingerprint --accept FINGERPRINT`")
+        }
         if format == 1 {
             if let pinned {
                 throw VaultError.untrusted(reason: "this identity pinned the vault's authority key \(pinned), but the file is in the old format that has none: someone put back an older copy or stripped its authentication; restore a copy you trust")

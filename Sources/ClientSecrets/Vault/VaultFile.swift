@@ -39,8 +39,8 @@ enum VaultFile {
                 return try Int.fetchOne(db, sql: "SELECT format FROM vault WHERE id = 1")
             }
             guard let format else { throw VaultError.notAVault(path: path, reason: "it has no vault table") }
-            guard format == VaultSchema.formatVersion else {
-                throw VaultError.notAVault(path: path, reason: "format \(format), this version reads format \(VaultSchema.formatVersion)")
+            guard (1...VaultSchema.formatVersion).contains(format) else {
+                throw VaultError.notAVault(path: path, reason: "format \(format) is not one this version reads (1 to \(VaultSchema.formatVersion)); use a newer secrets")
             }
             return queue
         } catch let error as DatabaseError {

@@ -52,7 +52,14 @@ struct VaultWriter {
         let tag = try IntegrityDigest.tag(table: table, row: row, key: authenticationKey)
         try db.cachedStatement(sql: "UPDATE \(table) SET auth = ? WHERE \(key) = ?")
             .execute(arguments: [Data(tag), row[key] as DatabaseValue])
-        delta.toggle(tag)
+        delta.toggle(try IntegrityDigest.contribution(table: table, row: row, tag: tag))
+    }
+
+    /// Takes a row about to change or go out of this transaction's digest change. Its tag is
+    /// recomputed, not read: a row forged behind the tool's back keeps the digest wrong.
+    private mutating func removeContribution(_ table: String, row: Row) throws {
+        let tag = try IntegrityDigest.tag(table: table, row: row, key: authenticationKey)
+        delta.toggle(try IntegrityDigest.contribution(table: table, row: row, tag: tag))
     }
 
     /// Updates some columns of the row whose `id` is `id`.
@@ -60,7 +67,7 @@ struct VaultWriter {
         guard let old = try fetch(table, key: "id", id.data) else {
             throw VaultError.storage(reason: "row \(id) of \(table) disappeared during the change")
         }
-        delta.toggle(try IntegrityDigest.tag(table: table, row: old, key: authenticationKey))
+        try removeContribution(table, row: old)
         let assignments = values.map { "\($0.0) = ?" }.joined(separator: ", ")
         try db.cachedStatement(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?")
             .execute(arguments: StatementArguments(values.map(\.1) + [id.data]))
@@ -71,7 +78,7 @@ struct VaultWriter {
     /// Deletes the row whose `id` is `id`.
     mutating func delete(_ table: String, id: RecordID) throws {
         guard let old = try fetch(table, key: "id", id.data) else { return }
-        delta.toggle(try IntegrityDigest.tag(table: table, row: old, key: authenticationKey))
+        try removeContribution(table, row: old)
         try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id.data])
     }
 

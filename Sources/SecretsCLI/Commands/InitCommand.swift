@@ -40,8 +40,11 @@ struct InitCommand: ParsableCommand {
                 try VaultIdentity.create(identity, at: identityPath, passphrase: passphrase)
                 created = true
             }
+            let fingerprint: String
             do {
-                _ = try Vault.create(at: vaultPath, admin: identity.recipient, name: name)
+                let vault = try Vault.create(at: vaultPath, admin: identity.recipient, name: name)
+                fingerprint = try vault.fingerprint()
+                try options.knownVaults.pin(vaultID: vault.vaultID, fingerprint: fingerprint, vaultPath: vault.path)
             } catch {
                 if created { unlink(identityPath) }
                 throw error
@@ -50,6 +53,7 @@ struct InitCommand: ParsableCommand {
             let protection = noPassphrase ? "no passphrase, mode 0600" : "passphrase-protected"
             Printer.line(created ? "Created admin identity \(identityPath) (\(protection))" : "Using existing identity \(identityPath) as admin")
             Printer.line("Admin recipient: \(identity.recipient)")
+            Printer.line("Vault fingerprint: \(fingerprint) (pinned in \(options.knownVaults.path))")
         }
     }
 }

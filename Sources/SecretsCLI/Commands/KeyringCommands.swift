@@ -28,8 +28,13 @@ struct RecipientsAddCommand: ParsableCommand {
             do { parsed = try X25519Recipient(recipient) } catch {
                 throw CLIError.usage("\"\(recipient.prefix(80))\" is not an age X25519 recipient (age1…)")
             }
-            try options.open().addRecipient(parsed, role: role, name: name)
+            let vault = try options.open()
+            try vault.addRecipient(parsed, role: role, name: name)
+            let fingerprint = try vault.fingerprint()
             Printer.line("Added \(role.rawValue) \(parsed)")
+            Printer.line("Vault fingerprint: \(fingerprint)")
+            Printer.line("Give it to the new recipient over a channel you trust; before its first command it sets")
+            Printer.line("SECRETS_VAULT_FINGERPRINT=\(fingerprint), so a substituted file or keyring entry is refused")
         }
     }
 }
@@ -58,13 +63,12 @@ struct RecipientsRemoveCommand: ParsableCommand {
                 return
             }
             let role = try vault.recipients().first { $0.recipient == recipient }?.role
-            // Two transactions for now: the one-transaction form did not survive the merge with
-            // the authority-key rekey; a crash between them leaves the removal without the rekey.
-            try vault.removeRecipient(recipient)
-            let rekeyed = try vault.rekey()
+            let rekeyed = try vault.rekey(removingRecipient: recipient)
+            try options.knownVaults.pin(vaultID: rekeyed.vaultID, fingerprint: try rekeyed.fingerprint(), vaultPath: rekeyed.path)
             Printer.line("Removed \(recipient) and replaced the data keys of \(rekeyed.path):")
             Printer.line("every record was re-encrypted and every remaining recipient rewrapped, so data keys it kept no longer open this vault")
             Printer.line("(copies of the file made before now still open with them)")
+            Printer.line("New vault fingerprint: \(try rekeyed.fingerprint()); other recipients follow it on their next open")
             if role == .admin {
                 Printer.line("It was an admin and could read every secret value: rotate them (`secrets rotate --all`)")
             }
@@ -104,7 +108,10 @@ struct RekeyCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let vault = try options.open().rekey()
+            let fingerprint = try vault.fingerprint()
+            try options.knownVaults.pin(vaultID: vault.vaultID, fingerprint: fingerprint, vaultPath: vault.path)
             Printer.line("Replaced the data keys of \(vault.path); every record was re-encrypted and every recipient rewrapped")
+            Printer.line("New vault fingerprint: \(fingerprint), endorsed by the old one: other recipients follow it on their next open")
         }
     }
 }

@@ -78,6 +78,9 @@ struct RotateCommand: ParsableCommand {
             guard vault.role == .admin else {
                 throw VaultError.notAuthorized(reason: "rotating needs an admin identity; a reader can only use --dry-run")
             }
+            // Before any hook runs or any server is called: nothing forged, deleted or put back
+            // from an older copy of the file may drive a rotation.
+            try vault.checkIntegrity()
             let lock = try RotationLock(vaultPath: vault.path)
             defer { _ = lock }
             let engine = try makeEngine(vault, network: network)
@@ -166,8 +169,9 @@ struct RollbackCommand: ParsableCommand {
         try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
             let network = try RotationNetwork.provider()
             let vault = try options.open()
-            let label = try vault.app(app).app.label
             guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "rollback needs an admin identity") }
+            try vault.checkIntegrity()
+            let label = try vault.app(app).app.label
             try Confirmation.require(label: label, action: "make the previous secret of \(label) current again and redeploy it", yes: yes)
             let lock = try RotationLock(vaultPath: vault.path)
             defer { _ = lock }

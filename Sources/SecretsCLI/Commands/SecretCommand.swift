@@ -81,7 +81,7 @@ struct SecretGetCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let value = try options.reading(wholeView: false) { try $0.secretValue(of: app, keyID: keyId) }
+            let value = try options.reading { try $0.secretValue(of: app, keyID: keyId) }
             Terminal.writeOut(value)
             if Terminal.standardOutputIsTerminal { Terminal.writeOut(SecureBytes(copying: [UInt8(ascii: "\n")])) }
         }

@@ -27,36 +27,48 @@ struct VaultOptions: ParsableArguments {
         try VaultIdentity.load(path: identityPath) { try Passphrase.read(purpose: "identity file \(identityPath)", fromStandardInput: passphraseStdin) }
     }
 
-    /// Opens the vault; checks the vault exists before asking for a passphrase.
-    func open() throws -> Vault {
-        guard FileManager.default.fileExists(atPath: vaultPath) else { throw VaultError.vaultNotFound(path: vaultPath) }
-        return try Vault.open(at: vaultPath, identities: loadIdentities())
+    /// Where this identity keeps the fingerprints of the vaults it opened:
+    /// `$SECRETS_KNOWN_VAULTS`, else `known_vaults` beside the identity file.
+    var knownVaults: KnownVaults {
+        if let path = ProcessInfo.processInfo.environment["SECRETS_KNOWN_VAULTS"], !path.isEmpty { return KnownVaults(path: path) }
+        return .beside(identityPath: identityPath)
     }
 
-    /// Opens the vault, reads what `body` reads, then checks the integrity digest before the
-    /// command prints anything: each row read authenticates itself (and a damaged one is named),
-    /// but only the digest shows that a row was deleted (an app or credential left out of the
-    /// answer) or a clear column changed behind the tool's back. For commands that print a view
-    /// of the vault; `expiring` leaves the digest to `--verify`.
-    ///
-    /// With `wholeView` false (`secret get`: one value, authenticated with its row and app) the
-    /// digest is checked only when the answer would be "not found", so the undamaged secrets of
-    /// a damaged vault can still be salvaged one by one.
-    func reading<T>(wholeView: Bool = true, _ body: (Vault) throws -> T) throws -> T {
+    /// Pins checked and kept in ``knownVaults``; on first use, the fingerprint in
+    /// `$SECRETS_VAULT_FINGERPRINT` (as `recipients add` printed it) must match.
+    var trust: VaultTrust {
+        let expected = ProcessInfo.processInfo.environment["SECRETS_VAULT_FINGERPRINT"].flatMap { $0.isEmpty ? nil : $0 }
+        return VaultTrust(knownVaults: knownVaults, expectedFingerprint: expected)
+    }
+
+    /// Opens the vault; checks the vault exists before asking for a passphrase. What opening
+    /// decided about trust (a first-use pin, a followed rekey, an upgrade) is told on stderr.
+    func open(trust: VaultTrust? = nil) throws -> Vault {
+        guard FileManager.default.fileExists(atPath: vaultPath) else { throw VaultError.vaultNotFound(path: vaultPath) }
+        let vault = try Vault.open(at: vaultPath, identities: loadIdentities(), trust: trust ?? self.trust)
+        if let notice = vault.trustNotice { Terminal.printError("secrets: " + notice) }
+        return vault
+    }
+
+    /// Opens the vault, reads what `body` reads, then checks the whole vault (every row's
+    /// authentication and the signed digest) before the command prints anything: a row deleted,
+    /// forged or put back from an older copy must not change the answer. For commands that
+    /// print a view of the vault or hand out a value; `expiring` leaves the check to `--verify`.
+    func reading<T>(_ body: (Vault) throws -> T) throws -> T {
         let vault = try open()
         let result: T
         do {
             result = try body(vault)
         } catch let error as VaultError {
             // A lookup hash, state or owner changed behind the tool's back reads as "no such
-            // app/credential": the digest tells damage from absence.
+            // app/credential": the check tells damage from absence.
             switch error {
             case .appNotFound, .credentialNotFound, .noSecretValue: try vault.checkIntegrity()
             default: break
             }
             throw error
         }
-        if wholeView { try vault.checkIntegrity() }
+        try vault.checkIntegrity()
         return result
     }
 }

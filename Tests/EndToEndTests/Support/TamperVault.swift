@@ -98,6 +98,8 @@ final class TamperVault: Sendable {
         let sandbox = try Sandbox(name)
         try sandbox.directory.write(pristine, to: "vault.sqlite")
         try sandbox.directory.write(try directory.read("identity.txt"), to: "identity.txt")
+        // The admin's pin too: the copy is the same vault, not a first use.
+        try sandbox.directory.write(try directory.read("known_vaults"), to: "known_vaults")
         return sandbox
     }
 }

@@ -1,0 +1,172 @@
+import Age
+import CryptoPrimitives
+import Foundation
+import GRDB
+import Testing
+
+@testable import ClientSecrets
+
+/// Format 2's trust anchor: the authority key pinned beside the identity, followed across
+/// rekeys only along endorsements, and the in-place upgrade of a format-1 vault.
+@Suite("Vault trust: pins, rekeys and the format-1 upgrade")
+struct VaultTrustTests {
+    /// A vault with an app, a secret and a reader, and a pin file in the harness's directory.
+    private func makeVault() throws -> (VaultHarness, Vault, X25519Identity, VaultTrust) {
+        let (harness, vault) = try VaultHarness.make()
+        let reader = try X25519Identity.generate()
+        try vault.addRecipient(reader.recipient, role: .reader, now: Sample.now)
+        try vault.addApp(Sample.app("Orders"), now: Sample.now)
+        try vault.addSecret(to: "Orders", value: Sample.value("orders-secret-value"), expires: Sample.at(days: 10), now: Sample.now)
+        return (harness, vault, reader, VaultTrust(knownVaults: KnownVaults(path: harness.directory.path("known_vaults"))))
+    }
+
+    /// Rewrites a format-2 vault as the previous release wrote it: no tags, no authority, a
+    /// digest keyed with the reader-held integrity key.
+    private func downgrade(_ harness: VaultHarness, keys: DataKeys) throws {
+        try RawVaultFile.write(harness.path) { db in
+            for table in IntegrityDigest.tables { try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN auth") }
+            try db.execute(sql: "DROP TABLE authority")
+            try db.execute(sql: "ALTER TABLE vault DROP COLUMN authority")
+            let digest = try IntegrityDigest.recompute(db, key: keys.integrityKey)
+            let counter = try #require(try Int64.fetchOne(db, sql: "SELECT counter FROM vault WHERE id = 1"))
+            try db.execute(
+                sql: "UPDATE vault SET format = 1, digest = ?, seal = ? WHERE id = 1",
+                arguments: [Data(digest.bytes), Data(try digest.seal(counter: counter, vaultID: keys.vaultID, key: keys.integrityKey))])
+        }
+    }
+
+    @Test("the first open pins the fingerprint; a later open checks it and writes nothing new")
+    func firstUsePins() throws {
+        let (harness, vault, reader, trust) = try makeVault()
+        defer { harness.remove() }
+        let opened = try Vault.open(at: harness.path, identities: [reader], trust: trust)
+        #expect(opened.trustNotice?.contains("first use") == true, "\(opened.trustNotice ?? "no notice")")
+        #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == vault.fingerprint())
+        #expect(RawVaultFile.mode(harness.directory.path("known_vaults")) == 0o600)
+        let again = try Vault.open(at: harness.path, identities: [harness.admin], trust: trust)
+        #expect(again.trustNotice == nil)
+    }
+
+    @Test("an expected fingerprint other than the vault's is refused on first use, and nothing is pinned")
+    func expectedFingerprintMismatch() throws {
+        let (harness, vault, reader, trust) = try makeVault()
+        defer { harness.remove() }
+        var expecting = trust
+        expecting.expectedFingerprint = "SHA256:" + String(repeating: "A", count: 43)
+        guard case .untrusted? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: expecting) }) else {
+            Issue.record("a wrong expected fingerprint was accepted")
+            return
+        }
+        #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == nil)
+        expecting.expectedFingerprint = try vault.fingerprint()
+        _ = try Vault.open(at: harness.path, identities: [reader], trust: expecting)
+        #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == vault.fingerprint())
+    }
+
+    @Test("a reader pinned before two rekeys follows the endorsed authority keys; a broken endorsement is refused")
+    func rekeysAreFollowedAlongEndorsements() throws {
+        let (harness, vault, reader, trust) = try makeVault()
+        defer { harness.remove() }
+        let first = try vault.fingerprint()
+        _ = try Vault.open(at: harness.path, identities: [reader], trust: trust)
+        let rekeyed = try vault.rekey(now: Sample.now).rekey(now: Sample.now)
+        let last = try rekeyed.fingerprint()
+        #expect(last != first)
+        let opened = try Vault.open(at: harness.path, identities: [reader], trust: trust)
+        #expect(opened.trustNotice?.contains("followed the endorsed authority keys") == true)
+        #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == last)
+
+        // Pinned at the first key again, with the middle endorsement damaged.
+        try trust.knownVaults?.pin(vaultID: vault.vaultID, fingerprint: first)
+        try RawVaultFile.write(harness.path) { db in
+            try RawVaultFile.flipByte(db, "authority", "endorsement", key: "generation", id: 2)
+        }
+        // Any open (pinned or not) checks the succession, so the damage is named as such.
+        guard case .integrityMismatch(let reason)? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: trust) }) else {
+            Issue.record("a broken endorsement was followed")
+            return
+        }
+        #expect(reason.contains("generation 2"), "\(reason)")
+    }
+
+    @Test("another vault at a pinned path is refused even though its own id was never pinned")
+    func replacedFileIsNotAFirstUse() throws {
+        let (harness, _, _, trust) = try makeVault()
+        defer { harness.remove() }
+        _ = try Vault.open(at: harness.path, identities: [harness.admin], trust: trust)
+        // Someone with write access to the directory re-makes the file with keys of its own,
+        // wrapped to the admin's public key (anyone can encrypt to it).
+        for suffix in ["", "-wal", "-shm"] { unlink(harness.path + suffix) }
+        _ = try Vault.create(at: harness.path, admin: harness.admin.recipient, actor: "intruder@elsewhere", now: Sample.now)
+        guard case .untrusted(let reason)? = expectVaultError({ try Vault.open(at: harness.path, identities: [harness.admin], trust: trust) }) else {
+            Issue.record("a replaced file was taken for a first use")
+            return
+        }
+        #expect(reason.contains("was replaced"), "\(reason)")
+    }
+
+    @Test("a format-1 vault: readers read it with a notice, an admin's open upgrades it (audited), and then its pin holds")
+    func formatOneIsUpgradedByAnAdmin() throws {
+        let (harness, vault, reader, trust) = try makeVault()
+        defer { harness.remove() }
+        try downgrade(harness, keys: vault.keys)
+
+        let legacy = try Vault.open(at: harness.path, identities: [reader], trust: trust)
+        #expect(legacy.format == 1)
+        #expect(legacy.trustNotice?.contains("old format") == true)
+        #expect(try legacy.overview().count == 1)
+        try legacy.checkIntegrity()
+        #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == nil, "a format-1 vault has nothing to pin")
+
+        let upgraded = try Vault.open(at: harness.path, identities: [harness.admin], trust: trust)
+        #expect(upgraded.format == VaultSchema.formatVersion)
+        #expect(upgraded.trustNotice?.contains("upgraded the vault to format 2") == true)
+        #expect(try upgraded.auditLog().last?.action == "vault.upgrade")
+        #expect(try upgraded.verify().isClean)
+        #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == upgraded.fingerprint())
+
+        // An older format-1 copy put back where a format-2 vault was pinned is refused.
+        try downgrade(harness, keys: vault.keys)
+        guard case .untrusted? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: trust) }) else {
+            Issue.record("a format-1 file replaced a pinned format-2 vault unnoticed")
+            return
+        }
+    }
+
+    @Test("a damaged format-1 vault is not upgraded, so the damage is never re-tagged as genuine")
+    func damagedFormatOneIsNotUpgraded() throws {
+        let (harness, vault, _, _) = try makeVault()
+        defer { harness.remove() }
+        try downgrade(harness, keys: vault.keys)
+        try RawVaultFile.write(harness.path) { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 2") }
+        guard case .integrityMismatch? = expectVaultError({ try harness.open() }) else {
+            Issue.record("a damaged format-1 vault was upgraded")
+            return
+        }
+        #expect(try RawVaultFile.read(harness.path) { try Int.fetchOne($0, sql: "SELECT format FROM vault") } == 1)
+    }
+
+    @Test("a reader's change to a row it can seal is caught by the admin's tag and by another reader's digest")
+    func readerForgeryIsCaught() throws {
+        let (harness, vault, reader, _) = try makeVault()
+        defer { harness.remove() }
+        let asReader = try harness.open([reader])
+        let app = try asReader.app("Orders")
+        var forged = app.app
+        forged.notes = "planted by a reader"
+        // What a reader can do with the metadata key: a correctly sealed row, without a valid tag.
+        let labelHash = try asReader.lookupHash("label", forged.label)
+        let appIDHash = try asReader.lookupHash("app-id", forged.appID)
+        let sealed = try asReader.sealApp(forged, id: app.id, labelHash: labelHash, appIDHash: appIDHash)
+        try RawVaultFile.write(harness.path) { db in try RawVaultFile.set(db, "apps", "meta", to: sealed, id: app.id.data) }
+
+        guard case .tampered(let table, let row, _)? = expectVaultError({ try vault.app("Orders") }) else {
+            Issue.record("the admin decoded a forged row")
+            return
+        }
+        #expect(table == "apps" && row == app.id.description)
+        guard case .integrityMismatch(let reason)? = expectVaultError({ try vault.checkIntegrity() }) else { return }
+        #expect(reason.contains("apps row \(app.id)"), "\(reason)")
+        guard case .integrityMismatch? = expectVaultError({ try asReader.checkIntegrity() }) else { return }
+    }
+}
