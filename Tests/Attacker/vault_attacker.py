@@ -14,8 +14,9 @@ the admin's commands against the result.
   substitute-keyring VAULT --age AGE --identity READER_ID --recipient READER --admin ADMIN
       Replaces the admin's keyring entry with an age file (made by `age -r ADMIN`) holding the
       real metadata key and a secret key of the attacker's choosing; prints that key in hex. In
-      a format-2 vault the attacker then re-tags every row and re-signs the digest with keys
-      derived from its own secret key, so the file is self-consistent under the attacker's keys.
+      a format-2 vault the attacker then re-tags every row, puts its own authority key in the
+      authority table and re-signs the digest with keys derived from its own secret key, so the
+      file is self-consistent under the attacker's keys: only the admin's pin can tell.
   restore-row VAULT --from OLD_COPY --label L --age AGE --identity READER_ID --recipient READER
       Copies app L's row (every column, its tag too) back from an older copy of the file. A
       format-1 digest is recomputed; a format-2 digest is signed and cannot be.
@@ -148,6 +149,9 @@ class Vault:
                 digest = xor(digest, hashlib.sha256(b"secrets/v2 element\x00" + tag + message).digest())
                 key = KEY_COLUMN[table]
                 self.db.execute(f"UPDATE {table} SET auth = ? WHERE {key} = ?", (tag, row[key]))
+        # The authority table too, so that it ends with the attacker's key at the current generation.
+        generation = struct.unpack(">I", self.generation)[0]
+        self.db.execute("UPDATE authority SET public_key = ? WHERE generation = ?", (public, generation))
         signed = b"secrets/v2 digest\x00" + self.vault_id + public + digest + struct.pack(">q", self.counter)
         self.db.execute(
             "UPDATE vault SET digest = ?, seal = ?, authority = ? WHERE id = 1", (digest, authority.sign(signed), public))

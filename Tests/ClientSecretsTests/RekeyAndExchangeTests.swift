@@ -108,10 +108,11 @@ struct RekeyAndExchangeTests {
         try RawVaultFile.write(harness.path) { db in
             try db.execute(sql: "UPDATE keyring SET wrapped = ? WHERE role = 'admin'", arguments: [oldAdminEntry])
         }
-        // Its keys derive the old authority key, not the one the vault now names: refused on open.
+        // Its keys are of the old generation and derive the old authority key, not the one the
+        // vault now names: refused on open.
         let withOldEntry = expectVaultError { try harness.open() }
-        guard case .untrusted(let reason)? = withOldEntry else { Issue.record("got \(String(describing: withOldEntry))"); return }
-        #expect(reason.contains("keyring entry holds keys that are not the vault's"), "\(reason)")
+        guard case .integrityMismatch(let reason)? = withOldEntry else { Issue.record("got \(String(describing: withOldEntry))"); return }
+        #expect(reason.contains("authority key at the keys' generation 1"), "\(reason)")
     }
 
     @Test("export, encode, decode and import into a fresh vault reproduce every app, credential and value")

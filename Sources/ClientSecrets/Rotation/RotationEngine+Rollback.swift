@@ -47,8 +47,10 @@ extension RotationEngine {
         var journal = start
         guard let keyID = journal.keyID else { return try await close(&journal, status: .failed, error: "the journal row names no key") }
         var deploying = false
+        var scrubber = SecretScrubber(secrets: [])
         do {
             let delivery = try await delivery(for: keyID, previous: journal.previousKeyID, context: context, rotationID: nil)
+            scrubber = SecretScrubber(secrets: [delivery.value])
             let check = try await context.issuer.verify(keyID: keyID, value: delivery.value)
             result.notes.append("verify issuer: \(check)")
             deploying = true
@@ -60,11 +62,11 @@ extension RotationEngine {
             if deploying {
                 // Some consumers may hold the previous secret again: the next run finishes the job.
                 journal.status = .failed
-                journal.lastError = "\(error)"
+                journal.lastError = scrubber.scrub("\(error)")
                 try await save(&journal)
             } else {
                 // Nothing changed anywhere (the previous secret no longer works): give up on it.
-                try await close(&journal, status: .failed, error: "\(error)")
+                try await close(&journal, status: .failed, error: scrubber.scrub("\(error)"))
             }
             throw error
         }

@@ -179,15 +179,20 @@ extension RotationEngine {
         _ body: (SecretDelivery) async throws -> ([String], Bool)
     ) async throws -> Bool {
         let failedStep = journal.step
+        var delivered: SecretDelivery?
         do {
             let delivery = try await delivery(for: journal.keyID, previous: journal.previousKeyID, context: context, rotationID: journal.rotationID)
+            delivered = delivery
             let (notes, flag) = try await body(delivery)
             result.notes += notes
             return flag
         } catch {
             result.failedStep = failedStep.rawValue
             journal.status = .failed
-            journal.lastError = "\(failedStep.rawValue) failed: \(error)"
+            // What a consumer or its server said is stored where readers read it: whatever form
+            // of the secret it echoed is cut out first (a hostile server may echo anything).
+            let scrubber = SecretScrubber(secrets: delivered.map { [$0.value] } ?? [])
+            journal.lastError = scrubber.scrub("\(failedStep.rawValue) failed: \(error)")
             try await save(&journal)
             if context.issuer.keepsPreviousSecret {
                 try await move(&journal, to: .abort)

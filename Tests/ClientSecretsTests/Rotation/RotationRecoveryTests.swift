@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import GRDB
 import Testing
 
 @testable import ClientSecrets
@@ -25,6 +26,26 @@ import Testing
         #expect(try f.state(of: newKey) == .retired)
         #expect(f.issuer.secrets.map(\.keyID) == [f.oldKey])
         #expect(f.consumer.holding == "old-secret-value-0-0123456789")
+    }
+
+    @Test func aConsumerErrorThatEchoesTheSecretIsStoredScrubbed() async throws {
+        let f = try RotationEngineTests.fixture()
+        defer { f.harness.remove() }
+        f.consumer.echoOnFailure(true)
+        let results = try await f.engine().run(.due)
+        #expect(results[0].status == .failed, "\(results)")
+        let vault = try f.harness.open()
+        let errors = try vault.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rotations").compactMap { try vault.decodeJournal($0).lastError }
+        }
+        #expect(!errors.isEmpty)
+        for error in errors {
+            #expect(error.contains("server said: token [redacted]"), "\(error)")
+            #expect(!f.consumer.echoed.isEmpty)
+            for value in f.consumer.echoed {
+                #expect(!error.contains(Data(value.utf8).base64EncodedString()), "\(error)")
+            }
+        }
     }
 
     @Test func aConsumerThatNeedsAPersonHoldsThePreviousSecretUntilConfirmed() async throws {

@@ -87,6 +87,10 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
     private var hangNextDeploy = false
     private var failAfterTaking = false
     private var personNeeded = false
+    private var echoing = false
+    private var echoedValues: [String] = []
+    /// The values echoed in failure messages.
+    var echoed: [String] { lock.withLock { echoedValues } }
 
     /// Every value deployed, in order.
     var deployed: [String] { lock.withLock { values } }
@@ -102,6 +106,8 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
     func takeThenFailOnce() { lock.withLock { failAfterTaking = true } }
     /// Deploys only say what a person must do (a Jamf Pro consumer without an apply command).
     func needPerson(_ value: Bool) { lock.withLock { personNeeded = value } }
+    /// Deploys fail with a message that echoes the value in base64, as a hostile server might.
+    func echoOnFailure(_ value: Bool) { lock.withLock { echoing = value } }
 
     func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
         let (failure, hang) = lock.withLock { () -> (RotationFailure?, Bool) in
@@ -109,6 +115,11 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
             return (deployFailure, hangNextDeploy)
         }
         if hang { try await Task.sleep(for: .seconds(3600)) }
+        if lock.withLock({ echoing }) {
+            let encoded = delivery.value.withUnsafeBytes { Data($0).base64EncodedString() }
+            lock.withLock { echoedValues.append(delivery.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }) }
+            throw RotationFailure.consumerFailed("server said: token \(encoded) is not accepted here")
+        }
         if let failure { throw failure }
         let text = delivery.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         let (failAfter, person): (Bool, Bool) = lock.withLock {
