@@ -52,6 +52,14 @@ public enum VaultError: Error, Sendable, Equatable {
     case recipientNotFound(String)
     /// The vault file could not be read or written.
     case storage(reason: String)
+    /// Another process is changing the vault in a way this command must not overlap (it holds
+    /// the vault's lock, or replaced the data keys or removed an app under this one); nothing
+    /// half-done was left. `reason` says what and when to run the command again.
+    case busy(reason: String)
+    /// The vault's lock file, or the directory holding the vault, could be used by another
+    /// user: a symbolic link, not a regular file, owned by another user, writable by group or
+    /// others, or a directory others can write to. `problem` says which, and how to fix it.
+    case lockNotPrivate(path: String, problem: String)
 }
 
 extension VaultError: CustomStringConvertible {
@@ -107,6 +115,10 @@ extension VaultError: CustomStringConvertible {
             return "\(recipient) is not a recipient of this vault; `secrets recipients list` shows them"
         case .storage(let reason):
             return "vault storage error: \(reason)"
+        case .busy(let reason):
+            return reason
+        case .lockNotPrivate(let path, let problem):
+            return "\(path) \(problem)"
         }
     }
 }

@@ -68,14 +68,20 @@ extension Vault {
     ///   copied still open the vault (`recipients remove --rekey`). Refused as
     ///   ``removeRecipient(_:now:)`` refuses it (unknown, or the last admin), and then nothing changes.
     public func rekey(removingRecipient: String? = nil, now: Date = Date()) throws -> Vault {
-        let oldSecretKey = try keys.requireSecretKey()
-        let oldAuthority = try keys.requireAuthority()
-        let newKeys = try DataKeys.generate(vaultID: keys.vaultID, generation: keys.generation &+ 1)
-        let rekeyed = Vault(path: path, actor: actor, queue: queue, keys: newKeys)
-        let newAuthority = try newKeys.requireAuthority()
-        let newAuthorityKey = try newAuthority.publicKey()
-        try Self.translatingDatabaseErrors {
+        try keys.requireAdmin()
+        let rekeyed: Vault = try Self.translatingDatabaseErrors {
             try queue.write { db in
+                // Another process may have rekeyed since this one opened the vault: the keys
+                // replaced are the ones in the file now.
+                try followRekey(db)
+                let keys = self.keys
+                let oldSecretKey = try keys.requireSecretKey()
+                let oldAuthority = try keys.requireAuthority()
+                let newKeys = try DataKeys.generate(vaultID: keys.vaultID, generation: keys.generation &+ 1)
+                let newAuthority = try newKeys.requireAuthority()
+                let newAuthorityKey = try newAuthority.publicKey()
+                let rekeyed = Vault(
+                    path: path, actor: actor, queue: queue, keys: newKeys, identities: sharedKeys.identities, authority: newAuthorityKey)
                 // Read everything with the old keys first, so damage or forgery stops the rekey
                 // before any write (and is never re-tagged as genuine).
                 try checkIntegrity(db)
@@ -171,6 +177,7 @@ extension Vault {
                     ])
                 try writer.audit("vault.rekey", detail: "data keys replaced (generation \(newKeys.generation)); \(apps.count) apps, \(credentialRows.count) credentials re-encrypted")
                 try writer.commit()
+                return rekeyed
             }
         }
         var result = rekeyed

@@ -26,13 +26,27 @@ public struct Vault: Sendable {
     public let actor: String
 
     let queue: DatabaseQueue
-    var keys: DataKeys
+    /// Shared by every copy of this value, so that all of them follow a rekey by another process.
+    let sharedKeys: SharedKeys
+    /// The data keys in use; see ``SharedKeys``.
+    var keys: DataKeys { sharedKeys.keys }
     var cipher: RecordCipher { RecordCipher(vaultID: keys.vaultID) }
     /// The format the file is in: 2, or 1 for a vault a reader opened before any admin upgraded it.
     var format = VaultSchema.formatVersion
     /// What opening decided about trust that a person should hear once (a pin set on first use,
     /// a pin moved along a rekey, an upgrade, a legacy vault), or `nil`.
     public internal(set) var trustNotice: String?
+
+    /// - Parameters:
+    ///   - identities: what unlocked `keys`, to follow a rekey by another process with.
+    ///   - authority: the authority key trusted for `keys`; `nil` until ``open(at:identities:actor:trust:)``
+    ///     has anchored it.
+    init(path: String, actor: String, queue: DatabaseQueue, keys: DataKeys, identities: [X25519Identity] = [], authority: Ed25519.PublicKey?) {
+        self.path = path
+        self.actor = actor
+        self.queue = queue
+        self.sharedKeys = SharedKeys(keys, identities: identities, authority: authority)
+    }
 
     /// Creates a new vault at `path` whose only recipient is `admin`, refusing to replace any
     /// existing file. The file (and its WAL) is created with mode 0600.
@@ -62,7 +76,7 @@ public struct Vault: Sendable {
                 try writer.audit("vault.init", detail: "admin recipient \(admin)")
                 try writer.commit()
             }
-            return Vault(path: path, actor: actor, queue: queue, keys: keys)
+            return Vault(path: path, actor: actor, queue: queue, keys: keys, authority: keys.authorityPublicKey)
         } catch {
             try? queue.close()
             for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
@@ -110,7 +124,7 @@ public struct Vault: Sendable {
                 throw VaultError.cannotUnlock(reason: "the identity (\(names)) is not a recipient of this vault; an admin can add it with `secrets recipients add`")
             }
         }
-        var vault = Vault(path: path, actor: actor, queue: queue, keys: keys)
+        var vault = Vault(path: path, actor: actor, queue: queue, keys: keys, identities: identities, authority: nil)
         vault.format = format
         let pinned = try trust.knownVaults?.fingerprint(for: vault.vaultID)
         if pinned == nil, let known = try trust.knownVaults?.vault(at: path), known.vaultID != vault.vaultID {
@@ -131,6 +145,7 @@ public struct Vault: Sendable {
             vault.trustNotice = "upgraded the vault to format \(VaultSchema.formatVersion): every row is now authenticated with an admin-only key; its fingerprint is \(try vault.fingerprint())"
         }
         try vault.anchor(trust: trust, pinned: pinned)
+        vault.sharedKeys.anchor(try vault.storedAuthority())
         return vault
     }
 
@@ -144,6 +159,7 @@ public struct Vault: Sendable {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    try followRekey(db)
                     var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
                     result = try body(&writer)
                     try writer.commit()
@@ -164,6 +180,7 @@ public struct Vault: Sendable {
                 try queue.writeWithoutTransaction { db in
                     var results: [(any Error)?] = []
                     try db.inTransaction(.immediate) {
+                        try followRekey(db)
                         var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
                         for body in bodies {
                             let saved = writer.delta
@@ -178,7 +195,7 @@ public struct Vault: Sendable {
                                 // I/O error): then every body of the batch failed with it.
                                 guard db.isInsideTransaction else { throw error }
                                 writer.delta = saved
-                                results.append(error)
+                                results.append(Self.translated(error))
                             }
                         }
                         try writer.commit()
@@ -205,6 +222,7 @@ public struct Vault: Sendable {
                 var result: T?
                 let changesBefore = db.totalChangesCount
                 try db.inTransaction(.deferred) {
+                    try followRekey(db)
                     result = try body(db)
                     guard db.totalChangesCount == changesBefore else {
                         throw DatabaseError(resultCode: .SQLITE_READONLY, message: "a read of the vault tried to change it; nothing was changed")
@@ -219,13 +237,34 @@ public struct Vault: Sendable {
     static func translatingDatabaseErrors<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            throw VaultError.storage(reason: "another process kept the vault busy for over \(Int(VaultFile.busyTimeout)) s; try again")
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+        } catch {
+            throw translated(error)
+        }
+    }
+
+    /// A SQLite error as a ``VaultError`` a person can act on; other errors unchanged. No raw
+    /// SQLite message reaches the user: a constraint that fails is another process's change
+    /// (an app removed, a key stored) that this one ran into.
+    static func translated(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return VaultError.storage(reason: "another process kept the vault busy for over \(Int(VaultFile.busyTimeout)) s; try again")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             // A damaged file (cut short, pages overwritten) is damage, not an I/O failure: 65, not 74.
-            throw VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(error.message ?? "\(error.resultCode)"))")
-        } catch let error as DatabaseError {
-            throw VaultError.storage(reason: error.message ?? "SQLite error \(error.resultCode)")
+            return VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(error.message ?? "\(error.resultCode)"))")
+        case .SQLITE_CONSTRAINT:
+            let message = error.message ?? ""
+            if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY || message.contains("FOREIGN KEY") {
+                return VaultError.busy(reason: "the app this change belongs to was removed from the vault by another command meanwhile (`secrets app remove`), so nothing was written")
+            }
+            if error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+                || message.contains("UNIQUE") {
+                return VaultError.busy(reason: "another command stored a record with the same label, app ID or key ID meanwhile, so nothing was written; run this command again to see the vault as it is now")
+            }
+            return VaultError.storage(reason: "the change broke a rule of the vault's tables, so nothing was written (the file may have been edited outside secrets; `secrets verify` checks it)")
+        default:
+            return VaultError.storage(reason: error.message ?? "SQLite error \(error.resultCode)")
         }
     }
 

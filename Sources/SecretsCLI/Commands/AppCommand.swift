@@ -228,6 +228,9 @@ struct AppEditCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Not while a rotation works on the vault: see VaultLock.
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "app edit", wait: VaultLock.commandWait)
+            defer { _ = lock }
             let vault = try options.open()
             let record = try vault.editApp(app) { app in
                 if let label { app.label = label }
@@ -261,6 +264,10 @@ struct AppRemoveCommand: ParsableCommand {
                     throw CLIError.usage("the label did not match; nothing was removed")
                 }
             }
+            // Not while a rotation works on the app (see VaultLock); after the prompt, so a
+            // person typing does not hold up a rotation.
+            let lock = try VaultLock(vaultPath: vault.path, holder: "app remove", wait: VaultLock.commandWait)
+            defer { _ = lock }
             try vault.removeApp(app)
             Printer.line("Removed app \"\(record.app.label)\" and its stored secrets")
         }

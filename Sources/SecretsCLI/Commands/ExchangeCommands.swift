@@ -114,6 +114,9 @@ struct ImportCommand: ParsableCommand {
         try reportingErrors {
             guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError.noInput("cannot read \(file): no such readable file") }
             let summary: ImportSummary
+            // Not while a rotation works on the vault: see VaultLock.
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "import", wait: VaultLock.commandWait)
+            defer { _ = lock }
             if fromAzure {
                 guard let tenant else { throw CLIError.usage("--from-azure needs --tenant (contoso.onmicrosoft.com or the tenant GUID) for new apps") }
                 guard let parsedCloud = Cloud(rawValue: cloud.lowercased()) else {

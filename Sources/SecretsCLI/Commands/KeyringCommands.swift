@@ -56,6 +56,9 @@ struct RecipientsRemoveCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Not while a rotation works on the vault: see VaultLock.
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "recipients remove", wait: VaultLock.commandWait)
+            defer { _ = lock }
             let vault = try options.open()
             guard rekey else {
                 try vault.removeRecipient(recipient)
@@ -107,6 +110,9 @@ struct RekeyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Not while a rotation works on the vault: see VaultLock.
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rekey", wait: VaultLock.commandWait)
+            defer { _ = lock }
             let vault = try options.open().rekey()
             let fingerprint = try vault.fingerprint()
             try options.knownVaults.pin(vaultID: vault.vaultID, fingerprint: fingerprint, vaultPath: vault.path)

@@ -74,6 +74,11 @@ struct RotateCommand: ParsableCommand {
             // Before anything is unlocked: without a network provider this process becomes
             // `secrets-rotate` here, which must be the only one to ask for a passphrase.
             let network = try RotationNetwork.provider()
+            // After the exec above (the lock's descriptor does not survive it) and before the
+            // vault is opened, so that the keys read at open are not replaced by a rekey that
+            // finished in between.
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rotate")
+            defer { _ = lock }
             let vault = try options.open()
             guard vault.role == .admin else {
                 throw VaultError.notAuthorized(reason: "rotating needs an admin identity; a reader can only use --dry-run")
@@ -81,8 +86,6 @@ struct RotateCommand: ParsableCommand {
             // Before any hook runs or any server is called: nothing forged, deleted or put back
             // from an older copy of the file may drive a rotation.
             try vault.checkIntegrity()
-            let lock = try RotationLock(vaultPath: vault.path)
-            defer { _ = lock }
             let engine = try makeEngine(vault, network: network)
             let results: [AppRotationResult]
             if let retireNow {
@@ -168,13 +171,13 @@ struct RollbackCommand: ParsableCommand {
     func run() throws {
         try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
             let network = try RotationNetwork.provider()
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rollback")
+            defer { _ = lock }
             let vault = try options.open()
             guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "rollback needs an admin identity") }
             try vault.checkIntegrity()
             let label = try vault.app(app).app.label
             try Confirmation.require(label: label, action: "make the previous secret of \(label) current again and redeploy it", yes: yes)
-            let lock = try RotationLock(vaultPath: vault.path)
-            defer { _ = lock }
             let engine = RotationEngine(
                 vault: vault,
                 environment: try network.environment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))

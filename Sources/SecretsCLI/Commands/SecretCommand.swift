@@ -54,6 +54,12 @@ struct SecretAddCommand: ParsableCommand {
             if let keyId { try Validation.guid(keyId, field: "key-id") }
             let vault = try options.open()
             let value = try readValue()
+            // A rotation of a Jamf Pro API client retires whatever is current when its new
+            // secret arrives, so a value added meanwhile would be wiped. Taken after the prompts,
+            // so a person typing does not hold up a rotation; the vault follows a rekey made
+            // since it was opened.
+            let lock = try VaultLock(vaultPath: vault.path, holder: "secret add", wait: VaultLock.commandWait)
+            defer { _ = lock }
             let record = try vault.addSecret(to: app, value: value, keyID: keyId, expires: expiry, validFrom: start, state: state, now: now)
             Printer.line("Stored secret \(record.credential.keyID) for \"\(app)\" (\(state.rawValue), expires \(DateParser.format(expiry)))")
         }

@@ -29,6 +29,8 @@ enum ExitStatus {
             case .identityTooOpen, .identityNotPrivate, .cannotUnlock, .notAuthorized: return noPermission
             case .invalidValue: return usage
             case .storage: return ioError
+            case .busy: return temporaryFailure
+            case .lockNotPrivate: return noPermission
             }
         case let error as AgeError:
             switch error {
