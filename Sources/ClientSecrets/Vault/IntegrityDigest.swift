@@ -113,8 +113,28 @@ struct IntegrityDigest: Sendable, Equatable {
         authority.isValidSignature(signature, for: signedMessage(counter: counter, vaultID: vaultID, authority: authority))
     }
 
+    /// The largest `secret` column a credential row can hold: the sealed form of the largest
+    /// value accepted (``Vault/maximumSecretCount``).
+    static let maximumSealedSecretCount = RecordCipher.sealedCount(Vault.maximumSecretCount)
+
+    /// Throws for the first credential row whose `secret` column is larger than any sealed
+    /// secret can be: damage by definition, found from the column's length (which SQLite
+    /// knows without reading the value) before any pass over the rows reads it, so a forged
+    /// 300 MB value fails the check at once instead of being hashed.
+    static func checkValueSizes(_ db: Database) throws {
+        guard try db.tableExists("credentials") else { return }
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, length(secret) AS size FROM credentials WHERE length(secret) > ? LIMIT 1"),
+            arguments: [maximumSealedSecretCount])
+        else { return }
+        throw VaultError.tampered(
+            table: "credentials", row: rowName(table: "credentials", row: row),
+            reason: "holds a secret column of \(row["size"] as Int64? ?? 0) bytes, more than any sealed secret can be (\(maximumSealedSecretCount))")
+    }
+
     /// Recomputes a format-1 digest from every row of the vault.
     static func recompute(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
+        try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         for table in tables where try db.tableExists(table) {
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
@@ -124,11 +144,16 @@ struct IntegrityDigest: Sendable, Equatable {
     }
 
     /// Recomputes every row's tag with the admin's key, returning the digest of the recomputed
-    /// tags and the rows whose stored tag differs (at most `limit` of them named).
-    static func authenticateRows(_ db: Database, key: SecureBytes, limit: Int = 20) throws -> (digest: IntegrityDigest, forged: [String], forgedCount: Int) {
+    /// tags, the rows whose stored tag differs and that `isReported` does not know already (at
+    /// most `limit` of them named, all of them counted), and whether any row's tag differs.
+    static func authenticateRows(
+        _ db: Database, key: SecureBytes, limit: Int = 20, isReported: (String) -> Bool = { _ in false }
+    ) throws -> (digest: IntegrityDigest, forged: [String], forgedCount: Int, anyForged: Bool) {
+        try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         var forged: [String] = []
         var forgedCount = 0
+        var anyForged = false
         for table in tables {
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
             while let row = try rows.next() {
@@ -136,18 +161,22 @@ struct IntegrityDigest: Sendable, Equatable {
                 digest.toggle(try contribution(table: table, row: row, tag: tag))
                 let stored = (row["auth"] as Data?).map { [UInt8]($0) } ?? []
                 if !ConstantTime.equals(tag, stored) {
+                    anyForged = true
+                    let name = "\(table) row \(rowName(table: table, row: row))"
+                    if isReported(name) { continue }
                     forgedCount += 1
-                    if forged.count < limit { forged.append("\(table) row \(rowName(table: table, row: row))") }
+                    if forged.count < limit { forged.append(name) }
                 }
             }
         }
-        return (digest, forged, forgedCount)
+        return (digest, forged, forgedCount, anyForged)
     }
 
     /// The digest of the rows as stored, which a reader can compute without any key: with the
     /// digest's signature it proves that no row was deleted, added, changed or put back from an
     /// older copy since an admin last signed, though only an admin can check each tag itself.
     static func storedContributions(_ db: Database) throws -> IntegrityDigest {
+        try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         for table in tables {
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
@@ -164,6 +193,7 @@ struct IntegrityDigest: Sendable, Equatable {
     /// Writes a fresh tag into every row with `key` and returns the digest of them all: for an
     /// upgrade from format 1 and for a rekey, which replaces the key.
     static func reauthenticate(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
+        try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         for table in tables {
             let keyColumn = keyColumns[table]!

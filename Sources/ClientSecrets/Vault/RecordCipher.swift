@@ -11,6 +11,9 @@ struct RecordCipher: Sendable {
     static let formatVersion: UInt8 = 1
     private static let algorithm = AEADAlgorithm.aes256GCM
 
+    /// The size of a sealed column holding `count` bytes of plaintext.
+    static func sealedCount(_ count: Int) -> Int { 1 + algorithm.nonceCount + count + algorithm.tagCount }
+
     let vaultID: [UInt8]
 
     /// Where a sealed value belongs.

@@ -75,11 +75,17 @@ extension Vault {
     }
 
     /// Every app with its credentials, sorted by label.
+    ///
+    /// Reads no secret column, which a listing does not need (a forged 300 MB value cost
+    /// `list` 1.26 GB). A credential row's authentication tag covers its value, so credential
+    /// rows are not checked one by one here: what prints this view checks the whole vault
+    /// first or after (``checkIntegrity()``, which bounds each value's size before reading it),
+    /// as `secrets list` does, and `rotate` re-reads every row it acts on.
     public func overview() throws -> [AppOverview] {
         try read { db in
             let context = try metadataContext()
             var credentials: [RecordID: [CredentialRecord]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM credentials")
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(Self.credentialColumnsWithoutValue) FROM credentials"))
             while let row = try rows.next() {
                 let record = try decodeCredential(row, context: context)
                 credentials[record.appRecordID, default: []].append(record)
@@ -93,10 +99,14 @@ extension Vault {
     }
 
     /// One app with its credentials.
-    public func overview(of name: String) throws -> AppOverview {
+    ///
+    /// - Parameter authenticatingRows: `false` reads no secret column and so does not check
+    ///   each credential row's tag, which covers the value (as ``overview()``); for views whose
+    ///   caller checks the whole vault, such as `secrets app show`.
+    public func overview(of name: String, authenticatingRows: Bool = true) throws -> AppOverview {
         try read { db in
             let app = try findApp(db, name)
-            return AppOverview(record: app, credentials: try credentials(db, of: app))
+            return AppOverview(record: app, credentials: try credentials(db, of: app, withValues: authenticatingRows))
         }
     }
 
@@ -157,9 +167,17 @@ extension Vault {
     }
 
     /// Removes an app and its credentials (values wiped); the audit log keeps its history.
+    ///
+    /// - Throws: ``VaultError/busy(reason:)`` while a rotation of the app is unfinished: its
+    ///   journal row is what lets the next `rotate` find a secret the issuer made for it
+    ///   (`secrets:<rotation id>`) and remove it, so it is never deleted under a rotation.
     public func removeApp(_ name: String, now: Date = Date()) throws {
         try write(now: now) { writer in
             let record = try findApp(writer.db, name)
+            if let open = try openJournals(writer.db, of: record.id).first(where: { $0.kind != .retire }) {
+                let label = record.app.label
+                throw VaultError.busy(reason: "\(label) has an unfinished \(open.kind.rawValue) (rotation \(open.rotationID), at \(open.step.rawValue)) whose secret may exist at the issuer; finish it with `secrets rotate \(label)` or give it up with `secrets rotate \(label) --abandon`, then remove the app")
+            }
             let ids = try Data.fetchAll(writer.db, sql: "SELECT id FROM credentials WHERE app = ?", arguments: [record.id.data])
             for id in ids { try writer.delete("credentials", id: RecordID(id)) }
             if try writer.db.tableExists("rotations") {

@@ -40,8 +40,13 @@ extension Vault {
 
     static func epochSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
 
-    func credentials(_ db: Database, of app: AppRecord) throws -> [CredentialRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ?"), arguments: [app.id.data])
+    /// A credential row's columns without the value (nor its tag, which cannot be checked without it).
+    static let credentialColumnsWithoutValue = "id, app, key_id_hash, state, expires_at, created_at, meta, secret IS NOT NULL AS has_secret"
+
+    /// - Parameter withValues: `false` reads no secret column (and checks no row's tag).
+    func credentials(_ db: Database, of app: AppRecord, withValues: Bool = true) throws -> [CredentialRecord] {
+        let columns = withValues ? "*" : Self.credentialColumnsWithoutValue
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM credentials WHERE app = ?"), arguments: [app.id.data])
             .map { try decodeCredential($0) }
             .sorted { $0.credential.created > $1.credential.created }
     }

@@ -3,29 +3,54 @@ import GRDB
 
 /// What ``Vault/verify()`` checked and what it found.
 public struct VerificationReport: Sendable, Hashable, Codable {
+    /// How many problems ``problems`` lists at most: a vault of a million damaged rows is told
+    /// by its first problems and a count, not a million lines (or a million strings in memory).
+    public static let listedProblemLimit = 20
+
     /// Rows checked per table.
     public var checked: [String: Int] = [:]
     /// Secret values decrypted and authenticated (none for a reader).
     public var secretValuesChecked = 0
     /// Whether secret values were checked; a reader cannot.
     public var secretValuesSkipped = false
-    /// One line per problem, each naming the table and row.
+    /// One line per problem, each naming the table and row: the first ``listedProblemLimit``.
     public var problems: [String] = []
+    /// How many problems were found in all, listed or not.
+    public var problemCount = 0
 
     /// True when nothing is wrong.
-    public var isClean: Bool { problems.isEmpty }
+    public var isClean: Bool { problemCount == 0 && problems.isEmpty }
+
+    /// Records a problem: listed while fewer than ``listedProblemLimit`` are, counted always.
+    mutating func record(_ problem: String) {
+        problemCount += 1
+        if problems.count < Self.listedProblemLimit { problems.append(problem) }
+    }
 }
 
 extension Vault {
     /// Decrypts and authenticates every row, checks the audit chain and recomputes the integrity
-    /// digest, collecting every problem rather than stopping at the first.
+    /// digest, collecting every problem rather than stopping at the first (listing the first
+    /// ``VerificationReport/listedProblemLimit`` and counting the rest).
     public func verify() throws -> VerificationReport {
         let secretKey = keys.secretCipherKey
         return try read { db in
             var report = VerificationReport()
             report.secretValuesSkipped = secretKey == nil
+            // Rows already named, so the whole-vault check does not name them again; hashes, so a
+            // million damaged rows do not keep a million names.
+            var reportedRows = Set<Int>()
             func check(_ body: () throws -> Void) {
-                do { try body() } catch { report.problems.append("\(error)") }
+                do {
+                    try body()
+                } catch let error as VaultError {
+                    if case .tampered(let table, let row, _) = error {
+                        guard reportedRows.insert("\(table) row \(row)".hashValue).inserted else { return }
+                    }
+                    report.record("\(error)")
+                } catch {
+                    report.record("\(error)")
+                }
             }
             // Keyring: every entry names a known role and its name opens.
             let keyringRows = try Row.fetchAll(db, sql: "SELECT * FROM keyring")
@@ -43,20 +68,36 @@ extension Vault {
                 }
             }
             if !keyringRows.contains(where: { $0["role"] == Role.admin.rawValue }) {
-                report.problems.append("the vault is damaged or was tampered with: the keyring has no admin")
+                report.record("the vault is damaged or was tampered with: the keyring has no admin")
             }
             // Apps.
             var apps = Set<RecordID>()
-            let appRows = try Row.fetchAll(db, sql: "SELECT * FROM apps")
-            report.checked["apps"] = appRows.count
-            for row in appRows {
+            var count = 0
+            let appRows = try Row.fetchCursor(db, sql: "SELECT * FROM apps")
+            while let row = try appRows.next() {
+                count += 1
                 check { apps.insert(try decodeApp(row).id) }
             }
-            // Credentials: each opens, belongs to an app, and values open for an admin.
+            report.checked["apps"] = count
+            // Credentials: each opens, belongs to an app, and values open for an admin. A value
+            // larger than any sealed secret is named from its length and never read.
             var currentPerApp: [RecordID: Int] = [:]
-            let credentialRows = try Row.fetchAll(db, sql: "SELECT * FROM credentials")
-            report.checked["credentials"] = credentialRows.count
-            for row in credentialRows {
+            count = 0
+            let limit = IntegrityDigest.maximumSealedSecretCount
+            let oversized = try Row.fetchCursor(
+                db, sql: "SELECT id, length(secret) AS size FROM credentials WHERE length(secret) > ?", arguments: [limit])
+            while let row = try oversized.next() {
+                count += 1
+                check {
+                    throw VaultError.tampered(
+                        table: "credentials", row: IntegrityDigest.rowName(table: "credentials", row: row),
+                        reason: "holds a secret column of \(row["size"] as Int64? ?? 0) bytes, more than any sealed secret can be (\(limit))")
+                }
+            }
+            let credentialRows = try Row.fetchCursor(
+                db, sql: "SELECT * FROM credentials WHERE secret IS NULL OR length(secret) <= ?", arguments: [limit])
+            while let row = try credentialRows.next() {
+                count += 1
                 check {
                     // The value first: decoding checks the row's tag, which would hide which column is damaged.
                     if let secretKey, let sealed = row["secret"] as Data? {
@@ -71,14 +112,16 @@ extension Vault {
                     if record.credential.state == .current { currentPerApp[record.appRecordID, default: 0] += 1 }
                 }
             }
+            report.checked["credentials"] = count
             for (app, count) in currentPerApp where count > 1 {
-                report.problems.append("the vault is damaged or was tampered with: apps row \(app) has \(count) current credentials")
+                report.record("the vault is damaged or was tampered with: apps row \(app) has \(count) current credentials")
             }
             // Rotation journal: every row opens and belongs to an app.
             if try db.tableExists("rotations") {
-                let journalRows = try Row.fetchAll(db, sql: "SELECT * FROM rotations")
-                report.checked["rotations"] = journalRows.count
-                for row in journalRows {
+                count = 0
+                let journalRows = try Row.fetchCursor(db, sql: "SELECT * FROM rotations")
+                while let row = try journalRows.next() {
+                    count += 1
                     check {
                         let journal = try decodeJournal(row)
                         guard apps.contains(journal.appRecordID) else {
@@ -86,13 +129,16 @@ extension Vault {
                         }
                     }
                 }
+                report.checked["rotations"] = count
             }
             // Audit chain.
             report.checked["audit"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
             check { _ = try auditEntries(db) }
             // Every row's tag (for an admin; rows named above are not named twice) and the signed
             // digest over all rows: catches rows forged, deleted, added or put back from an older copy.
-            check { try checkIntegrity(db, alreadyReported: report.problems) }
+            let named = reportedRows
+            let anyReported = report.problemCount > 0
+            check { try checkIntegrity(db, alreadyReported: anyReported ? { named.contains($0.hashValue) } : nil) }
             // SQLite's own check reads the pages no table scan visits (indexes, free pages), so a
             // file cut short or overwritten there is found too.
             check {
@@ -118,8 +164,9 @@ extension Vault {
         try read { db in try checkIntegrity(db) }
     }
 
-    /// - Parameter alreadyReported: problems already found, whose rows are not named again.
-    func checkIntegrity(_ db: Database, alreadyReported: [String] = []) throws {
+    /// - Parameter alreadyReported: whether a row (named `table row id`) was already reported,
+    ///   and so is not named again; `nil` when nothing was.
+    func checkIntegrity(_ db: Database, alreadyReported: ((String) -> Bool)? = nil) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
@@ -140,14 +187,14 @@ extension Vault {
             throw VaultError.integrityMismatch(reason: "the integrity digest does not carry the vault's signature")
         }
         if let key = keys.authenticationKey {
-            let (digest, allForged, forgedCount) = try IntegrityDigest.authenticateRows(db, key: key, limit: alreadyReported.isEmpty ? 1 : .max)
-            let forged = allForged.filter { row in !alreadyReported.contains { $0.contains(row + " ") } }
+            let (digest, forged, forgedCount, anyForged) = try IntegrityDigest.authenticateRows(
+                db, key: key, limit: 1, isReported: alreadyReported ?? { _ in false })
             if let first = forged.first {
-                let others = alreadyReported.isEmpty ? forgedCount - 1 : forged.count - 1
+                let others = forgedCount - 1
                 let more = others > 0 ? " (and \(others) more rows)" : ""
                 throw VaultError.integrityMismatch(reason: "\(first) was not written by an admin of this vault (its authentication tag does not match)\(more); nothing was done")
             }
-            guard digest == stored || !allForged.isEmpty else {
+            guard digest == stored || anyForged else {
                 throw VaultError.integrityMismatch(reason: "rows were deleted, added or put back from an older copy of the vault (the signed integrity digest does not match); nothing was done")
             }
         } else {

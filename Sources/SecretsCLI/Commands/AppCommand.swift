@@ -180,7 +180,8 @@ struct AppShowCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let overview = try options.reading { try $0.overview(of: self.app) }
+            // `reading` checks the whole vault, so the view itself needs no secret column.
+            let overview = try options.reading { try $0.overview(of: self.app, authenticatingRows: false) }
             let now = Date()
             if output.json { return try Printer.json(AppJSON(overview, now: now)) }
             let app = overview.record.app

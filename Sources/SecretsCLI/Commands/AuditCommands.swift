@@ -46,8 +46,12 @@ struct VerifyCommand: ParsableCommand {
             } else {
                 let counts = ["keyring", "apps", "credentials", "audit"].map { "\(report.checked[$0] ?? 0) \($0)" }.joined(separator: ", ")
                 Printer.line("Checked \(counts) rows; \(report.secretValuesSkipped ? "secret values not checked (reader identity)" : "\(report.secretValuesChecked) secret values decrypted")")
+                // The first problems and a count: a vault of a million damaged rows is not a million lines.
                 for problem in report.problems { Terminal.printError("secrets: \(problem)") }
-                Printer.line(report.isClean ? "The vault is intact." : "\(report.problems.count) problem(s) found.")
+                if report.problemCount > report.problems.count {
+                    Terminal.printError("secrets: … and \(report.problemCount - report.problems.count) more problem(s) not listed")
+                }
+                Printer.line(report.isClean ? "The vault is intact." : "\(report.problemCount) problem(s) found.")
             }
             if !report.isClean { throw ExitCode(ExitStatus.dataError) }
         }
