@@ -17,9 +17,11 @@ public struct ImportSummary: Sendable, Hashable, Codable {
 extension Vault {
     /// The whole vault, values included, as an ``ExportDocument``. Admin only.
     public func exportDocument(now: Date = Date()) throws -> ExportDocument {
-        let secretKey = try keys.requireSecretKey()
+        _ = try keys.requireSecretKey()
         let apps = try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }.map { app -> ExportedApp in
+            // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
+            let secretKey = try keys.requireSecretKey()
+            return try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }.map { app -> ExportedApp in
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
                 let credentials = try rows.map { row -> ExportedCredential in
                     let record = try decodeCredential(row)
@@ -65,10 +67,12 @@ extension Vault {
     public func importDocument(
         _ document: ExportDocument, skipConflicts: Bool = false, trusting: ImportTrust = [], now: Date = Date()
     ) throws -> ImportSummary {
-        let secretKey = try keys.requireSecretKey()
+        _ = try keys.requireSecretKey()
         try checkTrust(of: document, trusting: trusting)
         try Self.validate(document)
         return try write(now: now) { writer in
+            // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
+            let secretKey = try keys.requireSecretKey()
             var summary = ImportSummary()
             var conflicts: [String] = []
             for entry in document.apps {

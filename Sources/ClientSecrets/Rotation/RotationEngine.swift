@@ -15,6 +15,9 @@ import Logging
 /// redeploys it to consumers and removes the new one at the issuer; a secret the issuer created
 /// but the vault never stored is found by its display name (`secrets:<rotation id>`) and removed;
 /// a previous secret is removed only after its overlap has passed.
+///
+/// Hold the vault's ``VaultLock`` while an engine runs (as `secrets rotate` does): the commands
+/// that rekey or remove apps take it too, so none of them cuts into a rotation.
 public struct RotationEngine: Sendable {
     /// How a run behaves.
     public struct Options: Sendable {

@@ -32,7 +32,7 @@ extension Vault {
         return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: Self.hasSecret(row))
     }
 
-    /// Whether the row holds a value; hot paths select `secret IS NOT NULL AS has_secret` instead of the blob.
+    /// Whether the row holds a value; hot paths select `length(secret) IS NOT NULL AS has_secret` instead of the blob.
     static func hasSecret(_ row: Row) -> Bool {
         if row.hasColumn("has_secret") { return row["has_secret"] }
         return !(row["secret"] as DatabaseValue).isNull
@@ -41,7 +41,9 @@ extension Vault {
     static func epochSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
 
     /// A credential row's columns without the value (nor its tag, which cannot be checked without it).
-    static let credentialColumnsWithoutValue = "id, app, key_id_hash, state, expires_at, created_at, meta, secret IS NOT NULL AS has_secret"
+    /// `length(secret)`, not `secret IS NOT NULL`: SQLite answers the first from the record
+    /// header, but loads the whole value for the second.
+    static let credentialColumnsWithoutValue = "id, app, key_id_hash, state, expires_at, created_at, meta, length(secret) IS NOT NULL AS has_secret"
 
     /// - Parameter withValues: `false` reads no secret column (and checks no row's tag).
     func credentials(_ db: Database, of app: AppRecord, withValues: Bool = true) throws -> [CredentialRecord] {
@@ -65,7 +67,7 @@ extension Vault {
         to name: String, value: SecureBytes, keyID: String? = nil, expires: Date?, validFrom: Date? = nil,
         state: CredentialState = .current, displayName: String? = nil, now: Date = Date()
     ) throws -> CredentialRecord {
-        let secretKey = try keys.requireSecretKey()
+        _ = try keys.requireSecretKey()
         guard value.count > 0 else { throw VaultError.invalidValue(field: "secret", reason: "the value is empty") }
         // Blanks alone are a paste gone wrong, never a client secret.
         guard !value.withUnsafeBytes({ $0.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) } }) else {
@@ -87,6 +89,8 @@ extension Vault {
         }
         let hint = Self.hint(for: text)
         return try write(now: now) { writer in
+            // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
+            let secretKey = try keys.requireSecretKey()
             let app = try findApp(writer.db, name)
             let credential = Credential(
                 keyID: keyID, hint: String(hint), created: now.wholeSeconds, validFrom: (validFrom ?? now).wholeSeconds,
@@ -159,8 +163,10 @@ extension Vault {
     /// - Throws: ``VaultError/notAuthorized(reason:)`` for a reader, whose keyring entry has no
     ///   secret key to decrypt with.
     public func secretValue(of name: String, keyID: String? = nil) throws -> SecureBytes {
-        let secretKey = try keys.requireSecretKey()
+        _ = try keys.requireSecretKey()
         return try read { db in
+            // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
+            let secretKey = try keys.requireSecretKey()
             let app = try findApp(db, name)
             let row: Row?
             if let keyID {

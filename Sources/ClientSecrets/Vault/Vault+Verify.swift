@@ -33,8 +33,9 @@ extension Vault {
     /// digest, collecting every problem rather than stopping at the first (listing the first
     /// ``VerificationReport/listedProblemLimit`` and counting the rest).
     public func verify() throws -> VerificationReport {
-        let secretKey = keys.secretCipherKey
         return try read { db in
+            // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
+            let secretKey = keys.secretCipherKey
             var report = VerificationReport()
             report.secretValuesSkipped = secretKey == nil
             // Rows already named, so the whole-vault check does not name them again; hashes, so a
@@ -95,7 +96,7 @@ extension Vault {
                 }
             }
             let credentialRows = try Row.fetchCursor(
-                db, sql: "SELECT * FROM credentials WHERE secret IS NULL OR length(secret) <= ?", arguments: [limit])
+                db, sql: "SELECT * FROM credentials WHERE length(secret) IS NULL OR length(secret) <= ?", arguments: [limit])
             while let row = try credentialRows.next() {
                 count += 1
                 check {
