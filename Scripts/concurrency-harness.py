@@ -62,7 +62,7 @@ class Race:
         self.emulators.entra.post("/_emulator/applications", {"appId": app_id, "displayName": label, "owners": [rotator_id]})
         key = self.emulators.entra.post("/_emulator/applications/%s/secrets" % app_id,
                                         {"value": value, "endDateTime": h.iso(int(time.time()) + 12 * 86400)})["keyId"]
-        self.vault.must("app", "add", label, "--app-id", app_id, "--tenant", h.TENANT, "--rotator", "rotator")
+        self.vault.must("app", "add", label, "--app-id", app_id, "--tenant", h.TENANT, "--issuer", "entra-id", "--rotator", "rotator")
         self.vault.must("secret", "add", label, "--key-id", key, "--expires", "12d", stdin=value)
         self.apps[label] = app_id
 
@@ -108,7 +108,10 @@ class Race:
             return ["app", "edit", "jamf-api", "--notes", "race %d" % self.harness.random.randrange(10**6)]
         path = os.path.join(self.work, "azure-%d.json" % self.harness.random.randrange(10**9))
         with open(path, "w") as handle:
-            json.dump([{"appId": h.guid(), "displayName": "imported", "passwordCredentials": []}], handle)
+            # A secret that lasts for years: the next `rotate --due` leaves the app alone.
+            json.dump([{"appId": h.guid(), "displayName": "imported-%d" % self.harness.random.randrange(10**9), "passwordCredentials": [
+                {"keyId": h.guid(), "hint": "Zq1", "displayName": "portal", "endDateTime": "2036-01-01T00:00:00Z",
+                 "startDateTime": "2026-01-01T00:00:00Z", "secretText": None}]}], handle)
         return ["import", "--from-azure", path, "--tenant", h.TENANT]
 
     def one(self, index):

@@ -158,7 +158,7 @@ struct RaceWorld: Sendable {
         try sandbox.initVault()
         try sandbox.succeed(["app", "add", "rotator", "--app-id", rotatorID, "--tenant", tenant])
         try sandbox.addSecret("rotator", value: rotatorSecret, expires: "300d", options: ["--key-id", rotatorKey])
-        try sandbox.succeed(["app", "add", "entra-app", "--app-id", entraAppID, "--tenant", tenant, "--rotator", "rotator"])
+        try sandbox.succeed(["app", "add", "entra-app", "--app-id", entraAppID, "--tenant", tenant, "--issuer", "entra-id", "--rotator", "rotator"])
         try sandbox.addSecret("entra-app", value: entraSecret, expires: "10d", options: ["--key-id", entraKey])
         try sandbox.succeed([
             "app", "add", "jamf-api", "--app-id", apiClientID, "--tenant", "contoso.jamfcloud.com",
@@ -167,8 +167,12 @@ struct RaceWorld: Sendable {
         try sandbox.addSecret("jamf-api", value: apiSecret, expires: "10d")
         let secondAdmin = try Tools.generateKey(at: sandbox.directory.path("second-admin.txt"))
         try sandbox.succeed(["recipients", "add", secondAdmin, "--role", "admin", "--name", "second"])
-        let azureFile = try sandbox.directory.write(
-            "[{\"appId\": \"\(Sandbox.guid())\", \"displayName\": \"from-azure\", \"passwordCredentials\": []}]", to: "azure.json")
+        // Its secret lasts for years, so the next `rotate --due` leaves it alone.
+        let azureFile = try sandbox.directory.write("""
+            [{"appId": "\(Sandbox.guid())", "displayName": "from-azure", "passwordCredentials": [{"keyId": "\(Sandbox.guid())", \
+            "hint": "Zq1", "displayName": "portal", "endDateTime": "2036-01-01T00:00:00Z", "startDateTime": "2026-01-01T00:00:00Z", \
+            "secretText": null}]}]
+            """, to: "azure.json")
         return RaceWorld(
             sandbox: sandbox, entra: entra, jamf: jamf, entraAppID: entraAppID, secondAdmin: secondAdmin, azureFile: azureFile)
     }
