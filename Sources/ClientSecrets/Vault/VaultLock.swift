@@ -90,7 +90,12 @@ public struct VaultLock: ~Copyable {
         self.descriptor = descriptor
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        // Still held here: empty the holder's note, so that a lock later taken by something
+        // that writes none (an older `secrets`) is not blamed on this process.
+        _ = ftruncate(descriptor, 0)
+        close(descriptor)
+    }
 
     /// Refuses a directory that someone else could write to (and so plant or replace the lock
     /// file or the vault in): writable by group or others without the sticky bit, or owned by
@@ -149,6 +154,8 @@ public struct VaultLock: ~Copyable {
         guard parts.count == 2, parts[0].allSatisfy(\.isNumber), !parts[0].isEmpty,
               parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0 == " " || $0 == "-") })
         else { return nil }
+        // A note left by a process that was killed names nobody.
+        guard let pid = pid_t(parts[0]), kill(pid, 0) == 0 || errno == EPERM else { return nil }
         return (parts[0], parts[1])
     }
 
