@@ -114,7 +114,7 @@ public final class GraphSession: Sendable {
                     switch error {
                     case .cancelled: throw .unavailable("\(operation): cancelled")
                     case .redirected: throw .misconfigured("\(operation): \(error.summary)")
-                    case .tooLarge: throw .unexpectedResponse("\(operation): \(error.summary)")
+                    case .tooLarge, .compressed: throw .unexpectedResponse("\(operation): \(error.summary)")
                     default: throw .unavailable("\(operation): \(error.summary)")
                     }
                 }

@@ -74,6 +74,11 @@ final class Exchange: @unchecked Sendable {
             finish(.failure(.redirected(host: host, status: http.statusCode, target: target)), stopping: true)
             return false
         }
+        if let encoding = http.value(forHTTPHeaderField: "Content-Encoding")?.trimmingCharacters(in: .whitespaces),
+           !encoding.isEmpty, encoding.lowercased() != "identity" {
+            finish(.failure(.compressed(host: host, encoding: Self.token(encoding))), stopping: true)
+            return false
+        }
         if http.expectedContentLength > Int64(limit) {
             finish(.failure(.tooLarge(host: host, limit: limit)), stopping: true)
             return false
@@ -132,6 +137,12 @@ final class Exchange: @unchecked Sendable {
         // that task's status lock) or on the session's delegate queue, and URLSessionTask.cancel()
         // waits for the session's own queue, which may be waiting for either.
         if stopping, let task { DispatchQueue.global().async { task.cancel() } }
+    }
+
+    /// A header value fit for a message: letters, digits and `-._,` only, at most 32 characters.
+    static func token(_ text: String) -> String {
+        let kept = String(text.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._, ".unicodeScalars.contains($0)) }.prefix(32))
+        return kept.isEmpty ? "unreadable" : kept
     }
 
     /// `https://host[:port]` of a `Location`, never its path or query (which a hostile server

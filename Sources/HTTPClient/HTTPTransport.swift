@@ -14,6 +14,9 @@ import FoundationNetworking
 ///   no compression; a server that compresses anyway gains nothing, since the inflated bytes are
 ///   what is counted. The transfer is cancelled the moment the limit is passed (or at once, when
 ///   `Content-Length` announces more) and the exchange fails with ``TransportFailure/tooLarge(host:limit:)``.
+///   A `Content-Encoding` other than `identity` is refused at the headers
+///   (``TransportFailure/compressed(host:encoding:)``): libcurl inflates a whole network read at a
+///   time, faster than any delegate can stop it, so a gzip bomb must not get as far as the inflater.
 /// - **Time.** The deadline is enforced here rather than left to `URLRequest.timeoutInterval`,
 ///   whose meaning differs between platforms (idle time on Apple's, total time elsewhere, and a
 ///   trickling or endless body resets neither reliably): when it passes, the caller gets
@@ -42,7 +45,12 @@ public final class HTTPTransport: Sendable {
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         router = ExchangeRouter()
+        #if canImport(FoundationNetworking)
+        // See InlineOperationQueue: the back-pressure that keeps an endless body out of memory.
+        session = URLSession(configuration: configuration, delegate: router, delegateQueue: InlineOperationQueue())
+        #else
         session = URLSession(configuration: configuration, delegate: router, delegateQueue: nil)
+        #endif
     }
 
     deinit {

@@ -15,6 +15,9 @@ public enum TransportFailure: Error, Sendable, Equatable {
     /// `host` sent more than `limit` bytes of body (counted after any decompression); the
     /// transfer was stopped there. Another attempt would only fetch the same flood.
     case tooLarge(host: String, limit: Int)
+    /// `host` compressed its answer (`encoding`) although `Accept-Encoding: identity` asked it not
+    /// to. Refused at the headers, before a decompressor (a gzip bomb's ally) runs.
+    case compressed(host: String, encoding: String)
     /// `host` answered with a redirect (`status`) towards `target` (the origin of its
     /// `Location`, or a phrase when it gave none), which is never followed.
     case redirected(host: String, status: Int, target: String)
@@ -25,7 +28,7 @@ public enum TransportFailure: Error, Sendable, Equatable {
     public var isTransient: Bool {
         switch self {
         case .timedOut, .connectionLost, .cannotConnect: return true
-        case .insecure, .cancelled, .tooLarge, .redirected, .other: return false
+        case .insecure, .cancelled, .tooLarge, .compressed, .redirected, .other: return false
         }
     }
 
@@ -39,6 +42,8 @@ public enum TransportFailure: Error, Sendable, Equatable {
         case .cancelled: return "cancelled"
         case .tooLarge(let host, let limit):
             return "\(host) answered with more than \(HTTPTransport.describeSize(limit)); refusing it"
+        case .compressed(let host, let encoding):
+            return "\(host) answered with a compressed body (Content-Encoding: \(encoding)) although none was asked for; refusing it"
         case .redirected(let host, let status, let target):
             return "\(host) answered with a redirect (HTTP \(status)) to \(target); redirects are not followed: check the URL"
         case .other(let reason): return reason

@@ -55,7 +55,7 @@ extension JamfProClient {
                     throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): cancelled")
                 case .redirected:
                     throw RotationFailure.misconfigured("Jamf Pro at \(host) could not do the \(operation): \(error.summary)")
-                case .tooLarge:
+                case .tooLarge, .compressed:
                     throw RotationFailure.unexpectedResponse("the \(operation): \(error.summary)")
                 default:
                     throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(error))")
