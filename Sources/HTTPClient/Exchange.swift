@@ -63,30 +63,40 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: From the session's delegate
 
-    /// The response head arrived; false to cancel the transfer (a redirect, a body announced too large).
-    func received(_ response: URLResponse) -> Bool {
+    /// What to do with a transfer whose response head arrived.
+    enum Disposition {
+        /// Go on reading the body.
+        case allow
+        /// Cancel it (a redirect, a body announced too large).
+        case cancel
+    }
+
+    /// The response head arrived.
+    func received(_ response: URLResponse) -> Disposition {
         guard let http = response as? HTTPURLResponse else {
             finish(.failure(.other("the answer was not an HTTP response")), stopping: true)
-            return false
+            return .cancel
         }
         if (300...399).contains(http.statusCode) {
             let target = Self.origin(of: http.value(forHTTPHeaderField: "Location"), relativeTo: requestURL)
             finish(.failure(.redirected(host: host, status: http.statusCode, target: target)), stopping: true)
-            return false
+            return .cancel
         }
         if let encoding = http.value(forHTTPHeaderField: "Content-Encoding")?.trimmingCharacters(in: .whitespaces),
            !encoding.isEmpty, encoding.lowercased() != "identity" {
             finish(.failure(.compressed(host: host, encoding: Self.token(encoding))), stopping: true)
-            return false
+            // Not `.cancel`: on that path libcurl, paused meanwhile, buffers up to 64 MiB of
+            // inflated body. Allowed, every piece comes here and is dropped until the cancel lands.
+            return .allow
         }
         if http.expectedContentLength > Int64(limit) {
             finish(.failure(.tooLarge(host: host, limit: limit)), stopping: true)
-            return false
+            return .cancel
         }
         return lock.withLock {
-            guard !finished else { return false }
+            guard !finished else { return .allow }
             self.response = http
-            return true
+            return .allow
         }
     }
 

@@ -32,8 +32,10 @@ final class ExchangeRouter: NSObject, URLSessionDataDelegate, @unchecked Sendabl
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
     ) {
-        let proceed = exchange(for: dataTask)?.received(response) ?? false
-        completionHandler(proceed ? .allow : .cancel)
+        switch exchange(for: dataTask)?.received(response) ?? .cancel {
+        case .allow: completionHandler(.allow)
+        case .cancel: completionHandler(.cancel)
+        }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {

@@ -54,7 +54,10 @@ public final class HTTPTransport: Sendable {
     }
 
     deinit {
-        session.invalidateAndCancel()
+        // From another thread: invalidating waits for the session's queue, which a hostile
+        // transfer may keep busy (libcurl inflating a gzip bomb between two chances to cancel).
+        let session = session
+        DispatchQueue.global().async { session.invalidateAndCancel() }
     }
 
     /// Sends `request` and waits at most `timeout` for the whole response.
