@@ -46,15 +46,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The one bounded HTTP layer under Graph, the token endpoint and Jamf Pro: a body size
+        // limit, a real deadline, no redirects, and Retry-After / expires_in read without traps.
+        .target(name: "HTTPClient"),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(
-            name: "EntraID", dependencies: ["ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
+            name: "EntraID",
+            dependencies: ["ClientSecrets", "CryptoPrimitives", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         // The Intune-integration payload and runbook: no networking, so `secrets` can print it.
         .target(name: "JamfPro", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
         // The Jamf Pro API over URLSession: the Intune consumer and the API-client issuer.
         .target(
             name: "JamfProAPI",
-            dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         // Every command. It links no HTTP client: FoundationNetworking would load libcurl and two
         // dozen more libraries on every start, so `rotate` and `rollback` run in `secrets-rotate`.
         .target(
@@ -87,8 +91,10 @@ let package = Package(
         ),
         .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Sources/SecretsEmulator"),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
-        .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators"]),
-        .testTarget(name: "JamfProTests", dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "ProcessHarness"]),
+        .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
+        .testTarget(
+            name: "JamfProTests",
+            dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "ProcessHarness", "HTTPClient"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),

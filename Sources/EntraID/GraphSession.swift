@@ -4,6 +4,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HTTPClient
 import Logging
 
 /// The connection to Microsoft's token endpoints and Graph that every Entra ID issuer shares.
@@ -14,11 +15,14 @@ import Logging
 /// same moment. Requests that fail in a way that may pass are retried by
 /// ``Configuration/retry``. The session is safe to use from any number of tasks at once.
 ///
+/// Every exchange goes through the shared bounded ``HTTPClient/HTTPTransport``: answers larger
+/// than 1 MiB, redirects and the deadline end it; none of those is retried except the deadline.
+///
 /// No secret ever appears in a URL, and request bodies are never part of an error.
 public final class GraphSession: Sendable {
     /// How the session talks to the services.
     public struct Configuration: Sendable, Hashable {
-        /// The longest wait for one complete response.
+        /// The longest wait for one complete response (the transfer is cancelled when it passes).
         public var requestTimeout: Duration
         /// Retries of throttled, failed, timed-out or dropped requests.
         public var retry: RetryPolicy
@@ -26,19 +30,23 @@ public final class GraphSession: Sendable {
         public var tokenRefreshMargin: Duration
         /// Parallel connections per host.
         public var maximumConnectionsPerHost: Int
+        /// The largest response body accepted, in bytes (after any decompression).
+        public var maximumBodySize: Int
 
         /// Creates a configuration: 30 s per request, ``RetryPolicy/standard``, tokens replaced
-        /// 5 minutes before they expire, 16 connections per host.
+        /// 5 minutes before they expire, 16 connections per host, bodies of at most 1 MiB.
         public init(
             requestTimeout: Duration = .seconds(30),
             retry: RetryPolicy = .standard,
             tokenRefreshMargin: Duration = .seconds(300),
-            maximumConnectionsPerHost: Int = 16
+            maximumConnectionsPerHost: Int = 16,
+            maximumBodySize: Int = HTTPTransport.defaultMaximumBodySize
         ) {
             self.requestTimeout = requestTimeout
             self.retry = retry
             self.tokenRefreshMargin = tokenRefreshMargin
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
+            self.maximumBodySize = maximumBodySize
         }
     }
 
@@ -54,7 +62,8 @@ public final class GraphSession: Sendable {
     /// Creates a session.
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
-        transport = HTTPTransport(maximumConnectionsPerHost: max(1, configuration.maximumConnectionsPerHost))
+        transport = HTTPTransport(
+            maximumConnectionsPerHost: max(1, configuration.maximumConnectionsPerHost), maximumBodySize: configuration.maximumBodySize)
     }
 
     /// Forgets every cached access token (the next request fetches a new one).
@@ -66,7 +75,7 @@ public final class GraphSession: Sendable {
 
     /// A response and how it was obtained.
     struct Exchange: Sendable {
-        var response: HTTPTransport.Response
+        var response: HTTPResponse
         /// Attempts made, this one included.
         var attempts: Int
         /// True when an earlier attempt may have reached the service and done the operation
@@ -76,7 +85,9 @@ public final class GraphSession: Sendable {
 
     /// Sends `request`, retrying by the retry policy. A response that is not retried (success
     /// or a definite error) is returned; giving up throws ``RotationFailure/unavailable(_:)``
-    /// naming `operation` and what happened last.
+    /// naming `operation` and what happened last. A redirect is
+    /// ``RotationFailure/misconfigured(_:)`` (the URL is wrong) and an oversized answer
+    /// ``RotationFailure/unexpectedResponse(_:)``, neither retried.
     func send(_ request: URLRequest, operation: String) async throws(RotationFailure) -> Exchange {
         let policy = configuration.retry
         let clock = ContinuousClock()
@@ -100,8 +111,12 @@ public final class GraphSession: Sendable {
             } catch {
                 Self.log.debug("\(method) \(path) failed: \(error.summary)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
                 guard error.isTransient else {
-                    if error == .cancelled { throw .unavailable("\(operation): cancelled") }
-                    throw .unavailable("\(operation): \(error.summary)")
+                    switch error {
+                    case .cancelled: throw .unavailable("\(operation): cancelled")
+                    case .redirected: throw .misconfigured("\(operation): \(error.summary)")
+                    case .tooLarge, .compressed: throw .unexpectedResponse("\(operation): \(error.summary)")
+                    default: throw .unavailable("\(operation): \(error.summary)")
+                    }
                 }
                 last = error.summary
                 ambiguous = true
@@ -128,11 +143,15 @@ public final class GraphSession: Sendable {
 
     /// What the token endpoint said.
     enum TokenOutcome: Sendable {
-        /// A token, valid for `expiresIn` seconds.
-        case issued(accessToken: String, expiresIn: Int)
+        /// A token, valid for `expiresIn` seconds (clamped to ``tokenLifetimeRange``).
+        case issued(accessToken: String, expiresIn: Double)
         /// The credentials were refused (or the request was wrong).
         case refused(ServiceError)
     }
+
+    /// The token lifetimes believed, in seconds: a server's `expires_in` is clamped to this range
+    /// before any date arithmetic (Entra ID issues tokens for 60 to 90 minutes).
+    static let tokenLifetimeRange: ClosedRange<Double> = 0...86_400
 
     /// Why a cached token could not be had.
     struct TokenRefused: Error, Sendable {
@@ -157,12 +176,15 @@ public final class GraphSession: Sendable {
         }
         struct TokenResponse: Decodable {
             var access_token: String
-            var expires_in: Int?
+            // A Double: `1e308` or `99999999999999999999` decode, and are clamped below.
+            var expires_in: Double?
         }
         guard let token = try? JSONDecoder().decode(TokenResponse.self, from: response.body), !token.access_token.isEmpty else {
             throw .unexpectedResponse("\(operation): the token endpoint \(endpoints.authority(tenant: credentials.tenant)) answered 200 without an access token")
         }
-        return .issued(accessToken: token.access_token, expiresIn: token.expires_in ?? 3599)
+        return .issued(
+            accessToken: token.access_token,
+            expiresIn: ServerSeconds.clamp(token.expires_in, to: Self.tokenLifetimeRange, fallback: 3599))
     }
 
     private static func tokenRequest(_ url: URL, body: Data) -> URLRequest {
@@ -185,7 +207,7 @@ public final class GraphSession: Sendable {
             Self.log.trace("fetching a Graph token", metadata: ["client": "\(credentials.clientID)", "tenant": "\(credentials.tenant)"])
             switch try await requestToken(credentials, endpoints: endpoints, operation: "token request for client \(credentials.clientID)") {
             case .issued(let value, let expiresIn):
-                let lifetime = Double(expiresIn)
+                let lifetime = expiresIn
                 let usable = max(lifetime - margin, lifetime / 2)
                 return SessionCache.Token(value: value, refreshAt: Date().addingTimeInterval(usable))
             case .refused(let error):

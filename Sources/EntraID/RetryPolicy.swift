@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 /// How ``GraphSession`` retries a request that failed in a way that may pass: throttling (429,
 /// honouring `Retry-After`), server errors (500, 502, 503, 504), timeouts and dropped or refused
@@ -59,16 +60,12 @@ public struct RetryPolicy: Sendable, Hashable {
         return backoff * (1 - cut)
     }
 
-    /// Reads a `Retry-After` header: delay seconds, or an HTTP date.
+    /// Reads a `Retry-After` header (delay seconds or an HTTP date) with the parser Jamf Pro shares:
+    /// a value that is not finite or negative is none; a huge one is cut before it becomes a
+    /// `Duration` (to ``RetryAfter/ceiling``, and then by ``delay(afterAttempt:retryAfter:)`` to
+    /// ``maximumRetryAfter``), so no header can overflow the arithmetic.
     static func retryAfter(_ header: String?, now: Date = Date()) -> Duration? {
-        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return nil }
-        if let seconds = Double(header), seconds.isFinite, seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: header) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+        RetryAfter.parse(header, now: now).map { $0.delay(atMost: .seconds(RetryAfter.ceiling)) }
     }
 }
 

@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Emulators
 import Foundation
+import HTTPClient
 import Testing
 
 @testable import JamfPro
@@ -169,5 +170,108 @@ import Testing
         let credentials = JamfAPIClientCredentials(clientID: "id", clientSecret: SecureBytes(copying: Array("a b&c=d+é".utf8)))
         let form = String(decoding: JamfProClient.form(credentials), as: UTF8.self)
         #expect(form == "grant_type=client_credentials&client_id=id&client_secret=a+b%26c%3Dd%2B%C3%A9")
+    }
+
+    // MARK: Hostile servers (issue 19: bounded HTTP)
+
+    /// Runs `body` against a ``HostileServer`` in `mode`.
+    static func withHostile(_ mode: HostileMode, retryAfterValues: [String] = ["inf", "-1", "1e308"], _ body: (HostileServer, JamfProClient) async throws -> Void) async throws {
+        let server = HostileServer(mode: mode, retryAfterValues: retryAfterValues)
+        let url = try server.start()
+        defer { server.stop() }
+        let configuration = JamfProClient.Configuration(requestTimeout: 2, maximumAttempts: 4, initialBackoff: 0.05, maximumBackoff: 0.1)
+        try await body(server, try JamfProClient(url: url.absoluteString, configuration: configuration))
+    }
+
+    @Test func retryAfterThatNoIntegerHoldsNeitherCrashesNorWaits() async throws {
+        // inf and -1 are no Retry-After (backoff instead); 1e308 is far longer than allowed: the call ends there.
+        try await Self.withHostile(.retryAfterOverflow) { server, client in
+            let start = Date()
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("asked to wait more than 1000000000 s"), "\(text)")
+            #expect(server.requests.count == 3)
+            #expect(Date().timeIntervalSince(start) < 5)
+        }
+    }
+
+    @Test(arguments: ["99999999999999999", "1e308", "Fri, 31 Dec 9999 23:59:59 GMT"])
+    func aHugeRetryAfterEndsTheCallAtOnce(value: String) async throws {
+        try await Self.withHostile(.retryAfterOverflow, retryAfterValues: [value]) { server, client in
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("asked to wait"), "\(text)")
+            #expect(server.requests.count == 1)
+        }
+    }
+
+    @Test func retryAfterParsingClampsEveryNumberBeforeConversion() {
+        for text in ["inf", "-inf", "nan", "-1", "", "  ", "abc", "0x", String(repeating: "9", count: 400)] {
+            #expect(RetryAfter.parse(text) == nil, "\(text)")
+        }
+        for text in ["99999999999999999", "1e308", "1.7976931348623157e308", "0x1p1000"] {
+            let wait = RetryAfter.parse(text)
+            #expect(wait?.seconds == RetryAfter.ceiling, "\(text)")
+            #expect(wait?.exceeds(.seconds(60)) == true)
+            #expect(wait?.delay(atMost: .seconds(60)) == .seconds(60))
+            #expect(wait?.description == "more than 1000000000 s")
+        }
+        #expect(RetryAfter.parse("3600")?.description == "3600 s")
+        #expect(RetryAfter.parse("1.5")?.delay(atMost: .seconds(60)) == .milliseconds(1500))
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", now: now)?.seconds == RetryAfter.ceiling)
+        #expect(RetryAfter.parse("Thu, 01 Jan 1970 00:00:00 GMT", now: now)?.seconds == 0)
+    }
+
+    @Test func aHugeExpiresInIsClamped() async throws {
+        try await Self.withHostile(.hugeExpiresIn) { _, client in
+            for _ in 0..<2 {  // 1e308, then 99999999999999999999
+                let token = try await client.token(for: Self.credentials)
+                #expect(token.expiresAt <= Date().addingTimeInterval(86_401))
+                #expect(token.expiresAt > Date())
+            }
+        }
+        #expect(ServerSeconds.clamp("inf", to: 0...86_400, fallback: 60) == 60)
+        #expect(ServerSeconds.clamp("nan", to: 0...86_400, fallback: 60) == 60)
+        #expect(ServerSeconds.clamp("-5", to: 0...86_400, fallback: 60) == 0)
+        #expect(ServerSeconds.clamp(Double?.none, to: 0...86_400, fallback: 1e308) == 86_400)
+    }
+
+    @Test func aRedirectFromTheTokenEndpointIsReportedAsARedirect() async throws {
+        try await Self.withHostile(.redirect) { server, client in
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .misconfigured(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("answered with a redirect (HTTP 302) to https://elsewhere.invalid; redirects are not followed: check the URL"), "\(text)")
+            #expect(!text.contains(HostileServer.marker))
+            #expect(server.requests.count == 1)
+        }
+    }
+
+    @Test(arguments: [HostileMode.hugeBody, .endlessChunked, .gzipBomb])
+    func anOversizedAnswerIsRefusedWithoutARetry(mode: HostileMode) async throws {
+        try await Self.withHostile(mode) { server, client in
+            let start = Date()
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unexpectedResponse(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains(mode == .gzipBomb ? "compressed body (Content-Encoding: gzip)" : "more than 1 MiB; refusing it"), "\(text)")
+            #expect(server.requests.count == 1)
+            // Generous: the limit, not the deadline (2 s), must end it.
+            #expect(Date().timeIntervalSince(start) < 2)
+            print("\(mode): refused after \(Date().timeIntervalSince(start)) s; \(server.bytesWritten) bytes written by then")
+            try await Task.sleep(for: .seconds(1))
+            print("\(mode): \(server.bytesWritten) bytes written 1 s later")
+        }
+    }
+
+    @Test func aTrickleEndsAtTheDeadline() async throws {
+        try await Self.withHostile(.slowDrip) { server, client in
+            let start = Date()
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("no answer within 2 s"), "\(text)")
+            #expect(server.requests.count == 4)
+            // 4 deadlines of 2 s and three short backoffs, with a generous margin.
+            #expect(Date().timeIntervalSince(start) < 8 + 5)
+        }
     }
 }

@@ -1,12 +1,14 @@
 import Foundation
+import HTTPClient
 import JamfPro
 
 extension JamfProClient {
     /// Timeouts and retry bounds.
     ///
     /// A call makes at most ``maximumAttempts`` requests. Between them it waits what a 429's
-    /// `Retry-After` asks (up to ``maximumRetryAfter``; a longer wait ends the call at once, since
-    /// a rotation should not sleep for minutes), or else an exponential backoff from
+    /// `Retry-After` asks (read by ``HTTPClient/RetryAfter``, the parser Graph uses; up to
+    /// ``maximumRetryAfter``; a longer wait ends the call at once, since a rotation should not
+    /// sleep for minutes), or else an exponential backoff from
     /// ``initialBackoff`` doubling up to ``maximumBackoff``, with a little jitter so that several
     /// rotations do not retry in step.
     public struct Configuration: Sendable, Hashable {
@@ -26,12 +28,16 @@ extension JamfProClient {
         public var verificationAttempts: Int
         /// Seconds between those token requests.
         public var verificationDelay: TimeInterval
+        /// The largest answer accepted, in bytes (after any decompression); a larger one stops the
+        /// transfer and fails the call without a retry.
+        public var maximumBodySize: Int
 
         /// Creates a configuration; the defaults suit a Jamf Cloud server.
         public init(
             requestTimeout: TimeInterval = 30, maximumAttempts: Int = 4, initialBackoff: TimeInterval = 0.5,
             maximumBackoff: TimeInterval = 8, maximumRetryAfter: TimeInterval = 60,
-            verificationAttempts: Int = 5, verificationDelay: TimeInterval = 2
+            verificationAttempts: Int = 5, verificationDelay: TimeInterval = 2,
+            maximumBodySize: Int = HTTPTransport.defaultMaximumBodySize
         ) {
             self.requestTimeout = requestTimeout
             self.maximumAttempts = max(1, maximumAttempts)
@@ -40,6 +46,7 @@ extension JamfProClient {
             self.maximumRetryAfter = maximumRetryAfter
             self.verificationAttempts = max(1, verificationAttempts)
             self.verificationDelay = verificationDelay
+            self.maximumBodySize = maximumBodySize
         }
 
         /// The backoff before attempt `attempt + 1` (attempts count from 1).

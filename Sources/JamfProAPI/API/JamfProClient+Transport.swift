@@ -1,5 +1,6 @@
 import ClientSecrets
 import Foundation
+import HTTPClient
 import JamfPro
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -14,11 +15,11 @@ extension JamfProClient {
     }
 
     /// Sends a request, retrying 429, 5xx, timeouts and lost connections within the configured
-    /// bounds; returns the first other answer.
+    /// bounds; returns the first other answer. A redirect, an answer over the size limit and a
+    /// refused TLS connection end the call at once.
     func send(_ operation: String, method: String, path: String, bearer: JamfAccessToken?, form: Data?) async throws -> Response {
         var request = URLRequest(url: baseURL.appendingPathComponent(String(path.dropFirst())))
         request.httpMethod = method
-        request.timeoutInterval = configuration.requestTimeout
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let bearer { request.setValue(bearer.authorization, forHTTPHeaderField: "Authorization") }
         if let form {
@@ -28,55 +29,64 @@ extension JamfProClient {
             request.httpBody = Data()
         }
 
+        let timeout = Self.duration(configuration.requestTimeout)
+        let maximumRetryAfter = Self.duration(configuration.maximumRetryAfter)
         var lastProblem = ""
         let log = Self.log
         for attempt in 1...configuration.maximumAttempts {
             let isLast = attempt == configuration.maximumAttempts
-            let data: Data
-            let http: HTTPURLResponse
+            let http: HTTPResponse
             do {
-                let (body, response) = try await session.data(for: request)
-                guard let response = response as? HTTPURLResponse else {
-                    throw RotationFailure.unexpectedResponse("Jamf Pro at \(host) did not answer the \(operation) over HTTP")
+                http = try await transport.perform(request, timeout: timeout)
+            } catch let error where error.isTransient {
+                if case .timedOut = error {
+                    lastProblem = "no answer within \(Self.wholeSeconds(configuration.requestTimeout)) s"
+                } else {
+                    lastProblem = "the connection failed (\(Self.describe(error)))"
                 }
-                data = body
-                http = response
-            } catch let error as URLError where Self.isTransient(error) {
-                lastProblem = error.code == .timedOut
-                    ? "no answer within \(Int(configuration.requestTimeout.rounded(.up))) s" : "the connection failed (\(Self.describe(error)))"
                 log.debug("\(method) \(path) failed: \(lastProblem)", metadata: ["attempt": "\(attempt)", "retry": "\(!isLast)"])
                 if !isLast { try await Self.pause(configuration.backoff(after: attempt)) }
                 continue
-            } catch let error as URLError {
+            } catch {
                 log.debug("\(method) \(path) failed: \(Self.describe(error))", metadata: ["attempt": "\(attempt)", "retry": "false"])
-                if error.code == .cancelled, Task.isCancelled { throw CancellationError() }
-                throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(error))")
+                switch error {
+                case .cancelled:
+                    if Task.isCancelled { throw CancellationError() }
+                    throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): cancelled")
+                case .redirected:
+                    throw RotationFailure.misconfigured("Jamf Pro at \(host) could not do the \(operation): \(error.summary)")
+                case .tooLarge, .compressed:
+                    throw RotationFailure.unexpectedResponse("the \(operation): \(error.summary)")
+                default:
+                    throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(error))")
+                }
             }
 
-            log.debug("\(method) \(path) -> \(http.statusCode)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
-            switch http.statusCode {
+            log.debug("\(method) \(path) -> \(http.status)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
+            switch http.status {
             case 429:
-                let wait = Self.retryAfter(http)
+                let wait = RetryAfter.parse(http.header("Retry-After"))
                 lastProblem = "HTTP 429 (throttled)"
-                if let wait, wait > configuration.maximumRetryAfter {
-                    log.debug("not retrying: Retry-After \(Int(wait)) s is longer than \(Int(configuration.maximumRetryAfter)) s")
+                if let wait, wait.exceeds(maximumRetryAfter) {
+                    let limit = Self.wholeSeconds(configuration.maximumRetryAfter)
+                    log.debug("not retrying: Retry-After \(wait) is longer than \(limit) s")
                     throw RotationFailure.unavailable(
-                        "Jamf Pro at \(host) throttled the \(operation) and asked to wait \(Int(wait)) s, longer than the \(Int(configuration.maximumRetryAfter)) s this program waits; try again later")
+                        "Jamf Pro at \(host) throttled the \(operation) and asked to wait \(wait), longer than the \(limit) s this program waits; try again later")
                 }
                 if !isLast {
-                    let delay = wait ?? configuration.backoff(after: attempt)
-                    log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s", metadata: ["retryAfter": "\(wait.map { "\(Int($0)) s" } ?? "-")"])
+                    let delay = wait?.seconds ?? configuration.backoff(after: attempt)
+                    log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s", metadata: ["retryAfter": "\(wait.map { "\($0)" } ?? "-")"])
                     try await Self.pause(delay)
                 }
             case 500...599:
-                lastProblem = "HTTP \(http.statusCode)"
+                lastProblem = "HTTP \(http.status)"
                 if !isLast {
                     let delay = configuration.backoff(after: attempt)
                     log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s")
                     try await Self.pause(delay)
                 }
             default:
-                return Response(status: http.statusCode, body: data)
+                return Response(status: http.status, body: http.body)
             }
         }
         log.debug("giving up on \(method) \(path) after \(configuration.maximumAttempts) attempts", metadata: ["last": "\(lastProblem)"])
@@ -117,45 +127,26 @@ extension JamfProClient {
         return text.isEmpty ? nil : clean(text)
     }
 
-    /// Seconds from `Retry-After` (delta-seconds or an HTTP date), if present.
-    static func retryAfter(_ response: HTTPURLResponse) -> TimeInterval? {
-        guard let value = response.value(forHTTPHeaderField: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return seconds }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
-    }
-
-    static func isTransient(_ error: URLError) -> Bool {
-        [.timedOut, .networkConnectionLost, .cannotConnectToHost, .notConnectedToInternet, .dnsLookupFailed,
-         .cannotFindHost, .badServerResponse, .zeroByteResource, .cannotParseResponse].contains(error.code)
-    }
-
-    static func describe(_ error: URLError) -> String {
-        switch error.code {
+    /// What went wrong with an exchange, briefly, for messages.
+    static func describe(_ error: TransportFailure) -> String {
+        switch error {
         case .timedOut: return "timed out"
-        case .networkConnectionLost: return "connection lost"
-        case .cannotConnectToHost: return "connection refused"
-        case .cannotFindHost, .dnsLookupFailed: return "host not found"
-        case .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
-            return "the server's TLS certificate is not trusted"
-        default: return "URL error \(error.code.rawValue)"
+        case .connectionLost: return "connection lost"
+        default: return error.summary
         }
     }
 
-    static func pause(_ seconds: TimeInterval) async throws {
-        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+    /// A configured number of seconds as a `Duration`, kept within 0…10⁹ s so that no setting traps.
+    static func duration(_ seconds: TimeInterval) -> Duration {
+        .milliseconds(Int64((ServerSeconds.clamp(seconds, to: 0...1e9, fallback: 0) * 1000).rounded(.up)))
     }
-}
 
-/// Refuses redirects: a bearer token or a form with a secret must reach the configured host only.
-final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
-        completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
+    /// Whole seconds for messages (`1` for 0.5), without a trap for any setting.
+    static func wholeSeconds(_ seconds: TimeInterval) -> Int {
+        Int(ServerSeconds.clamp(seconds, to: 0...1e9, fallback: 0).rounded(.up))
+    }
+
+    static func pause(_ seconds: TimeInterval) async throws {
+        try await Task.sleep(for: duration(seconds))
     }
 }

@@ -5,6 +5,7 @@ import JamfPro
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HTTPClient
 
 /// The few Jamf Pro API calls rotation needs, over URLSession: an API client's token, the
 /// Conditional Access reads that show the Intune integration works, and regenerating an API
@@ -14,13 +15,16 @@ import FoundationNetworking
 /// token: secrets travel only in request bodies and the `Authorization` header, never in a URL.
 /// 429 (honouring `Retry-After`), 5xx, timeouts and dropped connections are retried a bounded
 /// number of times (``Configuration``), then reported as ``ClientSecrets/RotationFailure/unavailable(_:)``.
-/// Redirects are not followed, so a token never goes to another host.
+/// Redirects are not followed, so a token never goes to another host; a redirect is reported as
+/// such (``ClientSecrets/RotationFailure/misconfigured(_:)``). Every exchange goes through the
+/// shared bounded ``HTTPClient/HTTPTransport``: at most ``Configuration/maximumBodySize`` bytes of
+/// answer and a deadline of ``Configuration/requestTimeout`` that really stops the transfer.
 public final class JamfProClient: Sendable {
     /// The Jamf Pro server, without a trailing slash.
     public let baseURL: URL
     /// Timeouts and retries.
     public let configuration: Configuration
-    let session: URLSession
+    let transport: HTTPTransport
 
     /// Creates a client for the Jamf Pro server at `url`.
     ///
@@ -37,18 +41,7 @@ public final class JamfProClient: Sendable {
         }
         baseURL = parsed
         self.configuration = configuration
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = configuration.requestTimeout
-        sessionConfiguration.timeoutIntervalForResource = configuration.requestTimeout
-        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        sessionConfiguration.urlCache = nil
-        sessionConfiguration.httpShouldSetCookies = false
-        sessionConfiguration.httpCookieStorage = nil
-        session = URLSession(configuration: sessionConfiguration, delegate: RedirectRefusal(), delegateQueue: nil)
-    }
-
-    deinit {
-        session.finishTasksAndInvalidate()
+        transport = HTTPTransport(maximumBodySize: configuration.maximumBodySize)
     }
 
     /// The host, for messages.
@@ -78,9 +71,13 @@ public final class JamfProClient: Sendable {
         guard let fields = JSONFieldScanner.scan(body, secrets: ["access_token"]), let value = fields.secrets["access_token"], value.count > 0 else {
             throw RotationFailure.unexpectedResponse("Jamf Pro at \(host) answered the token request without an access_token")
         }
-        let lifetime = fields.scalars["expires_in"].flatMap(Double.init) ?? 60
+        // Clamped before the date arithmetic: `1e308` or `inf` must not make a token eternal (or trap).
+        let lifetime = ServerSeconds.clamp(fields.scalars["expires_in"], to: Self.tokenLifetimeRange, fallback: 60)
         return JamfAccessToken(value: value, expiresAt: requested.addingTimeInterval(lifetime), scope: fields.strings["scope"])
     }
+
+    /// The token lifetimes believed, in seconds (Jamf Pro's API-client tokens live minutes).
+    static let tokenLifetimeRange: ClosedRange<Double> = 0...86_400
 
     // MARK: Conditional Access
 
