@@ -15,6 +15,9 @@ struct HostileValueTests {
         let answer: @Sendable (_ oldKey: String) -> HostileAnswer
         /// Text that must not appear in any output, the log, the Prometheus file or a hook's stdin.
         let forbidden: [String]
+        /// Text that must not appear in what the vault shows afterwards (`list`, `expiring`); the
+        /// refusal itself may name it (a date the issuer sent, formatted by us).
+        var forbiddenInVault: [String] = []
         var testDescription: String { name }
     }
 
@@ -31,9 +34,13 @@ struct HostileValueTests {
         Case(name: "secret with escape codes", answer: { _ in HostileAnswer(secretText: "\u{1B}[2J\u{1B}]0;owned\u{07}abcdefghijklmnop") },
              forbidden: ["\u{1B}", "owned"]),
         Case(name: "secret longer than 4096 bytes", answer: { _ in HostileAnswer(secretTextLength: 5000) }, forbidden: ["AAAAAAAAAAAAAAAA"]),
-        Case(name: "end date in year 9999", answer: { _ in HostileAnswer(endDateTime: "9999-12-31T23:59:59Z") }, forbidden: ["9999-12-31"]),
-        Case(name: "end date in year 0001", answer: { _ in HostileAnswer(endDateTime: "0001-01-01T00:00:00Z") }, forbidden: ["0001-01-01"]),
-        Case(name: "start date in year 0001", answer: { _ in HostileAnswer(startDateTime: "0001-01-01T00:00:00Z") }, forbidden: ["0001-01-01"]),
+        Case(name: "end date in year 9999", answer: { _ in HostileAnswer(endDateTime: "9999-12-31T23:59:59Z") }, forbidden: [],
+             forbiddenInVault: ["9999-12-31", "29121"]),
+        Case(name: "end date in year 0001", answer: { _ in HostileAnswer(endDateTime: "0001-01-01T00:00:00Z") }, forbidden: [],
+             forbiddenInVault: ["0001-01-01"]),
+        Case(name: "start date in year 0001", answer: { _ in HostileAnswer(startDateTime: "0001-01-01T00:00:00Z") }, forbidden: [],
+             forbiddenInVault: ["0001-01-01"]),
+        Case(name: "an end date that is not a date", answer: { _ in HostileAnswer(endDateTime: "tomorrow\u{1B}[2J") }, forbidden: ["tomorrow"]),
         Case(name: "a key id the vault already holds (the current one)", answer: { oldKey in HostileAnswer(keyID: oldKey) }, forbidden: []),
     ]
 
@@ -68,7 +75,8 @@ struct HostileValueTests {
         let prometheus = try await sandbox.runAsync(["expiring", "--days", "400", "--format", "prometheus"])
         let dryRun = try await sandbox.succeedAsync(["rotate", "--due", "--dry-run", "--json"])
         for result in [rotated, log, list, listJSON, prometheus, dryRun] {
-            for text in hostile.forbidden {
+            let vaultView = [list, listJSON, prometheus, dryRun].contains { $0.command == result.command }
+            for text in hostile.forbidden + (vaultView ? hostile.forbiddenInVault : []) {
                 #expect(!result.output.contains(text) && !result.errorOutput.contains(text), "`\(result.command)` shows \(text.debugDescription): \(result)")
             }
             #expect(!result.output.contains("\u{1B}") && !result.errorOutput.contains("\u{1B}"), "`\(result.command)` printed ESC: \(result)")
@@ -117,6 +125,108 @@ struct HostileValueTests {
         for result in [rotated, plan, log] {
             #expect(!result.output.contains("\u{1B}") && !result.errorOutput.contains("\u{1B}") && !result.output.contains("\u{9B}"), "\(result)")
         }
+    }
+
+    @Test("a Jamf Pro API-client regeneration answer with a hostile secret is refused; the next run regenerates and stores a good one")
+    func hostileRegenerationAnswer() async throws {
+        let jamf = JamfProEmulator()
+        let jamfURL = try await jamf.start().absoluteString.trimmingSuffix("/")
+        let sandbox = try Sandbox("hostile-regeneration")
+        defer { sandbox.remove() }
+        // A rotator client regenerates jamf-api's secret: a client that authenticates as itself
+        // could not ask again once a refused answer killed its old secret.
+        let clientID = Sandbox.guid(), oldSecret = Sandbox.secretValue(), rotatorID = Sandbox.guid(), rotatorSecret = Sandbox.secretValue()
+        await jamf.registerAPIClient(clientID: clientID, secret: oldSecret, integrationID: "7")
+        await jamf.registerAPIClient(clientID: rotatorID, secret: rotatorSecret, integrationID: "8")
+        try sandbox.initVault()
+        try sandbox.succeed([
+            "app", "add", "jamf-admin", "--app-id", rotatorID, "--tenant", "contoso.jamfcloud.com",
+            "--issuer", "jamf-pro-api-client", "--jamf-url", jamfURL, "--jamf-integration-id", "8",
+        ])
+        _ = try sandbox.addSecret("jamf-admin", value: rotatorSecret, expires: "90d")
+        try sandbox.succeed([
+            "app", "add", "jamf-api", "--app-id", clientID, "--tenant", "contoso.jamfcloud.com",
+            "--issuer", "jamf-pro-api-client", "--jamf-url", jamfURL, "--jamf-integration-id", "7", "--rotator", "jamf-admin",
+        ])
+        _ = try sandbox.addSecret("jamf-api", value: oldSecret, expires: "90d")
+        for hostile in [
+            JamfProEmulator.HostileRegeneration(clientSecret: "\u{1B}]52;c;SGVsbG8=\u{07}abcdefghijklmnop"),
+            JamfProEmulator.HostileRegeneration(clientSecretLength: 5000),
+        ] {
+            await jamf.answerNextRegeneration(with: hostile)
+            let rotated = try await sandbox.runAsync(["rotate", "jamf-api", "--force"])
+            #expect(rotated.exitStatus == 1, "\(rotated)")
+            #expect(rotated.output.contains("the issuer's answer was refused"), "\(rotated)")
+            #expect(rotated.output.contains("run `secrets rotate jamf-api` again now"), "\(rotated)")
+            #expect(!rotated.output.contains("\u{1B}") && !rotated.output.contains("AAAAAAAAAAAAAAAA"), "\(rotated)")
+            Sandbox.expectOneLineError(rotated)
+            let shown = try await sandbox.succeedAsync(["app", "show", "jamf-api", "--json"])
+            let credentials = (try JSONSerialization.jsonObject(with: shown.standardOutput) as? [String: Any])?["credentials"] as? [[String: Any]]
+            #expect(credentials?.filter { $0["state"] as? String != "retired" }.count == 1, "nothing new was stored: \(shown.output)")
+            // The next run asks again (the old secret is dead at Jamf Pro) and stores what Jamf Pro holds.
+            let again = try await sandbox.succeedAsync(["rotate", "jamf-api"])
+            #expect(again.output.contains("1 done"), "\(again)")
+            let stored = try await sandbox.succeedAsync(["secret", "get", "jamf-api"]).output
+            #expect(await jamf.apiClientSecret(integrationID: "7") == stored)
+        }
+        try await sandbox.succeedAsync(["verify"])
+        await jamf.stop()
+    }
+
+    @Test("a canary in an undocumented state (ERROR_NOT_REPORTED) is not verified: the rotation is undone")
+    func undocumentedCanaryState() async throws {
+        let entra = EntraEmulator(configuration: .init(replicationDelay: .milliseconds(200)))
+        let entraURL = try await entra.start().absoluteString.trimmingSuffix("/")
+        let jamf = JamfProEmulator(secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
+        let jamfURL = try await jamf.start().absoluteString.trimmingSuffix("/")
+        let sandbox = try Sandbox("hostile-canary")
+        defer { sandbox.remove() }
+        sandbox.setEnvironment(["SECRETS_ENTRA_LOGIN_ENDPOINT": entraURL, "SECRETS_GRAPH_ENDPOINT": entraURL])
+        let rotatorID = Sandbox.guid(), intuneID = Sandbox.guid(), apiClientID = Sandbox.guid()
+        let rotatorSecret = Sandbox.secretValue(), oldSecret = Sandbox.secretValue(), apiSecret = Sandbox.secretValue()
+        await entra.registerApplication(appID: rotatorID, displayName: "rotator", roles: ["Application.ReadWrite.OwnedBy"])
+        let rotatorKey = await entra.addSecret(appID: rotatorID, value: rotatorSecret, expires: Date().addingTimeInterval(300 * 86_400))
+        await entra.registerApplication(appID: intuneID, displayName: "Jamf Pro Intune", owners: [rotatorID])
+        let oldKey = await entra.addSecret(appID: intuneID, value: oldSecret, expires: Date().addingTimeInterval(12 * 86_400))
+        await jamf.registerAPIClient(clientID: apiClientID, secret: apiSecret, integrationID: "7")
+        await jamf.addComputer(id: "42", complianceState: "ERROR_NOT_REPORTED\u{1B}[2J", complianceVendor: "Intune\u{1B}]52;c;SGVsbG8=\u{07}")
+
+        let apply = JamfIntuneRotationTests.repositoryRoot + "/Examples/jamf-payload/apply-to-emulator.sh \(jamfURL)"
+        try sandbox.initVault()
+        try sandbox.succeed(["app", "add", "rotator", "--app-id", rotatorID, "--tenant", "contoso.onmicrosoft.com"])
+        _ = try sandbox.addSecret("rotator", value: rotatorSecret, expires: "300d", options: ["--key-id", rotatorKey])
+        try sandbox.succeed([
+            "app", "add", "jamf-api", "--app-id", apiClientID, "--tenant", "contoso.jamfcloud.com",
+            "--issuer", "jamf-pro-api-client", "--jamf-url", jamfURL, "--jamf-integration-id", "7",
+        ])
+        _ = try sandbox.addSecret("jamf-api", value: apiSecret, expires: "90d")
+        try sandbox.succeed([
+            "app", "add", "jamf-intune", "--app-id", intuneID, "--tenant", "contoso.onmicrosoft.com", "--issuer", "entra-id",
+            "--rotator", "rotator", "--consumer", "jamf-pro-intune=\(jamfURL)", "--jamf-api-client", "jamf-api", "--jamf-canary", "42",
+            "--apply-command", apply,
+        ])
+        _ = try sandbox.addSecret("jamf-intune", value: oldSecret, expires: "12d", options: ["--key-id", oldKey])
+        let initial = try await sandbox.succeedAsync(["jamf", "payload", "jamf-intune", "--reveal"])
+        try await JamfIntuneRotationTests.put(initial.standardOutput, to: jamfURL + "/_emulator/intune-integration")
+
+        let rotated = try await sandbox.runAsync(["rotate", "jamf-intune"])
+        #expect(rotated.exitStatus == 1, "ERROR_NOT_REPORTED must not verify: \(rotated)")
+        #expect(rotated.output.contains("not a reported state"), "\(rotated)")
+        #expect(!rotated.output.contains("\u{1B}") && !rotated.errorOutput.contains("\u{1B}"), "\(rotated)")
+        Sandbox.expectOneLineError(rotated)
+        // Undone: the old secret is current, back in Jamf Pro, and the only one at Entra ID.
+        let current = try await sandbox.succeedAsync(["secret", "get", "jamf-intune"]).output
+        #expect(current == oldSecret)
+        #expect(await jamf.configuredIntegration()?.secret == oldSecret)
+        #expect(await entra.secrets(ofApp: intuneID).map(\.keyID) == [oldKey])
+
+        // The documented states count, and a vendor name is shown neutralised.
+        await jamf.addComputer(id: "42", complianceState: "NON_COMPLIANT", complianceVendor: "Intune\u{1B}]52;c;SGVsbG8=\u{07}")
+        let done = try await sandbox.succeedAsync(["rotate", "jamf-intune"])
+        #expect(done.output.contains("NON_COMPLIANT") && done.output.contains("Intune\\u{1B}]52"), "\(done)")
+        #expect(!done.output.contains("\u{1B}"), "\(done)")
+        await jamf.stop()
+        await entra.stop()
     }
 
     /// Every line of `text` is a comment or a sample `name{labels} value` whose label values hold

@@ -41,7 +41,7 @@ extension RotationEngine {
             }
         } else {
             result.notes.append(
-                "nothing of the issuer's answer was stored, and the issuer may already have replaced the old secret; run `secrets rotate \(label)` again now")
+                "nothing of the issuer's answer was stored, and the issuer may already have replaced the old secret; run `secrets rotate \(label)` again now (if it can no longer authenticate, create a new secret at the issuer and store it with `secrets secret add \(label)`)")
         }
         journal.status = .failed
         journal.lastError = reason
