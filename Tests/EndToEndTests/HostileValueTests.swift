@@ -110,14 +110,15 @@ struct HostileValueTests {
         }
     }
 
-    @Test("a Graph error message with escape codes is quoted neutralised in the output and the journal")
+    @Test("a Graph error message with escape codes is quoted neutralised in the output, the diagnostic log and the journal")
     func hostileGraphErrorMessage() async throws {
         let world = try await EntraRotationTests.World.make("hostile-graph-error")
         defer { Task { await world.finish() } }
         let sandbox = world.sandbox
         await world.emulator.answerNextAddPassword(
             with: HostileAnswer(errorStatus: 403, errorCode: "Denied" + Self.escape, errorMessage: "no" + Self.escape + "\u{9B}31m"))
-        let rotated = try await sandbox.runAsync(["rotate", "jamf"])
+        // With the diagnostic log on: its lines (swift-log's stream handler) escape nothing themselves.
+        let rotated = try await sandbox.runAsync(["rotate", "jamf"], environment: ["SECRETS_LOG_LEVEL": "trace"])
         #expect(rotated.exitStatus == 1, "\(rotated)")
         #expect(rotated.output.contains("\\u{1B}]52"), "the message should be quoted, escaped: \(rotated)")
         let plan = try await sandbox.succeedAsync(["rotate", "--due", "--dry-run", "--json"])

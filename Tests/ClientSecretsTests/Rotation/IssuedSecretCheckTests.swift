@@ -137,6 +137,32 @@ import Testing
         #expect(try f.credentials().count == 2)
     }
 
+    @Test func whenTheSweepFailsTheRotationStaysOpenAndTheNextRunRemovesTheOrphan() async throws {
+        let f = try RotationEngineTests.fixture()
+        defer { f.harness.remove() }
+        let hostile = HostileIssuer(fake: f.issuer, mode: .keyID("bogus"), currentKey: f.oldKey)
+        f.issuer.fail(.list, with: .unavailable("listing is down"))
+        let engine = RotationEngine(
+            vault: try f.harness.open(), environment: HostileEnvironment(issuer: hostile, consumer: f.consumer),
+            options: .init(concurrency: 1, clock: f.clock.function))
+        let results = try await engine.run(.due)
+        #expect(results.map(\.status) == [.failed])
+        #expect(results[0].notes.contains { $0.contains("the next `secrets rotate jamf` removes it first") }, "\(results[0].notes)")
+        // The orphan is still at the issuer, and the journal row is open so that the next run looks for it.
+        #expect(f.issuer.secrets.count == 2)
+        #expect(try f.harness.open().journal(of: "jamf").contains { $0.isOpen })
+        f.issuer.fail(.list, with: nil)
+        hostile.mode = nil
+        let again = try await RotationEngine(
+            vault: try f.harness.open(), environment: HostileEnvironment(issuer: hostile, consumer: f.consumer),
+            options: .init(concurrency: 1, clock: f.clock.function)
+        ).run(.due)
+        #expect(again.map(\.status) == [.done], "\(again)")
+        let keys = Set(try f.credentials().map(\.keyID))
+        #expect(Set(f.issuer.secrets.map(\.keyID)) == keys, "an orphan is left at the issuer")
+        #expect(keys.count == 2)
+    }
+
     @Test func theOrphanSweepNeverRemovesAKeyTheVaultHolds() async throws {
         let f = try RotationEngineTests.fixture()
         defer { f.harness.remove() }
