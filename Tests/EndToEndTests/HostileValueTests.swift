@@ -82,6 +82,15 @@ struct HostileValueTests {
             #expect(!result.output.contains("\u{1B}") && !result.errorOutput.contains("\u{1B}"), "`\(result.command)` printed ESC: \(result)")
         }
         Self.expectWellFormedPrometheus(prometheus.output)
+        // The vault exports, and the export imports into another vault (import refuses what the gate refuses).
+        let keyFile = sandbox.directory.path("key.txt")
+        let exportFile = sandbox.directory.path("export.age")
+        try await sandbox.succeedAsync(["export", "--recipient", try Tools.generateKey(at: keyFile), "-o", exportFile])
+        let target = try Sandbox("hostile-value-import")
+        defer { target.remove() }
+        try target.initVault()
+        let imported = try await target.runAsync(["import", exportFile, "--decrypt-identity", keyFile, "--from-other-vault", "--allow-actions"])
+        #expect(imported.succeeded, "\(imported)")
 
         // The next run rotates normally, and the issuer then holds exactly what the vault knows.
         let again = try await sandbox.succeedAsync(["rotate", "jamf"])
