@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for the parsers that read untrusted input: age headers and stanzas, identity
-// files, `secrets export` documents and Azure (`az` / Graph) JSON. A package of its own, so the
+// files, `secrets export` documents, Azure (`az` / Graph) JSON and issuers' answers (Graph, the token
+// endpoint, Jamf Pro). A package of its own, so the
 // main build and `swift test` never see the sanitizer flags. Build and run with Scripts/fuzz.sh,
 // which passes `-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library`: the flags must
 // reach every module (so the libraries are instrumented for coverage), not only these targets.
@@ -35,6 +36,13 @@ let package = Package(
         .executableTarget(
             name: "FuzzAzureImport",
             dependencies: ["FuzzSupport", .product(name: "ClientSecrets", package: "secrets")]
+        ),
+        .executableTarget(
+            name: "FuzzIssuerAnswers",
+            dependencies: [
+                "FuzzSupport", .product(name: "ClientSecrets", package: "secrets"), .product(name: "CryptoPrimitives", package: "secrets"),
+                .product(name: "EntraID", package: "secrets"), .product(name: "JamfPro", package: "secrets"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -27,7 +27,7 @@ case "$mode" in
     merge) runs=0 max_time= ;;
     *) echo "usage: $0 [short|long|merge]" >&2; exit 64 ;;
 esac
-targets=${TARGETS:-"FuzzAgeHeader FuzzIdentityFile FuzzExportDocument FuzzAzureImport"}
+targets=${TARGETS:-"FuzzAgeHeader FuzzIdentityFile FuzzExportDocument FuzzAzureImport FuzzIssuerAnswers"}
 jobs=${JOBS:-1}
 export AGE_TESTKIT_DIR=${AGE_TESTKIT_DIR:-$root/../shared/testdata/age-testkit}
 [ -d "$AGE_TESTKIT_DIR" ] || echo "fuzz: no age testkit at $AGE_TESTKIT_DIR; running without its seeds and keys" >&2

@@ -82,6 +82,7 @@ extension EntraIDIssuer {
         case .verificationFailed(let text): return .verificationFailed(scrub(text))
         case .consumerFailed(let text): return .consumerFailed(scrub(text))
         case .unexpectedResponse(let text): return .unexpectedResponse(scrub(text))
+        case .invalidAnswer(let text): return .invalidAnswer(scrub(text))
         case .needsPerson(let text): return .needsPerson(scrub(text))
         case .misconfigured(let text): return .misconfigured(scrub(text))
         }

@@ -94,6 +94,11 @@ public struct EntraIDIssuer: Issuer {
             guard let credential = try? JSONDecoder().decode(GraphPasswordCredential.self, from: answer) else {
                 throw RotationFailure.unexpectedResponse("addPassword for app \(app.appID) answered without a keyId")
             }
+            // A date Graph wrote that is not a date is refused, not replaced by the one asked for:
+            // the rotation engine checks the rest (``ClientSecrets/IssuedSecretCheck``).
+            if credential.endDateTime != nil && credential.end == nil || credential.startDateTime != nil && credential.start == nil {
+                throw RotationFailure.invalidAnswer("addPassword for app \(app.appID) answered a start or end date that is not a date")
+            }
             if exchange.earlierAttemptMayHaveSucceeded {
                 await removeDuplicates(of: request.displayName, keeping: credential.keyId, createdAfter: started)
             }
@@ -185,7 +190,7 @@ public struct EntraIDIssuer: Issuer {
         let earliest = date.addingTimeInterval(-120)
         for credential in application.passwordCredentials ?? []
         where credential.displayName == displayName && credential.keyId.lowercased() != keyID.lowercased()
-            && (credential.start.map { $0 >= earliest } ?? false) {
+            && Validation.isGUID(credential.keyId) && (credential.start.map { $0 >= earliest } ?? false) {
             try? await removeSecret(keyID: credential.keyId)
         }
     }

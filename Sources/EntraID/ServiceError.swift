@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// An error answer from the token endpoint or from Graph, reduced to what may be shown: the
@@ -20,11 +21,11 @@ struct ServiceError: Sendable, Equatable {
         detailCodes = []
         guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return }
         if let graph = object["error"] as? [String: Any] {
-            code = graph["code"] as? String
+            code = (graph["code"] as? String).map(Self.token)
             message = (graph["message"] as? String).map(Self.firstLine)
-            detailCodes = (graph["details"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            detailCodes = (graph["details"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }.prefix(20).map(Self.token)
         } else if let oauth = object["error"] as? String {
-            code = oauth
+            code = Self.token(oauth)
             let description = (object["error_description"] as? String).map(Self.firstLine)
             message = description
             aadsts = (object["error_codes"] as? [Int])?.first ?? description.flatMap(Self.aadstsNumber)
@@ -54,10 +55,17 @@ struct ServiceError: Sendable, Equatable {
         return message?.localizedCaseInsensitiveContains("lifetime exceeds") ?? false
     }
 
-    /// The text up to the first line break, trimmed (AADSTS descriptions carry trace ids after it).
+    /// The text up to the first line break, trimmed (AADSTS descriptions carry trace ids after it),
+    /// with every other control character escaped: a hostile server's message could otherwise
+    /// carry an escape sequence (a clipboard write, a title change) into a terminal or the journal.
     private static func firstLine(_ text: String) -> String {
         let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
-        return String(line.trimmingCharacters(in: .whitespaces).prefix(500))
+        return TerminalText.neutralised(String(line.trimmingCharacters(in: .whitespaces).prefix(500)))
+    }
+
+    /// An error code as it may be shown: at most 100 characters, control characters escaped.
+    private static func token(_ text: String) -> String {
+        TerminalText.neutralised(String(text.prefix(100)))
     }
 
     /// The number in `AADSTS7000215: …`.

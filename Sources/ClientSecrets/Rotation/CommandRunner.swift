@@ -110,10 +110,12 @@ public struct CommandRunner: Sendable {
     public func environment(for context: Context) -> [String: String] {
         var environment = baseEnvironment
         if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
-        environment["SECRETS_APP_LABEL"] = context.appLabel
-        environment["SECRETS_APP_ID"] = context.appID
-        environment["SECRETS_KEY_ID"] = context.keyID
-        environment["SECRETS_ROTATION_ID"] = context.rotationID ?? ""
+        // Escaped although the vault only takes checked values: a row written before those checks
+        // (an issuer's key id stored unchecked) must not carry an escape code into a hook's logs.
+        environment["SECRETS_APP_LABEL"] = TerminalText.neutralised(context.appLabel)
+        environment["SECRETS_APP_ID"] = TerminalText.neutralised(context.appID)
+        environment["SECRETS_KEY_ID"] = TerminalText.neutralised(context.keyID)
+        environment["SECRETS_ROTATION_ID"] = TerminalText.neutralised(context.rotationID ?? "")
         return environment
     }
 

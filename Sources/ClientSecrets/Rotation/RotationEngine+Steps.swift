@@ -122,11 +122,16 @@ extension RotationEngine {
     private func create(_ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult) async throws {
         let app = context.app
         let issued: IssuedSecret
+        let requestedExpiry = journal.expires ?? options.clock().addingTimeInterval(app.app.policy.lifetime)
         do {
-            issued = try await context.issuer.createSecret(
-                SecretRequest(displayName: journal.displayName, expires: journal.expires ?? options.clock().addingTimeInterval(app.app.policy.lifetime)))
+            let answer = try await context.issuer.createSecret(SecretRequest(displayName: journal.displayName, expires: requestedExpiry))
+            issued = try await checked(answer, of: journal, requestedExpiry: requestedExpiry, context: context)
         } catch {
             result.failedStep = "create"
+            if case RotationFailure.invalidAnswer = error {
+                try await reject(error, of: &journal, context: context, result: &result)
+                throw error
+            }
             if context.issuer.keepsPreviousSecret, Self.isDefinitive(error) {
                 // Refused outright: nothing was made, so there is nothing to resume.
                 try? await removeOrphans(of: journal, issuer: context.issuer)
@@ -158,6 +163,12 @@ extension RotationEngine {
             } catch VaultError.storage where attempt < 4 {
                 attempt += 1
                 try await Task.sleep(for: .seconds(1))
+            } catch RotationFailure.invalidAnswer(let text) {
+                // The key id became the vault's between the check and this commit (another process).
+                let failure = RotationFailure.invalidAnswer(text)
+                result.failedStep = "create"
+                try await reject(failure, of: &journal, context: context, result: &result)
+                throw failure
             }
         }
         journal = next
@@ -291,16 +302,21 @@ extension RotationEngine {
             (Set(try vault.journal(of: label).filter { $0.kind == .rotate && !$0.isOpen }.map(\.displayName)),
              Set(try vault.overview(of: label).credentials.map { $0.credential.keyID.lowercased() }))
         }
-        for secret in try await context.issuer.secrets(markedWith: RotationJournal.displayNamePrefix)
+        for secret in IssuedSecretCheck.listed(try await context.issuer.secrets(markedWith: RotationJournal.displayNamePrefix)).valid
         where !known.contains(secret.keyID.lowercased()) && finished.contains(secret.displayName ?? "") {
             try await context.issuer.removeSecret(keyID: secret.keyID)
             result.notes.append("removed key \(secret.keyID) at the issuer: \(secret.displayName ?? "?") made it after that rotation ended, and its value was never seen")
         }
     }
 
-    /// Removes secrets at the issuer that carry this rotation's id but are not the one the journal stored.
+    /// Removes secrets at the issuer that carry this rotation's id but are not the one the journal
+    /// stored. A key the vault holds is never removed here, whatever the issuer's listing says of
+    /// its name, nor is one listed under a key id that is not a GUID (see ``IssuedSecretCheck``).
     func removeOrphans(of journal: RotationJournal, issuer: any Issuer) async throws {
-        for orphan in try await issuer.secrets(markedWith: journal.rotationID) where orphan.keyID != journal.keyID {
+        let listed = IssuedSecretCheck.listed(try await issuer.secrets(markedWith: journal.rotationID)).valid
+        guard listed.contains(where: { $0.keyID != journal.keyID }) else { return }
+        let known = try await knownKeyIDs(of: journal.appRecordID)
+        for orphan in listed where orphan.keyID != journal.keyID && !known.contains(orphan.keyID) {
             try await issuer.removeSecret(keyID: orphan.keyID)
         }
     }

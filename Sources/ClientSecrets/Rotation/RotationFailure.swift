@@ -18,6 +18,10 @@ public enum RotationFailure: Error, Sendable, Equatable {
     case consumerFailed(String)
     /// The service answered something this program does not understand.
     case unexpectedResponse(String)
+    /// The issuer's answer failed ``IssuedSecretCheck``: a key id that is not a GUID or that the
+    /// vault already holds, a value `secret add` would refuse, dates outside the rotation. Nothing
+    /// of the answer was stored; the secret the issuer may hold is removed by the orphan sweep.
+    case invalidAnswer(String)
     /// A person has to act first (confirm a removal in a portal, type a secret).
     case needsPerson(String)
     /// The app's configuration does not allow the step (no rotator, unknown consumer app).
@@ -26,7 +30,15 @@ public enum RotationFailure: Error, Sendable, Equatable {
 
 extension RotationFailure: CustomStringConvertible {
     /// One line saying what happened.
+    ///
+    /// The texts quote servers (a Graph error message, a Jamf Pro error description, a vendor
+    /// name), so control characters are escaped here, once for every way a failure is shown or
+    /// stored (the rotation journal, `rotate` output, JSON, the diagnostic log).
     public var description: String {
+        TerminalText.neutralised(text)
+    }
+
+    private var text: String {
         switch self {
         case .policyRejected(let text): return "the issuer's policy rejected the request: \(text)"
         case .authenticationFailed(let text): return "authentication failed: \(text)"
@@ -36,6 +48,7 @@ extension RotationFailure: CustomStringConvertible {
         case .verificationFailed(let text): return "verification failed: \(text)"
         case .consumerFailed(let text): return "consumer failed: \(text)"
         case .unexpectedResponse(let text): return "unexpected response: \(text)"
+        case .invalidAnswer(let text): return "the issuer's answer was refused: \(text)"
         case .needsPerson(let text): return text
         case .misconfigured(let text): return "misconfigured: \(text)"
         }

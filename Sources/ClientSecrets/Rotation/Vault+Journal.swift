@@ -119,7 +119,10 @@ extension Vault {
     /// `current` at once, with the old one (already dead at the issuer) retired and wiped.
     func storeIssued(_ issued: IssuedSecret, app: AppRecord, keepsPrevious: Bool, writer: inout VaultWriter) throws {
         let secretKey = try keys.requireSecretKey()
-        if try credentialRow(writer.db, app: app.id, keyID: issued.keyID) != nil { return }
+        // Never a silent no-op: the issuer's new secret would be dropped and the old one kept.
+        if try credentialRow(writer.db, app: app.id, keyID: issued.keyID) != nil {
+            throw RotationFailure.invalidAnswer("the issuer answered with key id \(issued.keyID), which the vault already holds for this app")
+        }
         let text: String? = issued.value.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
         if !keepsPrevious {
             for row in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {

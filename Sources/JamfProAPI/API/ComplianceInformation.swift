@@ -12,9 +12,13 @@ public struct ComplianceInformation: Sendable, Hashable, Decodable {
     /// The vendor's ids for the computer.
     public var vendorDeviceIDs: [String]
 
-    /// True when the vendor has reported a state for a computer in scope: what proves the
-    /// integration exchanges data.
-    public var isReported: Bool { applicable && complianceState != "UNKNOWN" && !complianceState.isEmpty }
+    /// The states Jamf Pro documents for a reported computer. Anything else (`UNKNOWN`, an empty
+    /// state, `ERROR_NOT_REPORTED` or whatever a server invents) proves nothing.
+    public static let reportedStates: Set<String> = ["COMPLIANT", "NON_COMPLIANT"]
+
+    /// True when the vendor has reported a documented state for a computer in scope: what proves
+    /// the integration exchanges data.
+    public var isReported: Bool { applicable && Self.reportedStates.contains(complianceState) }
 
     /// Creates an entry.
     public init(deviceID: String, applicable: Bool, complianceState: String, complianceVendor: String?, vendorDeviceIDs: [String]) {

@@ -117,7 +117,7 @@ public struct JamfIntuneConsumer: SecretConsumer {
             let current = poll == 1 ? token : try await client.token(for: apiClient)
             entries = try await client.complianceInformation(computerID: canary, token: current)
             if let reported = entries.first(where: \.isReported) {
-                let vendor = reported.complianceVendor.map { " from \($0)" } ?? ""
+                let vendor = reported.complianceVendor.map { " from \(Self.quoted($0))" } ?? ""
                 return .done("canary computer \(canary) on \(url) reports \(reported.complianceState)\(vendor) with secret \(delivery.credential.keyID) in place")
             }
             if poll < canaryPolls { try await JamfProClient.pause(canaryInterval) }
@@ -133,15 +133,34 @@ public struct JamfIntuneConsumer: SecretConsumer {
         if !entries.contains(where: \.applicable) {
             return "canary computer \(canary) on \(url) is not in scope for compliance (applicable: false): choose a Mac that Intune evaluates"
         }
+        let states = Set(entries.filter(\.applicable).map(\.complianceState))
+        let state = states.count == 1 ? Self.quoted(states.first!) : "UNKNOWN"
+        if state != "UNKNOWN" {
+            return "canary computer \(canary) on \(url) reports compliance state \"\(state)\", which is not a reported state (COMPLIANT or NON_COMPLIANT), so the integration is not verified; check the integration in Jamf Pro and the Intune admin center, then verify again"
+        }
         return "canary computer \(canary) on \(url) reports compliance state UNKNOWN: Intune has not evaluated it with the new settings; check that Jamf Pro accepted the secret on Save, then run `sudo jamf recon` on the Mac and verify again"
+    }
+
+    /// `text` as part of a file name: letters, digits, `.`, `_` and `-` only (anything else, `/`
+    /// and control characters included, becomes `_`), at most 64 characters, never `.` or `..`.
+    /// The key id comes from an issuer and the label from an import: neither may pick a directory.
+    static func fileNamePart(_ text: String) -> String {
+        let part = String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" }.prefix(64))
+        return part.allSatisfy { $0 == "." } ? part.replacingOccurrences(of: ".", with: "_") : part
+    }
+
+    /// Text from Jamf Pro's answer (a state, a vendor name) as a message may quote it: cut short,
+    /// control characters escaped.
+    static func quoted(_ text: String) -> String {
+        TerminalText.neutralised(String(text.prefix(64)))
     }
 
     /// Writes the redacted payload for `delivery` into `directory` (0600), returning its path.
     private func keepRedactedPayload(_ delivery: SecretDelivery, in directory: String) throws -> String {
         let redacted = JamfIntunePayload.update(
             delivery: delivery, jamfProURL: client.baseURL.absoluteString, reveal: false, canaryComputerID: consumer.canaryComputerID)
-        let safeLabel = String(delivery.app.label.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" }.prefix(64))
-        let path = (directory as NSString).appendingPathComponent("jamf-intune-\(safeLabel)-\(delivery.credential.keyID).json")
+        let name = "jamf-intune-\(Self.fileNamePart(delivery.app.label))-\(Self.fileNamePart(delivery.credential.keyID)).json"
+        let path = (directory as NSString).appendingPathComponent(name)
         do {
             try PrivateFile.makeDirectory(directory)
             try PrivateFile.write(redacted.json(), to: path)

@@ -60,7 +60,7 @@ public struct JamfAPIClientIssuer: Issuer {
         let owner = try await client.apiIntegrationClientID(integrationID: integrationID, token: token)
         guard owner == clientID else {
             throw RotationFailure.misconfigured(
-                "Jamf Pro API integration \(integrationID) belongs to client \(owner), not \(clientID); nothing was regenerated. Fix it with `secrets app edit APP --jamf-integration-id ID`")
+                "Jamf Pro API integration \(integrationID) belongs to client \(Self.quoted(owner)), not \(clientID); nothing was regenerated. Fix it with `secrets app edit APP --jamf-integration-id ID`")
         }
         let issued: JamfAPIClientCredentials
         do {
@@ -71,11 +71,18 @@ public struct JamfAPIClientIssuer: Issuer {
         }
         guard issued.clientID == clientID else {
             throw RotationFailure.unexpectedResponse(
-                "Jamf Pro regenerated API integration \(integrationID) but named client \(issued.clientID), not \(clientID): check the integration id of this app")
+                "Jamf Pro regenerated API integration \(integrationID) but named client \(Self.quoted(issued.clientID)), not \(clientID): check the integration id of this app")
         }
+        // The value is checked by the rotation engine (``ClientSecrets/IssuedSecretCheck``) like
+        // every issuer's; the start is left to the vault's clock, as Jamf Pro says none.
         return IssuedSecret(
-            keyID: UUID().uuidString.lowercased(), value: issued.clientSecret, validFrom: Date(), expires: request.expires,
+            keyID: UUID().uuidString.lowercased(), value: issued.clientSecret, validFrom: nil, expires: request.expires,
             displayName: request.displayName)
+    }
+
+    /// A client id from Jamf Pro's answer as a message may quote it: cut short, controls escaped.
+    static func quoted(_ text: String) -> String {
+        TerminalText.neutralised(String(text.prefix(64)))
     }
 
     /// Nothing to do: regenerating already killed every earlier secret.

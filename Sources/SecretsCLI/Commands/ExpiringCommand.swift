@@ -130,13 +130,30 @@ struct ExpiringCommand: ParsableCommand {
         }
     }
 
-    static func prometheus(_ items: [Item], days: Int, now: Date) -> String {
-        func escape(_ value: String) -> String {
-            value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
+    /// A label value as the text exposition format wants it: backslash, double quote and line feed
+    /// escaped (`\\`, `\"`, `\n`), the only escapes it has. Every other control character (a
+    /// carriage return, ESC, C1, bidi overrides) becomes U+FFFD: the format has no escape for it,
+    /// and the file is read by people with `cat` as well as by the collector.
+    static func prometheusLabel(_ value: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(value.unicodeScalars.count)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(TerminalText.isUnsafe(scalar) ? "\u{FFFD}" : scalar)
+            }
         }
+        return out
+    }
+
+    static func prometheus(_ items: [Item], days: Int, now: Date) -> String {
+        // Every label value is escaped, not only the label: key ids and app ids come from issuers
+        // and imports, and one unescaped quote or newline forges a series.
         func labels(_ item: Item) -> String {
-            "app=\"\(escape(item.label))\",app_id=\"\(item.appId)\",key_id=\"\(item.keyId)\",state=\"\(item.state)\""
+            [("app", item.label), ("app_id", item.appId), ("key_id", item.keyId), ("state", item.state)]
+                .map { "\($0)=\"\(prometheusLabel($1))\"" }.joined(separator: ",")
         }
         var text = """
             # HELP secrets_credential_expiry_timestamp_seconds When the client secret expires, as a Unix timestamp.

@@ -47,7 +47,7 @@ enum ExitStatus {
             case .policyRejected, .misconfigured: return configuration
             case .notFound: return noInput
             case .needsPerson: return temporaryFailure
-            case .verificationFailed, .consumerFailed, .unexpectedResponse: return someFailed
+            case .verificationFailed, .consumerFailed, .unexpectedResponse, .invalidAnswer: return someFailed
             }
         default:
             return software

@@ -19,6 +19,11 @@ import Foundation
 ///                                                answerDelayMs: slowMs waits before the operation,
 ///                                                answerDelayMs after it, before the answer)
 /// DELETE /_emulator/faults                      → 204   (clears pending faults)
+/// POST /_emulator/hostile/addPassword           {"keyId"?, "secretText"?, "secretTextLength"?, "startDateTime"?,
+///                                                "endDateTime"?, "displayName"?, "errorStatus"?, "errorCode"?,
+///                                                "errorMessage"?} → 204   (the next addPassword answer says these
+///                                                values, or this Graph error; the secret is still created
+///                                                truthfully: see HostileAnswer)
 /// POST /_emulator/config                        {"latencyMs"?, "replicationDelayMs"?, "maxLifetimeDays"? (null clears),
 ///                                                "tokenLifetime"?} → 200 the configuration
 /// POST /_emulator/accepts?appId={appId}         body: the secret, as plain text → 200 {"accepts": bool, "result": "…"}
@@ -96,6 +101,11 @@ struct EntraControlAPI {
 
         case ("DELETE", ["faults"]):
             await state.clearFaults()
+            return EmulatorJSON.empty(204)
+
+        case ("POST", ["hostile", "addPassword"]):
+            guard let object = object() else { return bad("expected a JSON object") }
+            await state.queueHostileAnswer(HostileAnswer(json: object))
             return EmulatorJSON.empty(204)
 
         case ("POST", ["config"]):

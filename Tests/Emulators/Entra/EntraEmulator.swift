@@ -102,6 +102,11 @@ public final class EntraEmulator: Sendable {
         await state.clearFaults()
     }
 
+    /// Makes the next `addPassword` answer say `answer` instead of the truth (see ``HostileAnswer``).
+    public func answerNextAddPassword(with answer: HostileAnswer) async {
+        await state.queueHostileAnswer(answer)
+    }
+
     /// Sets the latency added to every token and Graph request.
     public func setLatency(_ latency: Duration) async {
         await state.setLatency(latency)

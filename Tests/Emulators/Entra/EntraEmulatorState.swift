@@ -47,6 +47,7 @@ actor EntraEmulatorState {
     /// Every token ever issued, revoked ones included: what must never show up in a log.
     private(set) var issuedTokens: [String] = []
     private var faults: [PendingFault] = []
+    private var hostileAnswers: [HostileAnswer] = []
     private var log: [RecordedRequest] = []
     private let logLimit = 200_000
 
@@ -182,6 +183,18 @@ actor EntraEmulatorState {
         let fault = faults[index].fault
         if faults[index].remaining == 0 { faults.remove(at: index) }
         return fault
+    }
+
+    // MARK: Hostile answers
+
+    /// Makes the next `addPassword` answer say `answer` (each call queues one more).
+    func queueHostileAnswer(_ answer: HostileAnswer) {
+        hostileAnswers.append(answer)
+    }
+
+    /// The next queued hostile answer, counted as used.
+    func takeHostileAnswer() -> HostileAnswer? {
+        hostileAnswers.isEmpty ? nil : hostileAnswers.removeFirst()
     }
 
     // MARK: Request log

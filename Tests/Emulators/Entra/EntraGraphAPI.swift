@@ -133,6 +133,10 @@ struct EntraGraphAPI {
                 details: [["code": "InvalidKeyEndDate", "message": message, "target": "EndDate"]]
             )
         }
+        let hostile = await state.takeHostileAnswer()
+        if let hostile, let status = hostile.errorStatus {
+            return error(status, hostile.errorCode ?? "Request_BadRequest", hostile.errorMessage ?? "Injected failure.")
+        }
         let displayName = credential["displayName"] as? String
         guard let secret = await state.addSecret(
             appID: application.appID, value: nil, keyID: nil, displayName: displayName,
@@ -143,6 +147,7 @@ struct EntraGraphAPI {
         var json = Self.json(secret)
         json["secretText"] = secret.value
         json["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential"
+        if let hostile { json = hostile.apply(to: json) }
         return EmulatorJSON.response(200, json, contentType: EmulatorJSON.graphContentType)
     }
 

@@ -39,7 +39,10 @@ import Foundation
 ///     GET    /_emulator/intune-integration   200 {"tenantName","applicationID","clientSecret","enabled","sovereignCloud"}, 404 when none
 ///     POST   /_emulator/api-clients          {"clientId","clientSecret","integrationId","mayRegenerate"?: true} → 201
 ///     GET    /_emulator/api-clients/{integrationId}  200 {"clientId","clientSecret","integrationId"}, 404
-///     POST   /_emulator/computers            {"id","complianceState"?: "COMPLIANT","applicable"?: true} → 201
+///     POST   /_emulator/computers            {"id","complianceState"?: "COMPLIANT" (any string),"applicable"?: true,
+///            "complianceVendor"?: "Microsoft Intune"} → 201
+///     POST   /_emulator/hostile/regeneration {"clientId"?, "clientSecret"?, "clientSecretLength"?} → 204: the next
+///            regeneration still replaces the secret, but answers these values
 ///     POST   /_emulator/faults               {"operation": token|feature-toggle|compliance-information|
 ///            regenerate-client-credentials, "fault": throttle|server-error|hang|drop-connection,
 ///            "times"?: 1, "retryAfter"?: seconds, "status"?: 500} → 204
@@ -89,9 +92,18 @@ public final class JamfProEmulator: Sendable {
         await state.client(integrationID: integrationID)?.secret
     }
 
-    /// Adds a computer with the compliance state Intune reports for it while the integration works.
-    public func addComputer(id: String, complianceState: String = "COMPLIANT", applicable: Bool = true) async {
-        await state.addComputer(id: id, complianceState: complianceState, applicable: applicable)
+    /// Adds (or replaces) a computer with the compliance state Intune reports for it while the
+    /// integration works: any string, so that undocumented states (`ERROR_NOT_REPORTED`) and
+    /// hostile vendor names can be answered too.
+    public func addComputer(
+        id: String, complianceState: String = "COMPLIANT", applicable: Bool = true, complianceVendor: String = "Microsoft Intune"
+    ) async {
+        await state.addComputer(id: id, complianceState: complianceState, applicable: applicable, complianceVendor: complianceVendor)
+    }
+
+    /// Makes the next API-client regeneration answer say `answer` (see ``HostileRegeneration``).
+    public func answerNextRegeneration(with answer: HostileRegeneration) async {
+        await state.queueHostileRegeneration(answer)
     }
 
     /// The Intune integration as last saved, if ever.

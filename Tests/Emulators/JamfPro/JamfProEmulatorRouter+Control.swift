@@ -32,8 +32,16 @@ extension JamfProEmulatorRouter {
         case ("POST", ["computers"]):
             let body = try Self.object(await request.bodyData)
             guard let id = Self.text(body["id"]) else { return Self.json(400, ["error": "id is required"]) }
-            await state.addComputer(id: id, complianceState: body["complianceState"] as? String ?? "COMPLIANT", applicable: body["applicable"] as? Bool ?? true)
+            await state.addComputer(
+                id: id, complianceState: body["complianceState"] as? String ?? "COMPLIANT", applicable: body["applicable"] as? Bool ?? true,
+                complianceVendor: body["complianceVendor"] as? String ?? "Microsoft Intune")
             return Self.json(201, ["id": id])
+        case ("POST", ["hostile", "regeneration"]):
+            let body = try Self.object(await request.bodyData)
+            await state.queueHostileRegeneration(JamfProEmulator.HostileRegeneration(
+                clientID: body["clientId"] as? String, clientSecret: body["clientSecret"] as? String,
+                clientSecretLength: body["clientSecretLength"] as? Int))
+            return HTTPResponse(statusCode: .noContent)
         case ("POST", ["faults"]):
             let body = try Self.object(await request.bodyData)
             guard let name = body["operation"] as? String, let operation = JamfProEmulator.Operation(rawValue: name) else {

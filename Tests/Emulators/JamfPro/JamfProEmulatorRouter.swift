@@ -135,7 +135,7 @@ struct JamfProEmulatorRouter: HTTPHandler {
             "deviceId": computerID,
             "applicable": computer.applicable,
             "complianceState": reported ? computer.complianceState : "UNKNOWN",
-            "complianceVendor": reported ? "Microsoft Intune" : NSNull(),
+            "complianceVendor": reported ? computer.complianceVendor : NSNull(),
             "complianceVendorDeviceInformation": ["deviceIds": reported ? [computer.vendorDeviceID] : []],
         ]
         return Self.jsonArray([entry])
@@ -166,7 +166,11 @@ struct JamfProEmulatorRouter: HTTPHandler {
         guard let client = await state.regenerate(integrationID: integrationID) else {
             return Self.jamfError(404, code: "NOT_FOUND", description: "API integration \(integrationID) not found")
         }
-        return Self.json(200, ["clientId": client.clientID, "clientSecret": client.secret])
+        guard let hostile = await state.takeHostileRegeneration() else {
+            return Self.json(200, ["clientId": client.clientID, "clientSecret": client.secret])
+        }
+        let secret = hostile.clientSecretLength.map { String(repeating: "A", count: max(0, $0)) } ?? hostile.clientSecret ?? client.secret
+        return Self.json(200, ["clientId": hostile.clientID ?? client.clientID, "clientSecret": secret])
     }
 
     /// Whether the saved integration's secret works, per the validator (default: non-empty).

@@ -48,9 +48,19 @@ actor JamfProEmulatorState {
         clients[client.clientID.lowercased()] = client
     }
 
-    func addComputer(id: String, complianceState: String, applicable: Bool) {
+    func addComputer(id: String, complianceState: String, applicable: Bool, complianceVendor: String = "Microsoft Intune") {
         let vendorID = UUID().uuidString.lowercased()
-        computers[id] = JamfProEmulator.Computer(complianceState: complianceState, applicable: applicable, vendorDeviceID: vendorID)
+        computers[id] = JamfProEmulator.Computer(
+            complianceState: complianceState, applicable: applicable, vendorDeviceID: vendorID, complianceVendor: complianceVendor)
+    }
+
+    /// Regeneration answers queued by ``JamfProEmulator/answerNextRegeneration(with:)``.
+    private(set) var hostileRegenerations: [JamfProEmulator.HostileRegeneration] = []
+
+    func queueHostileRegeneration(_ answer: JamfProEmulator.HostileRegeneration) { hostileRegenerations.append(answer) }
+
+    func takeHostileRegeneration() -> JamfProEmulator.HostileRegeneration? {
+        hostileRegenerations.isEmpty ? nil : hostileRegenerations.removeFirst()
     }
 
     func configure(_ integration: JamfProEmulator.ConfiguredIntegration?) { self.integration = integration }

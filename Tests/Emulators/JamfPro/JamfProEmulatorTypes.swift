@@ -82,6 +82,26 @@ extension JamfProEmulator {
         var complianceState: String
         var applicable: Bool
         var vendorDeviceID: String
+        /// Who the answer says reported the state.
+        var complianceVendor: String = "Microsoft Intune"
+    }
+
+    /// What the next API-client regeneration answer says instead of the truth: the client's
+    /// secret is still regenerated (the old one dies), but the answer carries these values.
+    public struct HostileRegeneration: Sendable, Hashable {
+        /// The `clientId` to answer.
+        public var clientID: String?
+        /// The `clientSecret` to answer.
+        public var clientSecret: String?
+        /// A `clientSecret` of this many `A` characters instead, for size limits.
+        public var clientSecretLength: Int?
+
+        /// Creates a hostile answer; `nil` fields keep the true value.
+        public init(clientID: String? = nil, clientSecret: String? = nil, clientSecretLength: Int? = nil) {
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+            self.clientSecretLength = clientSecretLength
+        }
     }
 
     /// A registered API client.

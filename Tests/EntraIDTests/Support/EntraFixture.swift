@@ -120,6 +120,7 @@ extension RotationFailure {
         case .verificationFailed: "verificationFailed"
         case .consumerFailed: "consumerFailed"
         case .unexpectedResponse: "unexpectedResponse"
+        case .invalidAnswer: "invalidAnswer"
         case .needsPerson: "needsPerson"
         case .misconfigured: "misconfigured"
         }
