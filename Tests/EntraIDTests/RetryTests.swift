@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Emulators
 import Foundation
+import HTTPClient
 import Testing
 @testable import EntraID
 
@@ -140,6 +141,95 @@ struct RetryTests {
             let held = await fixture.emulator.secrets(ofApp: fixture.appID)
             #expect(held.map(\.keyID) == [issued.keyID])
             #expect(held.first?.value == issued.value.text)
+        }
+    }
+
+    // MARK: Hostile servers (issue 19: bounded HTTP)
+
+    /// The issuer of an app whose token endpoint and Graph are a ``HostileServer`` in `mode`.
+    static func withHostile(
+        _ mode: HostileMode, session: GraphSession = EntraFixture.fastSession(maximumRetryAfter: .seconds(1)),
+        _ body: (HostileServer, EntraIDIssuer) async throws -> Void
+    ) async throws {
+        let server = HostileServer(mode: mode, retryAfterValues: ["inf", "-1", "1e308", "99999999999999999"])
+        let url = try server.start().absoluteString
+        defer { server.stop() }
+        let endpoints = try EntraEndpoints(cloud: .global, environment: [EntraEndpoints.loginVariable: url, EntraEndpoints.graphVariable: url])
+        let app = App(label: "intune", appID: UUID().uuidString.lowercased(), tenant: EntraFixture.tenant, issuer: .entraID, rotator: "rotator")
+        let issuer = EntraIDIssuer(
+            app: app, rotatorClientID: UUID().uuidString.lowercased(), rotatorSecret: SecureBytes(copying: Array("rotator-secret-value".utf8)),
+            endpoints: endpoints, session: session)
+        try await body(server, issuer)
+    }
+
+    @Test("a Retry-After no integer holds is cut before any conversion: no trap, the policy's maximum at most")
+    func retryAfterIsClampedBeforeConversion() {
+        let policy = RetryPolicy(maximumRetryAfter: .seconds(60), jitter: 0)
+        for header in ["99999999999999999", "1e308", "1.7976931348623157e308", "0x1p1000", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+            let parsed = RetryPolicy.retryAfter(header)
+            #expect(parsed != nil, "\(header)")
+            #expect(policy.delay(afterAttempt: 1, retryAfter: parsed) == .seconds(60), "\(header)")
+        }
+        for header in ["inf", "-inf", "nan", "-1", "", "soon", String(repeating: "9", count: 400)] {
+            #expect(RetryPolicy.retryAfter(header) == nil, "\(header)")
+        }
+        #expect(RetryPolicy.retryAfter("2") == .seconds(2))
+    }
+
+    @Test("429 with Retry-After inf, -1, 1e308 and 99999999999999999: retried within the policy, then unavailable; no crash")
+    func retryAfterOverflowFromAServer() async throws {
+        try await Self.withHostile(.retryAfterOverflow) { server, issuer in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
+            #expect(failure?.kind == "unavailable", "\(String(describing: failure))")
+            #expect(failure?.description.contains("5 attempts") == true, "\(String(describing: failure))")
+            #expect(failure?.description.contains("429") == true)
+            #expect(server.requests.count == 5)
+            // Backoffs of 0.05 and 0.1 s, then two Retry-Afters cut to the 1 s maximum, and a generous margin.
+            #expect(clock.now - started < .seconds(8))
+        }
+    }
+
+    @Test("a token whose expires_in is 1e308 is used, its lifetime clamped")
+    func hugeExpiresInIsClamped() async throws {
+        try await Self.withHostile(.hugeExpiresIn) { _, issuer in
+            // The token is accepted (not "answered 200 without an access token"): the Graph read after it fails.
+            let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
+            #expect(failure?.kind == "notFound", "\(String(describing: failure))")
+        }
+        #expect(ServerSeconds.clamp(1e308, to: GraphSession.tokenLifetimeRange, fallback: 3599) == 86_400)
+        #expect(ServerSeconds.clamp(Double?.none, to: GraphSession.tokenLifetimeRange, fallback: 3599) == 3599)
+    }
+
+    @Test("a 302 from the token endpoint is a redirect to check, not refused credentials")
+    func tokenRedirectIsReportedAsARedirect() async throws {
+        try await Self.withHostile(.redirect) { server, issuer in
+            let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
+            #expect(failure?.kind == "misconfigured", "\(String(describing: failure))")
+            let text = failure?.description ?? ""
+            #expect(text.contains("answered with a redirect (HTTP 302) to https://elsewhere.invalid; redirects are not followed: check the URL"), "\(text)")
+            #expect(!text.contains("credentials were refused"))
+            #expect(!text.contains(HostileServer.marker))
+            #expect(server.requests.count == 1)
+        }
+    }
+
+    @Test("an answer over 1 MiB (announced, endless, or a gzip bomb) is refused at once, without a retry", arguments: [
+        HostileMode.hugeBody, .endlessChunked, .gzipBomb,
+    ])
+    func oversizedAnswersAreRefused(mode: HostileMode) async throws {
+        try await Self.withHostile(mode) { server, issuer in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
+            #expect(failure?.kind == "unexpectedResponse", "\(String(describing: failure))")
+            let expected = mode == .gzipBomb ? "answered with a compressed body (Content-Encoding: gzip)" : "answered with more than 1 MiB; refusing it"
+            #expect(failure?.description.contains(expected) == true, "\(String(describing: failure))")
+            #expect(failure?.description.contains(HostileServer.marker) == false)
+            #expect(server.requests.count == 1)
+            // The limit ends it, well before the 2 s deadline.
+            #expect(clock.now - started < .seconds(2))
         }
     }
 }
