@@ -68,16 +68,3 @@ public struct RetryPolicy: Sendable, Hashable {
         RetryAfter.parse(header, now: now).map { $0.delay(atMost: .seconds(RetryAfter.ceiling)) }
     }
 }
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-
-    /// The duration in seconds with one decimal, for messages (`2.3 s`).
-    var shortDescription: String {
-        String(format: "%.1f s", seconds)
-    }
-}

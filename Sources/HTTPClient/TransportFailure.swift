@@ -70,13 +70,13 @@ public enum TransportFailure: Error, Sendable, Equatable {
 
 extension Duration {
     /// The duration in seconds.
-    var seconds: Double {
+    public var seconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }
 
     /// The duration in seconds with one decimal, for messages (`2.3 s`).
-    var shortDescription: String {
+    public var shortDescription: String {
         String(format: "%.1f s", seconds)
     }
 }
