@@ -30,6 +30,13 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // libcurl from the system (Debian: libcurl4-openssl-dev), called directly by HTTPClient so
+        // that no decompressor runs on what a server sends and a write callback can stop a body.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
         // prctl(2) for SecretsCLI's process set-up: variadic in C, so Swift needs a wrapper.
         .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
         // The only Swift code that calls OpenSSL: typed primitives and self-wiping key storage.
@@ -48,7 +55,7 @@ let package = Package(
         ),
         // The one bounded HTTP layer under Graph, the token endpoint and Jamf Pro: a body size
         // limit, a real deadline, no redirects, and Retry-After / expires_in read without traps.
-        .target(name: "HTTPClient"),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(
             name: "EntraID",

@@ -9,6 +9,7 @@
 #   rotate   bulk rotation vs sequential, against the emulator           (Benchmarks/rotate.sh)
 #   crash    the crash harness, long mode                                (Scripts/crash-harness.py)
 #   fault    the fault harness, long mode                                (Scripts/fault-harness.py)
+#   stateful the randomised stateful test, long mode, and the broken engines (Scripts/stateful-harness.py)
 #   fuzz     every fuzz target, long mode                                (Scripts/fuzz.sh)
 # Environment: RUNS (timed runs per figure, default 7; at least 5 for the report).
 set -euo pipefail
@@ -17,7 +18,7 @@ root=$(cd -- "$script_dir/.." && pwd)
 cd -- "$root"
 RUNS=${RUNS:-7}
 report=$root/BENCHMARKS.md
-all=(age vault startup rotate crash fault fuzz)
+all=(age vault startup rotate crash fault stateful fuzz)
 sections=("$@")
 ((${#sections[@]})) || sections=("${all[@]}")
 
@@ -29,6 +30,7 @@ command_for() {
         rotate) echo "APPS=1000 SEQUENTIAL_APPS=200 CONCURRENCY='16 1' RUNS=$RUNS Benchmarks/rotate.sh" ;;
         crash) echo "python3 Scripts/crash-harness.py --long" ;;
         fault) echo "python3 Scripts/fault-harness.py --long" ;;
+        stateful) echo "python3 Scripts/stateful-harness.py --long" ;;
         fuzz) echo "RUNS=1000000 CONFIG=release JOBS=2 Scripts/fuzz.sh long" ;;
         *) echo "report.sh: unknown section '$1' (known: ${all[*]})" >&2; exit 64 ;;
     esac
@@ -42,6 +44,7 @@ title_for() {
         rotate) echo "Rotation: bulk vs sequential" ;;
         crash) echo "Crash harness (SIGKILL at random points)" ;;
         fault) echo "Fault harness (429, 5xx, timeouts, dropped connections, slow responses)" ;;
+        stateful) echo "Stateful harness (random person commands, kills and faults; broken engines)" ;;
         fuzz) echo "Fuzzing (libFuzzer)" ;;
     esac
 }

@@ -100,7 +100,9 @@ class Emulators:
 
     def __init__(self, binaries, log_path):
         self.log = open(log_path, "w")
-        self.process = subprocess.Popen([binaries.emulator], stdout=subprocess.PIPE, stderr=self.log, text=True)
+        # --jamf-report-on-save: the canary Mac reports after each save, as if the apply command
+        # ran `jamf recon`, so a rotation's verify sees a report newer than the change.
+        self.process = subprocess.Popen([binaries.emulator, "--jamf-report-on-save"], stdout=subprocess.PIPE, stderr=self.log, text=True)
         urls = {}
         for _ in range(2):
             words = self.process.stdout.readline().split()
@@ -218,15 +220,17 @@ def credentials(vault, label):
     return vault.must("app", "show", label, "--json").json().get("credentials") or []
 
 
-def build_world(vault, emulators, rotated_labels=("jamf-intune",), replication_delay_ms=300):
+def build_world(vault, emulators, rotated_labels=("jamf-intune",), replication_delay_ms=300, rotator_roles=()):
     """Sets up the Entra and Jamf Pro side and the vault; returns {label: app id} of the apps rotated
     through Entra ID. The first rotated label feeds Jamf Pro's Intune integration (apply command,
-    API client, canary 42); any others are Entra ID apps without consumers."""
+    API client, canary 42); any others are Entra ID apps without consumers. `rotator_roles` adds
+    Graph permissions to the rotator's Application.ReadWrite.OwnedBy (AuditLog.Read.All: the
+    sign-in report that usage-aware retirement reads)."""
     emulators.entra.post("/_emulator/config", {"replicationDelayMs": replication_delay_ms, "latencyMs": 0})
     now = int(time.time())
     rotator_id, rotator_secret = guid(), secret_value()
     emulators.entra.post("/_emulator/applications", {"appId": rotator_id, "displayName": "secrets rotator",
-                                                      "roles": ["Application.ReadWrite.OwnedBy"]})
+                                                      "roles": ["Application.ReadWrite.OwnedBy", *rotator_roles]})
     rotator_key = emulators.entra.post("/_emulator/applications/%s/secrets" % rotator_id,
                                        {"value": rotator_secret, "endDateTime": iso(now + 300 * 86400)})["keyId"]
     api_client_id, api_client_secret = guid(), secret_value()

@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libssl-dev libsqlite3-dev age pkg-config curl)
+# libcurl4-openssl-dev: secrets-rotate's HTTP layer calls libcurl directly (and the README's
+# release build with --static-swift-stdlib links FoundationNetworking's libcurl by name).
+packages=(libssl-dev libsqlite3-dev libcurl4-openssl-dev age pkg-config curl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -31,7 +33,11 @@ mkdir -p "$demo"
 # Everything below reads these, exactly as an admin's shell would.
 export SECRETS_VAULT="$demo/vault.sqlite" SECRETS_IDENTITY="$demo/identity.txt"
 
-run() { echo; echo "\$ secrets $*"; "$secrets" "$@"; }
+# Echoed quoted as a shell needs them, so a copied line runs the same command.
+shell_word() {
+    if [[ $1 =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then printf ' %s' "$1"; else printf " '%s'" "${1//\'/\'\\\'\'}"; fi
+}
+run() { echo; printf '$ secrets'; for word in "$@"; do shell_word "$word"; done; echo; "$secrets" "$@"; }
 random_secret() { head -c 30 /dev/urandom | base64 | tr -d '/+=\n'; }
 new_guid() { cat /proc/sys/kernel/random/uuid; }
 
@@ -52,7 +58,8 @@ echo "expiring exited $status (0 nothing expires in the window, 1 something does
 
 echo
 echo "=== Part two: rotate it, against local emulators of Entra ID (Graph) and Jamf Pro ==="
-"$bin/secrets-emulator" >"$demo/emulator.txt" 2>"$demo/emulator.log" &
+# --jamf-report-on-save: the canary Mac sends inventory after each save, as if the apply command ran `jamf recon`.
+"$bin/secrets-emulator" --jamf-report-on-save >"$demo/emulator.txt" 2>"$demo/emulator.log" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [[ $(wc -l <"$demo/emulator.txt") -ge 2 ]] && break; sleep 0.1; done

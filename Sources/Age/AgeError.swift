@@ -10,6 +10,8 @@ public enum AgeError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedVersion
     /// The header breaks the format's rules; `reason` says which.
     case malformedHeader(reason: String)
+    /// An ASCII-armored file that is not the strict encoding the specification allows.
+    case malformedArmor(reason: String)
     /// The header's MAC does not match: the header was altered after it was written.
     case headerMACMismatch
     /// None of the given identities can open any of the file's recipient stanzas.
@@ -38,6 +40,8 @@ public enum AgeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "unsupported age format version (only age-encryption.org/v1 is supported)"
         case .malformedHeader(let reason):
             return "malformed age header: \(reason)"
+        case .malformedArmor(let reason):
+            return "malformed ASCII armor: \(reason)"
         case .headerMACMismatch:
             return "age header MAC mismatch: the file header was altered"
         case .noMatchingIdentity:

@@ -63,9 +63,11 @@ public enum AgeFile {
         }
     }
 
-    /// Decrypts an age file held in memory; the plaintext comes back in wiped storage.
+    /// Decrypts an age file held in memory, binary or ASCII-armored (``Armor``, read strictly);
+    /// the plaintext comes back in wiped storage.
     public static func decrypt(_ file: some ContiguousByteStorage, identities: [any AgeIdentity]) throws -> SecureBytes {
-        try file.withUnsafeBytes { file in
+        if Armor.isArmored(file) { return try decrypt(try Armor.binary(file), identities: identities) }
+        return try file.withUnsafeBytes { file in
             // The plaintext is never longer than the file, so it is decrypted straight into wiped
             // storage of that size and then trimmed, leaving no unwiped copies behind.
             var plaintextCount = 0

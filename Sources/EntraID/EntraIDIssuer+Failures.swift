@@ -49,16 +49,35 @@ extension EntraIDIssuer {
                 "Graph has no application with app id \(app.appID) in tenant \(app.tenant) (\(error.summary)); "
                     + "check the app id, the tenant and the cloud (\(endpoints.cloud.rawValue))"
             )
-        case 400 where error.isLifetimePolicyRejection:
-            var text = error.message ?? error.summary
-            if let code = error.code { text += " (\(code))" }
-            if let request {
-                let days = Int((request.expires.timeIntervalSinceNow / 86_400).rounded())
-                text += "; the secret asked for would last \(days) days: shorten the app's secret lifetime to what the tenant's app management policy allows"
-            }
-            return .policyRejected(text)
+        case 400 where error.credentialRefusal != nil:
+            return credentialRefused(error, target: target, request: request)
         default:
             return .unexpectedResponse("Graph refused to \(operation) \(target): \(error.summary)")
+        }
+    }
+
+    /// What to tell the admin when Graph refused the credential itself (see
+    /// ``ServiceError/CredentialRefusal``). Each is definitive: Graph made nothing, so the engine
+    /// closes the rotation instead of retrying it on every run.
+    private func credentialRefused(_ error: ServiceError, target: String, request: SecretRequest?) -> RotationFailure {
+        var graph = error.code ?? "HTTP \(error.status)"
+        if let message = error.message, !message.isEmpty { graph += ": \(message)" }
+        switch error.credentialRefusal {
+        case .passwordsNotAllowed?:
+            return .policyRejected(
+                "an app management policy of tenant \(app.tenant) forbids client secrets (password credentials) for \(target), "
+                    + "so no secret was created (\(graph)). Use certificate credentials for this app, or ask an administrator "
+                    + "who manages app management policies for an exemption or a policy that allows passwords for it")
+        case .lifetimeOverPolicy?:
+            let asked = request.map { " the \(Int(($0.expires.timeIntervalSinceNow / 86_400).rounded())) days asked for" } ?? " the lifetime asked for"
+            return .policyRejected(
+                "an app management policy of tenant \(app.tenant) caps the lifetime of \(target)'s client secrets below\(asked) (\(graph)); "
+                    + "shorten the app's lifetime to what the policy allows (`secrets app edit \(app.label) --lifetime 90d`, for example)")
+        case .invalidEndDate?, nil:
+            let end = request.map { " (\(GraphDate.format($0.expires)))" } ?? ""
+            return .misconfigured(
+                "Graph refused the end date\(end) of \(target)'s new secret as not after its start (\(graph)); "
+                    + "this is not a policy: check this machine's clock and the app's --lifetime")
         }
     }
 

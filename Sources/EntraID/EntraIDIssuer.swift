@@ -27,6 +27,9 @@ public struct EntraIDIssuer: Issuer {
     public let session: GraphSession
     /// How long a new secret is given to replicate during ``verify(keyID:value:)``.
     public let verification: VerificationPolicy
+    /// How much longer than its overlap a previous secret still in use is kept (see
+    /// ``ClientSecrets/CredentialUsageReport``); a week unless the run says otherwise.
+    public var usageGrace: TimeInterval = 7 * 86_400
     let rotator: ClientCredentials
 
     /// Entra ID keeps the previous secret valid: always `true`.
@@ -112,16 +115,21 @@ public struct EntraIDIssuer: Issuer {
     /// Removes the password credential `keyID` (`removePassword`); succeeds when the app no
     /// longer holds it, whatever Graph answered.
     public func removeSecret(keyID: String) async throws {
+        _ = try await removeSecretReporting(keyID: keyID)
+    }
+
+    /// Removes the password credential `keyID` and says whether the app held it.
+    public func removeSecretReporting(keyID: String) async throws -> SecretRemoval {
         try await guarded {
             let body = try Self.json(["keyId": keyID.lowercased()])
             let exchange = try await callOnApplication(action: "removePassword", body: body, operation: "removePassword")
             let status = exchange.response.status
-            if (200..<300).contains(status) { return }
+            if (200..<300).contains(status) { return .removed }
             let error = ServiceError(status: status, body: exchange.response.body)
             if status == 400 || status == 404 {
                 // Graph's answer for a key id the app does not hold is not documented: look.
                 let current = try await readApplication()
-                if !(current.passwordCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) { return }
+                if !(current.passwordCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) { return .notHeld }
             }
             throw graphFailure(error, operation: "remove secret \(keyID.lowercased()) from")
         }

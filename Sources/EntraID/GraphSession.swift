@@ -9,7 +9,7 @@ import Logging
 
 /// The connection to Microsoft's token endpoints and Graph that every Entra ID issuer shares.
 ///
-/// One session holds one `URLSession` and a token cache, so a thousand apps rotated by one
+/// One session holds one ``HTTPTransport`` (libcurl, bounded) and a token cache, so a thousand apps rotated by one
 /// rotator cost one token request, not a thousand; tokens are reused until their expiry minus
 /// ``Configuration/tokenRefreshMargin`` and fetched once when many callers need one at the
 /// same moment. Requests that fail in a way that may pass are retried by
@@ -143,15 +143,11 @@ public final class GraphSession: Sendable {
 
     /// What the token endpoint said.
     enum TokenOutcome: Sendable {
-        /// A token, valid for `expiresIn` seconds (clamped to ``tokenLifetimeRange``).
+        /// A token, valid for `expiresIn` seconds (clamped to ``TokenAnswer/lifetimeRange``).
         case issued(accessToken: String, expiresIn: Double)
         /// The credentials were refused (or the request was wrong).
         case refused(ServiceError)
     }
-
-    /// The token lifetimes believed, in seconds: a server's `expires_in` is clamped to this range
-    /// before any date arithmetic (Entra ID issues tokens for 60 to 90 minutes).
-    static let tokenLifetimeRange: ClosedRange<Double> = 0...86_400
 
     /// Why a cached token could not be had.
     struct TokenRefused: Error, Sendable {
@@ -174,17 +170,10 @@ public final class GraphSession: Sendable {
         guard response.status == 200 else {
             return .refused(ServiceError(status: response.status, body: response.body))
         }
-        struct TokenResponse: Decodable {
-            var access_token: String
-            // A Double: `1e308` or `99999999999999999999` decode, and are clamped below.
-            var expires_in: Double?
+        guard let answer = TokenAnswer.parse(response.body) else {
+            throw .unexpectedResponse("\(operation): the token endpoint \(endpoints.authority(tenant: credentials.tenant)) answered 200 without a well-formed access token")
         }
-        guard let token = try? JSONDecoder().decode(TokenResponse.self, from: response.body), !token.access_token.isEmpty else {
-            throw .unexpectedResponse("\(operation): the token endpoint \(endpoints.authority(tenant: credentials.tenant)) answered 200 without an access token")
-        }
-        return .issued(
-            accessToken: token.access_token,
-            expiresIn: ServerSeconds.clamp(token.expires_in, to: Self.tokenLifetimeRange, fallback: 3599))
+        return .issued(accessToken: answer.accessToken, expiresIn: answer.expiresIn)
     }
 
     private static func tokenRequest(_ url: URL, body: Data) -> URLRequest {

@@ -45,14 +45,36 @@ struct ServiceError: Sendable, Equatable {
         aadsts.map { "AADSTS\($0)" }
     }
 
-    /// Whether Graph said the app management policy refused the credential's lifetime.
-    var isLifetimePolicyRejection: Bool {
-        guard status == 400 else { return false }
+    /// Why Graph refused to add a password credential, when its 400 says so.
+    enum CredentialRefusal: Sendable, Equatable {
+        /// An app management policy (the tenant's default or one assigned to the app) forbids
+        /// password credentials: `CredentialTypeNotAllowedAsPerAppPolicy`.
+        case passwordsNotAllowed
+        /// An app management policy caps the lifetime below the one asked for:
+        /// `CredentialInvalidLifetimeAsPerAppPolicy` (with detail `InvalidKeyEndDate`).
+        case lifetimeOverPolicy
+        /// A bare `InvalidKeyEndDate`: the end date is not after the start. No policy is involved.
+        case invalidEndDate
+    }
+
+    /// What a 400 says about the credential asked for; `nil` for any other answer.
+    ///
+    /// The policy codes are checked first: Graph puts `InvalidKeyEndDate` among the details of a
+    /// lifetime policy's refusal too, and only without a policy code does it mean a bad date.
+    var credentialRefusal: CredentialRefusal? {
+        guard status == 400 else { return nil }
         let codes = [code ?? ""] + detailCodes
-        if codes.contains(where: { $0.localizedCaseInsensitiveContains("LifetimeAsPerAppPolicy") || $0 == "InvalidKeyEndDate" }) {
-            return true
+        if codes.contains(where: { $0.caseInsensitiveCompare("CredentialTypeNotAllowedAsPerAppPolicy") == .orderedSame }) {
+            return .passwordsNotAllowed
         }
-        return message?.localizedCaseInsensitiveContains("lifetime exceeds") ?? false
+        if codes.contains(where: { $0.localizedCaseInsensitiveContains("LifetimeAsPerAppPolicy") })
+            || message?.localizedCaseInsensitiveContains("lifetime exceeds") == true {
+            return .lifetimeOverPolicy
+        }
+        if codes.contains(where: { $0.caseInsensitiveCompare("InvalidKeyEndDate") == .orderedSame }) {
+            return .invalidEndDate
+        }
+        return nil
     }
 
     /// The text up to the first line break, trimmed (AADSTS descriptions carry trace ids after it),

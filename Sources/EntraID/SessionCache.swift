@@ -59,6 +59,16 @@ actor SessionCache {
         tokens.removeAll()
     }
 
+    /// Whether a run already said that the credential sign-in report is unavailable.
+    private var usageFallbackSaid = false
+
+    /// True the first time it is asked: the fallback to the overlap window is said once per run,
+    /// and the issuers of one run share this session.
+    func claimUsageFallbackNotice() -> Bool {
+        defer { usageFallbackSaid = true }
+        return !usageFallbackSaid
+    }
+
     func objectID(for key: ObjectKey) -> String? {
         objectIDs[key]
     }

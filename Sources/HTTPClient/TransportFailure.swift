@@ -1,3 +1,4 @@
+import CCurl
 import Foundation
 
 /// Why an exchange produced no usable HTTP response.
@@ -50,20 +51,27 @@ public enum TransportFailure: Error, Sendable, Equatable {
         }
     }
 
-    /// The failure for a URLSession error, when neither the deadline nor the caller ended the exchange.
-    static func from(_ error: any Error, timeout: Duration) -> TransportFailure {
-        guard let error = error as? URLError else { return .other(error.localizedDescription) }
-        switch error.code {
-        case .timedOut: return .timedOut(timeout)
-        case .networkConnectionLost, .badServerResponse, .zeroByteResource, .cannotParseResponse:
+    /// The failure for libcurl's result `code`, when neither a callback, the deadline nor the
+    /// caller ended the exchange first. Only libcurl's fixed descriptions are quoted, never text a
+    /// server could have put in its error buffer.
+    static func from(_ code: CURLcode, timeout: Duration) -> TransportFailure {
+        let described = curl_easy_strerror(code).map { String(cString: $0) } ?? "curl error \(code.rawValue)"
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timedOut(timeout)
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2,
+             CURLE_HTTP2_STREAM:
             return .connectionLost
-        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet, .resourceUnavailable:
-            return .cannotConnect(error.localizedDescription)
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return .insecure(error.localizedDescription)
-        case .cancelled: return .cancelled
-        default: return .other("\(error.localizedDescription) (URLError \(error.code.rawValue))")
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
+            return .cannotConnect(described)
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+             CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_INITFAILED, CURLE_USE_SSL_FAILED:
+            return .insecure(described)
+        case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR:
+            return .cancelled
+        default:
+            return .other("\(described) (curl error \(code.rawValue))")
         }
     }
 }

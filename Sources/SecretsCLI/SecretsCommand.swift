@@ -43,6 +43,7 @@ public struct SecretsCommand: ParsableCommand {
         } catch {
             // Before parsing: argument-parser's own exit code for a foreign error would be 1.
             Terminal.printError("secrets: \(ExitStatus.message(for: error))")
+            if isExpiring { ExpiringCommand.reportUnknown(ExitStatus.message(for: error), arguments: CommandLine.arguments) }
             Foundation.exit(isExpiring ? ExpiringCommand.unknown : ExitStatus.code(for: error))
         }
         do {
@@ -63,6 +64,7 @@ public struct SecretsCommand: ParsableCommand {
         let subcommands = CommandLine.arguments.dropFirst().prefix { !$0.hasPrefix("-") }
         let help = (["secrets"] + subcommands.prefix(2)).joined(separator: " ") + " --help"
         Terminal.printError("secrets: \(text) (see `\(help)`)")
+        if isExpiring { ExpiringCommand.reportUnknown(text, arguments: CommandLine.arguments) }
         Foundation.exit(isExpiring ? ExpiringCommand.unknown : code.rawValue)
     }
 

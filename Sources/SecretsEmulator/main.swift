@@ -1,14 +1,19 @@
 // secrets-emulator: runs the loopback emulators the tests use, for demos and manual testing.
 //
-//     secrets-emulator [--port N] [--entra-only]
+//     secrets-emulator [--port N] [--entra-only] [--jamf-report-on-save]
 //
 // Prints one line per emulator, `<name> <base URL>` (for example `entra http://127.0.0.1:50123`,
 // then `jamf http://127.0.0.1:50124`; the Jamf Pro emulator checks the Intune integration's
 // secret against the Entra ID one),
 // then runs until SIGINT or SIGTERM. `--port N` puts the first emulator on port N and each further
 // one on the next port; without it every emulator gets a free port. `--entra-only` starts the
-// Entra ID emulator alone. Each emulator is configured through its control API (see
-// Tests/Emulators/Entra/EntraControlAPI.swift for Entra ID).
+// Entra ID emulator alone. `--jamf-report-on-save` makes every emulated Mac send an inventory
+// report half a second after the Intune integration is saved, as if the apply command also ran `jamf recon`
+// on it (otherwise: `POST /_emulator/computers/{id}/report`). Each emulator is configured through
+// its control API (see Tests/Emulators/Entra/EntraControlAPI.swift for Entra ID,
+// Tests/Emulators/JamfPro/JamfProEmulator.swift for Jamf Pro). The emulated Jamf Pro signs in
+// to the emulated Entra ID with the secret it holds whenever it tests or uses the integration, so
+// Graph's credential sign-in report shows which secret Jamf Pro uses.
 import Dispatch
 import Emulators
 import Foundation
@@ -22,8 +27,9 @@ import Darwin
 struct Options {
     var port: UInt16?
     var entraOnly = false
+    var jamfReportOnSave = false
 
-    static let usage = "usage: secrets-emulator [--port N] [--entra-only]"
+    static let usage = "usage: secrets-emulator [--port N] [--entra-only] [--jamf-report-on-save]"
 
     init(arguments: [String]) throws(UsageError) {
         var remaining = arguments[...]
@@ -36,6 +42,8 @@ struct Options {
                 self.port = port
             case "--entra-only":
                 entraOnly = true
+            case "--jamf-report-on-save":
+                jamfReportOnSave = true
             case "-h", "--help":
                 throw UsageError(message: nil)
             default:
@@ -108,7 +116,9 @@ do {
 
     // Jamf Pro: the API, plus the Intune integration's settings, which it tests against Entra ID on save.
     if !options.entraOnly {
-        let jamf = JamfProEmulator(secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
+        let jamf = JamfProEmulator(
+            configuration: .init(reportOnSave: options.jamfReportOnSave),
+            secretValidator: { _, appID, secret in await entra.signIn(appID: appID, secret: secret) })
         let jamfURL = try await jamf.start(port: port(1))
         stops.append { await jamf.stop() }
         announce("jamf \(jamfURL.absoluteString)")

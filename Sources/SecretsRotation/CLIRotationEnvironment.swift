@@ -19,6 +19,8 @@ struct CLIRotationEnvironment: RotationEnvironment {
     let jamf: JamfProClient.Configuration
     /// Runs every apply command and command consumer of the run, within its timeout.
     let runner: CommandRunner
+    /// The run's waits: for a Jamf Pro canary, and for a previous secret still in use.
+    let tuning: RotationTuning
 
     /// The variable that shortens or lengthens the wait for one HTTP response (seconds, 1–600).
     static let timeoutVariable = "SECRETS_HTTP_TIMEOUT"
@@ -27,8 +29,12 @@ struct CLIRotationEnvironment: RotationEnvironment {
     /// its deploy fails instead of holding the run, and the vault's rotation lock, forever.
     static let commandTimeoutVariable = "SECRETS_COMMAND_TIMEOUT"
 
-    init(manual: ManualIssuer.Input, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(
+        manual: ManualIssuer.Input, tuning: RotationTuning = RotationTuning(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         self.manual = manual
+        self.tuning = tuning
         self.environment = environment
         var timeout: Int = 30
         if let text = environment[Self.timeoutVariable], !text.isEmpty {
@@ -60,9 +66,11 @@ struct CLIRotationEnvironment: RotationEnvironment {
                     "\(app.label) uses the entra-id issuer but names no rotator; add one with `secrets app edit \(app.label) --rotator LABEL` (an app with Application.ReadWrite.OwnedBy that owns \(app.label))")
             }
             let rotator = try credentials(of: rotatorLabel, for: app, role: "rotator", in: vault)
-            return EntraIDIssuer(
+            var issuer = EntraIDIssuer(
                 app: app, rotatorClientID: rotator.clientID, rotatorSecret: rotator.clientSecret,
                 endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph)
+            issuer.usageGrace = tuning.usageGrace
+            return issuer
         case .jamfProAPIClient:
             guard let settings = app.jamfProIssuer else {
                 throw RotationFailure.misconfigured(
@@ -82,7 +90,8 @@ struct CLIRotationEnvironment: RotationEnvironment {
                 let apiClient = try consumer.apiClient.map { try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault) }
                 let payloads = (vault.path as NSString).deletingLastPathComponent + "/payloads"
                 return try JamfIntuneConsumer(
-                    consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, runner: runner, configuration: jamf)
+                    consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, runner: runner,
+                    canaryWait: tuning.jamfCanaryWait, configuration: jamf)
             }
         }
     }

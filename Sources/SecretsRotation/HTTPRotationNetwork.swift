@@ -4,13 +4,13 @@ import Foundation
 import SecretsCLI
 
 /// The network side of `rotate` and `rollback`: Entra ID over Microsoft Graph and the Jamf Pro
-/// API, through URLSession. Installed by `secrets-rotate` only, so that `secrets` links no HTTP
+/// API, through HTTPTransport (libcurl). Installed by `secrets-rotate` only, so that `secrets` links no HTTP
 /// client (see ``RotationNetworkProvider``).
 package struct HTTPRotationNetwork: RotationNetworkProvider {
     package init() {}
 
-    package func environment(manual: ManualIssuer.Input) throws -> any RotationEnvironment {
-        try CLIRotationEnvironment(manual: manual)
+    package func environment(manual: ManualIssuer.Input, tuning: RotationTuning) throws -> any RotationEnvironment {
+        try CLIRotationEnvironment(manual: manual, tuning: tuning)
     }
 
     package func checkEndpoints() throws {

@@ -160,7 +160,7 @@ struct KeyAndIdentityFileTests {
         #expect(identities.map(\.recipient.description) == [Self.kitRecipient])
     }
 
-    @Test("armored or non-passphrase encrypted identity files are refused without asking for a passphrase")
+    @Test("armor around something other than an age file, or a file encrypted to a key, is refused without asking for a passphrase")
     func unsupportedEncryptedIdentityFiles() throws {
         let armored = SecureBytes(copying: Array("-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n".utf8))
         #expect(throws: AgeError.self) {

@@ -35,7 +35,8 @@ struct BadInputTests {
         var setup = Setup.none
         let status: Int32
         let mentioning: String
-        /// `rotate`/`rollback` print their summary on stdout even when an app failed.
+        /// `rotate`/`rollback` print their summary on stdout even when an app failed, and
+        /// `expiring` its UNKNOWN status line (a monitoring plugin's).
         var printsSummary = false
 
         var testDescription: String { "\(name) → \(status)" }
@@ -96,6 +97,8 @@ struct BadInputTests {
         Case(name: "a malformed recipient", arguments: ["recipients", "add", "age1bogus", "--role", "reader"], status: 64, mentioning: "age1bogus"),
         Case(name: "an unknown payload format", arguments: ["jamf", "payload", "jamf-intune", "--format", "xml"], status: 64, mentioning: "xml"),
         Case(name: "removing without --yes and no terminal", arguments: ["app", "remove", "jamf-intune"], status: 64, mentioning: "--yes"),
+        Case(name: "turning the Jamf Pro integration off without --yes and no terminal",
+             arguments: ["jamf", "payload", "jamf-intune", "--disconnect"], status: 64, mentioning: "--yes"),
         Case(name: "import --from-azure with a bad --app-id",
              arguments: ["import", "--from-azure", "{junk}", "--app-id", "nope"] + tenant, setup: .junkFile, status: 64, mentioning: "--app-id"),
         // The environment.
@@ -109,7 +112,7 @@ struct BadInputTests {
              status: 64, mentioning: "SECRETS_COMMAND_TIMEOUT"),
         Case(name: "SECRETS_LOG_LEVEL unknown", arguments: ["list"], environment: ["SECRETS_LOG_LEVEL": "loud"], status: 64, mentioning: "SECRETS_LOG_LEVEL"),
         Case(name: "SECRETS_LOG_LEVEL unknown for expiring", arguments: ["expiring"], environment: ["SECRETS_LOG_LEVEL": "loud"],
-             status: 3, mentioning: "SECRETS_LOG_LEVEL"),
+             status: 3, mentioning: "SECRETS_LOG_LEVEL", printsSummary: true),
         // Things that do not exist.
         Case(name: "app show of an unknown app", arguments: ["app", "show", "nope"], status: 66, mentioning: "no app \"nope\""),
         Case(name: "app edit of an unknown app", arguments: ["app", "edit", "nope", "--notes", "x"], status: 66, mentioning: "no app \"nope\""),

@@ -187,13 +187,21 @@ struct EntraRotationTests {
         #expect(noConfirm.exitStatus == 64 || noConfirm.exitStatus == 1, "\(noConfirm)")
     }
 
-    @Test("no arguments explains what --due would do and exits 64")
+    @Test("no arguments explains what --due would do on stdout and exits 0, as help does")
     func rotateWithoutArguments() async throws {
         let world = try await World.make("rotate-explain")
         defer { Task { await world.finish() } }
         let result = try await world.sandbox.runAsync(["rotate"])
-        #expect(result.exitStatus == 64)
-        #expect(result.errorOutput.contains("With --due it would now rotate 1 app(s) (jamf)"), "\(result)")
+        #expect(result.exitStatus == 0, "\(result)")
+        #expect(result.output.contains("With --due it would now rotate 1 app(s) (jamf)"), "\(result)")
+        #expect(result.output.contains("secrets rotate --due --dry-run"), "\(result)")
+        #expect(result.errorOutput.isEmpty, "\(result)")
+        // --json keeps stdout's shape: no app rotated; the explanation goes to stderr.
+        let json = try await world.sandbox.runAsync(["rotate", "--json"])
+        #expect(json.exitStatus == 0, "\(json)")
+        let object = try JSONSerialization.jsonObject(with: json.standardOutput) as? [String: Any]
+        #expect((object?["apps"] as? [Any])?.isEmpty == true, "\(json)")
+        #expect(json.errorOutput.contains("With --due it would now rotate 1 app(s)"), "\(json)")
         #expect(await world.emulator.secrets(ofApp: world.jamfID).count == 1)
     }
 }

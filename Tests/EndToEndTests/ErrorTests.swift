@@ -60,6 +60,32 @@ struct ErrorTests {
         Case(name: "expiring with --days out of range", arguments: ["expiring", "--days", "99999"], status: 3, mentioning: "--days"),
     ]
 
+    @Test("expiring that cannot check prints its UNKNOWN status on stdout in the format asked for, and exits 3")
+    func expiringUnknownStatus() throws {
+        let sandbox = try Sandbox("errors-expiring")
+        defer { sandbox.remove() }
+        // No vault at all: what a monitoring plugin must still report.
+        let table = try sandbox.run(["expiring", "--days", "30"])
+        #expect(table.exitStatus == 3, "\(table)")
+        #expect(table.output.hasPrefix("UNKNOWN: could not check: ") && table.output.split(separator: "\n").count == 1, "\(table)")
+        let json = try sandbox.run(["expiring", "--json"])
+        #expect(json.exitStatus == 3, "\(json)")
+        let object = try JSONSerialization.jsonObject(with: json.standardOutput) as? [String: Any]
+        #expect(object?["status"] as? String == "unknown" && (object?["error"] as? String)?.isEmpty == false, "\(json)")
+        #expect((object?["credentials"] as? [Any])?.isEmpty == true)
+        let prometheus = try sandbox.run(["expiring", "--format", "prometheus"])
+        #expect(prometheus.exitStatus == 3, "\(prometheus)")
+        #expect(prometheus.output.contains("\nsecrets_expiring_check_success 0\n"), "\(prometheus)")
+        // A failure before the arguments are parsed, too.
+        let early = try sandbox.run(["expiring", "--format", "json"], environment: ["SECRETS_LOG_LEVEL": "loud"])
+        #expect(early.exitStatus == 3, "\(early)")
+        #expect((try JSONSerialization.jsonObject(with: early.standardOutput) as? [String: Any])?["status"] as? String == "unknown", "\(early)")
+        // And a check that succeeds says so in the same series.
+        try sandbox.initVault()
+        let fine = try sandbox.run(["expiring", "--format", "prometheus"])
+        #expect(fine.exitStatus == 0 && fine.output.contains("\nsecrets_expiring_check_success 1\n"), "\(fine)")
+    }
+
     @Test("a failing command exits with its documented code and one `secrets:` line", arguments: cases)
     func failure(_ failure: Case) throws {
         let sandbox = try Sandbox("errors")

@@ -31,7 +31,7 @@ struct HostileHTTPTests {
         /// The longest the run may take: how many deadlines and waits the retry policy allows.
         var bound: TimeInterval {
             switch mode {
-            case .hugeBody, .endlessChunked, .gzipBomb, .redirect, .hugeExpiresIn:
+            case .hugeBody, .endlessChunked, .gzipBomb, .redirect, .hugeExpiresIn, .headerInjectingToken:
                 // Refused on the first answer, never retried.
                 return HostileHTTPTests.deadline + HostileHTTPTests.margin
             case .slowDrip:
@@ -55,6 +55,8 @@ struct HostileHTTPTests {
             case .hugeExpiresIn:
                 // The token was taken (its lifetime clamped): the next call is what failed.
                 return side == .entra ? ["has no application with app id"] : ["does not know API integration 7"]
+            case .headerInjectingToken:
+                return side == .entra ? ["without a well-formed access token"] : ["without a well-formed access_token"]
             }
         }
     }
@@ -114,6 +116,10 @@ struct HostileHTTPTests {
             #expect(!text.contains("hostile-token-value"))
         }
         #expect(!server.requests.isEmpty, "the hostile server was never asked")
+        if testCase.mode == .headerInjectingToken {
+            // The token was refused: nothing was ever sent with it.
+            #expect(server.requests.allSatisfy { $0.hasSuffix("/token") }, "a request after the malformed token: \(server.requests)")
+        }
     }
 
     /// Runs `secrets` with the sandbox's environment on a thread outside Swift's cooperative pool.

@@ -187,7 +187,9 @@ struct HostileValueTests {
     func undocumentedCanaryState() async throws {
         let entra = EntraEmulator(configuration: .init(replicationDelay: .milliseconds(200)))
         let entraURL = try await entra.start().absoluteString.trimmingSuffix("/")
-        let jamf = JamfProEmulator(secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
+        // The apply command also runs `jamf recon` on the canary: it reports right after each save.
+        let jamf = JamfProEmulator(
+            configuration: .init(reportOnSave: true), secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
         let jamfURL = try await jamf.start().absoluteString.trimmingSuffix("/")
         let sandbox = try Sandbox("hostile-canary")
         defer { sandbox.remove() }
@@ -243,8 +245,8 @@ struct HostileValueTests {
     /// no raw newline, quote or control character, and no forged metric names.
     static func expectWellFormedPrometheus(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let names: Set = [
-            "secrets_credential_expiry_timestamp_seconds", "secrets_credential_days_left", "secrets_expiring_window_days",
-            "secrets_expiring_last_check_timestamp_seconds",
+            "secrets_credential_expiry_timestamp_seconds", "secrets_credential_days_left", "secrets_expiring_check_success",
+            "secrets_expiring_window_days", "secrets_expiring_last_check_timestamp_seconds",
         ]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let name = line.prefix { $0 != "{" && $0 != " " }

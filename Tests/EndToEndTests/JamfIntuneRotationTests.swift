@@ -17,7 +17,9 @@ struct JamfIntuneRotationTests {
     func jamfIntuneWalkthrough() async throws {
         let entra = EntraEmulator(configuration: .init(replicationDelay: .milliseconds(1500)))
         let entraURL = try await entra.start().absoluteString.trimmingSuffix("/")
-        let jamf = JamfProEmulator(secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
+        // The apply command also runs `jamf recon` on the canary: it reports right after each save.
+        let jamf = JamfProEmulator(
+            configuration: .init(reportOnSave: true), secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
         let jamfURL = try await jamf.start().absoluteString.trimmingSuffix("/")
         let sandbox = try Sandbox("jamf-intune")
         defer { sandbox.remove() }

@@ -157,7 +157,7 @@ struct NewcomerFlowTests {
         let lines = result.output.split(separator: "\n").map(String.init)
         let metrics = [
             "secrets_credential_expiry_timestamp_seconds", "secrets_credential_days_left",
-            "secrets_expiring_window_days", "secrets_expiring_last_check_timestamp_seconds",
+            "secrets_expiring_check_success", "secrets_expiring_window_days", "secrets_expiring_last_check_timestamp_seconds",
         ]
         for metric in metrics {
             #expect(lines.contains { $0.hasPrefix("# HELP \(metric) ") }, "no HELP for \(metric)")
@@ -168,6 +168,7 @@ struct NewcomerFlowTests {
             #expect(parts.count == 2 && Int64(parts[1]) != nil, "not a sample line: \(line)")
             #expect(metrics.contains { parts[0] == $0 || parts[0].hasPrefix($0 + "{") }, "unknown metric: \(line)")
         }
+        #expect(lines.contains("secrets_expiring_check_success 1"), "\(result)")
         let labels = "{app=\"jamf-intune\",app_id=\"\(Self.appID)\",key_id=\"\(keyID)\",state=\"current\"}"
         #expect(lines.contains("secrets_credential_days_left\(labels) 19"), "\(result)")
         let expiry = try #require(lines.first { $0.hasPrefix("secrets_credential_expiry_timestamp_seconds\(labels) ") })

@@ -24,12 +24,23 @@ actor AcceptedSecrets {
 
     static func make(
         _ consumer: Consumer, apiClient: JamfAPIClientCredentials? = JamfProClientTests.credentials, directory: String? = nil,
-        timeout: TimeInterval = 20
+        timeout: TimeInterval = 20, canaryWait: TimeInterval = 0
     ) throws -> JamfIntuneConsumer {
         try JamfIntuneConsumer(
             consumer: consumer, apiClient: apiClient, payloadDirectory: directory,
             runner: CommandRunner(timeout: timeout, terminationGrace: 1, inheritedEnvironment: Self.environment),
-            configuration: EmulatorHarness.quick)
+            canaryWait: canaryWait, canaryInterval: 0.1, configuration: EmulatorHarness.quick)
+    }
+
+    /// A delivery as a rotation makes it: the vault recorded the new secret (`created`) a minute
+    /// before the consumer gets it, so a canary report made after the apply is newer than both.
+    /// (``Sample/delivery(app:value:rotationID:)`` has fixed 2027 dates for exact documents; a
+    /// secret created after every report could never be verified, and rightly so.)
+    static func delivery(created: Date = Date().addingTimeInterval(-60)) -> SecretDelivery {
+        var delivery = Sample.delivery()
+        delivery.credential.created = created
+        delivery.credential.validFrom = created
+        return delivery
     }
 
     /// What the apply command inherits: ordinary variables and ones that must not reach it.
@@ -48,7 +59,7 @@ actor AcceptedSecrets {
         try await EmulatorHarness.withEmulator { _, url in
             let apply = #"cat > "$0/stdin"; printf "%s\n" "$0" "$@" > "$0/argv"; env > "$0/env"; cat /proc/$$/cmdline > "$0/cmdline""#
             let consumer = try Self.make(Self.consumer(url: url, apply: "sh -c '\(apply)' '\(directory.path)' first second"))
-            let delivery = Sample.delivery()
+            let delivery = Self.delivery()
             let outcome = try await consumer.deploy(delivery)
             guard case .done(let text) = outcome else { Issue.record("got \(outcome)"); return }
             #expect(text.contains(Sample.keyID))
@@ -89,7 +100,7 @@ actor AcceptedSecrets {
                 apiClient: JamfProClientTests.credentials,
                 runner: CommandRunner(timeout: 20, terminationGrace: 1, inheritedEnvironment: Self.environment, failureOutput: shown.sink),
                 configuration: EmulatorHarness.quick)
-            let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
+            let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Self.delivery()) }
             guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(text == "the apply command for \(url.absoluteString) exited with status 3")
             #expect(shown.text.contains("could not apply"))
@@ -103,7 +114,7 @@ actor AcceptedSecrets {
         try await EmulatorHarness.withEmulator { _, url in
             let consumer = try Self.make(Self.consumer(url: url, apply: "trap '' TERM; sleep 30; sleep 30"), timeout: 1)
             let start = Date()
-            let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
+            let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Self.delivery()) }
             guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("did not finish within 1 s"))
             #expect(Date().timeIntervalSince(start) < 10)
@@ -115,7 +126,7 @@ actor AcceptedSecrets {
         defer { directory.remove() }
         try await EmulatorHarness.withEmulator { _, url in
             let consumer = try Self.make(Self.consumer(url: url, apply: nil), directory: directory.path + "/payloads")
-            let outcome = try await consumer.deploy(Sample.delivery())
+            let outcome = try await consumer.deploy(Self.delivery())
             guard case .needsPerson(let text) = outcome else { Issue.record("got \(outcome)"); return }
             #expect(text.contains("secrets jamf payload jamf-intune --reveal"))
             #expect(text.contains("Conditional Access > macOS Intune Integration"))
@@ -135,17 +146,20 @@ actor AcceptedSecrets {
             // The sample apply command of Examples/jamf-payload, as a site would configure it.
             let script = Sample.repositoryRoot + "/Examples/jamf-payload/apply-to-emulator.sh"
             let consumer = try Self.make(Self.consumer(url: url, apply: "'\(script)' \(url.absoluteString)"))
-            let delivery = Sample.delivery()
+            let delivery = Self.delivery()
             _ = try await consumer.deploy(delivery)
             let saved = try #require(await emulator.configuredIntegration())
             #expect(saved.secret == Sample.secretText && saved.appID == Sample.appID && saved.tenant == Sample.tenant && saved.enabled)
 
+            // The canary sends inventory after the change (`jamf recon`).
+            #expect(await emulator.report(computerID: EmulatorHarness.canary))
             let outcome = try await consumer.verify(delivery)
             guard case .done(let text) = outcome else { Issue.record("got \(outcome)"); return }
-            #expect(text.contains("COMPLIANT"))
+            #expect(text.contains("COMPLIANT") && text.contains("sent inventory at") && text.contains("after secret \(Sample.keyID) was applied"))
 
-            // Entra ID stops accepting the secret: Intune no longer hears from Jamf Pro.
+            // Entra ID stops accepting the secret: the next report tells Intune nothing.
             await accepted.revoke(Sample.secretText)
+            await emulator.report(computerID: EmulatorHarness.canary)
             let error = await #expect(throws: RotationFailure.self) { try await consumer.verify(delivery) }
             guard case .verificationFailed(let reason)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(reason.contains("UNKNOWN"))
@@ -155,7 +169,7 @@ actor AcceptedSecrets {
     @Test func jamfProRefusesToSaveASecretThatDoesNotWork() async throws {
         try await EmulatorHarness.withEmulator(validator: { _, _, _ in false }) { emulator, url in
             let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)))
-            let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
+            let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Self.delivery()) }
             guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("exited with status 22"))
             #expect(await emulator.configuredIntegration() == nil)
@@ -166,8 +180,9 @@ actor AcceptedSecrets {
         try await EmulatorHarness.withEmulator { emulator, url in
             await emulator.addComputer(id: "43", complianceState: "NON_COMPLIANT")
             let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url), canary: "43"))
-            _ = try await consumer.deploy(Sample.delivery())
-            let outcome = try await consumer.verify(Sample.delivery())
+            _ = try await consumer.deploy(Self.delivery())
+            await emulator.report(computerID: "43")
+            let outcome = try await consumer.verify(Self.delivery())
             #expect(outcome.message.contains("NON_COMPLIANT"))
         }
     }
@@ -176,9 +191,10 @@ actor AcceptedSecrets {
         try await EmulatorHarness.withEmulator { emulator, url in
             await emulator.addComputer(id: "44", applicable: false)
             let outOfScope = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url), canary: "44"))
-            _ = try await outOfScope.deploy(Sample.delivery())
-            await #expect(throws: RotationFailure.self) { try await outOfScope.verify(Sample.delivery()) }
-            do { _ = try await outOfScope.verify(Sample.delivery()) } catch RotationFailure.verificationFailed(let text) {
+            _ = try await outOfScope.deploy(Self.delivery())
+            await emulator.report(computerID: "44")
+            await #expect(throws: RotationFailure.self) { try await outOfScope.verify(Self.delivery()) }
+            do { _ = try await outOfScope.verify(Self.delivery()) } catch RotationFailure.verificationFailed(let text) {
                 #expect(text.contains("not in scope"))
             }
 
@@ -188,9 +204,11 @@ actor AcceptedSecrets {
                 context: CommandRunner.Context(appLabel: "jamf-intune", appID: Sample.appID, keyID: Sample.keyID, rotationID: nil))
             #expect(result.succeeded)
             #expect(await emulator.configuredIntegration()?.enabled == false)
-            let consumer = try Self.make(Self.consumer(url: url, apply: nil))
+            await emulator.report(computerID: EmulatorHarness.canary)
+            let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)))
+            try consumer.applied.record(Date().addingTimeInterval(-60), label: "jamf-intune", keyID: Sample.keyID)
             do {
-                _ = try await consumer.verify(Sample.delivery())
+                _ = try await consumer.verify(Self.delivery())
                 Issue.record("verified a disconnected integration")
             } catch RotationFailure.verificationFailed(let text) {
                 #expect(text.contains("no compliance information"))
@@ -201,11 +219,107 @@ actor AcceptedSecrets {
     @Test func withoutAnAPIClientOrACanaryAPersonChecks() async throws {
         try await EmulatorHarness.withEmulator { _, url in
             let noClient = try Self.make(Self.consumer(url: url, apply: nil), apiClient: nil)
-            guard case .needsPerson(let text) = try await noClient.verify(Sample.delivery()) else { Issue.record("expected a person"); return }
+            guard case .needsPerson(let text) = try await noClient.verify(Self.delivery()) else { Issue.record("expected a person"); return }
             #expect(text.contains("Partner device management"))
             let noCanary = try Self.make(Self.consumer(url: url, apply: nil, canary: nil))
-            guard case .needsPerson(let other) = try await noCanary.verify(Sample.delivery()) else { Issue.record("expected a person"); return }
+            guard case .needsPerson(let other) = try await noCanary.verify(Self.delivery()) else { Issue.record("expected a person"); return }
             #expect(other.contains("no canary computer"))
+        }
+    }
+
+    // MARK: Canary freshness
+
+    @Test func aCanaryThatHasNotReportedSinceTheApplyIsNotVerifiedYet() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)))
+            _ = try await consumer.deploy(Self.delivery())
+            // Jamf Pro holds the new secret and its compliance answer says COMPLIANT, but that is
+            // what the canary's last report, made before the change, left there.
+            #expect(try await JamfProClient(url: url.absoluteString).complianceInformation(
+                computerID: EmulatorHarness.canary, token: JamfProClient(url: url.absoluteString).token(for: JamfProClientTests.credentials)
+            ).first?.complianceState == "COMPLIANT")
+            let outcome = try await consumer.verify(Self.delivery())
+            guard case .needsPerson(let text) = outcome else { Issue.record("a stale report was verified: \(outcome)"); return }
+            #expect(text.hasPrefix("not verified yet"), "\(text)")
+            #expect(text.contains("sudo jamf recon") && text.contains("secrets rotate jamf-intune"))
+            #expect(!text.contains("COMPLIANT"))
+        }
+    }
+
+    @Test func verifyWaitsForAReportMadeAfterTheApply() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)), canaryWait: 20)
+            _ = try await consumer.deploy(Self.delivery())
+            let started = Date()
+            let recon = Task {
+                try await Task.sleep(for: .milliseconds(700))
+                await emulator.report(computerID: EmulatorHarness.canary)
+            }
+            let outcome = try await consumer.verify(Self.delivery())
+            try await recon.value
+            guard case .done(let text) = outcome else { Issue.record("got \(outcome)"); return }
+            #expect(text.contains("COMPLIANT"))
+            #expect(Date().timeIntervalSince(started) < 15)
+            let reads = await emulator.requests().filter { $0.operation == .computerInventory }
+            #expect(reads.count >= 2 && reads.allSatisfy { $0.query == "section=GENERAL" }, "\(reads)")
+        }
+    }
+
+    @Test func theWaitIsBounded() async throws {
+        try await EmulatorHarness.withEmulator { _, url in
+            let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)), canaryWait: 1)
+            _ = try await consumer.deploy(Self.delivery())
+            let started = Date()
+            let outcome = try await consumer.verify(Self.delivery())
+            guard case .needsPerson(let text) = outcome else { Issue.record("got \(outcome)"); return }
+            #expect(text.contains("waited 1s"), "\(text)")
+            #expect(Date().timeIntervalSince(started) < 20)
+        }
+    }
+
+    @Test func aReportWhileJamfProHeldARefusedSecretFailsVerification() async throws {
+        let accepted = AcceptedSecrets([Sample.secretText])
+        try await EmulatorHarness.withEmulator(validator: { _, _, secret in await accepted.contains(secret) }) { emulator, url in
+            let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)))
+            _ = try await consumer.deploy(Self.delivery())
+            await accepted.revoke(Sample.secretText)
+            await emulator.report(computerID: EmulatorHarness.canary)
+            do {
+                let outcome = try await consumer.verify(Self.delivery())
+                Issue.record("verified: \(outcome)")
+            } catch RotationFailure.verificationFailed(let text) {
+                #expect(text.contains("UNKNOWN") && text.contains("after secret \(Sample.keyID) was applied"), "\(text)")
+            }
+        }
+    }
+
+    @Test func withoutAnApplyCommandVerifyWaitsForThePersonEvenWithNothingSaved() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let consumer = try Self.make(Self.consumer(url: url, apply: nil))
+            _ = try await consumer.deploy(Self.delivery())
+            #expect(await emulator.configuredIntegration() == nil)
+            await emulator.report(computerID: EmulatorHarness.canary)
+            let outcome = try await consumer.verify(Self.delivery())
+            guard case .needsPerson(let text) = outcome else { Issue.record("got \(outcome)"); return }
+            #expect(text.hasPrefix("not verified yet") && text.contains("--confirm-deployed"), "\(text)")
+        }
+    }
+
+    @Test func theApplyMomentOutlivesTheRun() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let first = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)), directory: directory.path + "/payloads")
+            _ = try await first.deploy(Self.delivery())
+            let name = "payloads/jamf-intune-jamf-intune-\(Sample.keyID).applied"
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory.path(name))
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(!String(decoding: directory.read(name), as: UTF8.self).contains("Kd/3mP"))
+            await emulator.report(computerID: EmulatorHarness.canary)
+            // A later run (a resumed verify) builds a new consumer: it reads the moment back.
+            let later = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)), directory: directory.path + "/payloads")
+            let outcome = try await later.verify(Self.delivery())
+            guard case .done = outcome else { Issue.record("got \(outcome)"); return }
         }
     }
 

@@ -261,6 +261,14 @@ import Testing
             try await Task.sleep(for: .seconds(1))
             print("\(mode): \(server.bytesWritten) bytes written 1 s later")
         }
+        // Nothing goes on inflating the bomb behind the refusal: the next request of this process
+        // reaches its server at once (under URLSession it waited 20-30 s).
+        let aftermath = try await GzipBomb.waitOutAftermath { url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: .init(requestTimeout: 1, maximumAttempts: 1))
+            _ = try? await client.token(for: Self.credentials)
+        }
+        print("\(mode): other requests of the process could start again after \(aftermath)")
+        #expect(aftermath < .seconds(5), "a request after the bomb waited \(aftermath)")
     }
 
     @Test func aTrickleEndsAtTheDeadline() async throws {

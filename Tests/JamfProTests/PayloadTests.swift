@@ -153,10 +153,24 @@ import Testing
         #expect(expired.notes.first?.contains("expired") == true)
     }
 
+    @Test("what the payloads say of the deprecated integration is what Microsoft says (issue 14)")
+    func theDeprecationIsToldTruthfully() {
+        let update = Self.update(reveal: false)
+        let notes = update.notes.joined(separator: "\n")
+        #expect(notes.contains("Device Compliance") && notes.contains("deprecated"), "\(notes)")
+        // The Cloud Connector belongs to the deprecated feature: it is no way out.
+        #expect(!notes.contains("(or the Cloud Connector)"), "\(notes)")
+        let disconnect = (Self.disconnect.steps + Self.disconnect.verify).joined(separator: "\n")
+        #expect(disconnect.contains("probably cannot be turned on or re-created again"), "\(disconnect)")
+        #expect(disconnect.contains("about 90 days"), "\(disconnect)")
+        #expect(!disconnect.contains("can be enabled again later"), "\(disconnect)")
+        #expect(update.steps.contains { $0.contains("Settings > Global > Conditional Access") })
+    }
+
     @Test func theRunbookListsTheStepsInOrder() {
         let text = Sample.text(Self.update(reveal: false).runbook())
         #expect(text.contains("1. Sign in to Jamf Pro at https://example.jamfcloud.com"))
-        #expect(text.contains("Settings > Global Management > Conditional Access > macOS Intune Integration and click Edit"))
+        #expect(text.contains("Settings > Global > Conditional Access > macOS Intune Integration and click Edit"))
         #expect(text.contains("Click Save"))
         #expect(text.contains("--reveal"))
     }

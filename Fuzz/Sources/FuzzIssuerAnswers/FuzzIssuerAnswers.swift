@@ -20,7 +20,7 @@ public func fuzzIssuerAnswersMain(_ argc: CInt, _ argv: UnsafeMutablePointer<Uns
 
 /// Every parser of what an issuer or a consumer's server answers, fed the same body: the
 /// `addPassword` answer (``SecretTextReader``, the `passwordCredential` decode, ``GraphDate``),
-/// the application document (``GraphApplication``), error answers of Graph and the token endpoint
+/// the token endpoint's answer (``TokenAnswer``), the application document (``GraphApplication``), error answers of Graph and the token endpoint
 /// (``ServiceError``), Jamf Pro's token and API-client answers (``JSONFieldScanner``) and its
 /// compliance answer (``ComplianceInformation``); then the gate all of them lead to,
 /// ``IssuedSecretCheck``, and the failure messages built from them.
@@ -34,6 +34,10 @@ public func fuzzIssuerAnswersMain(_ argc: CInt, _ argv: UnsafeMutablePointer<Uns
 /// - No message built from the answer (a ``ServiceError`` summary, any ``RotationFailure``
 ///   description, a listing's display name after the gate) holds a control character.
 /// - Only `COMPLIANT` and `NON_COMPLIANT` count as a reported canary.
+/// - Graph's credential sign-in report (``CredentialSignInActivities``) yields only lowercased GUID
+///   key ids with sign-ins between 2000 and a day after "now"; Jamf Pro's inventory answer
+///   (``ComputerInventoryReport``) only dates between 2000 and five minutes after "now". Refusals
+///   are printable and never quote the answer's dates.
 enum IssuerAnswersTarget {
     static let started = Date(timeIntervalSince1970: 1_800_000_000)
     static let requested = started.addingTimeInterval(180 * 86_400)
@@ -41,9 +45,11 @@ enum IssuerAnswersTarget {
     static func run(_ input: UnsafeRawBufferPointer) {
         let data = Data(input)
         checkAddPassword(data)
+        checkToken(data)
         checkApplication(data)
         checkServiceError(data)
         checkJamf(data)
+        checkUsageAndInventory(data)
         checkMessages(data)
     }
 
@@ -62,6 +68,17 @@ enum IssuerAnswersTarget {
         let groups = text.split(separator: "-", omittingEmptySubsequences: false)
         return groups.map(\.count) == [8, 4, 4, 4, 12]
             && groups.allSatisfy { $0.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) } }
+    }
+
+    /// The token endpoint's answer: what ``TokenAnswer`` takes can be sent as `Bearer` without
+    /// adding anything to a request, and its lifetime is one date arithmetic can use.
+    static func checkToken(_ data: Data) {
+        guard let answer = TokenAnswer.parse(data) else { return }
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=".unicodeScalars)
+        Property.require(!answer.accessToken.isEmpty && answer.accessToken.utf8.count <= 16_384, "a token of a length not allowed")
+        Property.require(answer.accessToken.unicodeScalars.allSatisfy(allowed.contains), "a token with a character a header must not get")
+        Property.require(answer.expiresIn.isFinite && (0...86_400).contains(answer.expiresIn), "an expires_in outside 0...86400")
+        _ = Date().addingTimeInterval(answer.expiresIn)
     }
 
     static func checkAddPassword(_ data: Data) {
@@ -129,7 +146,7 @@ enum IssuerAnswersTarget {
         let error = ServiceError(status: 400, body: data)
         Property.require(printable(error.summary), "a ServiceError summary holds a control character")
         Property.require(error.summary.count <= 1_000, "a ServiceError summary is unbounded")
-        _ = error.isLifetimePolicyRejection
+        _ = error.credentialRefusal
     }
 
     static func checkJamf(_ data: Data) {
@@ -154,6 +171,33 @@ enum IssuerAnswersTarget {
         Property.require(printable(explanation), "the canary explanation holds a control character")
         for entry in entries {
             Property.require(printable(JamfIntuneConsumer.quoted(entry.complianceVendor ?? "")), "a quoted vendor holds a control character")
+        }
+    }
+
+    static func checkUsageAndInventory(_ data: Data) {
+        let appID = "f4d9654f-0305-4072-878c-8bf266dfe146"
+        do {
+            let page = try CredentialSignInActivities.parse(data, appID: appID, now: started)
+            for (keyID, signIn) in page.signIns {
+                Property.require(isLowercasedGUID(keyID), "a sign-in report key id that is not a lowercased GUID was kept")
+                Property.require(signIn.at >= CredentialSignInActivities.earliest && signIn.at <= started.addingTimeInterval(CredentialSignInActivities.skew),
+                                 "a sign-in outside 2000…tomorrow was kept")
+                Property.require(signIn.resource.map(printable) ?? true, "a resource id keeps a control character")
+            }
+        } catch {
+            Property.require(printable(error.description), "a sign-in report refusal holds a control character")
+        }
+        do {
+            let report = try ComputerInventoryReport.parse(data, now: started, host: "jamf.example")
+            for date in [report.reportDate, report.lastContactTime].compactMap({ $0 }) {
+                Property.require(date >= ComputerInventoryReport.earliest && date <= started.addingTimeInterval(ComputerInventoryReport.clockSkew),
+                                 "an inventory date outside 2000…now + skew was kept")
+            }
+        } catch let failure as RotationFailure {
+            guard case .unexpectedResponse = failure else { Property.fail("the inventory parser threw something other than unexpectedResponse") }
+            Property.require(printable(failure.description), "an inventory refusal holds a control character")
+        } catch {
+            Property.fail("the inventory parser threw something other than a RotationFailure")
         }
     }
 

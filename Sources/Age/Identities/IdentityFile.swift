@@ -50,9 +50,13 @@ public enum IdentityFile {
     /// once the header shows a passphrase-protected file.
     public static func parse(_ contents: SecureBytes, passphrase: () throws -> SecureBytes) throws -> [X25519Identity] {
         try contents.withUnsafeBytes { bytes in
-            if bytes.starts(with: "-----BEGIN AGE ENCRYPTED FILE-----".utf8) {
-                throw AgeError.invalidIdentity(
-                    reason: "ASCII-armored identity files (age -a) are not supported; re-encrypt it without -a")
+            if Armor.isArmored(bytes) {
+                // `age -a -p`: the same passphrase-protected identity, armored.
+                let binary = try Armor.dearmor(bytes)
+                guard binary.starts(with: Header.versionPrefix) else {
+                    throw AgeError.invalidIdentity(reason: "the armored identity file does not hold an age file")
+                }
+                return try parse(SecureBytes(copying: binary), passphrase: passphrase)
             }
             guard isEncrypted(bytes) else { return try parse(bytes) }
             var reader = BufferedReader(UnsafeBytesSource(bytes))

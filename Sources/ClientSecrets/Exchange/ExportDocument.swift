@@ -110,6 +110,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     public var tags: [String]
     /// Notes.
     public var notes: String
+    /// Added to the display name of the secrets rotations create; absent when none.
+    public var secretDescription: String?
     /// The app's credentials.
     public var credentials: [ExportedCredential]
 
@@ -120,7 +122,7 @@ public struct ExportedApp: Sendable, Hashable, Codable {
             consumers: consumers,
             policy: RotationPolicy(
                 lifetime: TimeInterval(lifetimeSeconds), rotateBefore: TimeInterval(rotateBeforeSeconds), overlap: TimeInterval(overlapSeconds)),
-            tags: tags, notes: notes)
+            tags: tags, notes: notes, secretDescription: secretDescription)
     }
 
     /// Describes `app` with `credentials`.
@@ -138,6 +140,7 @@ public struct ExportedApp: Sendable, Hashable, Codable {
         overlapSeconds = Int(app.policy.overlap)
         tags = app.tags
         notes = app.notes
+        secretDescription = app.secretDescription
         self.credentials = credentials
     }
 }

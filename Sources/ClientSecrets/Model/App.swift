@@ -27,11 +27,16 @@ public struct App: Sendable, Hashable, Codable {
     public var tags: [String]
     /// Free-form notes.
     public var notes: String
+    /// Added after the rotation marker in the display name of every secret a rotation creates
+    /// (`secrets:<rotation id> <description>`), so a person reading the portal knows what the
+    /// secret is for; `nil` for the bare marker. See ``RotationJournal/displayName(rotationID:description:)``.
+    public var secretDescription: String?
 
     /// Creates an app, normalising the app ID and tenant; call ``validate()`` before storing it.
     public init(
         label: String, appID: String, tenant: String, cloud: Cloud = .global, issuer: IssuerKind = .manual,
-        rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, consumers: [Consumer] = [], policy: RotationPolicy = .default, tags: [String] = [], notes: String = ""
+        rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, consumers: [Consumer] = [], policy: RotationPolicy = .default, tags: [String] = [], notes: String = "",
+        secretDescription: String? = nil
     ) {
         self.label = label
         self.appID = appID.lowercased()
@@ -44,6 +49,7 @@ public struct App: Sendable, Hashable, Codable {
         self.policy = policy
         self.tags = tags
         self.notes = notes
+        self.secretDescription = secretDescription
     }
 
     /// Throws ``VaultError/invalidValue(field:reason:)`` naming the first field that is not acceptable.
@@ -62,5 +68,6 @@ public struct App: Sendable, Hashable, Codable {
         for consumer in consumers { try consumer.validate() }
         for tag in tags { try Validation.printable(tag, field: "tag", maximumCount: 64) }
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
+        if let secretDescription { try Validation.secretDescription(secretDescription) }
     }
 }

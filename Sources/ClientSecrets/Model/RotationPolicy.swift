@@ -2,7 +2,9 @@ import Foundation
 
 /// When an app's secret is rotated and how long the old one stays valid afterwards.
 public struct RotationPolicy: Sendable, Hashable, Codable {
-    /// How long a new secret is valid (Entra ID allows at most 24 months).
+    /// How long a new secret is valid: at most 730 days here, as Graph's default end date is two
+    /// years after the start and the Entra admin center offers at most 24 months; a tenant's app
+    /// management policy may allow less.
     public var lifetime: TimeInterval
     /// How long before expiry a rotation becomes due.
     public var rotateBefore: TimeInterval
@@ -23,7 +25,7 @@ public struct RotationPolicy: Sendable, Hashable, Codable {
     public func validate() throws {
         guard lifetime > 0 else { throw VaultError.invalidValue(field: "lifetime", reason: "must be longer than zero") }
         guard lifetime <= 730 * 86_400 else {
-            throw VaultError.invalidValue(field: "lifetime", reason: "Entra ID allows at most 24 months (730d)")
+            throw VaultError.invalidValue(field: "lifetime", reason: "at most 730d (two years, the end date Graph gives a secret by default); a tenant's app management policy may allow less")
         }
         guard rotateBefore > 0, rotateBefore < lifetime else {
             throw VaultError.invalidValue(field: "rotate-before", reason: "must be longer than zero and shorter than the lifetime")

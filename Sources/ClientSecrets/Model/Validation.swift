@@ -80,4 +80,24 @@ public enum Validation {
             throw VaultError.invalidValue(field: field, reason: "contains control characters")
         }
     }
+
+    /// The longest ``App/secretDescription``. Graph documents no limit for a password's display
+    /// name; 64 keeps the whole name (`secrets:` and a 36-character rotation id before it) within
+    /// 110 characters, which every portal view shows.
+    public static let secretDescriptionLimit = 64
+
+    /// Throws unless `value` is 1–64 characters of text with no control character and no
+    /// leading or trailing blank: it goes into the issuer's display name, which the Entra admin
+    /// center, `az` and Graph show as is.
+    public static func secretDescription(_ value: String) throws {
+        let field = "secret-description"
+        guard !value.isEmpty else { throw VaultError.invalidValue(field: field, reason: "must not be empty (give none for the bare marker)") }
+        guard value.trimmingCharacters(in: .whitespaces) == value else {
+            throw VaultError.invalidValue(field: field, reason: "must not start or end with a blank")
+        }
+        try printable(value, field: field, maximumCount: secretDescriptionLimit)
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .format || $0.properties.generalCategory == .lineSeparator || $0.properties.generalCategory == .paragraphSeparator }) else {
+            throw VaultError.invalidValue(field: field, reason: "contains invisible formatting characters (bidi overrides, zero-width characters)")
+        }
+    }
 }

@@ -57,6 +57,11 @@ public struct CommandConsumer: SecretConsumer {
         return .done("\(summary) took secret \(delivery.credential.keyID)")
     }
 
+    /// False: the hook's exit status 0 at deploy is what the engine relies on (as the model of
+    /// the protocol does, Models/README.md); the `.needsPerson` text of ``verify(_:)`` is advice
+    /// for the notes, not a wait. Every rotation with a hook would otherwise wait for a person.
+    public var unverifiedWaitsForPerson: Bool { false }
+
     /// Done when the exit status is trusted as verification, else what a person must check.
     public func verify(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
         if exitStatusVerifies {

@@ -308,7 +308,7 @@ extension CommandRunner {
 
         /// Adds file actions that close every descriptor from 3 up in the child, after the dup2s.
         ///
-        /// Close-on-exec alone is not enough: descriptors opened by libraries (URLSession's
+        /// Close-on-exec alone is not enough: descriptors opened by libraries (libcurl's
         /// sockets, SQLite's files) or by other threads between `open` and `fcntl` may lack it.
         /// On Darwin, `POSIX_SPAWN_CLOEXEC_DEFAULT` (set in `spawn`) does this instead.
         private static func closeEverythingElse(_ actions: inout posix_spawn_file_actions_t) {

@@ -23,6 +23,11 @@ public protocol Issuer: Sendable {
     /// Removes the secret `keyID`; succeeds when it is already gone.
     func removeSecret(keyID: String) async throws
 
+    /// Removes the secret `keyID` like ``removeSecret(keyID:)`` and says what the issuer did, so
+    /// that nobody is told a key was removed at the issuer when the issuer never held it.
+    /// The default answers ``SecretRemoval/removed`` after ``removeSecret(keyID:)``.
+    func removeSecretReporting(keyID: String) async throws -> SecretRemoval
+
     /// The secrets at the issuer whose display name contains `marker` (a rotation id), so that a
     /// resumed rotation can remove one it created but never stored. Issuers that cannot list
     /// return an empty array.
@@ -31,6 +36,34 @@ public protocol Issuer: Sendable {
     /// Proves that `secret` works at the issuer (for Entra ID, a token request), retrying through
     /// the seconds a new secret takes to replicate. Returns what was checked, for the log.
     func verify(keyID: String, value: SecureBytes) async throws -> String
+}
+
+/// What removing a secret at the issuer found.
+public enum SecretRemoval: Sendable, Hashable {
+    /// The issuer held the secret and removed it.
+    case removed
+    /// The issuer did not hold it (a key id typed by hand, or one removed elsewhere): nothing was
+    /// removed there.
+    case notHeld
+    /// A person removed it in a portal and confirmed so (the manual issuer).
+    case removedByPerson
+
+    /// How the vault's history and the notes word it.
+    public var wording: String {
+        switch self {
+        case .removed: return "removed at the issuer"
+        case .notHeld: return "not held by the issuer (nothing removed there); marked retired"
+        case .removedByPerson: return "removed in the portal, as a person confirmed"
+        }
+    }
+}
+
+extension Issuer {
+    /// Removes the secret and answers ``SecretRemoval/removed``: for issuers that cannot tell.
+    public func removeSecretReporting(keyID: String) async throws -> SecretRemoval {
+        try await removeSecret(keyID: keyID)
+        return .removed
+    }
 }
 
 /// What to create.

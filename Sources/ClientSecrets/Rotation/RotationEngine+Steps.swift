@@ -26,7 +26,7 @@ extension RotationEngine {
             else {
                 throw RotationSkipped()
             }
-            try vault.insertJournal(journal, writer: &writer)
+            if !BrokenEngine.on(.journalAfterCreate) { try vault.insertJournal(journal, writer: &writer) }
         }
         try await advance(journal, context: context, resumed: false, result: &result)
     }
@@ -39,7 +39,7 @@ extension RotationEngine {
             guard let keyID = journal.keyID else { return try await close(&journal, status: .failed, error: "the journal row names no key") }
             return try await retire(keyID: keyID, context: context, result: &result, journal: journal)
         case .rollback:
-            return try await rollback(journal, context: context, result: &result)
+            return try await rollback(journal, context: context, resumed: resumed, result: &result)
         case .rotate:
             break
         }
@@ -56,37 +56,54 @@ extension RotationEngine {
                 try await create(&journal, context: context, result: &result)
             case (.deploy, .started):
                 let reached = ConsumerCount()
-                let needsPerson = try await guarded(&journal, context: context, result: &result, reached: reached) { delivery in
+                let needPerson = try await guarded(&journal, context: context, resumed: resumed, result: &result, reached: reached) { delivery in
                     // Wait until the issuer accepts the new secret before any consumer sees it: a
                     // consumer that tests on save, as Jamf Pro does, would refuse a secret that has
                     // not replicated yet.
                     var notes: [String] = []
-                    var needsPerson = false
+                    var needPerson: [Int] = []
                     if !context.consumers.isEmpty {
                         notes.append("issuer ready: " + (try await context.issuer.verify(keyID: delivery.credential.keyID, value: delivery.value)))
                     }
-                    for consumer in context.consumers {
+                    for (index, consumer) in context.consumers.enumerated() {
                         // Counted before the call: a consumer that failed half-way (a hook killed
                         // after it wrote the secret) may hold it, so it is given the old one back too.
                         reached.value += 1
                         let outcome = try await consumer.deploy(delivery)
-                        if case .needsPerson = outcome { needsPerson = true }
+                        if case .needsPerson = outcome { needPerson.append(index) }
                         notes.append("deploy \(consumer.summary): \(outcome.message)")
                     }
                     if context.consumers.isEmpty { notes.append("deploy: no consumers configured") }
-                    return (notes, needsPerson)
+                    return (notes, needPerson)
                 }
-                journal.awaitsPerson = journal.awaitsPerson || needsPerson
+                journal.awaitsPerson = journal.awaitsPerson || !needPerson.isEmpty
+                journal.personConsumers = Array(Set(journal.personConsumers + needPerson)).sorted()
                 try await move(&journal, to: .verify)
+                if BrokenEngine.on(.retireBeforeVerify), let previous = journal.previousKeyID {
+                    try? await context.issuer.removeSecret(keyID: previous)
+                }
             case (.verify, .started):
-                _ = try await guarded(&journal, context: context, result: &result, reached: ConsumerCount(context.consumers.count)) { delivery in
+                let personConsumers = Set(journal.personConsumers)
+                let unverified = try await guarded(
+                    &journal, context: context, resumed: resumed, result: &result, reached: ConsumerCount(context.consumers.count)
+                ) { delivery in
                     var notes = ["verify issuer: " + (try await context.issuer.verify(keyID: delivery.credential.keyID, value: delivery.value))]
-                    for consumer in context.consumers {
+                    var unverified = false
+                    for (index, consumer) in context.consumers.enumerated() {
+                        if personConsumers.contains(index) {
+                            // Nobody has entered the new secret there yet: only the person can say.
+                            notes.append("verify \(consumer.summary): not checked; a person puts key \(delivery.credential.keyID) in place and confirms")
+                            unverified = true
+                            continue
+                        }
                         let outcome = try await consumer.verify(delivery)
+                        // "Not verified yet" is never "verified": the app waits for a person.
+                        if case .needsPerson = outcome, consumer.unverifiedWaitsForPerson, !BrokenEngine.on(.staleCanary) { unverified = true }
                         notes.append("verify \(consumer.summary): \(outcome.message)")
                     }
-                    return (notes, false)
+                    return (notes, unverified)
                 }
+                journal.awaitsPerson = journal.awaitsPerson || unverified
                 try await move(&journal, to: .promote)
             case (.promote, _):
                 guard let keyID = journal.keyID else { throw RotationFailure.misconfigured("the journal row names no new key") }
@@ -97,9 +114,9 @@ extension RotationEngine {
                 result.newKeyID = keyID
                 result.newExpiry = journal.expires
             case (.confirm, _):
-                guard options.confirmedDeployments.contains(label.lowercased()) else {
+                guard options.confirmedDeployments.contains(label.lowercased()), context.confirmable.contains(journal.id) else {
                     throw RotationFailure.needsPerson(
-                        "key \(journal.keyID ?? "?") of \(label) is current in the vault, but a consumer needs a person to put it in place (`secrets jamf payload \(label) --reveal`); the previous secret is kept until you run `secrets rotate \(label) --confirm-deployed`")
+                        "key \(journal.keyID ?? "?") of \(label) is current in the vault, but it is not confirmed in place at every consumer: put it in place (`secrets jamf payload \(label) --reveal --format text`), check it works, then run `secrets rotate \(label) --confirm-deployed`; the previous secret is kept until then")
                 }
                 try await close(&journal, status: .finished, error: nil)
                 result.notes.append("you confirmed key \(journal.keyID ?? "?") is in place; the previous secret is retired after its overlap")
@@ -124,7 +141,8 @@ extension RotationEngine {
         let issued: IssuedSecret
         let requestedExpiry = journal.expires ?? options.clock().addingTimeInterval(app.app.policy.lifetime)
         do {
-            let answer = try await context.issuer.createSecret(SecretRequest(displayName: journal.displayName, expires: requestedExpiry))
+            let name = RotationJournal.displayName(rotationID: journal.rotationID, description: app.app.secretDescription)
+            let answer = try await context.issuer.createSecret(SecretRequest(displayName: name, expires: requestedExpiry))
             issued = try await checked(answer, of: journal, requestedExpiry: requestedExpiry, context: context)
         } catch {
             result.failedStep = "create"
@@ -158,7 +176,11 @@ extension RotationEngine {
         var attempt = 0
         while true {
             do {
-                try await save(&next) { vault, writer in try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer) }
+                let late = BrokenEngine.on(.journalAfterCreate) ? journal : nil
+                try await save(&next) { vault, writer in
+                    if let late { try vault.insertJournal(late, writer: &writer) }
+                    try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer)
+                }
                 break
             } catch VaultError.storage where attempt < 4 {
                 attempt += 1
@@ -185,10 +207,10 @@ extension RotationEngine {
 
     /// Runs a deploy or verify body with the new secret; on failure, records it and goes on to
     /// abort (or, for issuers that kill the old secret, leaves it to be retried).
-    private func guarded(
-        _ journal: inout RotationJournal, context: StepContext, result: inout AppRotationResult, reached: ConsumerCount,
-        _ body: (SecretDelivery) async throws -> ([String], Bool)
-    ) async throws -> Bool {
+    private func guarded<Flag>(
+        _ journal: inout RotationJournal, context: StepContext, resumed: Bool, result: inout AppRotationResult, reached: ConsumerCount,
+        _ body: (SecretDelivery) async throws -> ([String], Flag)
+    ) async throws -> Flag {
         let failedStep = journal.step
         var delivered: SecretDelivery?
         do {
@@ -207,7 +229,8 @@ extension RotationEngine {
             try await save(&journal)
             if context.issuer.keepsPreviousSecret {
                 try await move(&journal, to: .abort)
-                try await abort(&journal, context: context, result: &result, restoring: reached.value)
+                // A resumed step cannot know whom an earlier attempt reached: everyone gets the old one.
+                try await abort(&journal, context: context, result: &result, restoring: resumed ? nil : reached.value)
             } else {
                 result.notes.append(
                     "the issuer has already invalidated the old secret; fix the problem and run `secrets rotate \(context.app.app.label)` to deliver the new one")
@@ -230,7 +253,7 @@ extension RotationEngine {
                     throw RotationFailure.misconfigured("there was no current secret before this rotation")
                 }
                 let delivery = try await delivery(for: oldKeyID, previous: nil, context: context, rotationID: journal.rotationID)
-                for consumer in restore { _ = try await consumer.deploy(delivery) }
+                for consumer in restore where !BrokenEngine.on(.abortWithoutRestore) { _ = try await consumer.deploy(delivery) }
             } catch {
                 result.notes.append(
                     "the new key \(newKeyID) stays pending (not removed) because consumers that may hold it could not be given back the old secret (\(error)); `secrets rotate \(label)` tries again, `secrets rotate \(label) --abandon` gives up on it")
@@ -248,72 +271,20 @@ extension RotationEngine {
         try await close(&journal, status: .failed, error: journal.lastError) { vault, writer in
             try vault.retire(app: app, keyID: newKeyID, reason: reason, from: [.pending], writer: &writer)
         }
-        result.notes.append("the old key \(journal.previousKeyID ?? "-") stays current; the new key \(newKeyID) was removed at the issuer")
-    }
-
-    /// retire: remove a previous secret at the issuer, then mark it retired and wipe its value.
-    /// The credential is read again first: one that became current again (a rollback) or whose
-    /// overlap was extended is left alone.
-    func retire(keyID: String, context: StepContext, result: inout AppRotationResult, journal existing: RotationJournal? = nil) async throws {
-        let app = context.app
-        let now = options.clock()
-        var journal: RotationJournal
-        if let existing {
-            journal = existing
-        } else {
-            journal = RotationJournal(
-                id: try RecordID.random(), appRecordID: app.id, kind: .retire, step: .retire, status: .started,
-                rotationID: UUID().uuidString.lowercased(), keyID: keyID, started: now, updated: now)
-            try await commits.write { [vault, journal] writer in try vault.insertJournal(journal, writer: &writer) }
-        }
-        let label = app.app.label
-        let credential = try await commits.read { try $0.overview(of: label).credentials.first { $0.credential.keyID == keyID }?.credential }
-        guard let credential, credential.state == .previous, (credential.retireAfter ?? .distantPast) <= now else {
-            result.notes.append("key \(keyID) is \(credential?.state.rawValue ?? "gone") now and was not retired")
-            return try await close(&journal, status: .finished, error: nil)
-        }
-        progress(RotationEvent(label: label, message: "retiring key \(keyID)"))
-        do {
-            try await removeLateOrphans(context: context, result: &result)
-            try await context.issuer.removeSecret(keyID: keyID)
-        } catch {
-            journal.status = .failed
-            journal.lastError = "\(error)"
-            try await save(&journal)
-            throw error
-        }
-        try await close(&journal, status: .finished, error: nil) { vault, writer in
-            try vault.retire(app: app, keyID: keyID, reason: "overlap over, removed at the issuer", from: [.previous], writer: &writer)
-        }
-        result.retired.append(keyID)
-    }
-
-    /// Removes secrets at the issuer that carry the id of one of this app's finished rotations
-    /// but that the vault never held.
-    ///
-    /// An attempt of a create whose answer was lost (a timeout) can still be carried out by the
-    /// issuer after the retry that succeeded, and after the sweep for duplicates that followed
-    /// it; nobody ever saw its value. Retiring, which comes after the rotation, removes it. A
-    /// marker that names no rotation of this vault (another vault's, or a person's) is left alone.
-    func removeLateOrphans(context: StepContext, result: inout AppRotationResult) async throws {
-        guard context.issuer.keepsPreviousSecret else { return }
-        let label = context.app.app.label
-        let (finished, known) = try await commits.read { vault in
-            (Set(try vault.journal(of: label).filter { $0.kind == .rotate && !$0.isOpen }.map(\.displayName)),
-             Set(try vault.overview(of: label).credentials.map { $0.credential.keyID.lowercased() }))
-        }
-        for secret in IssuedSecretCheck.listed(try await context.issuer.secrets(markedWith: RotationJournal.displayNamePrefix)).valid
-        where !known.contains(secret.keyID.lowercased()) && finished.contains(secret.displayName ?? "") {
-            try await context.issuer.removeSecret(keyID: secret.keyID)
-            result.notes.append("removed key \(secret.keyID) at the issuer: \(secret.displayName ?? "?") made it after that rotation ended, and its value was never seen")
-        }
+        // What this run asked a person to do with the new key is void now: say so, once.
+        let void = result.notes.filter { $0.contains(newKeyID) }
+        result.notes.removeAll { $0.contains(newKeyID) }
+        let withdrawn = void.isEmpty ? "" : " (\(void.count) earlier note(s) about it are void: nothing needs entering)"
+        result.notes.append("the old key \(journal.previousKeyID ?? "-") stays current; the new key \(newKeyID) was removed at the issuer\(withdrawn)")
     }
 
     /// Removes secrets at the issuer that carry this rotation's id but are not the one the journal
     /// stored. A key the vault holds is never removed here, whatever the issuer's listing says of
     /// its name, nor is one listed under a key id that is not a GUID (see ``IssuedSecretCheck``).
     func removeOrphans(of journal: RotationJournal, issuer: any Issuer) async throws {
+        // The issuer's listing is a search; only a name that opens with this rotation's marker counts.
         let listed = IssuedSecretCheck.listed(try await issuer.secrets(markedWith: journal.rotationID)).valid
+            .filter { RotationJournal.rotationID(inDisplayName: $0.displayName ?? "") == journal.rotationID }
         guard listed.contains(where: { $0.keyID != journal.keyID }) else { return }
         let known = try await knownKeyIDs(of: journal.appRecordID)
         for orphan in listed where orphan.keyID != journal.keyID && !known.contains(orphan.keyID) {

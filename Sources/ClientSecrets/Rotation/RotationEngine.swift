@@ -85,25 +85,43 @@ public struct RotationEngine: Sendable {
                 isDue = true
                 reason = "rotating although not due (\(reason))"
             }
+            let state = RotationState(open: open)
             if open.contains(where: { $0.kind == .rotate }) {
                 isDue = false
                 reason = "an unfinished rotation is resumed first"
             }
-            let retire = overview.credentials.map(\.credential).filter { credential in
-                credential.state == .previous && (credential.retireAfter ?? .distantPast) <= now
-                    && !open.contains { $0.kind == .retire && $0.keyID == credential.keyID }
+            // While a person has to act, the run changes nothing: no retirement (not even one
+            // left unfinished, which would remove a key at the issuer) and no new rotation.
+            var resume = open
+            if case .waitingForPerson(let row) = state {
+                resume = open.filter { $0.kind != .retire }
+                if isDue {
+                    isDue = false
+                    reason = "waits for a person to confirm key \(row.keyID ?? "?") is in place"
+                }
             }
-            // While a person still has to apply the new secret, the old one stays.
-            let awaitingPerson = open.contains { $0.step == .confirm }
             var plan = RotationPlan(
-                label: app.label, appID: app.appID, issuer: app.issuer, resume: open, retire: awaitingPerson ? [] : retire,
+                label: app.label, appID: app.appID, issuer: app.issuer, resume: resume,
+                retire: Self.retirable(overview.credentials.map(\.credential), open: open, now: now),
                 rotate: isDue, reason: reason,
                 newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
                 consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
+            plan.personConsumers = app.consumers.filter { $0.kind == .jamfProIntune && $0.applyCommand == nil }
+                .map { "\($0.kind.rawValue) \($0.target)" }
+            plan.retireCheck = Self.retireCheck(of: app)
             plan.forced = selection.forcesRotation
             plan.dependsOn = ([app.rotator] + app.consumers.map(\.apiClient)).compactMap { $0?.lowercased() }
             return plan
         }
+    }
+
+    /// What a run asks before retiring `app`'s previous secrets, as far as the vault tells (a
+    /// dry run has no issuer to ask): Entra ID's sign-in report exists in the Global cloud only.
+    /// The grace is the issuer's, unknown here; `rotate --dry-run` puts in its `--usage-grace`.
+    static func retireCheck(of app: App) -> RotationPlan.RetireCheck {
+        guard app.issuer == .entraID else { return .overlap }
+        guard app.cloud == .global else { return .noReport(reason: "Graph's sign-in report exists only in the Global cloud") }
+        return .signIns(grace: nil)
     }
 
     // MARK: Running
@@ -158,7 +176,10 @@ public struct RotationEngine: Sendable {
             let app = try await commits.read { try $0.app(plan.label) }
             let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
             let consumers = try await commits.read { [environment] in try environment.consumers(for: app, in: $0) }
-            let context = StepContext(app: app, issuer: issuer, consumers: consumers)
+            // Only a key that waited for a person when this run began can be confirmed: the person
+            // cannot have seen one that a rotation made current during the run.
+            let waiting = Set(plan.resume.filter { $0.step == .confirm }.map(\.id))
+            let context = StepContext(app: app, issuer: issuer, consumers: consumers, confirmable: waiting)
             var rotationBlocked = false
             for journal in plan.resume {
                 progress(RotationEvent(label: plan.label, message: "resuming \(journal.kind.rawValue) at \(journal.step.rawValue)"))
@@ -172,7 +193,7 @@ public struct RotationEngine: Sendable {
             }
             // What to retire is read again after the resumes: a confirmation may have released a
             // previous secret, a rollback may have made one current.
-            let toRetire = try await retirable(app, after: plan)
+            let toRetire = try await clearedByUsage(try await retirable(app, after: plan), context: context, result: &result)
             for credential in toRetire {
                 do {
                     try await retire(keyID: credential.keyID, context: context, result: &result)
@@ -215,34 +236,22 @@ public struct RotationEngine: Sendable {
         return result
     }
 
-    /// The previous secrets of `app` whose overlap has passed, unless a rotation still waits for
-    /// a person to confirm its new secret.
-    func retirable(_ app: AppRecord, after plan: RotationPlan) async throws -> [Credential] {
-        let resumedConfirm = plan.resume.contains { $0.step == .confirm }
-        guard !plan.retire.isEmpty || resumedConfirm else { return [] }
-        let now = options.clock()
-        let label = app.app.label
-        let (credentials, open) = try await commits.read { vault in
-            (try vault.overview(of: label).credentials.map(\.credential), try vault.openJournals(of: app.id))
-        }
-        if open.contains(where: { $0.step == .confirm }) { return [] }
-        return credentials.filter { credential in
-            credential.state == .previous && (credential.retireAfter ?? .distantPast) <= now
-                && !open.contains { $0.kind == .retire && $0.keyID == credential.keyID }
-        }
-    }
-
     /// Ends the overlap of the app's previous secrets now and retires them at the issuer.
+    ///
+    /// Refused, changing nothing, while the app waits for a person (see ``RotationState``): the
+    /// previous secret is the one that works where the person has not acted yet.
     public func retireNow(_ name: String) async -> AppRotationResult {
         var result = AppRotationResult(label: name)
         do {
             let overview = try await commits.read { try $0.overview(of: name) }
-            result = AppRotationResult(label: overview.record.app.label)
+            let app = overview.record
+            result = AppRotationResult(label: app.app.label)
+            let open = try await commits.read { try $0.openJournals(of: app.id) }
+            try RotationState(open: open).check(.retireNow, label: app.app.label, keepsPreviousSecret: true)
             let previous = overview.credentials.map(\.credential).filter { $0.state == .previous }
             guard !previous.isEmpty else {
-                throw RotationFailure.misconfigured("\(overview.record.app.label) has no previous secret to retire")
+                throw RotationRefusal(waitsForPerson: false, message: "\(app.app.label) has no previous secret to retire (nothing was changed)")
             }
-            let app = overview.record
             let now = options.clock()
             for credential in previous {
                 try await commits.write { [vault] writer in
@@ -251,11 +260,9 @@ public struct RotationEngine: Sendable {
             }
             var plan = try plan(.apps([app.app.label]))[0]
             plan.rotate = false
-            return await run(plan)
+            return await Self.$retiringOnRequest.withValue(true) { await run(plan) }
         } catch {
-            result.status = .failed
-            result.failedStep = "retire"
-            result.failure = "\(error)"
+            result.refused(error, step: "retire")
             return result
         }
     }
@@ -294,4 +301,22 @@ struct StepContext: Sendable {
     let app: AppRecord
     let issuer: any Issuer
     let consumers: [any SecretConsumer]
+    /// The rows that waited for a person when the run began: only these can be confirmed.
+    var confirmable: Set<RecordID> = []
+}
+
+extension AppRotationResult {
+    /// Records why a person's command stopped: a refusal while the app waits for a person is a
+    /// wait (exit 75), any other error a failure; either way the message is the one line shown.
+    mutating func refused(_ error: any Error, step: String) {
+        if let refusal = error as? RotationRefusal, refusal.waitsForPerson {
+            status = .waiting
+        } else if case RotationFailure.needsPerson = error {
+            status = .waiting
+        } else {
+            status = .failed
+        }
+        failedStep = step
+        failure = "\(error)"
+    }
 }

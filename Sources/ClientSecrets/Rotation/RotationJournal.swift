@@ -83,6 +83,25 @@ public struct RotationJournal: Sendable, Hashable {
     /// What the display name of every secret a rotation creates starts with.
     public static let displayNamePrefix = "secrets:"
 
+    /// The display name of a secret rotation `rotationID` creates: the marker
+    /// `secrets:<rotation id>`, then, when the app has one, a space and its description.
+    public static func displayName(rotationID: String, description: String?) -> String {
+        let marker = displayNamePrefix + rotationID
+        guard let description, !description.isEmpty else { return marker }
+        return marker + " " + description
+    }
+
+    /// The rotation id a display name is marked with, or `nil` when it carries no marker.
+    ///
+    /// The marker must open the name and end at its end or at a space: a description (anyone's
+    /// text) that quotes another rotation's marker, or a name that merely contains one, never
+    /// makes a secret pass for that rotation's, which the orphan sweeps would remove.
+    public static func rotationID(inDisplayName name: String) -> String? {
+        guard name.hasPrefix(displayNamePrefix) else { return nil }
+        let id = name.dropFirst(displayNamePrefix.count).prefix { $0 != " " }
+        return id.isEmpty ? nil : String(id)
+    }
+
     /// Whether a later `rotate` still has something to do for this row.
     public var isOpen: Bool { step != .closed }
 
@@ -112,14 +131,19 @@ public struct RotationJournal: Sendable, Hashable {
         var previousKeyID: String?
         var lastError: String?
         var awaitsPerson: Bool?
+        var personConsumers: [Int]?
     }
 
     /// Set when a consumer's deploy needs a person: promote then waits at ``Step/confirm``.
     public var awaitsPerson = false
 
+    /// The consumers (indexes in the app's order) whose deploy needed a person: verify does not
+    /// check them (nobody has entered the new secret yet); the person's confirmation does.
+    public var personConsumers: [Int] = []
+
     var sealed: Sealed {
         Sealed(
             rotationID: rotationID, expires: expires, keyID: keyID, previousKeyID: previousKeyID, lastError: lastError,
-            awaitsPerson: awaitsPerson ? true : nil)
+            awaitsPerson: awaitsPerson ? true : nil, personConsumers: personConsumers.isEmpty ? nil : personConsumers)
     }
 }

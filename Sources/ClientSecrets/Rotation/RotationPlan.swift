@@ -24,6 +24,25 @@ public struct RotationPlan: Sendable, Hashable {
     public var forced = false
     /// Labels (lowercased) of apps whose secrets this app's rotation uses: rotated first.
     public var dependsOn: [String] = []
+    /// The consumers (as in ``consumers``) that a person has to give the new secret: a
+    /// `jamf-pro-intune` consumer without an apply command. A rotation stops for them.
+    public var personConsumers: [String] = []
+    /// What decides, besides the overlap, whether ``retire`` happens: said on each retire line,
+    /// since a run may keep a key the dry run lists (see ``CredentialUsageReport``).
+    public var retireCheck: RetireCheck = .overlap
+
+    /// What clears a previous secret for retirement once its overlap has passed.
+    public enum RetireCheck: Sendable, Hashable {
+        /// Nothing more: the overlap window alone.
+        case overlap
+        /// The issuer's sign-in report is asked first (Entra ID in the Global cloud): a key that
+        /// still signs in is kept, at most `grace` past its overlap (`nil`: the run's
+        /// `--usage-grace`, not known to the plan). A dry run does not ask the report.
+        case signIns(grace: TimeInterval?)
+        /// The app's issuer has a sign-in report, but not for this app; `reason` says why, and
+        /// the overlap alone decides.
+        case noReport(reason: String)
+    }
 
     /// True when the run has nothing to do for the app.
     public var isEmpty: Bool { resume.isEmpty && retire.isEmpty && !rotate }
@@ -34,20 +53,40 @@ public struct RotationPlan: Sendable, Hashable {
         for journal in resume {
             let key = journal.keyID.map { " (key \($0))" } ?? ""
             if journal.step == .confirm {
-                lines.append("wait for a person to confirm key\(key) is in place (`secrets rotate \(label) --confirm-deployed`); the previous secret is kept until then")
+                let what = journal.kind == .rollback ? "the rolled-back key\(key)" : "key\(key)"
+                lines.append("wait for a person to confirm \(what) is in place (`secrets rotate \(label) --confirm-deployed`); the previous secret is kept until then")
             } else {
                 lines.append("resume the \(journal.kind.rawValue) \(journal.rotationID) at its \(journal.step.rawValue) step\(key)")
             }
         }
         for credential in retire {
-            lines.append("retire previous key \(credential.keyID) at the issuer (overlap ended \(credential.retireAfter.map(DateParser.format) ?? "now"))")
+            let ended = "overlap ended \(credential.retireAfter.map(DateParser.format) ?? "now")"
+            let check: String
+            switch retireCheck {
+            case .overlap:
+                check = ""
+            case .signIns(let grace):
+                let most = grace.map { "\(DurationParser.format($0)) (--usage-grace)" } ?? "--usage-grace"
+                check = "; after a sign-in check: postponed while the key still signs in, at most \(most) past its overlap"
+            case .noReport(let reason):
+                check = "; no sign-in check (\(reason)): the overlap alone decides"
+            }
+            lines.append("retire previous key \(credential.keyID) at the issuer (\(ended)\(check))")
         }
         if rotate {
             let expiry = newExpiry.map { ", expiring \(DateParser.format($0))" } ?? ""
             lines.append("create a new secret at \(issuer.rawValue)\(expiry)")
-            lines.append(consumers.isEmpty ? "deploy: no consumers configured" : "deploy to " + consumers.joined(separator: "; "))
+            let automatic = consumers.filter { !personConsumers.contains($0) }
+            if consumers.isEmpty { lines.append("deploy: no consumers configured") }
+            if !automatic.isEmpty { lines.append("deploy to " + automatic.joined(separator: "; ")) }
+            for consumer in personConsumers {
+                lines.append("NEEDS A PERSON: \(consumer) has no apply command; a person enters the new secret there")
+            }
             lines.append("verify the new secret at the issuer and at each consumer")
             lines.append("promote it to current; the current secret becomes previous")
+            if !personConsumers.isEmpty {
+                lines.append("then WAIT for a person (exit 75): they put it in place and run `secrets rotate \(label) --confirm-deployed`; the previous secret is kept until then")
+            }
         }
         return lines
     }

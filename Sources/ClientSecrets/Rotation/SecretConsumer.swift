@@ -18,6 +18,16 @@ public protocol SecretConsumer: Sendable {
 
     /// Checks that the consumer works with the secret in `delivery`.
     func verify(_ delivery: SecretDelivery) async throws -> ConsumerOutcome
+
+    /// Whether a ``ConsumerOutcome/needsPerson(_:)`` answer of ``verify(_:)`` means "not verified
+    /// yet", so that the app waits for a person (exit 75) before its previous secret may go.
+    /// True unless the consumer says otherwise (see ``CommandConsumer``).
+    var unverifiedWaitsForPerson: Bool { get }
+}
+
+extension SecretConsumer {
+    /// A consumer that cannot check the secret yet makes the app wait for a person.
+    public var unverifiedWaitsForPerson: Bool { true }
 }
 
 /// What a consumer is given: the app, the secret to use and the one it replaces.

@@ -30,6 +30,7 @@ extension Vault {
             updated: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
         journal.revision = row["revision"]
         journal.awaitsPerson = sealed.awaitsPerson ?? false
+        journal.personConsumers = sealed.personConsumers ?? []
         try authenticate(table: "rotations", row: row)
         return journal
     }

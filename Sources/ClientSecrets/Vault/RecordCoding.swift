@@ -120,11 +120,12 @@ struct RecordReader {
 
 extension App {
     /// Version 2 added the rotator, the Jamf Pro issuer settings and the Jamf Pro consumer settings;
-    /// version 1 records (written before rotation existed) are still read.
-    static let recordVersion: UInt8 = 2
+    /// version 3 the secret description. Versions 1 and 2 are still read, and an app without a
+    /// secret description is still written as version 2, so that an older `secrets` reads it.
+    static let recordVersion: UInt8 = 3
 
     func record() -> [UInt8] {
-        var writer = RecordWriter(version: Self.recordVersion)
+        var writer = RecordWriter(version: secretDescription == nil ? 2 : Self.recordVersion)
         writer.write(label)
         writer.write(appID)
         writer.write(tenant)
@@ -146,6 +147,7 @@ extension App {
         writer.write(policy.overlap)
         writer.write(tags)
         writer.write(notes)
+        if let secretDescription { writer.write(secretDescription) }
         return writer.bytes
     }
 
@@ -178,11 +180,12 @@ extension App {
         let policy = RotationPolicy(lifetime: try reader.readDouble(), rotateBefore: try reader.readDouble(), overlap: try reader.readDouble())
         let tags = try reader.readStrings()
         let notes = try reader.readString()
+        let secretDescription = reader.version >= 3 ? try reader.readString() : nil
         try reader.finish()
         // Stored values were normalised when written; the public initialiser would only redo it.
         self.init(
             label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
-            consumers: consumers, policy: policy, tags: tags, notes: notes)
+            consumers: consumers, policy: policy, tags: tags, notes: notes, secretDescription: secretDescription)
         self.appID = appID
         self.tenant = tenant
     }

@@ -147,7 +147,8 @@ extension Vault {
             try change(&app)
             app = App(
                 label: app.label, appID: app.appID, tenant: app.tenant, cloud: app.cloud, issuer: app.issuer,
-                rotator: app.rotator, jamfProIssuer: app.jamfProIssuer, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes)
+                rotator: app.rotator, jamfProIssuer: app.jamfProIssuer, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes,
+                secretDescription: app.secretDescription)
             try app.validate()
             let labelHash = try lookupHash("label", app.label)
             let appIDHash = try lookupHash("app-id", app.appID)
@@ -202,6 +203,7 @@ extension Vault {
         if old.policy != new.policy { fields.append("policy") }
         if old.tags != new.tags { fields.append("tags") }
         if old.notes != new.notes { fields.append("notes") }
+        if old.secretDescription != new.secretDescription { fields.append("secret-description") }
         return fields.isEmpty ? "nothing changed" : "changed " + fields.joined(separator: ", ")
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 /// the form shows them) and how they can tell it worked.
 extension JamfIntunePayload {
     /// Where the form is, the same for every action.
-    package static let formPath = "Settings > Global Management > Conditional Access > macOS Intune Integration"
+    /// Microsoft's current Intune pages name it "Settings > Global > Conditional Access"; older Jamf
+    /// Pro versions say "Global Management".
+    package static let formPath = "Settings > Global > Conditional Access > macOS Intune Integration"
 
     func updateSteps() -> [String] {
         let secretStep: String
@@ -23,6 +25,7 @@ extension JamfIntunePayload {
             "Microsoft Entra tenant name: \(settings.tenantName).",
             "Application ID: \(settings.applicationID).",
             secretStep,
+            "Leave the form's other controls as they are (such as \"Open administrator consent URL\", which grants the Jamf app its permissions once and has nothing to do with the secret).",
             "Click Save. Jamf Pro tests the connection to Microsoft Intune with these settings before it keeps them.",
         ]
     }
@@ -47,7 +50,7 @@ extension JamfIntunePayload {
         [
             "Sign in to Jamf Pro at \(jamfProURL) with an account that has the Conditional Access privileges.",
             "Go to \(Self.formPath) and click Edit.",
-            "Enable Intune Integration for macOS: clear the checkbox. The tenant name, application ID and client secret stay saved, so the integration can be enabled again later.",
+            "Enable Intune Integration for macOS: clear the checkbox. Microsoft no longer accepts new Conditional Access configurations, so once turned off the integration probably cannot be turned on or re-created again: migrate to Jamf Pro's Device Compliance integration (Settings > Global > Device Compliance) first.",
             "Click Save.",
         ]
     }
@@ -55,7 +58,7 @@ extension JamfIntunePayload {
     func disconnectChecks() -> [String] {
         [
             "In the Microsoft Intune admin center, Tenant administration > Connectors and tokens > Partner device management shows the Jamf connection as Terminated.",
-            "Macs managed by Jamf Pro stop reporting compliance to Intune: Conditional Access policies that require a compliant device block them until the integration is enabled again (or they are excluded).",
+            "Macs managed by Jamf Pro stop reporting compliance to Intune: Conditional Access policies that require a compliant device block them (unless they are excluded or reported by Device Compliance), and Intune removes Macs that have not reported for about 90 days.",
         ]
     }
 
@@ -68,7 +71,7 @@ extension JamfIntunePayload {
             notes.append("The app is in Azure Government DoD; Jamf Pro's Sovereign Cloud menu offers one US Government entry for both GCC High and DoD.")
         }
         notes.append("No Jamf Pro API writes these settings: they are entered in the form, by a person or by an apply command that receives this document on stdin.")
-        notes.append("Microsoft asks manual-connection customers to move to Jamf Pro's Device Compliance integration (or the Cloud Connector), which holds no client secret and so needs no rotation.")
+        notes.append("Microsoft has deprecated Jamf's macOS Conditional Access integration (manual connection and Cloud Connector alike) and accepts no new configurations of it; its replacement is Jamf Pro's Device Compliance integration (Settings > Global > Device Compliance), whose wizard creates its own Entra ID apps, so no client secret is left to rotate. Until you have moved, keep this secret current.")
         return notes
     }
 }

@@ -3,7 +3,8 @@ import CryptoPrimitives
 import Foundation
 
 /// The update payload for Jamf Pro's macOS Intune integration: every value the Jamf Pro form
-/// needs for an app's current secret, and the steps to apply and verify it.
+/// needs for an app's current secret (the form's one-time "Open administrator consent URL" aside),
+/// and the steps to apply and verify it.
 ///
 /// No Jamf Pro API reads or writes the integration's settings, so this document is the product's
 /// own, versioned contract (`Schemas/jamf-intune-payload.v1.schema.json`): a person follows its

@@ -17,8 +17,13 @@ extension JamfProClient {
     /// Sends a request, retrying 429, 5xx, timeouts and lost connections within the configured
     /// bounds; returns the first other answer. A redirect, an answer over the size limit and a
     /// refused TLS connection end the call at once.
-    func send(_ operation: String, method: String, path: String, bearer: JamfAccessToken?, form: Data?) async throws -> Response {
-        var request = URLRequest(url: baseURL.appendingPathComponent(String(path.dropFirst())))
+    func send(_ operation: String, method: String, path: String, query: String? = nil, bearer: JamfAccessToken?, form: Data?) async throws -> Response {
+        var url = baseURL.appendingPathComponent(String(path.dropFirst()))
+        if let query, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
+            components.percentEncodedQuery = query
+            url = components.url ?? url
+        }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let bearer { request.setValue(bearer.authorization, forHTTPHeaderField: "Authorization") }

@@ -7,7 +7,7 @@ import FoundationNetworking
 #endif
 import HTTPClient
 
-/// The few Jamf Pro API calls rotation needs, over URLSession: an API client's token, the
+/// The few Jamf Pro API calls rotation needs, over ``HTTPTransport``: an API client's token, the
 /// Conditional Access reads that show the Intune integration works, and regenerating an API
 /// client's secret.
 ///
@@ -68,8 +68,9 @@ public final class JamfProClient: Sendable {
             }
             throw failure(response, operation: "token request", resource: "the token endpoint")
         }
-        guard let fields = JSONFieldScanner.scan(body, secrets: ["access_token"]), let value = fields.secrets["access_token"], value.count > 0 else {
-            throw RotationFailure.unexpectedResponse("Jamf Pro at \(host) answered the token request without an access_token")
+        guard let fields = JSONFieldScanner.scan(body, secrets: ["access_token"]), let value = fields.secrets["access_token"],
+              value.withUnsafeBytes({ BearerToken.isWellFormed($0) }) else {
+            throw RotationFailure.unexpectedResponse("Jamf Pro at \(host) answered the token request without a well-formed access_token")
         }
         // Clamped before the date arithmetic: `1e308` or `inf` must not make a token eternal (or trap).
         let lifetime = ServerSeconds.clamp(fields.scalars["expires_in"], to: Self.tokenLifetimeRange, fallback: 60)

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import HTTPClient
 import JamfPro
 
 /// The consumer for Jamf Pro's macOS Intune integration (manual connection).
@@ -11,16 +12,19 @@ import JamfPro
 /// enter the values in the Jamf Pro form, and deploy says how. Either way, when a payload directory
 /// was given, the *redacted* payload is kept there (mode 0600) as a record of what was handed over.
 ///
-/// Verify: with an API client, requests a token, reads the device-compliance feature toggle
-/// (proving the API and the client's Conditional Access privileges), and, when the consumer names
-/// a canary computer, requires its compliance information to be *reported*: an entry in scope
-/// (`applicable`) whose state is `COMPLIANT` or `NON_COMPLIANT`. Non-compliant is accepted on
-/// purpose — it means Intune evaluated the Mac with data Jamf Pro sent, which is what the secret
-/// is for; whether the Mac itself is compliant is not this check's business. `UNKNOWN` or no entry
-/// means nothing is being reported. Jamf Pro keeps the last reported state, so a canary only
-/// proves much after it has sent inventory since the change (`sudo jamf recon`); `canaryPolls`
-/// lets verify wait for that. Without an API client, or without a canary, verify tells a person
-/// what to check in Jamf Pro and in the Intune admin center.
+/// Verify: with an API client, requests a token and reads the device-compliance feature toggle
+/// (proving the API and the client's Conditional Access privileges). With a canary computer it
+/// then waits, up to ``canaryWait``, for the canary to send an inventory report *newer than the
+/// moment the apply command put the new secret in place* (`general.reportDate` of
+/// `GET /api/v1/computers-inventory/{id}`), and requires its compliance information then to be
+/// *reported*: an entry in scope (`applicable`) whose state is `COMPLIANT` or `NON_COMPLIANT`.
+/// Non-compliant is accepted on purpose — it means Intune evaluated the Mac with data Jamf Pro
+/// sent, which is what the secret is for. Jamf Pro keeps the last reported state, and the
+/// compliance endpoint has no timestamp, so without a newer report nothing is proven: a stale
+/// report is "not verified yet" (``ClientSecrets/ConsumerOutcome/needsPerson(_:)``), never
+/// verified. Without an apply command the moment the secret was entered is unknown, so verify
+/// leaves it to the person who entered it. Without an API client, or without a canary, verify
+/// tells a person what to check in Jamf Pro and in the Intune admin center.
 public struct JamfIntuneConsumer: SecretConsumer {
     /// The consumer as the vault records it (target: the Jamf Pro URL).
     public let consumer: Consumer
@@ -30,12 +34,25 @@ public struct JamfIntuneConsumer: SecretConsumer {
     public let payloadDirectory: String?
     /// Runs the apply command.
     public let runner: CommandRunner
-    /// Compliance reads of the canary before verify gives up (at least 1).
-    public let canaryPolls: Int
-    /// Seconds between those reads.
+    /// Seconds verify waits for the canary to report after the new secret was applied (0: read
+    /// once, do not wait).
+    public let canaryWait: TimeInterval
+    /// The longest pause between reads while waiting.
     public let canaryInterval: TimeInterval
     /// The Jamf Pro API.
     public let client: JamfProClient
+    /// When apply commands put secrets in place.
+    let applied: AppliedMoments
+
+    /// The default ``canaryWait``: three minutes. A Mac sends inventory when `jamf recon` runs
+    /// (a policy's inventory update, by default once a day), not on its own every few minutes, so
+    /// waiting longer rarely helps; three minutes covers an apply command that also starts
+    /// `jamf recon` on the canary, or a person running it, which takes one to two minutes.
+    /// After that the app waits for the next run instead of holding the vault's lock.
+    public static let defaultCanaryWait: TimeInterval = 180
+    /// The default ``canaryInterval``: 15 seconds. Reads start a second apart and double up to
+    /// it, so a report seconds after the apply is seen at once; sixteen reads in the default wait.
+    public static let defaultCanaryInterval: TimeInterval = 15
 
     /// Creates the consumer.
     ///
@@ -47,8 +64,8 @@ public struct JamfIntuneConsumer: SecretConsumer {
     ///   an unacceptable URL.
     public init(
         consumer: Consumer, apiClient: JamfAPIClientCredentials? = nil, payloadDirectory: String? = nil,
-        runner: CommandRunner = CommandRunner(), canaryPolls: Int = 1, canaryInterval: TimeInterval = 30,
-        configuration: JamfProClient.Configuration = JamfProClient.Configuration()
+        runner: CommandRunner = CommandRunner(), canaryWait: TimeInterval = defaultCanaryWait,
+        canaryInterval: TimeInterval = defaultCanaryInterval, configuration: JamfProClient.Configuration = JamfProClient.Configuration()
     ) throws {
         guard consumer.kind == .jamfProIntune else {
             throw RotationFailure.misconfigured("a \(consumer.kind.rawValue) consumer is not a Jamf Pro Intune integration")
@@ -57,9 +74,10 @@ public struct JamfIntuneConsumer: SecretConsumer {
         self.apiClient = apiClient
         self.payloadDirectory = payloadDirectory
         self.runner = runner
-        self.canaryPolls = max(1, canaryPolls)
-        self.canaryInterval = canaryInterval
+        self.canaryWait = ServerSeconds.clamp(canaryWait, to: 0...86_400, fallback: Self.defaultCanaryWait)
+        self.canaryInterval = ServerSeconds.clamp(canaryInterval, to: 0.01...3_600, fallback: Self.defaultCanaryInterval)
         self.client = try JamfProClient(url: consumer.target, configuration: configuration)
+        self.applied = AppliedMoments(directory: payloadDirectory)
     }
 
     /// `jamf-pro-intune <URL>`.
@@ -92,37 +110,13 @@ public struct JamfIntuneConsumer: SecretConsumer {
             throw RotationFailure.consumerFailed(
                 runner.reportFailure(result, of: "the apply command for \(url)", redacting: [delivery.value, escaped.bytes()]))
         }
+        // Taken after the command succeeded: never earlier than the moment Jamf Pro got the secret.
+        do {
+            try applied.record(Date(), label: delivery.app.label, keyID: keyID)
+        } catch {
+            throw RotationFailure.consumerFailed("cannot record when the secret was applied: \(error)")
+        }
         return .done("the apply command applied secret \(keyID) to Jamf Pro at \(url)\(kept)")
-    }
-
-    /// Checks the integration through the Jamf Pro API where it can, else says what to check.
-    ///
-    /// - Throws: ``ClientSecrets/RotationFailure/verificationFailed(_:)`` when the canary's compliance
-    ///   is not reported; API failures as ``JamfProClient`` reports them.
-    public func verify(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
-        let url = client.baseURL.absoluteString
-        guard let apiClient else {
-            return .needsPerson(
-                "check that Jamf Pro at \(url) saved \(JamfIntunePayload.formPath) without an error, and that the Intune admin center (Tenant administration > Connectors and tokens > Partner device management) shows the Jamf connection as Active with a sync after the change; give this consumer a Jamf Pro API client and a canary computer to have this checked automatically")
-        }
-        let token = try await client.token(for: apiClient)
-        _ = try await client.deviceComplianceFeatureToggle(token: token)
-        guard let canary = consumer.canaryComputerID else {
-            return .needsPerson(
-                "the Jamf Pro API at \(url) answers, but no canary computer is set, so the integration itself is unchecked: check that the Intune admin center shows the Jamf connection as Active with a sync after the change, or set a canary computer")
-        }
-        var entries: [ComplianceInformation] = []
-        for poll in 1...canaryPolls {
-            // A fresh token each time: polls may outlast one (Jamf Pro tokens cannot be renewed).
-            let current = poll == 1 ? token : try await client.token(for: apiClient)
-            entries = try await client.complianceInformation(computerID: canary, token: current)
-            if let reported = entries.first(where: \.isReported) {
-                let vendor = reported.complianceVendor.map { " from \(Self.quoted($0))" } ?? ""
-                return .done("canary computer \(canary) on \(url) reports \(reported.complianceState)\(vendor) with secret \(delivery.credential.keyID) in place")
-            }
-            if poll < canaryPolls { try await JamfProClient.pause(canaryInterval) }
-        }
-        throw RotationFailure.verificationFailed(Self.explainUnreported(entries, canary: canary, url: url))
     }
 
     /// Why the canary's compliance does not count as reported, and what to do.

@@ -18,10 +18,12 @@ struct AppFieldOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The tenant: a domain such as contoso.onmicrosoft.com, or its GUID.", valueName: "tenant"))
     var tenant: String?
 
-    @Option(name: .long, help: ArgumentHelp("global, usgov, usgov-dod or china.", valueName: "cloud"))
+    @Option(name: .long, help: ArgumentHelp("global (also GCC, that is GCC moderate), usgov (GCC High), usgov-dod or china.", valueName: "cloud"))
     var cloud: String?
 
-    @Option(name: .long, help: ArgumentHelp("Who issues the secrets: entra-id, jamf-pro-api-client or manual.", valueName: "kind"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Who issues the secrets: entra-id, jamf-pro-api-client or manual. Default: entra-id with --rotator, jamf-pro-api-client with --jamf-url/--jamf-integration-id, else manual.",
+        valueName: "kind"))
     var issuer: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -52,7 +54,7 @@ struct AppFieldOptions: ParsableArguments {
         "jamf-pro-intune consumer: a command that applies the update payload, which it reads on stdin.", valueName: "command"))
     var applyCommand: String?
 
-    @Option(name: .long, help: ArgumentHelp("Lifetime of new secrets (default 180d; at most 730d).", valueName: "duration"))
+    @Option(name: .long, help: ArgumentHelp("Lifetime of new secrets (default 180d; at most 730d, Graph's default of two years; a tenant policy may allow less).", valueName: "duration"))
     var lifetime: String?
 
     @Option(name: .long, help: ArgumentHelp("Rotate this long before expiry (default 30d).", valueName: "duration"))
@@ -66,6 +68,11 @@ struct AppFieldOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Free-form notes.", valueName: "text"))
     var notes: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Added to the display name of each new secret, after its marker: secrets:<rotation id> <text>. At most 64 characters, no control characters; \"\" removes it.",
+        valueName: "text"))
+    var secretDescription: String?
 
     func parsedCloud() throws -> Cloud? {
         try cloud.map {
@@ -98,12 +105,42 @@ struct AppFieldOptions: ParsableArguments {
         }
     }
 
-    /// Applies every field that was given to `app`.
-    func apply(to app: inout App) throws {
+    /// The issuer the flags ask for: `--issuer`, or the one `--rotator` (entra-id) or
+    /// `--jamf-url`/`--jamf-integration-id` (jamf-pro-api-client) imply; `nil` to keep `current`
+    /// (`nil` when adding: then the app gets `manual`).
+    ///
+    /// Implied because an app given a rotator but left `manual` would make `rotate` wait for a
+    /// person to type a secret, silently. An existing app whose issuer is not `manual` changes
+    /// only with `--issuer`: a flag of another issuer is then a usage error, not a switch.
+    func resolvedIssuer(current: IssuerKind?) throws -> IssuerKind? {
+        let explicit = try parsedIssuer()
+        let jamf = jamfURL != nil || jamfIntegrationId != nil
+        let rotates = !(rotator ?? "").isEmpty
+        if jamf {
+            if let explicit, explicit != .jamfProAPIClient {
+                throw CLIError.usage("--jamf-url and --jamf-integration-id belong to the jamf-pro-api-client issuer, not --issuer \(explicit.rawValue): drop one of them")
+            }
+            if explicit == nil, let current, current != .manual, current != .jamfProAPIClient {
+                throw CLIError.usage("the app's issuer is \(current.rawValue); --jamf-url and --jamf-integration-id belong to jamf-pro-api-client: add --issuer jamf-pro-api-client to change it")
+            }
+            return .jamfProAPIClient
+        }
+        if rotates {
+            if explicit == .manual {
+                throw CLIError.usage("--rotator needs an issuer that calls an API (entra-id or jamf-pro-api-client), not --issuer manual: drop one of them")
+            }
+            if explicit == nil, current == .manual { return .entraID }
+            return explicit ?? current ?? .entraID
+        }
+        return explicit
+    }
+
+    /// Applies every field that was given to `app`; `adding` when `app` is new.
+    func apply(to app: inout App, adding: Bool = false) throws {
         if let appId { app.appID = appId.lowercased() }
         if let tenant { app.tenant = tenant.lowercased() }
         if let cloud = try parsedCloud() { app.cloud = cloud }
-        if let issuer = try parsedIssuer() { app.issuer = issuer }
+        if let issuer = try resolvedIssuer(current: adding ? nil : app.issuer) { app.issuer = issuer }
         if let rotator { app.rotator = rotator.isEmpty ? nil : rotator }
         if jamfURL != nil || jamfIntegrationId != nil {
             let url = jamfURL ?? app.jamfProIssuer?.url
@@ -127,22 +164,39 @@ struct AppFieldOptions: ParsableArguments {
         if let overlap { app.policy.overlap = try DurationParser.parse(overlap, field: "overlap") }
         if !tag.isEmpty { app.tags = tag }
         if let notes { app.notes = notes }
+        if let secretDescription { app.secretDescription = secretDescription.isEmpty ? nil : secretDescription }
     }
 }
 
 struct AppAddCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an app.")
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add an app.",
+        discussion: """
+            The issuer defaults to entra-id when --rotator is given, to jamf-pro-api-client when \
+            --jamf-url or --jamf-integration-id is, and to manual otherwise (rotate then asks a \
+            person for each new secret). An --issuer that contradicts those flags is a usage error (64).
+            """)
 
     @OptionGroup var options: VaultOptions
     @Argument(help: "The app's label: the unique name you will type.") var label: String
     @OptionGroup var fields: AppFieldOptions
+
+    func validate() throws {
+        do {
+            _ = try fields.resolvedIssuer(current: nil)
+        } catch let error as CLIError {
+            throw ValidationError(error.description)
+        } catch {
+            // A bad value (an unknown --issuer) is reported by run(), naming its flag.
+        }
+    }
 
     func run() throws {
         try reportingErrors {
             guard fields.appId != nil else { throw CLIError.usage("app add needs --app-id (the client ID GUID)") }
             guard fields.tenant != nil else { throw CLIError.usage("app add needs --tenant (contoso.onmicrosoft.com or the tenant GUID)") }
             var app = App(label: label, appID: "", tenant: "")
-            try fields.apply(to: &app)
+            try fields.apply(to: &app, adding: true)
             try app.validate()
             let vault = try options.open()
             try vault.addApp(app)
@@ -191,7 +245,9 @@ struct AppShowCommand: ParsableCommand {
                     + (app.jamfProIssuer.map { " (\($0.url), integration \($0.integrationID))" } ?? "")),
                 ("Policy", AppJSON.policyText(app.policy)),
                 ("Consumers", app.consumers.isEmpty ? "none" : app.consumers.map(\.description).joined(separator: ", ")),
-                ("Tags", app.tags.joined(separator: ", ")), ("Notes", app.notes),
+                ("Tags", app.tags.joined(separator: ", ")),
+                ("New secret", RotationJournal.displayName(rotationID: "<rotation id>", description: app.secretDescription)),
+                ("Notes", app.notes),
             ] {
                 // Notes may span lines (the only field allowed to): each continues under the first,
                 // indented, so none can pass for another field. Printer.line escapes every other

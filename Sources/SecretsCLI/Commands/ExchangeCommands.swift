@@ -14,7 +14,8 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             Encrypt to one or more --recipient keys, or to a passphrase with --passphrase (typed twice, \
             or read from the file in SECRETS_EXPORT_PASSPHRASE_FILE). `age -d` recovers the JSON, whose \
-            shape the README documents.
+            shape the README documents. --armor writes the age file as ASCII armor (as `age -a`), for a \
+            ticket or a mail; `import` and `age -d` read either form.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -23,6 +24,7 @@ struct ExportCommand: ParsableCommand {
     @Flag(name: .long, help: "Encrypt to a passphrase instead.") var passphrase = false
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this new file (mode 0600) instead of stdout.", valueName: "path"))
     var output: String?
+    @Flag(name: .long, help: "Write ASCII armor (-----BEGIN AGE ENCRYPTED FILE-----), as `age -a` does.") var armor = false
 
     func validate() throws {
         guard recipient.isEmpty != !passphrase else { throw ValidationError("give either --recipient (one or more) or --passphrase") }
@@ -30,8 +32,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if output == nil, Terminal.standardOutputIsTerminal {
-                throw CLIError.usage("refusing to write an encrypted file to a terminal; pass --output FILE or redirect stdout")
+            if output == nil, Terminal.standardOutputIsTerminal, !armor {
+                throw CLIError.usage("refusing to write an encrypted file to a terminal; pass --output FILE, redirect stdout, or --armor")
             }
             let named = try recipient.map { text -> any AgeRecipient in
                 do { return try X25519Recipient(text) } catch {
@@ -50,7 +52,8 @@ struct ExportCommand: ParsableCommand {
             }
             var json = [UInt8](try document.encoded())
             defer { Cleanse.wipe(&json) }
-            let file = try AgeFile.encrypt(json, to: recipients)
+            let binary = try AgeFile.encrypt(json, to: recipients)
+            let file = armor ? Armor.armor(binary) : binary
             if let output {
                 let descriptor = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard descriptor >= 0 else {
@@ -128,7 +131,8 @@ struct ImportCommand: ParsableCommand {
                 summary = try options.open().importAzure(document, tenant: tenant, cloud: parsedCloud, skipConflicts: skipConflicts)
             } else {
                 let vault = try options.open()
-                let encrypted = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+                // An export pasted from a ticket or a mail may be ASCII-armored (`export --armor`).
+                let encrypted = try Armor.binary([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
                 let plaintext = try AgeFile.decrypt(encrypted, identities: try identities(for: encrypted))
                 let document = try plaintext.withUnsafeBytes { try ExportDocument.decode(Data($0)) }
                 var trust: ImportTrust = fromOtherVault ? [.otherVault] : []

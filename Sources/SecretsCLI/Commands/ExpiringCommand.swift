@@ -79,55 +79,103 @@ struct ExpiringCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Every failure, even a bad --days, is "could not check" (3) for a monitoring system.
+        // Every failure, even a bad --days, is "could not check" (3) for a monitoring system, which
+        // reads its status line from stdout: it gets one (UNKNOWN, in the format asked for).
         try reportingErrors(exitCode: { _ in Self.unknown }) {
-            guard (0...3650).contains(days) else {
-                throw VaultError.invalidValue(field: "days", reason: "\(days) is not between 0 and 3650")
+            do {
+                try check()
+            } catch let error where !(error is ExitCode) {
+                Self.reportUnknown(ExitStatus.message(for: error), format: json ? .json : format, days: days)
+                throw error
             }
-            let now = Date()
-            let vault = try options.open()
-            if verify, let problem = try vault.verify().problems.first { throw CLIError(description: problem, code: ExitStatus.dataError) }
-            let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now)
-            // The JSON report is written from the vault's entries directly; the other formats
-            // go through rows of text.
-            var items: [Item] {
-                found.map { entry in
-                    Item(
-                        label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
-                        keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
-                        expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
-                        expired: entry.credential.expires! <= now)
-                }
-            }
-            let expiredCount = found.filter { $0.credential.expires! <= now }.count
-            let code = expiredCount > 0 ? Self.critical : found.isEmpty ? Self.ok : Self.warning
-            let status = ["OK", "WARNING", "CRITICAL"][Int(code)]
-            switch json ? .json : format {
-            case .json:
-                // Written from the report's own buffer, without copying it into a `Data` first.
-                let report = Self.json(found, days: days, status: status.lowercased(), now: now)
-                StandardStreams.out(report)
-            case .prometheus:
-                Printer.verbatim(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines) + "\n")
-            case .table:
-                let items = items
-                let summary: String
-                if expiredCount > 0 {
-                    summary = "\(status): \(expiredCount) secret(s) expired, \(items.count - expiredCount) more expire within \(days) days"
-                } else if items.isEmpty {
-                    summary = "\(status): nothing expires within \(days) days"
-                } else {
-                    summary = "\(status): \(items.count) secret(s) expire within \(days) days"
-                }
-                Printer.line(summary)
-                if !items.isEmpty {
-                    Printer.table(
-                        ["EXPIRES", "DAYS", "LABEL", "APP ID", "KEY ID", "STATE"],
-                        items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state] })
-                }
-            }
-            if code != Self.ok { throw ExitCode(code) }
         }
+    }
+
+    /// The status of a check that could not be made, on stdout, in `format`.
+    static func reportUnknown(_ message: String, format: Format, days: Int) {
+        let now = Date()
+        switch format {
+        case .json:
+            var writer = JSONWriter(capacity: 256 + message.utf8.count)
+            writer.beginObject()
+            writer.field("checkedAt", .date(now))
+            writer.beginArray(key: "credentials")
+            writer.endArray()
+            writer.field("days", .int(days))
+            writer.field("error", .string(message))
+            writer.field("status", .string("unknown"))
+            writer.endObject()
+            writer.appendNewline()
+            StandardStreams.out(writer.bytes)
+        case .prometheus:
+            Printer.verbatim(prometheusCheck(success: false, days: days, now: now))
+        case .table:
+            Printer.line("UNKNOWN: could not check: \(message)")
+        }
+    }
+
+    /// ``reportUnknown(_:format:days:)`` for a failure before the arguments were parsed (a bad
+    /// `SECRETS_LOG_LEVEL`, a bad flag): the format and window are read from `arguments` as well
+    /// as they can be.
+    static func reportUnknown(_ message: String, arguments: [String]) {
+        var format = Format.table
+        var days = 30
+        for (index, argument) in arguments.enumerated() {
+            let next = index + 1 < arguments.count ? arguments[index + 1] : ""
+            if argument == "--json" || argument == "--format=json" || argument == "--format" && next == "json" { format = .json }
+            if argument == "--format=prometheus" || argument == "--format" && next == "prometheus" { format = .prometheus }
+            if argument == "--days", let value = Int(next) { days = value }
+        }
+        reportUnknown(message, format: format, days: days)
+    }
+
+    private func check() throws {
+        guard (0...3650).contains(days) else {
+            throw VaultError.invalidValue(field: "days", reason: "\(days) is not between 0 and 3650")
+        }
+        let now = Date()
+        let vault = try options.open()
+        if verify, let problem = try vault.verify().problems.first { throw CLIError(description: problem, code: ExitStatus.dataError) }
+        let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now)
+        // The JSON report is written from the vault's entries directly; the other formats
+        // go through rows of text.
+        var items: [Item] {
+            found.map { entry in
+                Item(
+                    label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
+                    keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
+                    expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
+                    expired: entry.credential.expires! <= now)
+            }
+        }
+        let expiredCount = found.filter { $0.credential.expires! <= now }.count
+        let code = expiredCount > 0 ? Self.critical : found.isEmpty ? Self.ok : Self.warning
+        let status = ["OK", "WARNING", "CRITICAL"][Int(code)]
+        switch json ? .json : format {
+        case .json:
+            // Written from the report's own buffer, without copying it into a `Data` first.
+            let report = Self.json(found, days: days, status: status.lowercased(), now: now)
+            StandardStreams.out(report)
+        case .prometheus:
+            Printer.verbatim(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines) + "\n")
+        case .table:
+            let items = items
+            let summary: String
+            if expiredCount > 0 {
+                summary = "\(status): \(expiredCount) secret(s) expired, \(items.count - expiredCount) more expire within \(days) days"
+            } else if items.isEmpty {
+                summary = "\(status): nothing expires within \(days) days"
+            } else {
+                summary = "\(status): \(items.count) secret(s) expire within \(days) days"
+            }
+            Printer.line(summary)
+            if !items.isEmpty {
+                Printer.table(
+                    ["EXPIRES", "DAYS", "LABEL", "APP ID", "KEY ID", "STATE"],
+                    items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state] })
+            }
+        }
+        if code != Self.ok { throw ExitCode(code) }
     }
 
     /// A label value as the text exposition format wants it: backslash, double quote and line feed
@@ -167,15 +215,23 @@ struct ExpiringCommand: ParsableCommand {
 
             """
         for item in items { text += "secrets_credential_days_left{\(labels(item))} \(item.daysLeft)\n" }
-        text += """
-            # HELP secrets_expiring_window_days The window the check looked at.
-            # TYPE secrets_expiring_window_days gauge
-            secrets_expiring_window_days \(days)
-            # HELP secrets_expiring_last_check_timestamp_seconds When the check ran.
-            # TYPE secrets_expiring_last_check_timestamp_seconds gauge
-            secrets_expiring_last_check_timestamp_seconds \(Int64(now.timeIntervalSince1970))
+        return text + prometheusCheck(success: true, days: days, now: now)
+    }
 
-            """
-        return text
+    /// The series every run writes, the one that failed too: whether the check could be made, its
+    /// window and when it ran (alert on `secrets_expiring_check_success == 0` or an old timestamp).
+    static func prometheusCheck(success: Bool, days: Int, now: Date) -> String {
+        """
+        # HELP secrets_expiring_check_success 1 if the vault could be read and checked, 0 if not (see stderr).
+        # TYPE secrets_expiring_check_success gauge
+        secrets_expiring_check_success \(success ? 1 : 0)
+        # HELP secrets_expiring_window_days The window the check looked at.
+        # TYPE secrets_expiring_window_days gauge
+        secrets_expiring_window_days \(days)
+        # HELP secrets_expiring_last_check_timestamp_seconds When the check ran.
+        # TYPE secrets_expiring_last_check_timestamp_seconds gauge
+        secrets_expiring_last_check_timestamp_seconds \(Int64(now.timeIntervalSince1970))
+
+        """
     }
 }

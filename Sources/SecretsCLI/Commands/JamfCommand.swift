@@ -17,10 +17,13 @@ struct JamfPayloadCommand: ParsableCommand {
         commandName: "payload", abstract: "Print the payload that points Jamf Pro's macOS Intune integration at an app's current secret.",
         discussion: """
             No Jamf Pro API writes the macOS Intune integration settings, so the payload is a documented \
-            JSON document (schema: Schemas/jamf-intune-payload.v1.schema.json) with every value of the \
-            Jamf Pro form and the steps to apply and verify it; --format text prints it as a runbook to \
+            JSON document (schema: Schemas/jamf-intune-payload.v1.schema.json) with every value the \
+            Jamf Pro form needs for the secret and the steps to apply and verify it; --format text prints it as a runbook to \
             follow. The client secret is redacted unless --reveal is given, which needs an admin identity. \
-            The app needs a jamf-pro-intune consumer (its target is the Jamf Pro URL).
+            The app needs a jamf-pro-intune consumer (its target is the Jamf Pro URL). Microsoft has \
+            deprecated this integration (Conditional Access, manual connection and Cloud Connector) and \
+            accepts no new configurations; its replacement, Jamf Pro's Device Compliance, holds no \
+            client secret. See the README's "Jamf Pro and Intune today".
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -36,8 +39,11 @@ struct JamfPayloadCommand: ParsableCommand {
     @Flag(name: .long, help: "Include the client secret (admin only). Without it the secret is null and marked redacted.")
     var reveal = false
 
-    @Flag(name: .long, help: "The payload that disconnects the integration (clears its checkbox, keeps the rest); it holds no secret.")
+    @Flag(name: .long, help: "The payload that turns the integration off (clears its checkbox); it holds no secret. Asks for confirmation: once off, it probably cannot be turned on again.")
     var disconnect = false
+
+    @Flag(name: .long, help: "Do not ask for confirmation (--disconnect).")
+    var yes = false
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file, mode 0600, instead of stdout.", valueName: "path"))
     var output: String?
@@ -59,6 +65,10 @@ struct JamfPayloadCommand: ParsableCommand {
             let consumer = try jamfConsumer(of: record)
             let payload: JamfIntunePayload
             if disconnect {
+                try Confirmation.require(
+                    label: record.label,
+                    action: "write the payload that turns off Jamf Pro's Intune integration for \"\(record.label)\" (Microsoft accepts no new Conditional Access configurations, so it probably cannot be turned on again, and Macs that stop reporting leave Intune after about 90 days)",
+                    yes: yes)
                 payload = .disconnect(app: record, jamfProURL: consumer.target)
             } else {
                 guard let current = overview.current else {

@@ -14,9 +14,13 @@ struct RotateCommand: ParsableCommand {
             there is none); --all rotates every app whether due or not. A second run right after a \
             successful one does nothing; --force rotates named apps that are not due. --dry-run \
             prints the plan and changes nothing.
-            Exit codes: 0 every app done or nothing to do; 1 one or more apps failed (each named); \
-            64 usage; 66 unknown app; 75 an app waits for a person (see the notes), or another \
-            rotate is running; 77 not an admin.
+            With no apps and no --due or --all it only says what --due would do. \
+            While an app waits for a person (see the README's person-in-the-loop table), a run \
+            changes nothing for it until `--confirm-deployed`; --retire-now, --abandon and \
+            rollback are refused then (75). \
+            Exit codes: 0 every app done or nothing to do (or only explained); 1 one or more apps \
+            failed, or a command its state refuses (each named; nothing changed); 64 usage; 66 unknown app; \
+            75 an app waits for a person (see the notes), or another rotate is running; 77 not an admin.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -32,13 +36,14 @@ struct RotateCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask for confirmation (--retire-now, --abandon).") var yes = false
     @Flag(name: .long, help: "You put the named apps' new secrets in place by hand (after `jamf payload --reveal`); their previous secrets may now be retired after the overlap.")
     var confirmDeployed = false
-    @Flag(name: .long, help: "Give up on the named app's unfinished rotation: a pending new secret is removed at the issuer; consumers are not touched.")
+    @Flag(name: .long, help: "Give up on the named app's unfinished rotation: every consumer gets the current secret back (one that cannot is named), then a pending new secret is removed at the issuer.")
     var abandon = false
     @Option(name: .long, help: ArgumentHelp("Manual issuer: the new secret's key id.", valueName: "guid")) var keyId: String?
     @Option(name: .long, help: ArgumentHelp("Manual issuer: the new secret's expiry (date or duration).", valueName: "date"))
     var expires: String?
     @Option(name: .long, help: ArgumentHelp("Manual issuer: a key id you deleted in the portal. Repeatable.", valueName: "guid"))
     var confirmRemoved: [String] = []
+    @OptionGroup var tuning: RotationTuningOptions
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -62,11 +67,17 @@ struct RotateCommand: ParsableCommand {
             if dryRun || !selects {
                 let vault = try options.open()
                 guard selects else {
-                    try explain(vault)
-                    throw ExitCode(ExitStatus.usage)
+                    // Like help: asking what rotate would do is not a mistake, so it exits 0.
+                    return try explain(vault)
                 }
                 let engine = RotationEngine(vault: vault, environment: UnavailableEnvironment())
-                let plans = try engine.plan(selection)
+                // The grace a run with these options would give a key that still signs in.
+                let grace = try tuning.resolved().usageGrace
+                let plans = try engine.plan(selection).map { plan in
+                    var plan = plan
+                    if case .signIns = plan.retireCheck { plan.retireCheck = .signIns(grace: grace) }
+                    return plan
+                }
                 // A plan is a view of the vault: a journal row deleted would drop a resume from it.
                 try vault.checkIntegrity()
                 return try RotationOutput.printPlans(plans, json: output.json, showErrors: vault.role == .admin)
@@ -107,10 +118,7 @@ struct RotateCommand: ParsableCommand {
                 Terminal.printError("secrets: rotation failed for \(failed.count) app(s): \(names)")
                 throw ExitCode(ExitStatus.someFailed)
             }
-            if results.contains(where: { $0.status == .waiting }) {
-                Terminal.printError("secrets: \(results.filter { $0.status == .waiting }.map(\.label).joined(separator: ", ")) waiting for a person (see the notes)")
-                throw ExitCode(ExitStatus.temporaryFailure)
-            }
+            try RotationOutput.exitIfWaiting(results)
         }
     }
 
@@ -125,7 +133,7 @@ struct RotateCommand: ParsableCommand {
         try network.checkEndpoints()
         let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
         return RotationEngine(
-            vault: vault, environment: try network.environment(manual: manual),
+            vault: vault, environment: try network.environment(manual: manual, tuning: try tuning.resolved()),
             options: try engineOptions(vault), progress: progress.report)
     }
 
@@ -142,9 +150,15 @@ struct RotateCommand: ParsableCommand {
         let retiring = plans.reduce(0) { $0 + $1.retire.count }
         let resuming = plans.reduce(0) { $0 + $1.resume.count }
         let names = rotating.prefix(5).joined(separator: ", ") + (rotating.count > 5 ? ", …" : "")
+        // With --json, stdout keeps its shape (no app was rotated) and the explanation goes to stderr.
+        if output.json { try RotationOutput.printResults([], json: true) }
+        let json = output.json
+        func say(_ text: String) {
+            if json { Terminal.printError("secrets: " + text) } else { Printer.line(text) }
+        }
         // Two calls: each line is printed neutralised, which would show a newline inside one as `\u{A}`.
-        Terminal.printError("secrets: nothing was done; name the apps to rotate, or use --due (every app that is due) or --all (every app).")
-        Terminal.printError("""
+        say("Nothing was done; name the apps to rotate, or use --due (every app that is due) or --all (every app).")
+        say("""
             With --due it would now rotate \(rotating.count) app(s)\(rotating.isEmpty ? "" : " (\(names))"), \
             retire \(retiring) previous secret(s) and resume \(resuming) unfinished run(s). \
             See each step with `secrets rotate --due --dry-run`.
@@ -159,8 +173,11 @@ struct RollbackCommand: ParsableCommand {
         abstract: "Make an app's previous secret current again and redeploy it, while it is still valid.",
         discussion: """
             The secret it replaces becomes previous and is retired by the next `secrets rotate`. \
-            Refused when the previous secret has expired or was retired, or when the issuer \
-            invalidated it (Jamf Pro API clients). Exit codes: 0 done; 1 failed; 64 usage; 66 unknown app.
+            The consumers are verified with it; one that needs a person makes the rollback wait \
+            for `secrets rotate APP --confirm-deployed` (75). Refused when the previous secret has \
+            expired or was retired, when the issuer invalidated it (Jamf Pro API clients), while \
+            another row is unfinished (1), or while the app waits for a person (75). \
+            Exit codes: 0 done; 1 failed or refused; 64 usage; 66 unknown app; 75 waits for a person.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -187,6 +204,7 @@ struct RollbackCommand: ParsableCommand {
                 Terminal.printError("secrets: rollback of \(label) failed: \(result.failure ?? "unknown reason")")
                 throw ExitCode(ExitStatus.someFailed)
             }
+            try RotationOutput.exitIfWaiting([result])
         }
     }
 }

@@ -52,8 +52,11 @@ struct SecretAddCommand: ParsableCommand {
                 throw VaultError.invalidValue(field: "state", reason: "\"\(state)\" is not one of pending, current, previous")
             }
             if let keyId { try Validation.guid(keyId, field: "key-id") }
+            // The value prompt comes after the unlock: nothing typed ahead meanwhile may show.
+            let quiet = fromFile == nil && Terminal.standardInputIsTerminal ? EchoSuppression() : nil
             let vault = try options.open()
             let value = try readValue()
+            quiet?.restore()
             // A rotation of a Jamf Pro API client retires whatever is current when its new
             // secret arrives, so a value added meanwhile would be wiped. Taken after the prompts,
             // so a person typing does not hold up a rotation; the vault follows a rekey made

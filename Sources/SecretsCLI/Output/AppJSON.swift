@@ -14,6 +14,7 @@ struct AppJSON: Encodable {
     let policy: PolicyJSON
     let tags: [String]
     let notes: String
+    let secretDescription: String?
     let credentials: [CredentialJSON]?
 
     struct PolicyJSON: Encodable {
@@ -35,6 +36,7 @@ struct AppJSON: Encodable {
             lifetimeSeconds: Int(app.policy.lifetime), rotateBeforeSeconds: Int(app.policy.rotateBefore), overlapSeconds: Int(app.policy.overlap))
         tags = app.tags
         notes = app.notes
+        secretDescription = app.secretDescription
         credentials = nil
     }
 
@@ -51,6 +53,7 @@ struct AppJSON: Encodable {
         policy = base.policy
         tags = base.tags
         notes = base.notes
+        secretDescription = base.secretDescription
         credentials = overview.credentials.map { CredentialJSON($0.credential, now: now, valueStored: $0.hasValue) }
     }
 

@@ -1,3 +1,4 @@
+import ArgumentParser
 import ClientSecrets
 import Foundation
 
@@ -63,6 +64,23 @@ enum RotationOutput {
         Printer.line(active.isEmpty ? "Nothing to do: no app is due, nothing to resume or retire." : "")
         if idle > 0, !active.isEmpty { Printer.line("\(idle) other app(s): nothing to do.") }
         Printer.line("Dry run: nothing was changed.")
+    }
+
+    /// Exits 75 when an app waits for a person: a refusal is printed as its own line, a wait
+    /// points at the notes.
+    static func exitIfWaiting(_ results: [AppRotationResult]) throws {
+        let waiting = results.filter { $0.status == .waiting }
+        guard !waiting.isEmpty else { return }
+        for result in waiting {
+            if let failure = result.failure {
+                Terminal.printError("secrets: \(failure)")
+            }
+        }
+        let pointed = waiting.filter { $0.failure == nil }.map(\.label)
+        if !pointed.isEmpty {
+            Terminal.printError("secrets: \(pointed.joined(separator: ", ")) waiting for a person (see the notes)")
+        }
+        throw ExitCode(ExitStatus.temporaryFailure)
     }
 
     static func printResults(_ results: [AppRotationResult], json: Bool) throws {

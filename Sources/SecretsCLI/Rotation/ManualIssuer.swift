@@ -93,6 +93,12 @@ package struct ManualIssuer: Issuer {
         }
     }
 
+    /// A person deletes it in the portal: the history says so, not that this program removed it.
+    package func removeSecretReporting(keyID: String) async throws -> SecretRemoval {
+        try await removeSecret(keyID: keyID)
+        return .removedByPerson
+    }
+
     package func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] { [] }
 
     package func verify(keyID: String, value: SecureBytes) async throws -> String {

@@ -9,10 +9,18 @@ import Foundation
 /// `secrets` hands the commands that need the network to it (see ``NetworkExecutable``), the way
 /// git hands https remotes to `git-remote-https`.
 package protocol RotationNetworkProvider: Sendable {
-    /// The issuers and consumers of one run; `manual` is what the person gave for manual issuers.
-    func environment(manual: ManualIssuer.Input) throws -> any RotationEnvironment
+    /// The issuers and consumers of one run; `manual` is what the person gave for manual issuers,
+    /// `tuning` the waits of `rotate` (`--jamf-canary-wait`, `--usage-grace`).
+    func environment(manual: ManualIssuer.Input, tuning: RotationTuning) throws -> any RotationEnvironment
     /// Throws a usage error when an endpoint override (`SECRETS_GRAPH_ENDPOINT`, …) is unusable.
     func checkEndpoints() throws
+}
+
+extension RotationNetworkProvider {
+    /// The issuers and consumers of one run with the default waits (`rollback`).
+    func environment(manual: ManualIssuer.Input) throws -> any RotationEnvironment {
+        try environment(manual: manual, tuning: RotationTuning())
+    }
 }
 
 /// The provider of this process, installed once by the executable before arguments are parsed.

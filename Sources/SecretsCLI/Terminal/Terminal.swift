@@ -32,7 +32,9 @@ enum Terminal {
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
             silent.c_lflag |= tcflag_t(ECHONL)
-            tcsetattr(tty, TCSAFLUSH, &silent)
+            // TCSANOW, not TCSAFLUSH: what was typed before the prompt appeared is the answer's
+            // beginning, not something to throw away (see EchoSuppression).
+            tcsetattr(tty, TCSANOW, &silent)
         }
         defer { if canSilence { tcsetattr(tty, TCSAFLUSH, &saved) } }
         _ = prompt.withCString { write(tty, $0, strlen($0)) }

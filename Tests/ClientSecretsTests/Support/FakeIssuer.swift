@@ -133,7 +133,13 @@ final class RecordingConsumer: SecretConsumer, @unchecked Sendable {
         return .done("recorded key \(delivery.credential.keyID)")
     }
 
-    func verify(_ delivery: SecretDelivery) async throws -> ConsumerOutcome { .done("nothing to check") }
+    /// Verify answers "not verified yet" (a canary that has not reported since the change).
+    func notVerifiedYet(_ value: Bool) { lock.withLock { unverified = value } }
+    private var unverified = false
+
+    func verify(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
+        lock.withLock { unverified } ? .needsPerson("no report since key \(delivery.credential.keyID) was applied") : .done("nothing to check")
+    }
 }
 
 /// Hands every app the same fake issuer and consumer.

@@ -19,4 +19,6 @@ public struct EmulatedSecret: Sendable, Hashable {
     /// When token requests with it start to succeed (creation plus the replication delay that
     /// applied then; the distant past for a secret seeded as replicated).
     public var usableFrom: Date
+    /// The last token request made with it (what Graph's credential sign-in report shows), if any.
+    public var lastSignIn: Date? = nil
 }

@@ -12,6 +12,9 @@ import Foundation
 ///                                               → 200 {"keyId", "secretText"}   (a value is generated if none is given)
 /// GET  /_emulator/applications/{appId}/secrets  → 200 {"value": [{"keyId", "displayName", "hint", "secretText",
 ///                                                "startDateTime", "endDateTime", "createdDateTime"}]}   (values included)
+/// POST /_emulator/applications/{appId}/policy {"passwordsAllowed": false} → 204   (an app management policy that
+///                                               forbids passwords: addPassword answers 400
+///                                               CredentialTypeNotAllowedAsPerAppPolicy; true lifts it)
 /// POST /_emulator/faults                        {"operation": "token"|"getApplication"|"addPassword"|"removePassword"|"any",
 ///                                                "status"?, "retryAfter"?, "hangSeconds"?, "drop"?: true, "slowMs"?,
 ///                                                "answerDelayMs"?, "times"?: 1}
@@ -27,6 +30,11 @@ import Foundation
 /// POST /_emulator/config                        {"latencyMs"?, "replicationDelayMs"?, "maxLifetimeDays"? (null clears),
 ///                                                "tokenLifetime"?} → 200 the configuration
 /// POST /_emulator/accepts?appId={appId}         body: the secret, as plain text → 200 {"accepts": bool, "result": "…"}
+/// POST /_emulator/applications/{appId}/sign-ins {"keyId", "at"?: date (default now), "clear"?: true}
+///                                               → 204   (sets what the credential sign-in report shows for the key;
+///                                                a token request with the key's secret also sets it to now)
+/// GET  /_emulator/applications/{appId}/history → 200 {"value": [{"keyId", "added", "removed"?}]}   (every key the
+///                                                app ever held, oldest first; `removed` once removePassword took it)
 /// GET  /_emulator/requests                      → 200 {"value": [{"method", "path", "query", "status", "operation", "clientId"}]}
 /// ```
 struct EntraControlAPI {
@@ -51,6 +59,21 @@ struct EntraControlAPI {
                 owners: object["owners"] as? [String] ?? [], roles: object["roles"] as? [String] ?? []
             )
             return EmulatorJSON.response(200, ["id": id, "appId": appID.lowercased()])
+
+        case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "sign-ins":
+            guard let object = object(), let keyID = object["keyId"] as? String else {
+                return bad("expected {\"keyId\": …, \"at\"?: \"2027-01-01T00:00:00Z\", \"clear\"?: true}")
+            }
+            var at: Date? = Date()
+            if let text = object["at"] as? String {
+                guard let parsed = EmulatorJSON.parseDate(text) else { return bad("at is not a date") }
+                at = parsed
+            }
+            if object["clear"] as? Bool == true { at = nil }
+            guard await state.setLastSignIn(appID: route[1], keyID: keyID, at: at) else {
+                return EmulatorJSON.response(404, ["error": "no such application or key"])
+            }
+            return EmulatorJSON.empty(204)
 
         case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "secrets":
             guard let object = object(), let endText = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(endText) else {
@@ -77,6 +100,24 @@ struct EntraControlAPI {
                 return json
             }
             return EmulatorJSON.response(200, ["value": secrets])
+
+        case ("GET", let route) where route.count == 3 && route[0] == "applications" && route[2] == "history":
+            let events = await state.keyHistory(appID: route[1]).map { event -> [String: Any] in
+                var json: [String: Any] = ["keyId": event.keyID, "added": EmulatorJSON.format(event.added)]
+                if let removed = event.removed { json["removed"] = EmulatorJSON.format(removed) }
+                return json
+            }
+            return EmulatorJSON.response(200, ["value": events])
+
+        case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "policy":
+            guard let object = object(), let allowed = object["passwordsAllowed"] as? Bool else {
+                return bad("expected {\"passwordsAllowed\": false}")
+            }
+            guard await state.application(appID: route[1]) != nil else {
+                return EmulatorJSON.response(404, ["error": "no application \(route[1])"])
+            }
+            await state.setPasswordsForbidden(!allowed, appID: route[1])
+            return EmulatorJSON.empty(204)
 
         case ("POST", ["faults"]):
             guard let object = object(), let name = object["operation"] as? String, let operation = EntraOperation(rawValue: name) else {

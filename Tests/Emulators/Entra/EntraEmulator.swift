@@ -84,9 +84,22 @@ public final class EntraEmulator: Sendable {
         await state.secrets(ofApp: appID)
     }
 
-    /// Whether a token request for `appID` with `secret` would succeed right now.
+    /// Whether a token request for `appID` with `secret` would succeed right now (nothing is recorded).
     public func accepts(appID: String, secret: String) async -> Bool {
         await state.check(appID: appID, secret: secret) == .accepted
+    }
+
+    /// Signs in as `appID` with `secret` the way a consumer does: true when Entra ID accepts it, and
+    /// then the secret's last sign-in (Graph's credential sign-in report) becomes now. The Jamf
+    /// Pro emulator's validator uses this, so the report shows which secret Jamf Pro uses.
+    public func signIn(appID: String, secret: String) async -> Bool {
+        await state.signIn(appID: appID, secret: secret) == .accepted
+    }
+
+    /// Sets when secret `keyID` of `appID` last signed in (`nil`: never), as the report will show it.
+    @discardableResult
+    public func setLastSignIn(appID: String, keyID: String, at date: Date?) async -> Bool {
+        await state.setLastSignIn(appID: appID, keyID: keyID, at: date)
     }
 
     // MARK: Behaviour
@@ -120,6 +133,12 @@ public final class EntraEmulator: Sendable {
     /// Sets (or, with `nil`, lifts) the app management policy's maximum secret lifetime.
     public func setMaxLifetime(_ lifetime: TimeInterval?) async {
         await state.setMaxLifetime(lifetime)
+    }
+
+    /// Makes an app management policy forbid (or, with `false`, allow again) password
+    /// credentials for `appID`: its `addPassword` answers 400 `CredentialTypeNotAllowedAsPerAppPolicy`.
+    public func forbidPasswords(appID: String, _ forbidden: Bool = true) async {
+        await state.setPasswordsForbidden(forbidden, appID: appID)
     }
 
     /// Makes every access token issued so far invalid (Graph answers 401 to them), as a

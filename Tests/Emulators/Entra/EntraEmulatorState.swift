@@ -48,7 +48,18 @@ actor EntraEmulatorState {
     private(set) var issuedTokens: [String] = []
     private var faults: [PendingFault] = []
     private var hostileAnswers: [HostileAnswer] = []
+    /// App ids an app management policy forbids password credentials for.
+    private var passwordsForbidden: Set<String> = []
     private var log: [RecordedRequest] = []
+    /// Every key each application ever held, by app id: when it was added and when removed.
+    private var history: [String: [KeyEvent]] = [:]
+
+    /// One key's life at an application, for ``keyHistory(appID:)``.
+    struct KeyEvent: Sendable {
+        var keyID: String
+        var added: Date
+        var removed: Date?
+    }
     private let logLimit = 200_000
 
     init(configuration: EntraEmulator.Configuration) {
@@ -61,6 +72,14 @@ actor EntraEmulatorState {
     func setReplicationDelay(_ delay: Duration) { configuration.replicationDelay = delay }
     func setMaxLifetime(_ lifetime: TimeInterval?) { configuration.maxLifetime = lifetime }
     func setTokenLifetime(_ seconds: Int) { configuration.tokenLifetime = seconds }
+
+    /// Makes an app management policy forbid (or allow again) password credentials for `appID`.
+    func setPasswordsForbidden(_ forbidden: Bool, appID: String) {
+        if forbidden { passwordsForbidden.insert(appID.lowercased()) } else { passwordsForbidden.remove(appID.lowercased()) }
+    }
+
+    /// Whether an app management policy forbids password credentials for `appID`.
+    func forbidsPasswords(appID: String) -> Bool { passwordsForbidden.contains(appID.lowercased()) }
 
     // MARK: Applications and secrets
 
@@ -117,6 +136,7 @@ actor EntraEmulatorState {
         application.secrets.removeAll { $0.keyID == secret.keyID }
         application.secrets.append(secret)
         applications[key] = application
+        history[key, default: []].append(KeyEvent(keyID: secret.keyID, added: now))
         return secret
     }
 
@@ -128,7 +148,17 @@ actor EntraEmulatorState {
         var updated = application
         updated.secrets.removeAll { $0.keyID == keyID.lowercased() }
         applications[application.appID] = updated
-        return updated.secrets.count != before
+        guard updated.secrets.count != before else { return false }
+        if let index = history[application.appID]?.lastIndex(where: { $0.keyID == keyID.lowercased() && $0.removed == nil }) {
+            history[application.appID]?[index].removed = Date()
+        }
+        return true
+    }
+
+    /// Every key the application `appID` ever held, oldest first: what a test checks a claim
+    /// like "removed at the issuer" against, even for a key added and removed within one run.
+    func keyHistory(appID: String) -> [KeyEvent] {
+        history[appID.lowercased()] ?? []
     }
 
     func secrets(ofApp appID: String) -> [EmulatedSecret] {
@@ -144,6 +174,27 @@ actor EntraEmulatorState {
         if now >= match.end { return .expired }
         if now < match.usableFrom || now < match.start { return .invalidSecret }
         return .accepted
+    }
+
+    /// ``check(appID:secret:)``, and when the secret is accepted, a sign-in recorded for it: what
+    /// the token endpoint does, and what a consumer holding the secret does when it uses it.
+    func signIn(appID: String, secret: String?) -> SecretCheck {
+        let result = check(appID: appID, secret: secret)
+        if result == .accepted, var application = applications[appID.lowercased()],
+           let index = application.secrets.firstIndex(where: { $0.value == secret }) {
+            application.secrets[index].lastSignIn = Date()
+            applications[application.appID] = application
+        }
+        return result
+    }
+
+    /// Sets the last sign-in of secret `keyID` of `appID` (`nil` clears it); false when there is no such secret.
+    func setLastSignIn(appID: String, keyID: String, at date: Date?) -> Bool {
+        guard var application = applications[appID.lowercased()],
+              let index = application.secrets.firstIndex(where: { $0.keyID == keyID.lowercased() }) else { return false }
+        application.secrets[index].lastSignIn = date
+        applications[application.appID] = application
+        return true
     }
 
     // MARK: Tokens

@@ -1,8 +1,9 @@
 import FlyingFox
 import Foundation
 
-/// The part of Microsoft Graph v1.0 the issuer uses: reading an application, `addPassword` and
-/// `removePassword`, behind bearer tokens and Graph's application permissions.
+/// The part of Microsoft Graph the issuer uses: reading an application, `addPassword` and
+/// `removePassword` (v1.0), and the credential sign-in report (beta), behind bearer tokens and
+/// Graph's application permissions.
 ///
 /// Permissions: reading needs `Application.Read.All`, `Application.ReadWrite.All`, or
 /// `Application.ReadWrite.OwnedBy` on an app the caller owns (an `OwnedBy` caller lists only the
@@ -18,6 +19,8 @@ struct EntraGraphAPI {
     static let readAll = "Application.Read.All"
     static let readWriteAll = "Application.ReadWrite.All"
     static let readWriteOwnedBy = "Application.ReadWrite.OwnedBy"
+    static let auditLogReadAll = "AuditLog.Read.All"
+    static let directoryReadAll = "Directory.Read.All"
 
     private struct Caller {
         var appID: String
@@ -75,6 +78,9 @@ struct EntraGraphAPI {
             guard canWrite(caller, application) else { return (denied, caller.appID) }
             return (await addPassword(to: application, request: request, error: error), caller.appID)
 
+        case .credentialSignInActivities:
+            return (await signInActivities(caller, request: request, error: error), caller.appID)
+
         case .removePassword(let key):
             guard let application = await application(key) else { return (notFound(key, clientRequestID), caller.appID) }
             guard canWrite(caller, application) else { return (denied, caller.appID) }
@@ -125,6 +131,13 @@ struct EntraGraphAPI {
         guard end > start else {
             return error(400, "InvalidKeyEndDate", "Key credential end date is invalid.")
         }
+        if await state.forbidsPasswords(appID: application.appID) {
+            // Graph's shape: the code names the policy, the message quotes it.
+            return EmulatorJSON.graphError(
+                400, code: "CredentialTypeNotAllowedAsPerAppPolicy",
+                message: "Credential type not allowed as per assigned policy '\(state.policyID)'.",
+                clientRequestID: request.headers[HTTPHeader("client-request-id")])
+        }
         if let maxLifetime = await state.configuration.maxLifetime, end.timeIntervalSince(start) > maxLifetime + 1 {
             let message = "Credential lifetime exceeds the max value allowed as per assigned policy '\(state.policyID)'."
             return EmulatorJSON.graphError(
@@ -149,6 +162,43 @@ struct EntraGraphAPI {
         json["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential"
         if let hostile { json = hostile.apply(to: json) }
         return EmulatorJSON.response(200, json, contentType: EmulatorJSON.graphContentType)
+    }
+
+    /// `GET /beta/reports/appCredentialSignInActivities?$filter=appId eq '…'`: one entry per secret
+    /// that signed in, in the documented shape. Needs `AuditLog.Read.All` (or `Directory.Read.All`).
+    private func signInActivities(_ caller: Caller, request: HTTPRequest, error: (Int, String, String) -> HTTPResponse) async -> HTTPResponse {
+        guard caller.roles.contains(Self.auditLogReadAll) || caller.roles.contains(Self.directoryReadAll) else {
+            return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        }
+        let filter = request.query.first { $0.name == "$filter" }?.value.replacingOccurrences(of: "+", with: " ")
+        var applications = await state.allApplications()
+        if let filter {
+            guard let appID = Self.appIDFilter(filter) else {
+                return error(400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified.")
+            }
+            applications = applications.filter { $0.appID == appID.lowercased() }
+        }
+        let entries: [[String: Any]] = applications.flatMap { application in
+            application.secrets.compactMap { secret -> [String: Any]? in
+                guard let lastSignIn = secret.lastSignIn else { return nil }
+                return [
+                    "id": Data("\(secret.keyID)|application".utf8).base64EncodedString(),
+                    "appId": application.appID, "appObjectId": application.objectID, "credentialOrigin": "application",
+                    "createdDateTime": EmulatorJSON.format(secret.created, fractionalDigits: 0),
+                    "expirationDateTime": EmulatorJSON.format(secret.end, fractionalDigits: 0),
+                    "keyId": secret.keyID, "keyType": "clientSecret", "keyUsage": "verify",
+                    "resourceId": "00000003-0000-0000-c000-000000000000", "servicePrincipalObjectId": application.objectID,
+                    "signInActivity": [
+                        "lastSignInDateTime": EmulatorJSON.format(lastSignIn, fractionalDigits: 7),
+                        "lastSignInRequestId": UUID().uuidString.lowercased(),
+                    ],
+                ]
+            }
+        }
+        let body: [String: Any] = [
+            "@odata.context": "https://graph.microsoft.com/beta/$metadata#reports/appCredentialSignInActivities", "value": entries,
+        ]
+        return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType)
     }
 
     // MARK: Authentication and authorization

@@ -9,6 +9,8 @@ public enum EntraOperation: String, Sendable, Hashable, Codable, CaseIterable {
     case addPassword
     /// `POST /v1.0/applications/{id}/removePassword`.
     case removePassword
+    /// `GET /beta/reports/appCredentialSignInActivities`.
+    case credentialSignInActivities
     /// Matches every operation above (for faults only; requests are never recorded as `any`).
     case any
 

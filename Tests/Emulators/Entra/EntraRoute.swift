@@ -19,6 +19,8 @@ enum EntraRoute: Sendable, Equatable {
     case addPassword(ApplicationKey)
     /// `POST …/removePassword`.
     case removePassword(ApplicationKey)
+    /// `GET /beta/reports/appCredentialSignInActivities` (with `$filter=appId eq '…'`).
+    case credentialSignInActivities
     /// A Graph path this emulator does not serve (Graph answers 400 for an unknown segment).
     case unknownGraph(segment: String)
     /// A Graph path it knows, with the wrong method.
@@ -33,6 +35,7 @@ enum EntraRoute: Sendable, Equatable {
         case .listApplications, .getApplication: return .getApplication
         case .addPassword: return .addPassword
         case .removePassword: return .removePassword
+        case .credentialSignInActivities: return .credentialSignInActivities
         case .unknownGraph, .methodNotAllowed, .unknown: return nil
         }
     }
@@ -45,6 +48,10 @@ enum EntraRoute: Sendable, Equatable {
         if components.count == 5, components[0].isEmpty, !components[1].isEmpty,
            components[2] == "oauth2", components[3] == "v2.0", components[4] == "token" {
             self = isPost ? .token(tenant: components[1]) : .methodNotAllowed
+            return
+        }
+        if path == "/beta/reports/appCredentialSignInActivities" {
+            self = isGet ? .credentialSignInActivities : .methodNotAllowed
             return
         }
         guard path.hasPrefix("/v1.0/") else {

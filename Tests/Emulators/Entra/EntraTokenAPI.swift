@@ -33,7 +33,7 @@ struct EntraTokenAPI {
             return (EmulatorJSON.oauthError(400, error: "invalid_scope", aadsts: 1002012,
                                             description: "The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."), clientID)
         }
-        switch await state.check(appID: clientID, secret: form["client_secret"]) {
+        switch await state.signIn(appID: clientID, secret: form["client_secret"]) {
         case .accepted:
             let (token, expiresIn) = await state.issueToken(clientID: clientID)
             let body: [String: Any] = ["token_type": "Bearer", "expires_in": expiresIn, "ext_expires_in": expiresIn, "access_token": token]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A gzip member whose single deflate block inflates about 1,032 times: the most deflate allows.
 ///
 /// Built by hand, since Foundation on Linux has no zlib API: one dynamic-Huffman block whose
@@ -5,7 +7,32 @@
 /// single 1-bit entry, so after one literal zero each further `00` bit pair means "copy 258 bytes
 /// from 1 byte back". The body of the block is therefore nothing but zero bytes (4 copies each).
 /// The trailer's CRC is not the data's: no client is meant to get that far.
-enum GzipBomb {
+public enum GzipBomb {
+    /// Waits, up to `limit`, until a request of this process reaches a loopback server again;
+    /// returns how long that took.
+    ///
+    /// Under URLSession, a client that refused a gzip bomb at its headers did not stop libcurl:
+    /// it inflated what the bomb had put in the socket's buffer, after the cancel, on the queue
+    /// every URLSession of the process shares, and until it was done (20–30 s) no other request
+    /// of the process started. HTTPTransport now calls libcurl itself and inflates nothing, so a
+    /// test that sent a bomb calls this afterwards and expects the wait to be short.
+    ///
+    /// - Parameter request: makes one request to the URL of a fresh probe server, with a short
+    ///   deadline, and ignores how it ends; it is called until the probe sees a request.
+    @discardableResult
+    public static func waitOutAftermath(limit: Duration = .seconds(60), _ request: (URL) async throws -> Void) async throws -> Duration {
+        let clock = ContinuousClock()
+        let started = clock.now
+        while clock.now - started < limit {
+            let probe = HostileServer(mode: .redirect)
+            let url = try probe.start()
+            defer { probe.stop() }
+            try await request(url)
+            if !probe.requests.isEmpty { break }
+        }
+        return clock.now - started
+    }
+
     /// The gzip header, the block header and the first literal, padded to a byte boundary with
     /// copies (the padding is zero bits, i.e. more copies).
     static let head: [UInt8] = {

@@ -14,6 +14,10 @@ public enum HostileMode: String, CaseIterable, Sendable {
     /// Token requests (any path ending in `/token`) answered 200 with a token whose `expires_in`
     /// is `1e308` or `99999999999999999999`, in turn; every other request 404.
     case hugeExpiresIn
+    /// Token requests answered 200 with an `access_token` holding a line break and a header of
+    /// its own (`hostile\r\nX-Hostile: …`), which would add a header to every later request; every
+    /// other request 404.
+    case headerInjectingToken
     /// 302 to another host, with the hostile marker in the body.
     case redirect
     /// 200 announcing 1,000 bytes, then sending one byte per second.

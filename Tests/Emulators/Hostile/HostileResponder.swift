@@ -6,8 +6,10 @@ struct HostileResponder {
     let connection: Int32
     /// `METHOD /path` of the request.
     let requestLine: String
-    /// The request's position among all the server received (0 for the first).
+    /// The request's position among those the server answered in its mode (0 for the first).
     let index: Int
+    /// The route that answers this request instead of the mode, if one matched.
+    let route: HostileRoute?
 
     /// 64 KiB of the marker repeated: what the flooding modes send.
     static let filler: [UInt8] = {
@@ -16,6 +18,12 @@ struct HostileResponder {
     }()
 
     func respond() {
+        if let route {
+            let body = Array(route.body.utf8)
+            guard head(route.status, ["Content-Type": "application/json", "Content-Length": "\(body.count)"]) else { return }
+            _ = server.write(body, to: connection)
+            return
+        }
         switch server.mode {
         case .hugeBody:
             guard head(200, ["Content-Type": "application/json", "Content-Length": "\(server.hugeBodySize)"]) else { return }
@@ -48,16 +56,17 @@ struct HostileResponder {
             let body = Array(#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#.utf8)
             guard head(429, ["Content-Type": "application/json", "Retry-After": value, "Content-Length": "\(body.count)"]) else { return }
             _ = server.write(body, to: connection)
-        case .hugeExpiresIn:
-            let path = requestLine.split(separator: " ").last.map(String.init) ?? ""
+        case .hugeExpiresIn, .headerInjectingToken:
+            let path = requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? ""
             guard path.hasSuffix("/token") else {
                 let body = Array(#"{"error":{"code":"Request_ResourceNotFound","message":"no such resource"}}"#.utf8)
                 guard head(404, ["Content-Type": "application/json", "Content-Length": "\(body.count)"]) else { return }
                 _ = server.write(body, to: connection)
                 return
             }
-            let expiry = index % 2 == 0 ? "1e308" : "99999999999999999999"
-            let body = Array(#"{"access_token":"hostile-token-value","token_type":"Bearer","scope":"api-role:1","expires_in":\#(expiry)}"#.utf8)
+            let expiry = server.mode == .headerInjectingToken ? "3599" : index % 2 == 0 ? "1e308" : "99999999999999999999"
+            let token = server.mode == .headerInjectingToken ? #"hostile\r\nX-Hostile: \#(HostileServer.marker)"# : "hostile-token-value"
+            let body = Array(#"{"access_token":"\#(token)","token_type":"Bearer","scope":"api-role:1","expires_in":\#(expiry)}"#.utf8)
             guard head(200, ["Content-Type": "application/json", "Content-Length": "\(body.count)"]) else { return }
             _ = server.write(body, to: connection)
         case .redirect:

@@ -8,7 +8,8 @@ import Darwin
 
 /// A loopback HTTP server that answers every request in one hostile way (``HostileMode``), to
 /// check that a client stays bounded in time and memory, does not crash, and reports a clear
-/// failure.
+/// failure. Requests its ``routes`` match get their fixed answers instead, so a client can get
+/// past a token request to the one call under attack (or get a hostile value in a well-formed answer).
 ///
 /// It speaks HTTP/1.1 over plain POSIX sockets rather than FlyingFox: the modes need byte-level
 /// control (a `Content-Length` that is never honoured, chunks that never end, a body sent one
@@ -26,20 +27,25 @@ public final class HostileServer: @unchecked Sendable {
     public let retryAfterValues: [String]
     /// The compressed size of the ``HostileMode/gzipBomb`` body (it inflates about 1,032 times).
     public let gzipBombSize: Int
+    /// Requests answered normally rather than in ``mode``.
+    public let routes: [HostileRoute]
 
     private let lock = NSLock()
     private var listener: Int32 = -1
     private var connections: Set<Int32> = []
     private var received: [String] = []
+    private var answeredInMode = 0
     private var written = 0
     private var stopped = false
 
-    /// Creates a server; ``start()`` listens.
+    /// Creates a server; ``start()`` listens. A request that one of `routes` matches gets its
+    /// answer; every other request is answered in `mode`.
     public init(
         mode: HostileMode, hugeBodySize: Int = 1 << 30, gzipBombSize: Int = 4 << 20,
-        retryAfterValues: [String] = ["99999999999999999", "inf", "-1", "1e308"]
+        retryAfterValues: [String] = ["99999999999999999", "inf", "-1", "1e308"], routes: [HostileRoute] = []
     ) {
         self.mode = mode
+        self.routes = routes
         self.hugeBodySize = hugeBodySize
         self.gzipBombSize = gzipBombSize
         self.retryAfterValues = retryAfterValues
@@ -131,14 +137,18 @@ public final class HostileServer: @unchecked Sendable {
 
     private func serve(_ connection: Int32) {
         guard let head = readRequest(connection) else { return }
+        let route = routes.first { $0.matches(head) }
         let index: Int = lock.withLock {
             received.append(head)
-            return received.count - 1
+            guard route == nil else { return 0 }
+            // Counted apart from the routes, so a mode's answers go in turn whatever calls came first.
+            defer { answeredInMode += 1 }
+            return answeredInMode
         }
-        HostileResponder(server: self, connection: connection, requestLine: head, index: index).respond()
+        HostileResponder(server: self, connection: connection, requestLine: head, index: index, route: route).respond()
     }
 
-    /// Reads a request head and drains its body (up to 1 MiB); returns `METHOD /path`.
+    /// Reads a request head and drains its body (up to 1 MiB); returns `METHOD /path` (with the query).
     private func readRequest(_ connection: Int32) -> String? {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)

@@ -15,6 +15,8 @@ import Foundation
 ///     GET  /api/v1/conditional-access/device-compliance-information/computer/{id}
 ///          200 [{"deviceId","applicable","complianceState","complianceVendor",
 ///                "complianceVendorDeviceInformation":{"deviceIds":[…]}}]      404 unknown computer
+///     GET  /api/v1/computers-inventory/{id}?section=GENERAL
+///          200 {"id","udid","general":{"name","platform","reportDate","lastContactTime",…},…}  404 unknown computer
 ///     POST /api/v1/api-integrations/{id}/client-credentials
 ///          200 {"clientId","clientSecret"}   403 client lacks the privilege   404 unknown integration
 ///
@@ -27,7 +29,12 @@ import Foundation
 /// The macOS Intune integration has no API in Jamf Pro; the emulator models what an admin saves
 /// in the form. Its canary logic: a computer's compliance information is `[]` while no integration
 /// is saved or it is disabled, one entry with state `UNKNOWN` while the saved secret does not work
-/// (``SecretValidator``), and the computer's own state (default `COMPLIANT`) while it does.
+/// (``SecretValidator``), and the computer's own state (default `COMPLIANT`) while it does. Once a
+/// computer has sent an inventory report (``report(computerID:)``, or half a second after every save
+/// with ``Configuration/reportOnSave``), its state is the one of that report, as Jamf Pro keeps it: a
+/// report made while Jamf Pro held a secret Entra ID refused stays `UNKNOWN`, and one made with the
+/// old secret stays `COMPLIANT` after a new one is saved, until the next report. Its `general.reportDate` is its enrolment
+/// (when it was added) until it reports.
 ///
 /// Control endpoints for other processes (no authentication; loopback only):
 ///
@@ -41,13 +48,15 @@ import Foundation
 ///     GET    /_emulator/api-clients/{integrationId}  200 {"clientId","clientSecret","integrationId"}, 404
 ///     POST   /_emulator/computers            {"id","complianceState"?: "COMPLIANT" (any string),"applicable"?: true,
 ///            "complianceVendor"?: "Microsoft Intune"} → 201
+///     POST   /_emulator/computers/{id}/report {"reportDate"?: any text} → 200 {"id","reportDate"}: the computer
+///            sends inventory now (`reportDate` replaces the date answered, for hostile answers); 404
 ///     POST   /_emulator/hostile/regeneration {"clientId"?, "clientSecret"?, "clientSecretLength"?} → 204: the next
 ///            regeneration still replaces the secret, but answers these values
 ///     POST   /_emulator/faults               {"operation": token|feature-toggle|compliance-information|
 ///            regenerate-client-credentials, "fault": throttle|server-error|hang|drop-connection,
 ///            "times"?: 1, "retryAfter"?: seconds, "status"?: 500} → 204
 ///     DELETE /_emulator/faults               → 204
-///     GET|PUT /_emulator/config              {"latency": seconds, "tokenLifetime": seconds}
+///     GET|PUT /_emulator/config              {"latency": seconds, "tokenLifetime": seconds, "reportOnSave": bool}
 ///     GET    /_emulator/requests             [{"method","path","query","operation","hadBearer","status"}]
 public final class JamfProEmulator: Sendable {
     let state: JamfProEmulatorState
@@ -99,6 +108,21 @@ public final class JamfProEmulator: Sendable {
         id: String, complianceState: String = "COMPLIANT", applicable: Bool = true, complianceVendor: String = "Microsoft Intune"
     ) async {
         await state.addComputer(id: id, complianceState: complianceState, applicable: applicable, complianceVendor: complianceVendor)
+    }
+
+    /// Makes computer `computerID` send an inventory report now (`jamf recon`): its report date
+    /// becomes now (or `reportDate`, any text), and its compliance the one the integration's
+    /// current secret gets. False for an unknown computer.
+    @discardableResult
+    public func report(computerID: String, reportDate: String? = nil) async -> Bool {
+        await JamfProEmulatorRouter(state: state, validator: secretValidator).report(computerID: computerID, reportDate: reportDate)
+    }
+
+    /// Makes every computer report whenever the Intune integration is saved (see ``Configuration/reportOnSave``).
+    public func setReportOnSave(_ enabled: Bool) async {
+        var configuration = await state.configuration
+        configuration.reportOnSave = enabled
+        await state.setConfiguration(configuration)
     }
 
     /// Makes the next API-client regeneration answer say `answer` (see ``HostileRegeneration``).

@@ -36,6 +36,13 @@ extension JamfProEmulatorRouter {
                 id: id, complianceState: body["complianceState"] as? String ?? "COMPLIANT", applicable: body["applicable"] as? Bool ?? true,
                 complianceVendor: body["complianceVendor"] as? String ?? "Microsoft Intune")
             return Self.json(201, ["id": id])
+        case ("POST", let path) where path.count == 3 && path[0] == "computers" && path[2] == "report":
+            let body = try Self.object(await request.bodyData)
+            guard await report(computerID: path[1], reportDate: body["reportDate"] as? String) else {
+                return Self.json(404, ["error": "no such computer"])
+            }
+            let computer = await state.computers[path[1]]
+            return Self.json(200, ["id": path[1], "reportDate": computer?.reportDate ?? NSNull()])
         case ("POST", ["hostile", "regeneration"]):
             let body = try Self.object(await request.bodyData)
             await state.queueHostileRegeneration(JamfProEmulator.HostileRegeneration(
@@ -62,12 +69,15 @@ extension JamfProEmulatorRouter {
             return HTTPResponse(statusCode: .noContent)
         case ("GET", ["config"]):
             let configuration = await state.configuration
-            return Self.json(200, ["latency": configuration.latency, "tokenLifetime": configuration.tokenLifetime])
+            return Self.json(200, [
+                "latency": configuration.latency, "tokenLifetime": configuration.tokenLifetime, "reportOnSave": configuration.reportOnSave,
+            ])
         case ("PUT", ["config"]):
             let body = try Self.object(await request.bodyData)
             var configuration = await state.configuration
             if let latency = body["latency"] as? Double { configuration.latency = latency }
             if let lifetime = body["tokenLifetime"] as? Double { configuration.tokenLifetime = lifetime }
+            if let reportOnSave = body["reportOnSave"] as? Bool { configuration.reportOnSave = reportOnSave }
             await state.setConfiguration(configuration)
             return HTTPResponse(statusCode: .noContent)
         case ("GET", ["requests"]):
@@ -116,6 +126,16 @@ extension JamfProEmulatorRouter {
             return Self.json(422, ["error": "Could not retrieve the access token for Microsoft Graph API"])
         }
         await state.configure(integration)
+        if await state.configuration.reportOnSave {
+            // Like the `jamf recon` an apply command starts: it completes after the save, so the
+            // report is made with what was just saved (and after the command has returned).
+            let ids = Array(await state.computers.keys)
+            let router = self
+            Task {
+                try? await Task.sleep(for: .milliseconds(500))
+                for id in ids { _ = await router.report(computerID: id) }
+            }
+        }
         return HTTPResponse(statusCode: .noContent)
     }
 

@@ -32,6 +32,9 @@ struct JamfProEmulatorRouter: HTTPHandler {
         case ("GET", let p) where p.count == 6 && Array(p[0..<5]) == ["api", "v1", "conditional-access", "device-compliance-information", "computer"]:
             operation = .complianceInformation
             parameter = p[5]
+        case ("GET", let p) where p.count == 4 && p[0] == "api" && p[1] == "v1" && p[2] == "computers-inventory":
+            operation = .computerInventory
+            parameter = p[3]
         case ("POST", let p) where p.count == 5 && p[0] == "api" && p[1] == "v1" && p[2] == "api-integrations" && p[4] == "client-credentials":
             operation = .regenerateClientCredentials
             parameter = p[3]
@@ -80,6 +83,7 @@ struct JamfProEmulatorRouter: HTTPHandler {
         case .token: response = try await token(request)
         case .featureToggle: response = try await featureToggle(request)
         case .complianceInformation: response = try await compliance(request, computerID: parameter)
+        case .computerInventory: response = try await inventory(request, computerID: parameter)
         case .regenerateClientCredentials: response = try await regenerate(request, integrationID: parameter)
         case .apiIntegration: response = try await integration(request, integrationID: parameter)
         }
@@ -129,7 +133,14 @@ struct JamfProEmulatorRouter: HTTPHandler {
         guard let integration = await state.integration, integration.enabled else {
             return Self.jsonArray([])
         }
-        let works = await secretWorks(integration)
+        // Jamf Pro keeps what the last report told Intune; a computer that never reported through
+        // the emulator shows the integration as it is now.
+        let works: Bool
+        if let report = computer.lastReport {
+            works = report.worked
+        } else {
+            works = await secretWorks(integration)
+        }
         let reported = works && computer.applicable
         let entry: [String: Any] = [
             "deviceId": computerID,
@@ -139,6 +150,33 @@ struct JamfProEmulatorRouter: HTTPHandler {
             "complianceVendorDeviceInformation": ["deviceIds": reported ? [computer.vendorDeviceID] : []],
         ]
         return Self.jsonArray([entry])
+    }
+
+    /// `GET /api/v1/computers-inventory/{id}?section=GENERAL`, the general section in the shape
+    /// Jamf Pro 11 answers it (other sections `null`).
+    private func inventory(_ request: HTTPRequest, computerID: String) async throws -> HTTPResponse {
+        if case .failure(let denied) = await authorize(request) { return denied.response }
+        guard let computer = await state.computers[computerID] else {
+            return Self.jamfError(404, code: "NOT_FOUND", description: "Computer \(computerID) not found")
+        }
+        let general: [String: Any] = [
+            "name": "Canary \(computerID)", "platform": "Mac", "reportDate": computer.reportDate ?? NSNull(),
+            "lastContactTime": computer.reportDate ?? NSNull(), "remoteManagement": ["managed": true],
+        ]
+        return Self.json(200, [
+            "id": computerID, "udid": computer.vendorDeviceID.uppercased(), "general": general,
+            "diskEncryption": NSNull(), "hardware": NSNull(), "operatingSystem": NSNull(),
+        ])
+    }
+
+    /// Makes computer `id` send an inventory report now, recording the secret the integration
+    /// holds and whether Entra ID accepts it.
+    func report(computerID: String, reportDate: String? = nil) async -> Bool {
+        let integration = await state.integration
+        let secret = integration.flatMap { $0.enabled ? $0.secret : nil } ?? ""
+        let worked: Bool
+        if let integration, integration.enabled { worked = await secretWorks(integration) } else { worked = false }
+        return await state.report(id: computerID, secret: secret, worked: worked, reportDate: reportDate)
     }
 
     /// `GET /api/v1/api-integrations/{id}`, in the shape Jamf Pro answers it.

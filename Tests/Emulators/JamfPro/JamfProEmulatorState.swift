@@ -48,10 +48,31 @@ actor JamfProEmulatorState {
         clients[client.clientID.lowercased()] = client
     }
 
+    /// Adds a computer whose last inventory report is its enrolment, now.
     func addComputer(id: String, complianceState: String, applicable: Bool, complianceVendor: String = "Microsoft Intune") {
         let vendorID = UUID().uuidString.lowercased()
         computers[id] = JamfProEmulator.Computer(
-            complianceState: complianceState, applicable: applicable, vendorDeviceID: vendorID, complianceVendor: complianceVendor)
+            complianceState: complianceState, applicable: applicable, vendorDeviceID: vendorID, complianceVendor: complianceVendor,
+            reportDate: Self.timestamp(Date()))
+    }
+
+    /// Records an inventory report of computer `id` made now while the integration held `secret`;
+    /// `reportDate` replaces the date answered (any text, for hostile answers). False for an unknown computer.
+    func report(id: String, secret: String, worked: Bool, reportDate: String? = nil) -> Bool {
+        guard var computer = computers[id] else { return false }
+        let now = Date()
+        computer.lastReport = JamfProEmulator.InventoryReport(date: now, secret: secret, worked: worked)
+        computer.reportDate = reportDate ?? Self.timestamp(now)
+        computers[id] = computer
+        return true
+    }
+
+    /// Jamf Pro's timestamp format: ISO 8601 in UTC with milliseconds, rounded up so that a report
+    /// made a fraction of a millisecond after something never reads as made before it.
+    static func timestamp(_ date: Date) -> String {
+        // The formatter truncates, and 0.330 may be stored as 0.3299…: aim inside the millisecond.
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.up) / 1000 + 0.0004
+        return Date(timeIntervalSince1970: milliseconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// Regeneration answers queued by ``JamfProEmulator/answerNextRegeneration(with:)``.

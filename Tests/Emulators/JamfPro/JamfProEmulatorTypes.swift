@@ -7,11 +7,16 @@ extension JamfProEmulator {
         public var latency: TimeInterval
         /// `expires_in` of new tokens, in seconds (Jamf Pro's default is 599).
         public var tokenLifetime: TimeInterval
+        /// Whether every computer sends an inventory report half a second after the Intune
+        /// integration is saved, as if the apply command also started `jamf recon` on it. Off:
+        /// computers report only when told to (``JamfProEmulator/report(computerID:)``).
+        public var reportOnSave: Bool
 
         /// Creates a configuration.
-        public init(latency: TimeInterval = 0, tokenLifetime: TimeInterval = 599) {
+        public init(latency: TimeInterval = 0, tokenLifetime: TimeInterval = 599, reportOnSave: Bool = false) {
             self.latency = latency
             self.tokenLifetime = tokenLifetime
+            self.reportOnSave = reportOnSave
         }
     }
 
@@ -27,6 +32,8 @@ extension JamfProEmulator {
         case featureToggle = "feature-toggle"
         /// `GET /api/v1/conditional-access/device-compliance-information/computer/{id}`.
         case complianceInformation = "compliance-information"
+        /// `GET /api/v1/computers-inventory/{id}` (`?section=GENERAL`).
+        case computerInventory = "computer-inventory"
         /// `POST /api/v1/api-integrations/{id}/client-credentials`.
         case regenerateClientCredentials = "regenerate-client-credentials"
         /// `GET /api/v1/api-integrations/{id}`.
@@ -84,6 +91,23 @@ extension JamfProEmulator {
         var vendorDeviceID: String
         /// Who the answer says reported the state.
         var complianceVendor: String = "Microsoft Intune"
+        /// `general.reportDate` as answered: the last inventory report (ISO 8601), or any text a
+        /// test sets; `nil` answers `null`.
+        var reportDate: String?
+        /// What the last report told Intune, once the computer reported through the emulator: Jamf
+        /// Pro keeps the state of the last report, so a report made while Jamf Pro held a secret
+        /// Entra ID refused keeps showing `UNKNOWN` until the next report.
+        var lastReport: InventoryReport?
+    }
+
+    /// One inventory report of a computer, with what the integration held when it was made.
+    struct InventoryReport: Sendable, Hashable {
+        /// When.
+        var date: Date
+        /// The secret Jamf Pro held then ("" when no integration was saved or it was disabled).
+        var secret: String
+        /// Whether Entra ID accepted that secret then.
+        var worked: Bool
     }
 
     /// What the next API-client regeneration answer says instead of the truth: the client's
