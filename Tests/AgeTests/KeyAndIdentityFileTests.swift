@@ -169,6 +169,11 @@ struct KeyAndIdentityFileTests {
                 return SecureBytes(copying: [0])
             }
         }
+        // Broken armor fails with an armor error, so armored contents count as an age file,
+        // never as a plain identity file (the property FuzzIdentityFile checks).
+        let broken = Array("-----BEGIN AGE ENCRYPTED FILE-----\n!!!!\n".utf8)
+        #expect(broken.withUnsafeBytes { IdentityFile.isEncrypted($0) })
+        #expect(Array("AGE-SECRET-KEY-1\n".utf8).withUnsafeBytes { !IdentityFile.isEncrypted($0) })
         let toKey = try AgeFile.encrypt(Array(Self.kitIdentity.utf8), to: [X25519Identity.generate().recipient])
         #expect(throws: AgeError.invalidIdentity(reason: "the identity file is encrypted, but not with a passphrase")) {
             try IdentityFile.parse(SecureBytes(copying: toKey)) {

@@ -40,9 +40,10 @@ public enum IdentityFile {
         return identities
     }
 
-    /// True when `contents` is an age file, that is, a passphrase-protected identity file.
+    /// True when `contents` is an age file, binary or armored (`age -p` or `age -a -p`), that is,
+    /// a passphrase-protected identity file. Such contents never parse as a plain identity file.
     public static func isEncrypted(_ contents: UnsafeRawBufferPointer) -> Bool {
-        contents.starts(with: Header.versionPrefix)
+        contents.starts(with: Header.versionPrefix) || Armor.isArmored(contents)
     }
 
     /// Parses identity file contents, decrypting them first with the passphrase `passphrase`
@@ -58,7 +59,7 @@ public enum IdentityFile {
                 }
                 return try parse(SecureBytes(copying: binary), passphrase: passphrase)
             }
-            guard isEncrypted(bytes) else { return try parse(bytes) }
+            guard bytes.starts(with: Header.versionPrefix) else { return try parse(bytes) }
             var reader = BufferedReader(UnsafeBytesSource(bytes))
             let stanzas = try Header.parse(from: &reader).stanzas
             guard stanzas.count == 1, stanzas[0].type == ScryptRecipient.stanzaType else {
