@@ -98,7 +98,7 @@ public final class GraphSession: Sendable {
         while true {
             attempt += 1
             let last: String
-            var retryAfter: Duration?
+            var asked: RetryAfter?
             do {
                 let response = try await transport.perform(request, timeout: configuration.requestTimeout)
                 Self.log.debug("\(method) \(path) -> \(response.status)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
@@ -106,7 +106,7 @@ public final class GraphSession: Sendable {
                     return Exchange(response: response, attempts: attempt, earlierAttemptMayHaveSucceeded: ambiguous)
                 }
                 last = ServiceError(status: response.status, body: response.body).summary
-                retryAfter = RetryPolicy.retryAfter(response.header("Retry-After"))
+                asked = RetryAfter.parse(response.header("Retry-After"))
                 if response.status != 429 { ambiguous = true }
             } catch {
                 Self.log.debug("\(method) \(path) failed: \(error.summary)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
@@ -121,6 +121,14 @@ public final class GraphSession: Sendable {
                 last = error.summary
                 ambiguous = true
             }
+            if let asked, asked.exceeds(policy.maximumRetryAfter) {
+                // Retrying sooner than asked goes against Graph's throttling guidance and only
+                // draws more throttling: end the call now, as the Jamf Pro client does.
+                Self.log.debug("not retrying \(method) \(path): Retry-After \(asked) is longer than \(policy.maximumRetryAfter.shortDescription)")
+                throw .unavailable(
+                    "\(operation): \(last), and asked to wait \(asked), longer than the \(policy.maximumRetryAfter.shortDescription) this program waits; try again later")
+            }
+            let retryAfter = asked.map { $0.delay(atMost: policy.maximumRetryAfter) }
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             let elapsed = clock.now - started
             if attempt >= policy.maximumAttempts || elapsed + delay > policy.maximumTotalTime {

@@ -7,7 +7,7 @@ import HTTPClient
 ///
 /// Waits grow exponentially from ``initialBackoff`` up to ``maximumBackoff``, each shortened by
 /// a random part of up to ``jitter`` so that many clients do not retry in step. A `Retry-After`
-/// is waited in full up to ``maximumRetryAfter``. After ``maximumAttempts`` attempts, or when the
+/// is waited in full; one longer than ``maximumRetryAfter`` ends the call at once. After ``maximumAttempts`` attempts, or when the
 /// next wait would end after ``maximumTotalTime``, the request fails with
 /// `RotationFailure.unavailable`.
 public struct RetryPolicy: Sendable, Hashable {
@@ -19,7 +19,7 @@ public struct RetryPolicy: Sendable, Hashable {
     public var initialBackoff: Duration
     /// The longest wait between attempts without a `Retry-After`.
     public var maximumBackoff: Duration
-    /// The longest `Retry-After` honoured; longer ones are cut to this.
+    /// The longest `Retry-After` waited; ``GraphSession`` gives up at once on a longer one.
     public var maximumRetryAfter: Duration
     /// The largest fraction (0…1) taken off a backoff at random.
     public var jitter: Double
@@ -49,7 +49,7 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// The wait after failed attempt number `attempt` (1 for the first), honouring the server's
-    /// `retryAfter` when it gave one.
+    /// `retryAfter` when it gave one (cut to ``maximumRetryAfter``, for a caller that waits anyway).
     public func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
         if let retryAfter {
             return min(max(retryAfter, .zero), maximumRetryAfter)

@@ -13,7 +13,7 @@ import Testing
 @Suite("Hostile HTTP servers: bounded time and memory, no crash, one clear failure", .serialized)
 struct HostileHTTPTests {
     /// `SECRETS_HTTP_TIMEOUT` for these runs, in seconds.
-    static let deadline: TimeInterval = 5
+    static let deadline: TimeInterval = 2
     /// Process start-up (a debug build), the vault's work and scheduling noise on a busy machine.
     static let margin: TimeInterval = 15
     /// Peak RSS allowed: the bound.
@@ -38,8 +38,8 @@ struct HostileHTTPTests {
                 // Every attempt ends at the deadline: Graph 5 attempts (+ 7.5 s of backoff), Jamf 4 (+ 3.5 s).
                 return 5 * HostileHTTPTests.deadline + 7.5 + HostileHTTPTests.margin
             case .retryAfterOverflow:
-                // Graph waits a Retry-After cut to 60 s, within its 120 s budget; Jamf gives up on the first too-long one.
-                return side == .entra ? 120 + HostileHTTPTests.deadline + HostileHTTPTests.margin : 10 + HostileHTTPTests.margin
+                // Both give up on the first Retry-After longer than they wait (after backoffs for inf and -1).
+                return 10 + HostileHTTPTests.margin
             }
         }
 
@@ -49,9 +49,9 @@ struct HostileHTTPTests {
             case .hugeBody, .endlessChunked: return ["answered with more than 1 MiB; refusing it"]
             case .gzipBomb: return ["answered with a compressed body (Content-Encoding: gzip) although none was asked for; refusing it"]
             case .redirect: return ["answered with a redirect (HTTP 302) to https://elsewhere.invalid", "redirects are not followed"]
-            case .slowDrip: return side == .entra ? ["no response within 5.0 s"] : ["no answer within 5 s"]
+            case .slowDrip: return side == .entra ? ["no response within 2.0 s"] : ["no answer within 2 s"]
             case .retryAfterOverflow:
-                return side == .entra ? ["HTTP 429"] : ["asked to wait more than 1000000000 s"]
+                return side == .entra ? ["HTTP 429", "asked to wait more than 1000000000 s"] : ["asked to wait more than 1000000000 s"]
             case .hugeExpiresIn:
                 // The token was taken (its lifetime clamped): the next call is what failed.
                 return side == .entra ? ["has no application with app id"] : ["does not know API integration 7"]

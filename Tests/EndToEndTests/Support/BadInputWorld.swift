@@ -75,7 +75,9 @@ extension BadInputTests {
         /// Stops the lock holder, if any.
         mutating func finish() {
             if let holder = lockHolder, holder.isRunning {
-                holder.terminate()
+                // SIGKILL, not terminate(): the child inherits the test thread's signal mask, in
+                // which SIGTERM may be blocked, and then it slept out its full 60 s.
+                kill(holder.processIdentifier, SIGKILL)
                 holder.waitUntilExit()
             }
             lockHolder = nil
