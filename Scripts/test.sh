@@ -24,9 +24,9 @@ run() { "$tests" --testing-library swift-testing --no-parallel "$@"; }
 
 e2e=EndToEndTests
 groups=(
-    "$e2e\.(TamperSuiteTests|PassphraseTests|TerminalEchoTests|ReadmeQuickStartTests)/"
+    "$e2e\.(TamperSuiteTests|PassphraseTests)/"
     "$e2e\.(RotationRaceTests|BadInputTests|HostileValueTests|PersonInLoopTests)/"
-    "$e2e\.(HostileHTTPTests|HostileJamfIntuneTests|RotationFaultTests|EntraRotationTests|UsageAwareRetireTests)/"
+    "$e2e\.(HostileHTTPTests|HostileJamfIntuneTests|RotationFaultTests|EntraRotationTests|UsageAwareRetireTests|TerminalEchoTests|ReadmeQuickStartTests)/"
 )
 named=$(IFS='|'; echo "${groups[*]}")
 
