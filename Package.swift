@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
             name: "ClientSecretsTests",
-            dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Runs the built `secrets` binary as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness", "Emulators"]),

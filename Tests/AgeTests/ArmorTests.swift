@@ -1,6 +1,7 @@
 import Age
 import CryptoPrimitives
 import Foundation
+import ProcessHarness
 import Testing
 
 /// ASCII armor (the age specification's strict PEM): both directions against the stock `age -a` /
@@ -29,7 +30,7 @@ import Testing
         let plaintextPath = try directory.write(payload, to: "plaintext")
         let encrypted = try tool.age(["-a", "-r", identity.recipient.description, "-o", directory.path("theirs.age"), plaintextPath])
         try #require(encrypted.succeeded, "\(encrypted)")
-        let theirs = try directory.read("theirs.age")
+        let theirs = try directory.bytes("theirs.age")
         #expect(Armor.isArmored(theirs))
         // Byte for byte the layout written here: re-armoring the binary inside gives the same text.
         #expect(Armor.armor(try Armor.binary(theirs)) == theirs, "the armor written here differs from age -a's")
@@ -45,7 +46,7 @@ import Testing
         let plain = directory.path("plain.txt")
         try IdentityFile.write(identity, to: plain, created: nil)
         let passphrase = SecureBytes(copying: Array("armored passphrase".utf8))
-        let encrypted = try AgeFile.encrypt(try directory.read("plain.txt"), to: [try ScryptRecipient(passphrase: passphrase, workFactor: 10)])
+        let encrypted = try AgeFile.encrypt(try directory.bytes("plain.txt"), to: [try ScryptRecipient(passphrase: passphrase, workFactor: 10)])
         let parsed = try IdentityFile.parse(SecureBytes(copying: Armor.armor(encrypted))) { passphrase }
         #expect(parsed.map(\.recipient.description) == [identity.recipient.description])
     }

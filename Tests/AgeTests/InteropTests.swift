@@ -63,11 +63,11 @@ import Testing
         let result = try tool.age(["-r", identity.recipient.description, "-o", directory.path("file.age"), plaintextPath])
         try #require(result.succeeded, "\(result)")
 
-        let inMemory = try AgeFile.decrypt(directory.read("file.age"), identities: [identity])
+        let inMemory = try AgeFile.decrypt(directory.bytes("file.age"), identities: [identity])
         expectIdentical(inMemory.withUnsafeBytes { Array($0) }, payload, "in-memory decryption (\(size) bytes)")
 
         try decryptStreaming(from: directory.path("file.age"), to: directory.path("streamed.out"), identities: [identity])
-        expectIdentical(try directory.read("streamed.out"), payload, "streaming decryption (\(size) bytes)")
+        expectIdentical(try directory.bytes("streamed.out"), payload, "streaming decryption (\(size) bytes)")
     }
 
     // MARK: - Several X25519 recipients
@@ -92,7 +92,7 @@ import Testing
                 "-d", "-i", directory.path("identity-\(index).txt"), "-o", directory.path(output), directory.path("file.age"),
             ])
             try #require(result.succeeded, "identity \(index) of \(recipientCount): \(result)")
-            expectIdentical(try directory.read(output), payload, "age's decryption with identity \(index) of \(recipientCount)")
+            expectIdentical(try directory.bytes(output), payload, "age's decryption with identity \(index) of \(recipientCount)")
         }
 
         let refused = try tool.age(["-d", "-i", directory.path("outsider.txt"), directory.path("file.age")])
@@ -115,7 +115,7 @@ import Testing
         if recipientCount > 1 { arguments += ["-R", recipientsPath] }
         let result = try tool.age(arguments + ["-o", directory.path("file.age"), plaintextPath])
         try #require(result.succeeded, "\(result)")
-        let file = try directory.read("file.age")
+        let file = try directory.bytes("file.age")
 
         for (index, identity) in identities.enumerated() {
             let plaintext = try AgeFile.decrypt(file, identities: [identity])
@@ -152,14 +152,14 @@ import Testing
         let recipientsPath = try directory.write(Array("\(publicKey)\n".utf8), to: "key.pub")
         let encrypted = try tool.age(["-R", recipientsPath, "-o", directory.path("to-us.age"), plaintextPath])
         try #require(encrypted.succeeded, "\(encrypted)")
-        let plaintext = try AgeFile.decrypt(directory.read("to-us.age"), identities: [identity])
+        let plaintext = try AgeFile.decrypt(directory.bytes("to-us.age"), identities: [identity])
         expectIdentical(plaintext.withUnsafeBytes { Array($0) }, payload, "decryption with the age-keygen identity")
 
         // We encrypt to the parsed `age1…` string, age decrypts with its own key file.
         try directory.write(AgeFile.encrypt(payload, to: [recipient]), to: "to-age.age")
         let decrypted = try tool.age(["-d", "-i", keyPath, "-o", directory.path("to-age.out"), directory.path("to-age.age")])
         try #require(decrypted.succeeded, "\(decrypted)")
-        expectIdentical(try directory.read("to-age.out"), payload, "age's decryption with its own key")
+        expectIdentical(try directory.bytes("to-age.out"), payload, "age's decryption with its own key")
     }
 
     @Test func identityFileWrittenHereWorksWithAge() throws {
@@ -172,7 +172,7 @@ import Testing
         try IdentityFile.write(identity, to: keyPath, created: created)
 
         let expected = IdentityFile.contents(for: identity, created: created).withUnsafeBytes { Array($0) }
-        expectIdentical(try directory.read("key.txt"), expected, "identity file contents")
+        expectIdentical(try directory.bytes("key.txt"), expected, "identity file contents")
         let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try publicKey(of: keyPath, tool: tool) == identity.recipient.description)
@@ -183,11 +183,11 @@ import Testing
         try directory.write(AgeFile.encrypt(payload, to: [identity.recipient]), to: "ours.age")
         let decrypted = try tool.age(["-d", "-i", keyPath, "-o", directory.path("ours.out"), directory.path("ours.age")])
         try #require(decrypted.succeeded, "\(decrypted)")
-        expectIdentical(try directory.read("ours.out"), payload, "age's decryption with our identity file")
+        expectIdentical(try directory.bytes("ours.out"), payload, "age's decryption with our identity file")
 
         let encrypted = try tool.age(["-e", "-i", keyPath, "-o", directory.path("theirs.age"), plaintextPath])
         try #require(encrypted.succeeded, "\(encrypted)")
-        let plaintext = try AgeFile.decrypt(directory.read("theirs.age"), identities: [identity])
+        let plaintext = try AgeFile.decrypt(directory.bytes("theirs.age"), identities: [identity])
         expectIdentical(plaintext.withUnsafeBytes { Array($0) }, payload, "decryption of age's file to our identity file")
     }
 
@@ -203,7 +203,7 @@ import Testing
         try IdentityFile.write(
             identity, to: keyPath, created: nil, passphrase: SecureBytes(copying: Array(passphrase.utf8)),
             workFactor: Self.fastWorkFactor)
-        try expectScryptHeader(directory.read("key.age"), workFactor: Self.fastWorkFactor)
+        try expectScryptHeader(directory.bytes("key.age"), workFactor: Self.fastWorkFactor)
 
         let payload = try randomBytes(70_000)
         try directory.write(AgeFile.encrypt(payload, to: [identity.recipient]), to: "file.age")
@@ -212,7 +212,7 @@ import Testing
         try #require(decrypted.succeeded, "\(decrypted)")
         #expect(decrypted.output.contains("passphrase"), "age did not prompt for the passphrase: \(decrypted)")
         #expect(!decrypted.output.contains(passphrase), "the passphrase was echoed")
-        expectIdentical(try directory.read("file.out"), payload, "age's decryption with our passphrase-protected identity file")
+        expectIdentical(try directory.bytes("file.out"), payload, "age's decryption with our passphrase-protected identity file")
 
         // The terminal route really checks the passphrase: a wrong one fails.
         let refused = try tool.ageOnTerminal(
@@ -235,7 +235,7 @@ import Testing
         let encryptedKeyPath = directory.path("key.age")
         let protected = try tool.ageOnTerminal(["-p", "-o", encryptedKeyPath, keyPath], typing: [passphrase, passphrase])
         try #require(protected.succeeded, "\(protected)")
-        try expectScryptHeader(directory.read("key.age"), workFactor: ScryptRecipient.defaultWorkFactor)
+        try expectScryptHeader(directory.bytes("key.age"), workFactor: ScryptRecipient.defaultWorkFactor)
 
         var passphraseRequests = 0
         let identities = try IdentityFile.load(path: encryptedKeyPath) {
@@ -250,7 +250,7 @@ import Testing
         let plaintextPath = try directory.write(payload, to: "plaintext")
         let encrypted = try tool.age(["-r", publicKey, "-o", directory.path("file.age"), plaintextPath])
         try #require(encrypted.succeeded, "\(encrypted)")
-        let plaintext = try AgeFile.decrypt(directory.read("file.age"), identities: identities)
+        let plaintext = try AgeFile.decrypt(directory.bytes("file.age"), identities: identities)
         expectIdentical(plaintext.withUnsafeBytes { Array($0) }, payload, "decryption with the identity from age -p's file")
     }
 
@@ -265,7 +265,7 @@ import Testing
         let encrypted = try tool.ageOnTerminal(
             ["-p", "-o", directory.path("file.age"), plaintextPath], typing: [passphrase, passphrase])
         try #require(encrypted.succeeded, "\(encrypted)")
-        let file = try directory.read("file.age")
+        let file = try directory.bytes("file.age")
         try expectScryptHeader(file, workFactor: ScryptRecipient.defaultWorkFactor)
 
         let plaintext = try AgeFile.decrypt(file, identities: [ScryptIdentity(passphrase: SecureBytes(copying: Array(passphrase.utf8)))])
@@ -287,7 +287,7 @@ import Testing
         let decrypted = try tool.ageOnTerminal(
             ["-d", "-o", directory.path("file.out"), directory.path("file.age")], typing: [passphrase])
         try #require(decrypted.succeeded, "\(decrypted)")
-        expectIdentical(try directory.read("file.out"), payload, "age's decryption of our passphrase file")
+        expectIdentical(try directory.bytes("file.out"), payload, "age's decryption of our passphrase file")
 
         let refused = try tool.ageOnTerminal(
             ["-d", "-o", directory.path("wrong.out"), directory.path("file.age")], typing: [passphrase + "x"])

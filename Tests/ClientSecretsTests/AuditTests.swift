@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import ClientSecrets
+import ProcessHarness
 
 @Suite("Audit log and identity files")
 struct AuditTests {

@@ -4,6 +4,7 @@ import GRDB
 import Testing
 
 @testable import ClientSecrets
+import ProcessHarness
 
 @Suite("Confidentiality at rest")
 struct ConfidentialityTests {

@@ -6,6 +6,7 @@ import Darwin
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import ProcessHarness
 import Testing
 
 /// The command consumer and the runner behind every hook: exact bytes on stdin, a clean
@@ -19,7 +20,7 @@ import Testing
         let consumer = CommandConsumer(command: "cat > '\(directory.path("value"))'", runner: CommandRunner(timeout: 10))
         let outcome = try await consumer.deploy(Sample.delivery())
         #expect(outcome.message.hasSuffix("took secret \(Sample.keyID)"))
-        #expect(directory.read("value") == Data(Sample.secretText.utf8))
+        #expect(directory.contents("value") == Data(Sample.secretText.utf8))
     }
 
     @Test func verificationAsksAPersonUnlessTheExitStatusVerifies() async throws {
@@ -77,7 +78,7 @@ import Testing
         let runner = CommandRunner(timeout: 10)
         let result = try await runner.run("ls /proc/self/fd > '\(directory.path("fds"))'", input: Sample.value(), context: Self.context)
         #expect(result.succeeded)
-        let listed = String(decoding: directory.read("fds"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let listed = String(decoding: directory.contents("fds"), as: UTF8.self).split(separator: "\n").map(String.init)
         // 0, 1 (the listing), 2, and the directory `ls` opens to list them.
         #expect(listed == ["0", "1", "2", "3"], "inherited: \(listed); held \(held)")
     }
@@ -119,7 +120,7 @@ import Testing
         #expect(result.timedOut)
         #expect(result.exitStatus == nil)
         #expect(Date().timeIntervalSince(start) < 10)
-        let pid = try #require(Int32(String(decoding: directory.read("pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(Int32(String(decoding: directory.contents("pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         var alive = true
         for _ in 0..<60 where alive {
             alive = kill(pid, 0) == 0

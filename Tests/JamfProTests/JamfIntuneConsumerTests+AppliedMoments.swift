@@ -5,6 +5,7 @@ import Testing
 
 @testable import JamfPro
 @testable import JamfProAPI
+import ProcessHarness
 
 /// Who wrote the record of when a secret was applied: a moment earlier than the secret itself, or
 /// in a file someone else could have written, never makes a stale canary report count.

@@ -6,6 +6,7 @@ import Testing
 
 @testable import JamfPro
 @testable import JamfProAPI
+import ProcessHarness
 
 /// Secrets the emulated Entra ID accepts, changeable while a test runs.
 actor AcceptedSecrets {
@@ -65,7 +66,7 @@ actor AcceptedSecrets {
             #expect(text.contains(Sample.keyID))
 
             let expected = JamfIntunePayload.update(delivery: delivery, jamfProURL: url.absoluteString, reveal: true, canaryComputerID: EmulatorHarness.canary)
-            let stdin = directory.read("stdin")
+            let stdin = directory.contents("stdin")
             let document = try #require(try JSONSerialization.jsonObject(with: stdin) as? [String: Any])
             let settings = try #require(document["settings"] as? [String: Any])
             #expect(settings["clientSecret"] as? String == Sample.secretText)
@@ -75,10 +76,10 @@ actor AcceptedSecrets {
             reference["generatedAt"] = nil
             #expect(NSDictionary(dictionary: received) == NSDictionary(dictionary: reference))
 
-            let argv = String(decoding: directory.read("argv"), as: UTF8.self)
+            let argv = String(decoding: directory.contents("argv"), as: UTF8.self)
             #expect(argv == "\(directory.path)\nfirst\nsecond\n")
-            let environment = String(decoding: directory.read("env"), as: UTF8.self)
-            let cmdline = String(decoding: directory.read("cmdline"), as: UTF8.self)
+            let environment = String(decoding: directory.contents("env"), as: UTF8.self)
+            let cmdline = String(decoding: directory.contents("cmdline"), as: UTF8.self)
             for leak in [Sample.secretText, "Kd/3mP", "/home/admin/.secrets-passphrase", "/srv/vault.sqlite"] {
                 #expect(!environment.contains(leak))
                 #expect(!argv.contains(leak))
@@ -134,7 +135,7 @@ actor AcceptedSecrets {
             let name = "payloads/jamf-intune-jamf-intune-\(Sample.keyID).json"
             let attributes = try FileManager.default.attributesOfItem(atPath: directory.path(name))
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-            let kept = directory.read(name)
+            let kept = directory.contents(name)
             #expect(!String(decoding: kept, as: UTF8.self).contains("Kd/3mP"))
             #expect(try await SchemaValidator.violations(of: kept) == [])
         }
@@ -314,7 +315,7 @@ actor AcceptedSecrets {
             let name = "payloads/jamf-intune-jamf-intune-\(Sample.keyID).applied"
             let attributes = try FileManager.default.attributesOfItem(atPath: directory.path(name))
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-            #expect(!String(decoding: directory.read(name), as: UTF8.self).contains("Kd/3mP"))
+            #expect(!String(decoding: directory.contents(name), as: UTF8.self).contains("Kd/3mP"))
             await emulator.report(computerID: EmulatorHarness.canary)
             // A later run (a resumed verify) builds a new consumer: it reads the moment back.
             let later = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)), directory: directory.path + "/payloads")

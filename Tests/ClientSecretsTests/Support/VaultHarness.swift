@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 
 @testable import ClientSecrets
+import ProcessHarness
 
 /// A vault in its own temporary directory, with the admin identity that created it.
 ///
