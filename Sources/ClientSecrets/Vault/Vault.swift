@@ -51,7 +51,7 @@ public struct Vault: Sendable {
     /// Creates a new vault at `path` whose only recipient is `admin`, refusing to replace any
     /// existing file. The file (and its WAL) is created with mode 0600.
     public static func create(
-        at path: String, admin: X25519Recipient, name: String? = nil, actor: String = Actor.current, now: Date = Date()
+        at path: String, admin: X25519Recipient, name: String? = nil, actor: String = AuditActor.current, now: Date = Date()
     ) throws -> Vault {
         let queue = try VaultFile.create(path: path)
         do {
@@ -96,7 +96,7 @@ public struct Vault: Sendable {
     ///   out keys that are not the vault's, and ``VaultError/untrusted(reason:)`` when the
     ///   vault's authority key is not the one pinned.
     public static func open(
-        at path: String, identities: [X25519Identity], actor: String = Actor.current, trust: VaultTrust = .unpinned
+        at path: String, identities: [X25519Identity], actor: String = AuditActor.current, trust: VaultTrust = .unpinned
     ) throws -> Vault {
         let queue = try VaultFile.open(path: path)
         let (keys, format): (DataKeys, Int) = try Self.translatingDatabaseErrors {
@@ -277,17 +277,5 @@ public struct Vault: Sendable {
             ("id", id.data), ("role", role.rawValue), ("recipient", recipient.description), ("name", sealedName),
             ("wrapped", Data(try KeyringEntry.wrap(keys, role: role, to: recipient))), ("created_at", writer.timestamp),
         ])
-    }
-}
-
-/// Who changes are attributed to.
-public enum Actor {
-    /// `user@host` of this process.
-    public static var current: String {
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count - 1)
-        let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid\(geteuid())"
-        let hostname = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(user)@\(hostname)"
     }
 }
