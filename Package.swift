@@ -55,7 +55,7 @@ let package = Package(
         ),
         // The one bounded HTTP layer under Graph, the token endpoint and Jamf Pro: a body size
         // limit, a real deadline, no redirects, and Retry-After / expires_in read without traps.
-        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(
             name: "EntraID",

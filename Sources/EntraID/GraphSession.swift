@@ -90,60 +90,39 @@ public final class GraphSession: Sendable {
     /// ``RotationFailure/unexpectedResponse(_:)``, neither retried.
     func send(_ request: URLRequest, operation: String) async throws(RotationFailure) -> Exchange {
         let policy = configuration.retry
-        let clock = ContinuousClock()
-        let started = clock.now
-        var attempt = 0
-        var ambiguous = false
-        let method = request.httpMethod ?? "GET", path = request.url?.path ?? "?"
-        while true {
-            attempt += 1
-            let last: String
-            var asked: RetryAfter?
-            do {
-                let response = try await transport.perform(request, timeout: configuration.requestTimeout)
-                Self.log.debug("\(method) \(path) -> \(response.status)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
-                guard [429, 500, 502, 503, 504].contains(response.status) else {
-                    return Exchange(response: response, attempts: attempt, earlierAttemptMayHaveSucceeded: ambiguous)
+        let rules = RetryLoop.Rules(
+            maximumAttempts: policy.maximumAttempts, maximumTotalTime: policy.maximumTotalTime,
+            maximumRetryAfter: policy.maximumRetryAfter, backoff: { policy.delay(afterAttempt: $0, retryAfter: nil) })
+        do {
+            let answer = try await RetryLoop.send(
+                request, via: transport, timeout: configuration.requestTimeout, rules: rules, log: Self.log, metadata: ["operation": "\(operation)"])
+            return Exchange(response: answer.response, attempts: answer.attempts, earlierAttemptMayHaveSucceeded: answer.earlierAttemptMayHaveSucceeded)
+        } catch {
+            switch error {
+            case .notRetried(let failure):
+                switch failure {
+                case .cancelled: throw .unavailable("\(operation): cancelled")
+                case .redirected: throw .misconfigured("\(operation): \(failure.summary)")
+                case .tooLarge, .compressed: throw .unexpectedResponse("\(operation): \(failure.summary)")
+                default: throw .unavailable("\(operation): \(failure.summary)")
                 }
-                last = ServiceError(status: response.status, body: response.body).summary
-                asked = RetryAfter.parse(response.header("Retry-After"))
-                if response.status != 429 { ambiguous = true }
-            } catch {
-                Self.log.debug("\(method) \(path) failed: \(error.summary)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
-                guard error.isTransient else {
-                    switch error {
-                    case .cancelled: throw .unavailable("\(operation): cancelled")
-                    case .redirected: throw .misconfigured("\(operation): \(error.summary)")
-                    case .tooLarge, .compressed: throw .unexpectedResponse("\(operation): \(error.summary)")
-                    default: throw .unavailable("\(operation): \(error.summary)")
-                    }
-                }
-                last = error.summary
-                ambiguous = true
-            }
-            if let asked, asked.exceeds(policy.maximumRetryAfter) {
-                // Retrying sooner than asked goes against Graph's throttling guidance and only
-                // draws more throttling: end the call now, as the Jamf Pro client does.
-                Self.log.debug("not retrying \(method) \(path): Retry-After \(asked) is longer than \(policy.maximumRetryAfter.shortDescription)")
+            case .waitTooLong(let asked, let last):
                 throw .unavailable(
-                    "\(operation): \(last), and asked to wait \(asked), longer than the \(policy.maximumRetryAfter.shortDescription) this program waits; try again later")
+                    "\(operation): \(Self.describe(last)), and asked to wait \(asked), longer than the \(policy.maximumRetryAfter.shortDescription) this program waits; try again later")
+            case .exhausted(let attempts, let elapsed, let last):
+                let count = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+                throw .unavailable("\(operation) failed after \(count) in \(elapsed.shortDescription); last: \(Self.describe(last))")
+            case .cancelledWhileWaiting(let last):
+                throw .unavailable("\(operation): cancelled while waiting to retry; last: \(Self.describe(last))")
             }
-            let retryAfter = asked.map { $0.delay(atMost: policy.maximumRetryAfter) }
-            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
-            let elapsed = clock.now - started
-            if attempt >= policy.maximumAttempts || elapsed + delay > policy.maximumTotalTime {
-                Self.log.debug("giving up on \(method) \(path) after \(attempt) attempt(s)", metadata: ["last": "\(last)"])
-                let attempts = attempt == 1 ? "1 attempt" : "\(attempt) attempts"
-                throw .unavailable("\(operation) failed after \(attempts) in \(elapsed.shortDescription); last: \(last)")
-            }
-            Self.log.debug("retrying \(method) \(path) in \(delay.shortDescription)", metadata: [
-                "attempt": "\(attempt)", "last": "\(last)", "retryAfter": "\(retryAfter.map { $0.shortDescription } ?? "-")",
-            ])
-            do {
-                try await Task.sleep(for: delay)
-            } catch {
-                throw .unavailable("\(operation): cancelled while waiting to retry; last: \(last)")
-            }
+        }
+    }
+
+    /// A retried answer or failure, for messages: Graph's error code and message when it sent one.
+    static func describe(_ problem: RetryLoop.Problem) -> String {
+        switch problem {
+        case .status(let status, let body): return ServiceError(status: status, body: body).summary
+        case .transport(let failure): return failure.summary
         }
     }
 

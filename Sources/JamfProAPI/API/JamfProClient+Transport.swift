@@ -14,9 +14,9 @@ extension JamfProClient {
         var body: Data
     }
 
-    /// Sends a request, retrying 429, 5xx, timeouts and lost connections within the configured
-    /// bounds; returns the first other answer. A redirect, an answer over the size limit and a
-    /// refused TLS connection end the call at once.
+    /// Sends a request through ``HTTPClient/RetryLoop`` (429, 500, 502, 503, 504, timeouts and
+    /// lost connections retried within the configured bounds); returns the first other answer.
+    /// A redirect, an answer over the size limit and a refused TLS connection end the call at once.
     func send(_ operation: String, method: String, path: String, query: String? = nil, bearer: JamfAccessToken?, form: Data?) async throws -> Response {
         var url = baseURL.appendingPathComponent(String(path.dropFirst()))
         if let query, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
@@ -34,69 +34,50 @@ extension JamfProClient {
             request.httpBody = Data()
         }
 
-        let timeout = Self.duration(configuration.requestTimeout)
-        let maximumRetryAfter = Self.duration(configuration.maximumRetryAfter)
-        var lastProblem = ""
-        let log = Self.log
-        for attempt in 1...configuration.maximumAttempts {
-            let isLast = attempt == configuration.maximumAttempts
-            let http: HTTPResponse
-            do {
-                http = try await transport.perform(request, timeout: timeout)
-            } catch let error where error.isTransient {
-                if case .timedOut = error {
-                    lastProblem = "no answer within \(Self.wholeSeconds(configuration.requestTimeout)) s"
-                } else {
-                    lastProblem = "the connection failed (\(Self.describe(error)))"
-                }
-                log.debug("\(method) \(path) failed: \(lastProblem)", metadata: ["attempt": "\(attempt)", "retry": "\(!isLast)"])
-                if !isLast { try await Self.pause(configuration.backoff(after: attempt)) }
-                continue
-            } catch {
-                log.debug("\(method) \(path) failed: \(Self.describe(error))", metadata: ["attempt": "\(attempt)", "retry": "false"])
-                switch error {
+        let configuration = configuration
+        let rules = RetryLoop.Rules(
+            maximumAttempts: configuration.maximumAttempts, maximumTotalTime: Self.duration(configuration.maximumTotalTime),
+            maximumRetryAfter: Self.duration(configuration.maximumRetryAfter),
+            backoff: { Self.duration(configuration.backoff(after: $0)) })
+        do {
+            let answer = try await RetryLoop.send(
+                request, via: transport, timeout: Self.duration(configuration.requestTimeout), rules: rules, log: Self.log,
+                metadata: ["operation": "\(operation)"])
+            return Response(status: answer.response.status, body: answer.response.body)
+        } catch {
+            switch error {
+            case .notRetried(let failure):
+                switch failure {
                 case .cancelled:
                     if Task.isCancelled { throw CancellationError() }
                     throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): cancelled")
                 case .redirected:
-                    throw RotationFailure.misconfigured("Jamf Pro at \(host) could not do the \(operation): \(error.summary)")
+                    throw RotationFailure.misconfigured("Jamf Pro at \(host) could not do the \(operation): \(failure.summary)")
                 case .tooLarge, .compressed:
-                    throw RotationFailure.unexpectedResponse("the \(operation): \(error.summary)")
+                    throw RotationFailure.unexpectedResponse("the \(operation): \(failure.summary)")
                 default:
-                    throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(error))")
+                    throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(failure))")
                 }
-            }
-
-            log.debug("\(method) \(path) -> \(http.status)", metadata: ["attempt": "\(attempt)", "operation": "\(operation)"])
-            switch http.status {
-            case 429:
-                let wait = RetryAfter.parse(http.header("Retry-After"))
-                lastProblem = "HTTP 429 (throttled)"
-                if let wait, wait.exceeds(maximumRetryAfter) {
-                    let limit = Self.wholeSeconds(configuration.maximumRetryAfter)
-                    log.debug("not retrying: Retry-After \(wait) is longer than \(limit) s")
-                    throw RotationFailure.unavailable(
-                        "Jamf Pro at \(host) throttled the \(operation) and asked to wait \(wait), longer than the \(limit) s this program waits; try again later")
-                }
-                if !isLast {
-                    let delay = wait?.seconds ?? configuration.backoff(after: attempt)
-                    log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s", metadata: ["retryAfter": "\(wait.map { "\($0)" } ?? "-")"])
-                    try await Self.pause(delay)
-                }
-            case 500...599:
-                lastProblem = "HTTP \(http.status)"
-                if !isLast {
-                    let delay = configuration.backoff(after: attempt)
-                    log.debug("retrying \(method) \(path) in \(String(format: "%.1f", delay)) s")
-                    try await Self.pause(delay)
-                }
-            default:
-                return Response(status: http.status, body: http.body)
+            case .waitTooLong(let wait, _):
+                throw RotationFailure.unavailable(
+                    "Jamf Pro at \(host) throttled the \(operation) and asked to wait \(wait), longer than the \(Self.wholeSeconds(configuration.maximumRetryAfter)) s this program waits; try again later")
+            case .exhausted(let attempts, _, let last):
+                throw RotationFailure.unavailable(
+                    "Jamf Pro at \(host) did not complete the \(operation) after \(attempts) attempts; last: \(describe(last))")
+            case .cancelledWhileWaiting:
+                throw CancellationError()
             }
         }
-        log.debug("giving up on \(method) \(path) after \(configuration.maximumAttempts) attempts", metadata: ["last": "\(lastProblem)"])
-        throw RotationFailure.unavailable(
-            "Jamf Pro at \(host) did not complete the \(operation) after \(configuration.maximumAttempts) attempts; last: \(lastProblem)")
+    }
+
+    /// A retried answer or failure, for messages.
+    func describe(_ problem: RetryLoop.Problem) -> String {
+        switch problem {
+        case .status(429, _): return "HTTP 429 (throttled)"
+        case .status(let status, _): return "HTTP \(status)"
+        case .transport(.timedOut): return "no answer within \(Self.wholeSeconds(configuration.requestTimeout)) s"
+        case .transport(let failure): return "the connection failed (\(Self.describe(failure)))"
+        }
     }
 
     /// The failure for a final answer that is not a success.
