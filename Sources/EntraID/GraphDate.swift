@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// Graph's timestamps: ISO 8601 in UTC. Written with whole seconds (`2027-05-01T00:00:00Z`);
@@ -6,7 +7,7 @@ import Foundation
 enum GraphDate {
     /// `date` as `yyyy-MM-ddTHH:mm:ssZ`, the fraction of a second dropped.
     static func format(_ date: Date) -> String {
-        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(.iso8601)
+        DateParser.format(date)
     }
 
     /// Parses a Graph timestamp; `nil` when it is not one.

@@ -23,10 +23,6 @@ public enum DateParser {
         return try? style.parse(text)
     }
 
-    /// RFC 3339 in UTC with whole seconds, as the JSON documents and tables show dates.
-    ///
-    /// Listings format thousands of dates, so this uses the C library's calendar arithmetic
-    /// rather than a format style.
     /// Whether `text` starts with `YYYY-MM-DD` naming a day that exists in the Gregorian calendar.
     static func hasValidCalendarDay(_ text: String) -> Bool {
         let parts = text.prefix(10).split(separator: "-", omittingEmptySubsequences: false)
@@ -36,6 +32,12 @@ public enum DateParser {
         return DateComponents(calendar: calendar, year: year, month: month, day: day).isValidDate
     }
 
+    /// RFC 3339 in UTC with whole seconds (`2027-05-01T00:00:00Z`), the fraction of a second
+    /// dropped: the one formatter of the package, for JSON documents, tables, notes, the audit
+    /// log, Graph request bodies and the Jamf Pro payload.
+    ///
+    /// Listings format thousands of dates, so this uses the C library's calendar arithmetic
+    /// rather than a format style.
     public static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()

@@ -58,6 +58,6 @@ extension RotationEngine {
 
     /// A date for notes and the audit log: ISO 8601 in UTC, whole seconds.
     static func stamp(_ date: Date) -> String {
-        date.wholeSeconds.formatted(.iso8601)
+        DateParser.format(date)
     }
 }

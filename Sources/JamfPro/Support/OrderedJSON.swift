@@ -1,3 +1,4 @@
+import ClientSecrets
 import CryptoPrimitives
 import Foundation
 
@@ -32,10 +33,7 @@ indirect enum OrderedJSON {
 
     /// RFC 3339 in UTC with whole seconds: `2027-05-01T00:00:00Z`.
     static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        DateParser.format(date)
     }
 
     private func write(into text: inout SecureText, depth: Int) {

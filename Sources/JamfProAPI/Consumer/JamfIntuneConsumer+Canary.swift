@@ -84,6 +84,6 @@ extension JamfIntuneConsumer {
 
     /// A date for messages: ISO 8601 in UTC, whole seconds.
     static func stamp(_ date: Date) -> String {
-        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(.iso8601)
+        DateParser.format(date)
     }
 }
