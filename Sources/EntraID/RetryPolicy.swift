@@ -59,12 +59,4 @@ public struct RetryPolicy: Sendable, Hashable {
         let cut = jitter > 0 ? Double.random(in: 0...jitter) : 0
         return backoff * (1 - cut)
     }
-
-    /// Reads a `Retry-After` header (delay seconds or an HTTP date) with the parser Jamf Pro shares:
-    /// a value that is not finite or negative is none; a huge one is cut before it becomes a
-    /// `Duration` (to ``RetryAfter/ceiling``, and then by ``delay(afterAttempt:retryAfter:)`` to
-    /// ``maximumRetryAfter``), so no header can overflow the arithmetic.
-    static func retryAfter(_ header: String?, now: Date = Date()) -> Duration? {
-        RetryAfter.parse(header, now: now).map { $0.delay(atMost: .seconds(RetryAfter.ceiling)) }
-    }
 }

@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Emulators
 import Foundation
+import HTTPClient
 import Testing
 @testable import EntraID
 
@@ -86,10 +87,10 @@ struct SecretHygieneTests {
 
     @Test("Retry-After is read as seconds or as an HTTP date")
     func retryAfter() {
-        #expect(RetryPolicy.retryAfter("3") == .seconds(3))
-        #expect(RetryPolicy.retryAfter(nil) == nil)
+        #expect(RetryAfter.parse("3")?.seconds == 3)
+        #expect(RetryAfter.parse(nil) == nil)
         let now = Date(timeIntervalSince1970: 1_700_000_000)
-        #expect(RetryPolicy.retryAfter("Tue, 14 Nov 2023 22:13:30 GMT", now: now) == .seconds(10))
+        #expect(RetryAfter.parse("Tue, 14 Nov 2023 22:13:30 GMT", now: now)?.seconds == 10)
         #expect(RetryPolicy.standard.delay(afterAttempt: 1, retryAfter: .seconds(600)) == .seconds(60))
         let policy = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(350), jitter: 0)
         #expect((1...4).map { policy.delay(afterAttempt: $0, retryAfter: nil) } == [.milliseconds(100), .milliseconds(200), .milliseconds(350), .milliseconds(350)])

@@ -117,6 +117,44 @@ import Testing
         }
     }
 
+    /// The retry rules Jamf Pro shares with Graph (`HTTPClient.RetryLoop`): a 5xx that no retry
+    /// mends is final, a 503's `Retry-After` is waited, and no attempt starts past the time cap.
+    @Test func onlyTransientServerErrorsAreRetried() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            await emulator.injectFault(.serverError(status: 501), on: .token, times: 10)
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unexpectedResponse(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("HTTP 501"), "\(text)")
+            #expect(await emulator.requests().map(\.status) == [501])
+        }
+    }
+
+    @Test func aRetryAfterOnA503IsWaited() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            await emulator.injectFault(.serverError(status: 503, retryAfter: 1), on: .token, times: 1)
+            let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
+            let start = Date()
+            _ = try await client.token(for: Self.credentials)
+            // The quick configuration's backoff is at most 0.2 s: only the header explains a second.
+            #expect(Date().timeIntervalSince(start) >= 0.95)
+            #expect(await emulator.requests().map(\.status) == [503, 200])
+        }
+    }
+
+    @Test func noAttemptStartsPastTheTimeCap() async throws {
+        try await EmulatorHarness.withEmulator { emulator, url in
+            await emulator.injectFault(.throttle(retryAfter: 2), on: .token, times: 10)
+            var configuration = EmulatorHarness.quick
+            configuration.maximumTotalTime = 1
+            let client = try JamfProClient(url: url.absoluteString, configuration: configuration)
+            let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
+            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(text.contains("after 1 attempt; last: HTTP 429 (throttled)"), "\(text)")
+            #expect(await emulator.requests().map(\.status) == [429])
+        }
+    }
+
     @Test func aHangingServerTimesOutAsUnavailable() async throws {
         try await EmulatorHarness.withEmulator { emulator, url in
             let configuration = JamfProClient.Configuration(requestTimeout: 0.5, maximumAttempts: 2, initialBackoff: 0.05, maximumBackoff: 0.1)

@@ -58,12 +58,13 @@ extension JamfProClient {
                 default:
                     throw RotationFailure.unavailable("cannot reach Jamf Pro at \(host) for the \(operation): \(Self.describe(failure))")
                 }
-            case .waitTooLong(let wait, _):
+            case .waitTooLong(let wait, let last):
+                let answered = if case .status(429, _) = last { "throttled" } else { "answered \(describe(last)) to" }
                 throw RotationFailure.unavailable(
-                    "Jamf Pro at \(host) throttled the \(operation) and asked to wait \(wait), longer than the \(Self.wholeSeconds(configuration.maximumRetryAfter)) s this program waits; try again later")
+                    "Jamf Pro at \(host) \(answered) the \(operation) and asked to wait \(wait), longer than the \(Self.wholeSeconds(configuration.maximumRetryAfter)) s this program waits; try again later")
             case .exhausted(let attempts, _, let last):
                 throw RotationFailure.unavailable(
-                    "Jamf Pro at \(host) did not complete the \(operation) after \(attempts) attempts; last: \(describe(last))")
+                    "Jamf Pro at \(host) did not complete the \(operation) after \(attempts == 1 ? "1 attempt" : "\(attempts) attempts"); last: \(describe(last))")
             case .cancelledWhileWaiting:
                 throw CancellationError()
             }

@@ -57,7 +57,7 @@ extension JamfProEmulatorRouter {
             let fault: JamfProEmulator.Fault
             switch body["fault"] as? String {
             case "throttle": fault = .throttle(retryAfter: body["retryAfter"] as? Int)
-            case "server-error": fault = .serverError(status: body["status"] as? Int ?? 500)
+            case "server-error": fault = .serverError(status: body["status"] as? Int ?? 500, retryAfter: body["retryAfter"] as? Int)
             case "hang": fault = .hang
             case "drop-connection": fault = .dropConnection
             default: return Self.json(400, ["error": "fault must be one of throttle, server-error, hang, drop-connection"])

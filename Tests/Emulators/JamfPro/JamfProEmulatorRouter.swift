@@ -65,9 +65,11 @@ struct JamfProEmulatorRouter: HTTPHandler {
                 var response = Self.jamfError(429, code: "TOO_MANY_REQUESTS", description: "Too many requests")
                 if let retryAfter { response.headers[HTTPHeader("Retry-After")] = String(retryAfter) }
                 return response
-            case .serverError(let status):
+            case .serverError(let status, let retryAfter):
                 await record(status)
-                return Self.jamfError(status, code: "SERVER_ERROR", description: "Injected fault")
+                var response = Self.jamfError(status, code: "SERVER_ERROR", description: "Injected fault")
+                if let retryAfter { response.headers[HTTPHeader("Retry-After")] = String(retryAfter) }
+                return response
             case .hang:
                 await record(0)
                 try await Task.sleep(nanoseconds: 3_600 * 1_000_000_000)

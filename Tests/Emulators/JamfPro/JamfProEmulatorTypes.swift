@@ -44,8 +44,8 @@ extension JamfProEmulator {
     public enum Fault: Sendable, Hashable {
         /// 429 with `Retry-After` seconds (no header when `nil`).
         case throttle(retryAfter: Int?)
-        /// A 5xx (or any) status with a Jamf-style error body.
-        case serverError(status: Int)
+        /// A 5xx (or any) status with a Jamf-style error body, and a `Retry-After` when given.
+        case serverError(status: Int, retryAfter: Int? = nil)
         /// Never answers (until the emulator stops).
         case hang
         /// Closes the connection without a byte of answer.
