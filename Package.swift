@@ -53,6 +53,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // One process runner for every hook: an administrator's command with a secret on stdin,
+        // a clean environment, its own process group, bounded output and time.
+        .target(name: "Hooks", dependencies: ["ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
         // The one bounded HTTP layer under Graph, the token endpoint and Jamf Pro: a body size
         // limit, a real deadline, no redirects, and Retry-After / expires_in read without traps.
         .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
@@ -65,7 +68,7 @@ let package = Package(
         // The Jamf Pro API over URLSession: the Intune consumer and the API-client issuer.
         .target(
             name: "JamfProAPI",
-            dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", "Hooks", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         // Every command. It links no HTTP client: FoundationNetworking would load libcurl and two
         // dozen more libraries on every start, so `rotate` and `rollback` run in `secrets-rotate`.
         .target(
@@ -80,7 +83,7 @@ let package = Package(
             ]
         ),
         // The issuers and consumers that talk HTTP, for `rotate` and `rollback`.
-        .target(name: "SecretsRotation", dependencies: ["SecretsCLI", "ClientSecrets", "EntraID", "JamfPro", "JamfProAPI"]),
+        .target(name: "SecretsRotation", dependencies: ["SecretsCLI", "ClientSecrets", "Hooks", "EntraID", "JamfPro", "JamfProAPI"]),
         .executableTarget(name: "secrets", dependencies: ["SecretsCLI"]),
         // `secrets` with HTTP; `secrets rotate` and `secrets rollback` exec it.
         .executableTarget(name: "secrets-rotate", dependencies: ["SecretsCLI", "SecretsRotation"]),
@@ -101,9 +104,10 @@ let package = Package(
         .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
         .testTarget(
             name: "JamfProTests",
-            dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "ProcessHarness", "HTTPClient"]),
+            dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "Hooks", "ProcessHarness", "HTTPClient"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
+        .testTarget(name: "HooksTests", dependencies: ["Hooks", "ClientSecrets", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
             name: "ClientSecretsTests",

@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import EntraID
 import Foundation
+import Hooks
 import JamfPro
 import JamfProAPI
 import SecretsCLI

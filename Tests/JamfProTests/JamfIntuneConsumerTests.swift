@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Emulators
 import Foundation
+import Hooks
 import Testing
 
 @testable import JamfPro
@@ -95,7 +96,7 @@ actor AcceptedSecrets {
 
     @Test func aFailingApplyCommandIsAConsumerFailureWithoutItsOutput() async throws {
         try await EmulatorHarness.withEmulator { _, url in
-            let shown = CommandConsumerTests.Shown()
+            let shown = ShownLines()
             let consumer = try JamfIntuneConsumer(
                 consumer: Self.consumer(url: url, apply: #"echo could not apply: >&2; grep '"clientSecret":' >&2; exit 3"#),
                 apiClient: JamfProClientTests.credentials,

@@ -14,7 +14,7 @@ public enum DiagnosticLog {
     /// `secrets.rotation`: each journaled step of each app, and how each app's run ended.
     static let rotation = Logger(label: "secrets.rotation")
     /// `secrets.command`: apply commands and command consumers: started, ended, stopped.
-    static let command = Logger(label: "secrets.command")
+    package static let command = Logger(label: "secrets.command")
 
     /// The level named `text` (`trace`, `debug`, `info`, `notice`, `warning`, `error`,
     /// `critical`; any case), or nil for anything else.

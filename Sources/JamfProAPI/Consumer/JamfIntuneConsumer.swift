@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Hooks
 import HTTPClient
 import JamfPro
 

@@ -6,6 +6,7 @@ import Darwin
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Hooks
 import ProcessHarness
 import Testing
 
@@ -31,16 +32,8 @@ import Testing
         guard case .done = try await trusted.verify(Sample.delivery()) else { Issue.record("expected done"); return }
     }
 
-    /// Collects what a runner shows of failed commands' output, in place of stderr.
-    final class Shown: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        var text: String { lock.withLock { lines.joined(separator: "\n") } }
-        var sink: @Sendable (String) -> Void { { line in self.lock.withLock { self.lines.append(line) } } }
-    }
-
     @Test func aFailingCommandIsAConsumerFailureThatHoldsNoneOfItsOutput() async throws {
-        let shown = Shown()
+        let shown = ShownLines()
         // Prints the value, its base64, and all but its last character, on both streams.
         let command = #"v=$(cat); printf 'rejected: %s\n' "$v" >&2; printf 'b64 %s\n' "$(printf %s "$v" | base64 -w0)" >&2; printf 'almost %s\n' "${v%?}"; exit 4"#
         let consumer = CommandConsumer(command: command, runner: CommandRunner(timeout: 10, failureOutput: shown.sink))
@@ -58,7 +51,7 @@ import Testing
     }
 
     @Test func aTimedOutCommandSaysSoAndNothingElse() async throws {
-        let shown = Shown()
+        let shown = ShownLines()
         let runner = CommandRunner(timeout: 0.5, terminationGrace: 0.5, failureOutput: shown.sink)
         let consumer = CommandConsumer(command: "cat; sleep 30", runner: runner)
         let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
