@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Age", targets: ["Age"]),
         .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
         .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
+        .library(name: "Hooks", targets: ["Hooks"]),
         .library(name: "EntraID", targets: ["EntraID"]),
         .library(name: "JamfPro", targets: ["JamfPro", "JamfProAPI"]),
         .executable(name: "secrets", targets: ["secrets"]),
@@ -97,16 +98,16 @@ let package = Package(
         .target(
             name: "Emulators",
             dependencies: [.product(name: "FlyingFox", package: "FlyingFox")],
-            path: "Tests/Emulators"
+            path: "TestSupport/Emulators"
         ),
-        .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Sources/SecretsEmulator"),
+        .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Tools/secrets-emulator"),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
         .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
         .testTarget(
             name: "JamfProTests",
             dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "Hooks", "ProcessHarness", "HTTPClient"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
-        .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
+        .target(name: "ProcessHarness", path: "TestSupport/ProcessHarness"),
         .testTarget(name: "HooksTests", dependencies: ["Hooks", "ClientSecrets", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(

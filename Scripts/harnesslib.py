@@ -2,8 +2,8 @@
 
 - `Binaries`: builds the package (`swift build`) and uses `.build/debug`, or uses `--bin DIR` as it is.
 - `Emulators`: runs `secrets-emulator` (Entra ID + Jamf Pro on loopback) and speaks its control API
-  under /_emulator/ (see Tests/Emulators/Entra/EntraControlAPI.swift and
-  Tests/Emulators/JamfPro/JamfProEmulator.swift).
+  under /_emulator/ (see TestSupport/Emulators/Entra/EntraControlAPI.swift and
+  TestSupport/Emulators/JamfPro/JamfProEmulator.swift).
 - `Vault`: a throwaway vault directory and a clean environment, and `run`, which runs `secrets`
   and can SIGKILL it after a delay (the crash harness's power cut).
 - `build_world`: the Jamf Pro + Intune case of Scripts/quickstart.sh: a rotator that owns the

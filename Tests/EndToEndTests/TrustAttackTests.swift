@@ -2,7 +2,7 @@ import Foundation
 import ProcessHarness
 import Testing
 
-/// Issue 12's attacks, each carried out by an independent implementation (Tests/Attacker:
+/// Issue 12's attacks, each carried out by an independent implementation (TestSupport/Attacker:
 /// Python's sqlite3 and cryptography modules and the stock `age` tool) against a vault whose
 /// jamf app rotates at the Graph emulator and hands its secret to an apply command. After each,
 /// the admin's command must refuse with 65 and say what is wrong, no hook may run, and the
@@ -26,7 +26,7 @@ struct TrustAttackTests {
             var root = URL(fileURLWithPath: #filePath)
             for _ in 0..<3 { root.deleteLastPathComponent() }
             return Attacker(
-                python: try Tools.python(), script: root.appendingPathComponent("Tests/Attacker/vault_attacker.py").path,
+                python: try Tools.python(), script: root.appendingPathComponent("TestSupport/Attacker/vault_attacker.py").path,
                 age: try Tools.age(), identity: identity, recipient: recipient)
         }
 

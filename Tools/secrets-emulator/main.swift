@@ -10,8 +10,8 @@
 // Entra ID emulator alone. `--jamf-report-on-save` makes every emulated Mac send an inventory
 // report half a second after the Intune integration is saved, as if the apply command also ran `jamf recon`
 // on it (otherwise: `POST /_emulator/computers/{id}/report`). Each emulator is configured through
-// its control API (see Tests/Emulators/Entra/EntraControlAPI.swift for Entra ID,
-// Tests/Emulators/JamfPro/JamfProEmulator.swift for Jamf Pro). The emulated Jamf Pro signs in
+// its control API (see TestSupport/Emulators/Entra/EntraControlAPI.swift for Entra ID,
+// TestSupport/Emulators/JamfPro/JamfProEmulator.swift for Jamf Pro). The emulated Jamf Pro signs in
 // to the emulated Entra ID with the secret it holds whenever it tests or uses the integration, so
 // Graph's credential sign-in report shows which secret Jamf Pro uses.
 import Dispatch
