@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
         .library(name: "Hooks", targets: ["Hooks"]),
         .library(name: "EntraID", targets: ["EntraID"]),
+        .library(name: "Providers", targets: ["Providers"]),
         .library(name: "JamfPro", targets: ["JamfPro", "JamfProAPI"]),
         .executable(name: "secrets", targets: ["secrets"]),
         .executable(name: "secrets-rotate", targets: ["secrets-rotate"]),
@@ -83,11 +84,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The issuers and consumers that talk HTTP, for `rotate` and `rollback`.
-        .target(name: "SecretsRotation", dependencies: ["SecretsCLI", "ClientSecrets", "Hooks", "EntraID", "JamfPro", "JamfProAPI"]),
+        // Builds issuers and consumers from an app's settings: those that talk HTTP, and hooks.
+        // Below the command line: `secrets-rotate` hands it to SecretsCLI.
+        .target(name: "Providers", dependencies: ["ClientSecrets", "Hooks", "EntraID", "JamfPro", "JamfProAPI"]),
         .executableTarget(name: "secrets", dependencies: ["SecretsCLI"]),
         // `secrets` with HTTP; `secrets rotate` and `secrets rollback` exec it.
-        .executableTarget(name: "secrets-rotate", dependencies: ["SecretsCLI", "SecretsRotation"]),
+        .executableTarget(name: "secrets-rotate", dependencies: ["SecretsCLI", "Providers"]),
         .executableTarget(
             name: "AgeDecryptBenchmark",
             dependencies: ["Age"],

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import ClientSecrets
 import Foundation
 
 /// The `secrets` command: keeps client secrets encrypted at rest and rotates them before they expire.
@@ -36,7 +37,10 @@ public struct SecretsCommand: ParsableCommand {
     /// Runs `secrets` with the process's arguments, after making the process safe to hold keys
     /// and to write into a pipe (see ``ProcessSetup/harden()``): files it creates are private,
     /// it writes no core dumps, and a closed stdout ends its output quietly.
-    public static func runAsMain() {
+    ///
+    /// - Parameter rotationFactory: the issuers and consumers `rotate` and `rollback` use; nil in
+    ///   the `secrets` executable, which then hands those two commands over to `secrets-rotate`.
+    public static func runAsMain(rotationFactory: (any RotationEnvironmentFactory)? = nil) {
         ProcessSetup.harden()
         do {
             try DiagnosticLogging.bootstrap(environment: ProcessInfo.processInfo.environment)
@@ -48,7 +52,11 @@ public struct SecretsCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if let networked = command as? any NetworkCommand {
+                try networked.run(network: NetworkAccess(factory: rotationFactory))
+            } else {
+                try command.run()
+            }
         } catch {
             exit(reporting: error)
         }

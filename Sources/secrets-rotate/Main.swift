@@ -1,5 +1,5 @@
+import Providers
 import SecretsCLI
-import SecretsRotation
 
 /// `secrets` with HTTP: `secrets rotate` and `secrets rollback` run here (the `secrets`
 /// executable execs this one with the same arguments), so that `secrets` itself loads no
@@ -7,7 +7,6 @@ import SecretsRotation
 @main
 enum Main {
     static func main() {
-        RotationNetwork.install(HTTPRotationNetwork())
-        SecretsCommand.runAsMain()
+        SecretsCommand.runAsMain(rotationFactory: StandardProviders())
     }
 }

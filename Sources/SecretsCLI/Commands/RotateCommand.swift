@@ -3,7 +3,7 @@ import ClientSecrets
 import Foundation
 
 /// `secrets rotate`: resume, retire and rotate, app by app.
-struct RotateCommand: ParsableCommand {
+struct RotateCommand: NetworkCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
         abstract: "Rotate secrets with an overlap: create, deploy, verify, promote, and retire the old one later.",
@@ -60,7 +60,7 @@ struct RotateCommand: ParsableCommand {
         if confirmDeployed, apps.isEmpty { throw ValidationError("--confirm-deployed applies to the apps you name") }
     }
 
-    func run() throws {
+    func run(network access: NetworkAccess) throws {
         try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
             let selection: RotationSelection = all ? .all : due ? .due : .apps(apps, force: force)
             let selects = !apps.isEmpty || due || all || retireNow != nil
@@ -82,9 +82,9 @@ struct RotateCommand: ParsableCommand {
                 try vault.checkIntegrity()
                 return try RotationOutput.printPlans(plans, json: output.json, showErrors: vault.role == .admin)
             }
-            // Before anything is unlocked: without a network provider this process becomes
+            // Before anything is unlocked: without a factory this process becomes
             // `secrets-rotate` here, which must be the only one to ask for a passphrase.
-            let network = try RotationNetwork.provider()
+            let network = try access.factoryOrHandOver()
             // After the exec above (the lock's descriptor does not survive it) and before the
             // vault is opened, so that the keys read at open are not replaced by a rekey that
             // finished in between.
@@ -122,7 +122,7 @@ struct RotateCommand: ParsableCommand {
         }
     }
 
-    private func makeEngine(_ vault: Vault, network: any RotationNetworkProvider) throws -> RotationEngine {
+    private func makeEngine(_ vault: Vault, network: any RotationEnvironmentFactory) throws -> RotationEngine {
         let expiry = try expires.map { try DateParser.parse($0, field: "expires", now: Date()) }
         if let keyId { try Validation.guid(keyId, field: "key-id") }
         for keyID in confirmRemoved { try Validation.guid(keyID, field: "confirm-removed") }
@@ -133,7 +133,7 @@ struct RotateCommand: ParsableCommand {
         try network.checkEndpoints()
         let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
         return RotationEngine(
-            vault: vault, environment: try network.environment(manual: manual, tuning: try tuning.resolved()),
+            vault: vault, environment: try network.environment(for: ManualIssuer.run(manual, tuning: try tuning.resolved())),
             options: try engineOptions(vault), progress: progress.report)
     }
 
@@ -167,7 +167,7 @@ struct RotateCommand: ParsableCommand {
 }
 
 /// `secrets rollback APP`: the previous secret becomes current again and is redeployed.
-struct RollbackCommand: ParsableCommand {
+struct RollbackCommand: NetworkCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Make an app's previous secret current again and redeploy it, while it is still valid.",
@@ -185,9 +185,9 @@ struct RollbackCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
     @OptionGroup var output: JSONOption
 
-    func run() throws {
+    func run(network access: NetworkAccess) throws {
         try reportingErrors(exitCode: { ($0 as? ExitCode)?.rawValue ?? ExitStatus.code(for: $0) }) {
-            let network = try RotationNetwork.provider()
+            let network = try access.factoryOrHandOver()
             let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rollback")
             defer { _ = lock }
             let vault = try options.open()
@@ -197,7 +197,8 @@ struct RollbackCommand: ParsableCommand {
             try Confirmation.require(label: label, action: "make the previous secret of \(label) current again and redeploy it", yes: yes)
             let engine = RotationEngine(
                 vault: vault,
-                environment: try network.environment(manual: .init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
+                environment: try network.environment(
+                    for: ManualIssuer.run(.init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: []))))
             let result = try runBlocking { await engine.rollback(label) }
             try RotationOutput.printResults([result], json: output.json)
             if result.status == .failed {

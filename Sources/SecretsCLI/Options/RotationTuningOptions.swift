@@ -46,13 +46,3 @@ struct RotationTuningOptions: ParsableArguments {
         return seconds
     }
 }
-
-/// The waits of one `rotate` run, as the network side needs them.
-package struct RotationTuning: Sendable, Hashable {
-    /// Seconds a Jamf Pro Intune consumer's verify waits for the canary's inventory report.
-    package var jamfCanaryWait: TimeInterval = 180
-    /// Seconds past its overlap a previous secret still in use is kept.
-    package var usageGrace: TimeInterval = 7 * 86_400
-
-    package init() {}
-}

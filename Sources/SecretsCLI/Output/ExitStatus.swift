@@ -40,6 +40,8 @@ enum ExitStatus {
             }
         case let error as CLIError:
             return error.code
+        case is RotationSettingError:
+            return usage
         case let error as RotationFailure:
             switch error {
             case .unavailable: return unavailable

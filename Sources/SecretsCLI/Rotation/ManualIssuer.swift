@@ -33,6 +33,13 @@ package struct ManualIssuer: Issuer {
         self.app = app
         self.input = input
     }
+
+    /// The settings of a run whose manual apps are asked about with `input`.
+    static func run(_ input: Input, tuning: RotationTuning = RotationTuning()) -> RotationRunSettings {
+        RotationRunSettings(
+            manualIssuer: { app in ManualIssuer(app: app, input: input) }, tuning: tuning,
+            environment: ProcessInfo.processInfo.environment)
+    }
     /// Prompts of concurrent rotations take turns on the one terminal, on a thread of their own:
     /// a person's typing must not hold one of the few threads every other rotation runs on.
     private static let terminal = DispatchQueue(label: "secrets.manual-issuer.terminal")

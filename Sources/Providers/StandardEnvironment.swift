@@ -5,13 +5,13 @@ import Foundation
 import Hooks
 import JamfPro
 import JamfProAPI
-import SecretsCLI
 
-/// The issuers and consumers the command line knows: Entra ID through a rotator app, Jamf Pro
-/// API clients, manual, Jamf Pro's Intune integration and commands. Credentials the services
-/// need (the rotator's secret, a Jamf Pro API client's) come from the same vault.
-struct CLIRotationEnvironment: RotationEnvironment {
-    let manual: ManualIssuer.Input
+/// The issuers and consumers of one run: Entra ID through a rotator app, Jamf Pro API clients,
+/// manual (built by the caller), Jamf Pro's Intune integration and commands. Credentials the
+/// services need (the rotator's secret, a Jamf Pro API client's) come from the same vault.
+struct StandardEnvironment: RotationEnvironment {
+    /// Builds the issuer of a `manual` app: the caller's, which knows about terminals.
+    let manualIssuer: @Sendable (App) -> any Issuer
     let environment: [String: String]
     /// One HTTP session and token cache for every app of a run: a thousand apps rotated by the
     /// same rotator use one Graph token.
@@ -30,17 +30,15 @@ struct CLIRotationEnvironment: RotationEnvironment {
     /// its deploy fails instead of holding the run, and the vault's rotation lock, forever.
     static let commandTimeoutVariable = "SECRETS_COMMAND_TIMEOUT"
 
-    init(
-        manual: ManualIssuer.Input, tuning: RotationTuning = RotationTuning(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws {
-        self.manual = manual
-        self.tuning = tuning
-        self.environment = environment
+    init(run: RotationRunSettings) throws {
+        self.manualIssuer = run.manualIssuer
+        self.tuning = run.tuning
+        self.environment = run.environment
+        let environment = run.environment
         var timeout: Int = 30
         if let text = environment[Self.timeoutVariable], !text.isEmpty {
             guard let seconds = Int(text), (1...600).contains(seconds) else {
-                throw CLIError.usage("\(Self.timeoutVariable) must be a whole number of seconds from 1 to 600, not \"\(text.prefix(16))\"")
+                throw RotationSettingError("\(Self.timeoutVariable) must be a whole number of seconds from 1 to 600, not \"\(text.prefix(16))\"")
             }
             timeout = seconds
         }
@@ -49,7 +47,7 @@ struct CLIRotationEnvironment: RotationEnvironment {
         var commandTimeout = 120
         if let text = environment[Self.commandTimeoutVariable], !text.isEmpty {
             guard let seconds = Int(text), (1...3600).contains(seconds) else {
-                throw CLIError.usage("\(Self.commandTimeoutVariable) must be a whole number of seconds from 1 to 3600, not \"\(text.prefix(16))\"")
+                throw RotationSettingError("\(Self.commandTimeoutVariable) must be a whole number of seconds from 1 to 3600, not \"\(text.prefix(16))\"")
             }
             commandTimeout = seconds
         }
@@ -60,7 +58,7 @@ struct CLIRotationEnvironment: RotationEnvironment {
         let app = record.app
         switch app.issuer {
         case .manual:
-            return ManualIssuer(app: app, input: manual)
+            return manualIssuer(app)
         case .entraID:
             guard let rotatorLabel = app.rotator else {
                 throw RotationFailure.misconfigured(
