@@ -116,6 +116,8 @@ let package = Package(
             name: "ClientSecretsTests",
             dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The command line's own pieces, in process: output writers, option parsing.
+        .testTarget(name: "SecretsCLITests", dependencies: ["SecretsCLI", "ClientSecrets"]),
         // Runs the built `secrets` binary as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness", "Emulators"]),
     ],

@@ -67,7 +67,10 @@ struct JSONWriter {
     private mutating func close(_ bracket: UInt8) {
         let hadMembers = hasMembers & (1 << UInt64(depth)) != 0
         depth -= 1
-        if hadMembers { newline() }
+        // JSONEncoder's pretty printing writes an empty container as an empty line between its
+        // brackets; `expiring --json` with nothing expiring must read the same.
+        if !hadMembers { bytes.append(UInt8(ascii: "\n")) }
+        newline()
         bytes.append(bracket)
     }
 

@@ -9,11 +9,15 @@ import Foundation
 enum Printer {
     /// Prints `value` as pretty JSON with sorted keys and RFC 3339 dates.
     static func json<T: Encodable>(_ value: T) throws {
+        StandardStreams.out(try jsonText(value) + Data("\n".utf8))
+    }
+
+    /// What ``json(_:)`` prints, without the final newline.
+    static func jsonText<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(value)
-        StandardStreams.out(JSONWriter.escapingControls(data) + Data("\n".utf8))
+        return JSONWriter.escapingControls(try encoder.encode(value))
     }
 
     /// Prints rows under a header, each column padded to its widest cell.
