@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .library(name: "Age", targets: ["Age"]),
         .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
-        .library(name: "ClientSecrets", targets: ["ClientSecrets"]),
+        .library(name: "ClientSecrets", targets: ["ClientSecrets", "Rotation"]),
         .library(name: "Hooks", targets: ["Hooks"]),
         .library(name: "EntraID", targets: ["EntraID"]),
         .library(name: "Providers", targets: ["Providers"]),
@@ -57,25 +57,28 @@ let package = Package(
         ),
         // One process runner for every hook: an administrator's command with a secret on stdin,
         // a clean environment, its own process group, bounded output and time.
-        .target(name: "Hooks", dependencies: ["ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Hooks", dependencies: ["ClientSecrets", "Rotation", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
+        // The rotation engine: plans, the five journaled steps, retirement, rollback, and the
+        // Issuer / SecretConsumer protocols the services implement. No service, no CLI text.
+        .target(name: "Rotation", dependencies: ["ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
         // The one bounded HTTP layer under Graph, the token endpoint and Jamf Pro: a body size
         // limit, a real deadline, no redirects, and Retry-After / expires_in read without traps.
         .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(
             name: "EntraID",
-            dependencies: ["ClientSecrets", "CryptoPrimitives", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Rotation", "ClientSecrets", "CryptoPrimitives", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         // The Intune-integration payload and runbook: no networking, so `secrets` can print it.
-        .target(name: "JamfPro", dependencies: ["ClientSecrets", "CryptoPrimitives"]),
+        .target(name: "JamfPro", dependencies: ["Rotation", "ClientSecrets", "CryptoPrimitives"]),
         // The Jamf Pro API over URLSession: the Intune consumer and the API-client issuer.
         .target(
             name: "JamfProAPI",
-            dependencies: ["JamfPro", "ClientSecrets", "CryptoPrimitives", "Hooks", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Rotation", "JamfPro", "ClientSecrets", "CryptoPrimitives", "Hooks", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         // Every command. It links no HTTP client: FoundationNetworking would load libcurl and two
         // dozen more libraries on every start, so `rotate` and `rollback` run in `secrets-rotate`.
         .target(
             name: "SecretsCLI",
-            dependencies: [
+            dependencies: ["Rotation", 
                 "Age",
                 "ClientSecrets",
                 "CProcessControl",
@@ -86,7 +89,7 @@ let package = Package(
         ),
         // Builds issuers and consumers from an app's settings: those that talk HTTP, and hooks.
         // Below the command line: `secrets-rotate` hands it to SecretsCLI.
-        .target(name: "Providers", dependencies: ["ClientSecrets", "Hooks", "EntraID", "JamfPro", "JamfProAPI"]),
+        .target(name: "Providers", dependencies: ["Rotation", "ClientSecrets", "Hooks", "EntraID", "JamfPro", "JamfProAPI"]),
         .executableTarget(name: "secrets", dependencies: ["SecretsCLI"]),
         // `secrets` with HTTP; `secrets rotate` and `secrets rollback` exec it.
         .executableTarget(name: "secrets-rotate", dependencies: ["SecretsCLI", "Providers"]),
@@ -104,17 +107,17 @@ let package = Package(
         ),
         .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Tools/secrets-emulator"),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
-        .testTarget(name: "EntraIDTests", dependencies: ["EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
+        .testTarget(name: "EntraIDTests", dependencies: ["Rotation", "EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
         .testTarget(
             name: "JamfProTests",
-            dependencies: ["JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "Hooks", "ProcessHarness", "HTTPClient"]),
+            dependencies: ["Rotation", "JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "Hooks", "ProcessHarness", "HTTPClient"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "TestSupport/ProcessHarness"),
-        .testTarget(name: "HooksTests", dependencies: ["Hooks", "ClientSecrets", "CryptoPrimitives", "ProcessHarness"]),
+        .testTarget(name: "HooksTests", dependencies: ["Rotation", "Hooks", "ClientSecrets", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
             name: "ClientSecretsTests",
-            dependencies: ["ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Rotation", "ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The command line's own pieces, in process: output writers, option parsing.
         .testTarget(name: "SecretsCLITests", dependencies: ["SecretsCLI", "ClientSecrets"]),

@@ -1,5 +1,6 @@
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// Reads Graph's credential sign-in report
 /// (`GET /beta/reports/appCredentialSignInActivities?$filter=appId eq '{appId}'`):

@@ -1,5 +1,6 @@
 import ClientSecrets
 import Foundation
+import Rotation
 
 extension EntraIDIssuer {
     /// Runs `body`, turning every error into a ``RotationFailure`` whose text cannot hold the

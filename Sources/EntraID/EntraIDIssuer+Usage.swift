@@ -1,5 +1,6 @@
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// Usage-aware retirement: Graph's credential sign-in report says when each of the app's secrets
 /// last signed in. It is a beta API, served in the Global cloud only, and needs `AuditLog.Read.All`

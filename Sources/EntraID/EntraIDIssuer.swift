@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Rotation
 
 /// Creates, lists and removes an Entra ID app's client secrets through Microsoft Graph, as a
 /// separate *rotator* app, and proves a new secret works by signing in as the app.

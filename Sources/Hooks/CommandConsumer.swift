@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Rotation
 
 /// A `command` consumer: an administrator's hook that receives the new secret on stdin and puts
 /// it wherever it is used (a configuration file, another vault, a CI variable).

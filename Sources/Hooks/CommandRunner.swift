@@ -7,6 +7,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Foundation
 import Logging
+import Rotation
 
 /// Runs an administrator's command line (`/bin/sh -c COMMAND`) with a secret on its standard
 /// input: the hook behind `command` consumers and Jamf Pro apply commands.

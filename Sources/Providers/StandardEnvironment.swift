@@ -5,6 +5,7 @@ import Foundation
 import Hooks
 import JamfPro
 import JamfProAPI
+import Rotation
 
 /// The issuers and consumers of one run: Entra ID through a rotator app, Jamf Pro API clients,
 /// manual (built by the caller), Jamf Pro's Intune integration and commands. Credentials the

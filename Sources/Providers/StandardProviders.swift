@@ -1,6 +1,7 @@
 import ClientSecrets
 import EntraID
 import Foundation
+import Rotation
 
 /// The issuers and consumers `secrets` knows, reached over HTTP (libcurl): Entra ID through
 /// Microsoft Graph, Jamf Pro API clients, Jamf Pro's Intune integration, and command hooks.

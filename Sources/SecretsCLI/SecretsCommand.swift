@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// The `secrets` command: keeps client secrets encrypted at rest and rotates them before they expire.
 public struct SecretsCommand: ParsableCommand {

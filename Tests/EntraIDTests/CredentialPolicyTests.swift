@@ -1,6 +1,7 @@
 import ClientSecrets
 import Emulators
 import Foundation
+import Rotation
 import Testing
 @testable import EntraID
 

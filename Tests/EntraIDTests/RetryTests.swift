@@ -3,6 +3,7 @@ import CryptoPrimitives
 import Emulators
 import Foundation
 import HTTPClient
+import Rotation
 import Testing
 @testable import EntraID
 

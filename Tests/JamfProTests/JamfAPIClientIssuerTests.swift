@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Emulators
 import Foundation
+import Rotation
 import Testing
 
 @testable import JamfPro

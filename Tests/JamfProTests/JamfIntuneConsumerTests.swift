@@ -3,6 +3,7 @@ import CryptoPrimitives
 import Emulators
 import Foundation
 import Hooks
+import Rotation
 import Testing
 
 @testable import JamfPro

@@ -4,6 +4,7 @@ import CryptoPrimitives
 import Foundation
 import FuzzSupport
 @testable import JamfProAPI
+import Rotation
 
 /// libFuzzer entry point: the input is the body of an answer from Graph, the token endpoint or Jamf Pro.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -12,7 +12,7 @@ public enum DiagnosticLog {
     public static let levelVariable = "SECRETS_LOG_LEVEL"
 
     /// `secrets.rotation`: each journaled step of each app, and how each app's run ended.
-    static let rotation = Logger(label: "secrets.rotation")
+    package static let rotation = Logger(label: "secrets.rotation")
     /// `secrets.command`: apply commands and command consumers: started, ended, stopped.
     package static let command = Logger(label: "secrets.command")
 

@@ -14,7 +14,7 @@ public struct RecordID: Sendable, Hashable, CustomStringConvertible {
     init(_ data: Data) { self.bytes = data.withUnsafeBytes { Array($0) } }
 
     /// A new random id.
-    static func random() throws -> RecordID { RecordID(bytes: try SecureRandom.bytes(count: 16)) }
+    package static func random() throws -> RecordID { RecordID(bytes: try SecureRandom.bytes(count: 16)) }
 
     /// The id as it is stored.
     var data: Data { Data(bytes) }

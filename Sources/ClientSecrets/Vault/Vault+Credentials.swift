@@ -46,7 +46,7 @@ extension Vault {
     static let credentialColumnsWithoutValue = "id, app, key_id_hash, state, expires_at, created_at, meta, length(secret) IS NOT NULL AS has_secret"
 
     /// - Parameter withValues: `false` reads no secret column (and checks no row's tag).
-    func credentials(_ db: Database, of app: AppRecord, withValues: Bool = true) throws -> [CredentialRecord] {
+    package func credentials(_ db: Database, of app: AppRecord, withValues: Bool = true) throws -> [CredentialRecord] {
         let columns = withValues ? "*" : Self.credentialColumnsWithoutValue
         return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM credentials WHERE app = ?"), arguments: [app.id.data])
             .map { try decodeCredential($0) }

@@ -216,7 +216,7 @@ public struct Vault: Sendable {
     /// compile again, which was a third of a bulk rotation's CPU. A read here is a deferred
     /// transaction instead, and one that changed anything is rolled back and refused, which keeps
     /// the guarantee `query_only` gave.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
         try Self.translatingDatabaseErrors {
             try queue.inDatabase { db in
                 var result: T?

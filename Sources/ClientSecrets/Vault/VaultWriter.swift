@@ -6,8 +6,8 @@ import GRDB
 /// the integrity digest and the audit log in step with every insert, update and delete.
 ///
 /// Only admins write, so every writer holds the authentication and authority keys.
-struct VaultWriter {
-    let db: Database
+package struct VaultWriter {
+    package let db: Database
     let keys: DataKeys
     let authenticationKey: SecureBytes
     let authority: Ed25519.SigningKey
@@ -83,7 +83,7 @@ struct VaultWriter {
     }
 
     /// Appends an audit entry, hash-chained to the previous one. `details` must never hold a secret value.
-    mutating func audit(_ action: String, outcome: String = "ok", app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
+    package mutating func audit(_ action: String, outcome: String = "ok", app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let previousHash: Data = last?["hash"] ?? Data(repeating: 0, count: 32)

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Rotation
 
 /// The update payload for Jamf Pro's macOS Intune integration: every value the Jamf Pro form
 /// needs for an app's current secret (the form's one-time "Open administrator consent URL" aside),

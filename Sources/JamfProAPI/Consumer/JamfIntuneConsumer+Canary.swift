@@ -1,6 +1,7 @@
 import ClientSecrets
 import Foundation
 import JamfPro
+import Rotation
 
 extension JamfIntuneConsumer {
     /// Checks the integration through the Jamf Pro API where it can, else says what to check.

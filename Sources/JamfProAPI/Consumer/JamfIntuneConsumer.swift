@@ -4,6 +4,7 @@ import Foundation
 import Hooks
 import HTTPClient
 import JamfPro
+import Rotation
 
 /// The consumer for Jamf Pro's macOS Intune integration (manual connection).
 ///

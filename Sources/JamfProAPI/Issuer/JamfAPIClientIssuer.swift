@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Foundation
 import JamfPro
+import Rotation
 
 /// Issues secrets for a Jamf Pro API client by regenerating its client credentials
 /// (`POST /api/v1/api-integrations/{id}/client-credentials`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// `secrets app …`: the apps (client registrations) in the vault.
 struct AppCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// `secrets rotate`: resume, retire and rotate, app by app.
 struct RotateCommand: NetworkCommand {

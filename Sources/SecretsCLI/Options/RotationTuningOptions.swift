@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// How long `rotate` waits for a Jamf Pro canary, and how long it keeps a previous secret that
 /// is still in use: `--jamf-canary-wait` and `--usage-grace`.

@@ -1,6 +1,7 @@
 import Age
 import ArgumentParser
 import ClientSecrets
+import Rotation
 
 /// The exit codes `secrets` uses, from `sysexits.h`; `expiring` has its own (see ``ExpiringCommand``).
 enum ExitStatus {

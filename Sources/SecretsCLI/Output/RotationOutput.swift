@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClientSecrets
 import Foundation
+import Rotation
 
 /// How `rotate` and `rollback` print plans and results: tables for people, JSON for scripts.
 enum RotationOutput {

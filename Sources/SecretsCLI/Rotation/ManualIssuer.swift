@@ -2,6 +2,7 @@ import ClientSecrets
 import CryptoPrimitives
 import Dispatch
 import Foundation
+import Rotation
 
 /// The issuer for apps whose secrets a person makes in a portal: `rotate` asks for the new
 /// secret (no-echo prompt, or stdin), its key id and its expiry; retiring tells the person which

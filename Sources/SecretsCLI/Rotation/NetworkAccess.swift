@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClientSecrets
+import Rotation
 
 /// How a command that reaches issuers and consumers gets them.
 ///

@@ -1,4 +1,5 @@
 import ClientSecrets
+import Rotation
 
 /// The environment of runs that only plan: building an issuer would be a bug.
 struct UnavailableEnvironment: RotationEnvironment {

@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import Rotation
 import Testing
 
 @testable import ClientSecrets

@@ -1,6 +1,7 @@
 import CryptoPrimitives
 import Foundation
 import GRDB
+import Rotation
 import Testing
 
 @testable import ClientSecrets

@@ -2,6 +2,7 @@ import CryptoPrimitives
 import Foundation
 
 @testable import ClientSecrets
+import Rotation
 
 /// An in-memory issuer with the behaviour the engine relies on (overlap, idempotent removal,
 /// display-name search) and switches to make each operation fail or hang.

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Rotation
 
 /// Made-up values the hook tests deliver: the app and credential of one rotation.
 enum Sample {

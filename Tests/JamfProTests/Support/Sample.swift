@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import Rotation
 
 /// Fixed times and made-up values the tests build payloads and deliveries from.
 enum Sample {

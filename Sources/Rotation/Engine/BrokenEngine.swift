@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// Deliberately broken engines, for the randomised stateful test and the model's `broken` mode

@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// An issuer that can say when each of an app's secrets was last used to sign in: Entra ID's

@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// What a run did for one app.

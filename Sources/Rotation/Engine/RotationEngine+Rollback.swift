@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 extension RotationEngine {

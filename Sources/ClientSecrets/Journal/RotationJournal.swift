@@ -105,7 +105,7 @@ public struct RotationJournal: Sendable, Hashable {
     /// Whether a later `rotate` still has something to do for this row.
     public var isOpen: Bool { step != .closed }
 
-    init(
+    package init(
         id: RecordID, appRecordID: RecordID, kind: Kind, step: Step, status: Status, rotationID: String,
         expires: Date? = nil, keyID: String? = nil, previousKeyID: String? = nil, lastError: String? = nil, started: Date, updated: Date
     ) {

@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// Usage-aware retirement: before previous secrets are removed, the issuer's sign-in report (if

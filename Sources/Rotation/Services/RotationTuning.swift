@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// The waits of one `rotate` run (`--jamf-canary-wait`, `--usage-grace`).

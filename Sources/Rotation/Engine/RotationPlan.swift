@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// What `secrets rotate` would do for one app, computed from the vault alone (no network).

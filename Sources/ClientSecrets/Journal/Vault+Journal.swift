@@ -40,7 +40,7 @@ extension Vault {
         try read { db in try openJournals(db, of: app) }
     }
 
-    func openJournals(_ db: Database, of app: RecordID?) throws -> [RotationJournal] {
+    package func openJournals(_ db: Database, of app: RecordID?) throws -> [RotationJournal] {
         guard try db.tableExists("rotations") else { return [] }
         let rows: [Row]
         if let app {
@@ -62,7 +62,7 @@ extension Vault {
         }
     }
 
-    func insertJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws {
+    package func insertJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws {
         let meta = try sealJournal(journal)
         try writer.insert("rotations", [
             ("id", journal.id.data), ("app", journal.appRecordID.data), ("kind", journal.kind.rawValue), ("step", journal.step.rawValue),
@@ -75,7 +75,7 @@ extension Vault {
     /// swap): a row another process advanced or removed meanwhile is never overwritten.
     /// Returns the row's new revision.
     @discardableResult
-    func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws -> Int64 {
+    package func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws -> Int64 {
         guard let row = try Row.fetchOne(
             writer.db.cachedStatement(sql: "SELECT revision FROM rotations WHERE id = ?"), arguments: [journal.id.data])
         else {
@@ -109,7 +109,7 @@ extension Vault {
             arguments: [app.data, try lookupHash("key-id", keyID)])
     }
 
-    func appRecord(_ db: Database, id: RecordID) throws -> AppRecord {
+    package func appRecord(_ db: Database, id: RecordID) throws -> AppRecord {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE id = ?", arguments: [id.data]) else {
             throw VaultError.appNotFound(id.description)
         }
@@ -118,7 +118,7 @@ extension Vault {
 
     /// Stores a secret the issuer just created: `pending` when the old one keeps working, else
     /// `current` at once, with the old one (already dead at the issuer) retired and wiped.
-    func storeIssued(_ issued: IssuedSecret, app: AppRecord, keepsPrevious: Bool, writer: inout VaultWriter) throws {
+    package func storeIssued(_ issued: IssuedSecret, app: AppRecord, keepsPrevious: Bool, writer: inout VaultWriter) throws {
         let secretKey = try keys.requireSecretKey()
         // Never a silent no-op: the issuer's new secret would be dropped and the old one kept.
         if try credentialRow(writer.db, app: app.id, keyID: issued.keyID) != nil {
@@ -138,7 +138,7 @@ extension Vault {
     }
 
     /// New → `current`, the old current → `previous` until now + overlap. Repeating it changes nothing.
-    func promote(app: AppRecord, keyID: String, writer: inout VaultWriter) throws {
+    package func promote(app: AppRecord, keyID: String, writer: inout VaultWriter) throws {
         try makeCurrent(
             app: app, keyID: keyID, from: .pending, demotedRetireAfter: writer.now.addingTimeInterval(app.app.policy.overlap),
             action: "rotation.promote", writer: &writer)
@@ -146,7 +146,7 @@ extension Vault {
 
     /// Makes the `previous` credential `keyID` current again; the current one becomes previous,
     /// due for retirement at once.
-    func rollBack(app: AppRecord, to keyID: String, writer: inout VaultWriter) throws {
+    package func rollBack(app: AppRecord, to keyID: String, writer: inout VaultWriter) throws {
         try makeCurrent(app: app, keyID: keyID, from: .previous, demotedRetireAfter: writer.now, action: "rotation.rollback", writer: &writer)
     }
 
@@ -173,7 +173,7 @@ extension Vault {
 
     /// Marks a credential retired and wipes its value (the metadata stays for history). Only a
     /// credential in one of `states` is touched: a current one is never retired by accident.
-    func retire(app: AppRecord, keyID: String, reason: String, from states: Set<CredentialState>, writer: inout VaultWriter) throws {
+    package func retire(app: AppRecord, keyID: String, reason: String, from states: Set<CredentialState>, writer: inout VaultWriter) throws {
         guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else { return }
         let record = try decodeCredential(row)
         guard states.contains(record.credential.state) else {
@@ -198,7 +198,7 @@ extension Vault {
     }
 
     /// Sets when a `previous` credential may be retired (`--retire-now` ends the overlap early).
-    func setRetireAfter(app: AppRecord, keyID: String, date: Date, writer: inout VaultWriter) throws {
+    package func setRetireAfter(app: AppRecord, keyID: String, date: Date, writer: inout VaultWriter) throws {
         guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
             throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
         }

@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// Where an app's rotation stands, read from its open journal rows, and which of a person's

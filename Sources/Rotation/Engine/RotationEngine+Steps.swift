@@ -1,3 +1,4 @@
+import ClientSecrets
 import CryptoPrimitives
 import Foundation
 import Logging

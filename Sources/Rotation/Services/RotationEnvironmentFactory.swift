@@ -1,3 +1,5 @@
+import ClientSecrets
+
 /// Makes the ``RotationEnvironment`` of one run: the seam between the command line, which knows
 /// what a person asked for, and the module that knows the services (issuers and consumers that
 /// talk HTTP).

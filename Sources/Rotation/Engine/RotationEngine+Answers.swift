@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// What the create step does with an issuer's answer before it is stored: the check, and what

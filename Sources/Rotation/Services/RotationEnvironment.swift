@@ -1,3 +1,5 @@
+import ClientSecrets
+
 /// Builds the issuer and the consumers of an app for a rotation: the piece that knows which
 /// services exist (Entra ID, Jamf Pro, commands) and where their credentials are in the vault.
 ///

@@ -9,8 +9,8 @@ import Foundation
 /// thread pool on that wait would stall every rotation's HTTP as well, and one fsync per journal
 /// step per app would make the disk the bottleneck of a bulk run. Each write still runs in its
 /// own savepoint and fails alone, and none is acknowledged before its commit is durable.
-final class VaultCommitQueue: @unchecked Sendable {
-    typealias WriteBody = @Sendable (inout VaultWriter) throws -> Void
+package final class VaultCommitQueue: @unchecked Sendable {
+    package typealias WriteBody = @Sendable (inout VaultWriter) throws -> Void
 
     private struct Pending {
         let body: WriteBody
@@ -29,15 +29,15 @@ final class VaultCommitQueue: @unchecked Sendable {
     private var commits = 0
 
     /// The number of commits made so far.
-    var commitCount: Int { lock.withLock { commits } }
+    package var commitCount: Int { lock.withLock { commits } }
 
-    init(vault: Vault, clock: @escaping @Sendable () -> Date) {
+    package init(vault: Vault, clock: @escaping @Sendable () -> Date) {
         self.vault = vault
         self.clock = clock
     }
 
     /// Runs `body` in the next batch and returns once that batch is durable.
-    func write(_ body: @escaping WriteBody) async throws {
+    package func write(_ body: @escaping WriteBody) async throws {
         let error: (any Error)? = await withCheckedContinuation { continuation in
             let start: Bool = lock.withLock {
                 pending.append(Pending(body: body, done: { continuation.resume(returning: $0) }))
@@ -50,7 +50,7 @@ final class VaultCommitQueue: @unchecked Sendable {
     }
 
     /// Runs a read off the cooperative thread pool.
-    func read<T: Sendable>(_ body: @escaping @Sendable (Vault) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Vault) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             readQueue.async { [vault] in continuation.resume(with: Result { try body(vault) }) }
         }

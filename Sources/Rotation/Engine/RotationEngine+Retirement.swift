@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// Retiring previous secrets. Whether a previous secret may be retired is decided in one place,
