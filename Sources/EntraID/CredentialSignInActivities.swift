@@ -88,13 +88,13 @@ public enum CredentialSignInActivities {
     /// Graph's own documentation of this report shows.
     static func parseDate(_ text: String) -> Date? {
         guard text.count <= 40 else { return nil }
-        if let date = GraphDate.parse(text) { return date }
+        if let date = RFC3339Timestamp.parse(text) { return date }
         let scalars = Array(text)
         guard scalars.count >= 5, scalars[scalars.count - 3] == ":", scalars[scalars.count - 5] == "+" || scalars[scalars.count - 5] == "-" else {
             return nil
         }
         var padded = scalars
         padded.insert("0", at: scalars.count - 4)
-        return GraphDate.parse(String(padded))
+        return RFC3339Timestamp.parse(String(padded))
     }
 }

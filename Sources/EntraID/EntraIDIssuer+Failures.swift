@@ -75,7 +75,7 @@ extension EntraIDIssuer {
                 "an app management policy of tenant \(app.tenant) caps the lifetime of \(target)'s client secrets below\(asked) (\(graph)); "
                     + "shorten the app's lifetime to what the policy allows (`secrets app edit \(app.label) --lifetime 90d`, for example)")
         case .invalidEndDate?, nil:
-            let end = request.map { " (\(GraphDate.format($0.expires)))" } ?? ""
+            let end = request.map { " (\(DateParser.format($0.expires)))" } ?? ""
             return .misconfigured(
                 "Graph refused the end date\(end) of \(target)'s new secret as not after its start (\(graph)); "
                     + "this is not a policy: check this machine's clock and the app's --lifetime")

@@ -83,7 +83,7 @@ public struct EntraIDIssuer: Issuer {
         return try await guarded {
             let body = try Self.json(["passwordCredential": [
                 "displayName": request.displayName,
-                "endDateTime": GraphDate.format(request.expires),
+                "endDateTime": DateParser.format(request.expires),
             ]])
             var exchange = try await callOnApplication(action: "addPassword", body: body, operation: "addPassword")
             guard exchange.response.status == 200 else {

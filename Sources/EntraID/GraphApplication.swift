@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// The parts of a Graph `application` the issuer reads. Never holds a secret: `secretText` is
@@ -22,9 +23,9 @@ struct GraphPasswordCredential: Decodable, Sendable {
     var hint: String?
 
     /// `endDateTime` as a date.
-    var end: Date? { endDateTime.flatMap(GraphDate.parse) }
+    var end: Date? { endDateTime.flatMap(RFC3339Timestamp.parse) }
     /// `startDateTime` as a date.
-    var start: Date? { startDateTime.flatMap(GraphDate.parse) }
+    var start: Date? { startDateTime.flatMap(RFC3339Timestamp.parse) }
 }
 
 /// A `GET /applications?$filter=…` answer.

@@ -78,12 +78,12 @@ struct SecretHygieneTests {
 
     @Test("Graph's timestamps are read with any fraction and written in whole seconds")
     func dates() throws {
-        let seven = try #require(GraphDate.parse("2027-05-01T10:11:12.1234567Z"))
+        let seven = try #require(RFC3339Timestamp.parse("2027-05-01T10:11:12.1234567Z"))
         #expect(abs(seven.timeIntervalSince1970 - 1_809_166_272.1234567) < 0.001)
-        #expect(GraphDate.parse("2027-05-01T10:11:12Z") != nil)
-        #expect(GraphDate.parse("2027-05-01T12:11:12+02:00") == GraphDate.parse("2027-05-01T10:11:12Z"))
-        #expect(GraphDate.parse("yesterday") == nil)
-        #expect(GraphDate.format(seven) == "2027-05-01T10:11:12Z")
+        #expect(RFC3339Timestamp.parse("2027-05-01T10:11:12Z") != nil)
+        #expect(RFC3339Timestamp.parse("2027-05-01T12:11:12+02:00") == RFC3339Timestamp.parse("2027-05-01T10:11:12Z"))
+        #expect(RFC3339Timestamp.parse("yesterday") == nil)
+        #expect(DateParser.format(seven) == "2027-05-01T10:11:12Z")
     }
 
     @Test("Retry-After is read as seconds or as an HTTP date")

@@ -172,7 +172,7 @@ enum AzureImportTarget {
     static func checkDates(_ input: UnsafeRawBufferPointer) {
         guard input.count <= 64 else { return }
         let text = String(decoding: input, as: UTF8.self)
-        guard let date = AzureDateParser.date(from: text) else { return }
+        guard let date = RFC3339Timestamp.parse(text) else { return }
         let bytes = Array(text.utf8)
         // The parser accepted it, so the first 19 bytes are "YYYY-MM-DDTHH:MM:SS".
         func field(_ range: Range<Int>) -> Int { Int(String(decoding: bytes[range], as: UTF8.self))! }

@@ -20,7 +20,7 @@ public func fuzzIssuerAnswersMain(_ argc: CInt, _ argv: UnsafeMutablePointer<Uns
 }
 
 /// Every parser of what an issuer or a consumer's server answers, fed the same body: the
-/// `addPassword` answer (``SecretTextReader``, the `passwordCredential` decode, ``GraphDate``),
+/// `addPassword` answer (``SecretTextReader``, the `passwordCredential` decode, ``RFC3339Timestamp``),
 /// the token endpoint's answer (``TokenAnswer``), the application document (``GraphApplication``), error answers of Graph and the token endpoint
 /// (``ServiceError``), Jamf Pro's token and API-client answers (``JSONFieldScanner``) and its
 /// compliance answer (``ComplianceInformation``); then the gate all of them lead to,
@@ -101,9 +101,9 @@ enum IssuerAnswersTarget {
         checkGate(issued)
         // The dates Graph writes come back as the same instant when formatted and parsed again.
         if let end = credential.end, (-62_135_596_800.0...253_402_300_799.0).contains(end.timeIntervalSince1970) {
-            let again = GraphDate.parse(GraphDate.format(end))
+            let again = RFC3339Timestamp.parse(DateParser.format(end))
             Property.require(again.map { abs($0.timeIntervalSince1970 - end.timeIntervalSince1970.rounded(.down)) < 0.001 } ?? false,
-                             "GraphDate does not round-trip a date it parsed")
+                             "RFC3339Timestamp does not round-trip a date it parsed")
         }
     }
 

@@ -193,7 +193,7 @@ public struct AzureApplicationsDocument: Sendable, Hashable {
     /// An optional ISO 8601 date-time field.
     private static func date(_ object: [String: Any], _ key: String, at place: String) throws -> Date? {
         guard let raw = present(object[key]) else { return nil }
-        guard let date = (raw as? String).flatMap(AzureDateParser.date(from:)) else {
+        guard let date = (raw as? String).flatMap(RFC3339Timestamp.parse) else {
             throw invalid("\(place) has a malformed \(key) (expected an ISO 8601 date-time such as 2026-05-01T12:34:56Z)")
         }
         return date

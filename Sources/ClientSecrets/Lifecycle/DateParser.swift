@@ -17,10 +17,8 @@ public enum DateParser {
         // Foundation rolls an impossible day over (2027-02-30 becomes March 2); a date typed
         // wrong is refused instead of silently moving an expiry.
         guard hasValidCalendarDay(text) else { return nil }
-        let style = Date.ISO8601FormatStyle()
-        if text.count == 10, let day = try? style.year().month().day().parse(text) { return day }
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? style.parse(text)
+        if text.count == 10 { return try? Date.ISO8601FormatStyle().year().month().day().parse(text) }
+        return RFC3339Timestamp.parse(text)
     }
 
     /// Whether `text` starts with `YYYY-MM-DD` naming a day that exists in the Gregorian calendar.

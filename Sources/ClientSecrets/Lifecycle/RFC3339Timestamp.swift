@@ -1,15 +1,15 @@
 import Foundation
 
-/// Reads the ISO 8601 / RFC 3339 timestamps that Microsoft Graph and the az CLI write for
-/// `startDateTime` and `endDateTime`, such as `2026-05-01T12:34:56Z`, `2026-05-01T12:34:56.789Z`,
+/// Reads RFC 3339 timestamps: the one parser for what Microsoft Graph answers, what the az CLI
+/// exports (`startDateTime`, `endDateTime`), Graph's sign-in report and dates people type, such as `2026-05-01T12:34:56Z`, `2026-05-01T12:34:56.789Z`,
 /// `2024-01-01T00:00:00.0000000Z` (.NET's seven fractional digits) and `2026-05-01T12:34:56+00:00`.
 ///
 /// Written by hand rather than with `ISO8601DateFormatter` so that any number of fractional digits
 /// is accepted and the result does not depend on the platform's Foundation. A timestamp without a
 /// zone (`Z` or `±hh:mm`) is refused, because it does not name an instant.
-enum AzureDateParser {
+public enum RFC3339Timestamp {
     /// The instant `text` names, or `nil` if it is not a complete date-time with a zone.
-    static func date(from text: String) -> Date? {
+    public static func parse(_ text: String) -> Date? {
         var cursor = Cursor(bytes: Array(text.utf8))
         guard let year = cursor.number(digits: 4), cursor.skip("-"),
               let month = cursor.number(digits: 2), cursor.skip("-"),
