@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "CryptoPrimitives", targets: ["CryptoPrimitives"]),
         .library(name: "ClientSecrets", targets: ["ClientSecrets", "Rotation"]),
         .library(name: "Hooks", targets: ["Hooks"]),
+        .library(name: "HTTPClient", targets: ["HTTPClient"]),
         .library(name: "EntraID", targets: ["EntraID"]),
         .library(name: "Providers", targets: ["Providers"]),
         .library(name: "JamfPro", targets: ["JamfPro", "JamfProAPI"]),
@@ -63,7 +64,7 @@ let package = Package(
         .target(name: "Rotation", dependencies: ["ClientSecrets", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
         // The one bounded HTTP layer under Graph, the token endpoint and Jamf Pro: a body size
         // limit, a real deadline, no redirects, and Retry-After / expires_in read without traps.
-        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "CryptoPrimitives", .product(name: "Logging", package: "swift-log")]),
         // Microsoft Graph and the Entra ID token endpoint: the Entra ID issuer.
         .target(
             name: "EntraID",

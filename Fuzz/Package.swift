@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "FuzzSupport", .product(name: "ClientSecrets", package: "secrets"), .product(name: "CryptoPrimitives", package: "secrets"),
                 .product(name: "EntraID", package: "secrets"), .product(name: "JamfPro", package: "secrets"),
+                .product(name: "HTTPClient", package: "secrets"),
             ]
         ),
     ],

@@ -92,7 +92,7 @@ extension EntraIDIssuer {
     }
 
     private func scrubbed(_ failure: RotationFailure) -> RotationFailure {
-        let scrub = { (text: String) in Redaction.scrub(text, removing: rotator.secret) }
+        let scrub = { (text: String) in SecretScrubber.scrub(text, removing: rotator.secret) }
         switch failure {
         case .policyRejected(let text): return .policyRejected(scrub(text))
         case .authenticationFailed(let text): return .authenticationFailed(scrub(text))

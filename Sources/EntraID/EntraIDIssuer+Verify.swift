@@ -18,9 +18,9 @@ extension EntraIDIssuer {
         } catch let failure as RotationFailure {
             // The value under test must not reach a message either.
             switch failure {
-            case .verificationFailed(let text): throw RotationFailure.verificationFailed(Redaction.scrub(text, removing: value))
-            case .unavailable(let text): throw RotationFailure.unavailable(Redaction.scrub(text, removing: value))
-            case .unexpectedResponse(let text): throw RotationFailure.unexpectedResponse(Redaction.scrub(text, removing: value))
+            case .verificationFailed(let text): throw RotationFailure.verificationFailed(SecretScrubber.scrub(text, removing: value))
+            case .unavailable(let text): throw RotationFailure.unavailable(SecretScrubber.scrub(text, removing: value))
+            case .unexpectedResponse(let text): throw RotationFailure.unexpectedResponse(SecretScrubber.scrub(text, removing: value))
             default: throw failure
             }
         }

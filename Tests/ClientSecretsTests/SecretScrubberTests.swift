@@ -108,4 +108,12 @@ import Testing
         #expect(!scrubbed.contains(Self.base64(Self.secret).prefix(8)))
         #expect(scrubbed.contains(noise))
     }
+
+    @Test("a service echoing a secret has it cut out; a value too short to be one is left alone")
+    func scrubbingOneServiceAnswer() {
+        let secret = SecureBytes(copying: Array("s3cr3t-value".utf8))
+        #expect(SecretScrubber.scrub("bad s3cr3t-value here, s3cr3t-value", removing: secret) == "bad [redacted] here, [redacted]")
+        #expect(SecretScrubber.scrub("nothing here", removing: secret) == "nothing here")
+        #expect(SecretScrubber.scrub("a b c", removing: SecureBytes(copying: Array("a".utf8))) == "a b c")
+    }
 }

@@ -3,6 +3,7 @@ import CryptoPrimitives
 @testable import EntraID
 import Foundation
 import FuzzSupport
+import HTTPClient
 @testable import JamfProAPI
 import Rotation
 

@@ -35,6 +35,15 @@ public struct SecretScrubber: Sendable {
     /// Forms shorter than ``minimumRun``: matched only whole.
     private let shortForms: [SecureBytes]
 
+    /// `text` with every form of `secret` replaced by `[redacted]`, for a message built from a
+    /// service's answer (defence in depth: should a service echo a credential back, it is cut out
+    /// before the text reaches an error, which may be stored in the rotation journal). A value
+    /// shorter than 4 bytes is no real credential and would blank ordinary text, so it is left.
+    public static func scrub(_ text: String, removing secret: SecureBytes) -> String {
+        guard secret.count >= 4 else { return text }
+        return SecretScrubber(secrets: [secret]).scrub(text)
+    }
+
     /// Prepares to scrub `secrets`; empty values are ignored.
     public init(secrets: [SecureBytes]) {
         var windowValues: [UInt64] = []

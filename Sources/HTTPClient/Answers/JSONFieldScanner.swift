@@ -1,26 +1,27 @@
 import CryptoPrimitives
 import Foundation
-import JamfPro
 
 /// Reads the top-level members of a JSON object from raw bytes, decoding the members named as
 /// secret straight into wiped storage.
 ///
-/// Responses that carry a secret (`access_token`, `clientSecret`) must not go through
+/// The one reader of service answers that carry a secret: Graph's `addPassword` (`secretText`),
+/// the token endpoints (`access_token`), Jamf Pro's client credentials (`clientSecret`). Such
+/// answers must not go through
 /// `JSONSerialization` or `JSONDecoder`, which would make the secret a `String` that lingers in
 /// freed memory. Nested objects and arrays are skipped; numbers are kept as their text.
-struct JSONFieldScanner {
+public struct JSONFieldScanner {
     /// The members read: strings (not secret), numbers and literals as text, and secrets.
-    struct Fields {
-        var strings: [String: String] = [:]
-        var scalars: [String: String] = [:]
-        var secrets: [String: SecureBytes] = [:]
+    public struct Fields: Sendable {
+        public var strings: [String: String] = [:]
+        public var scalars: [String: String] = [:]
+        public var secrets: [String: SecureBytes] = [:]
     }
 
     private var bytes: [UInt8]
     private var index = 0
 
     /// Scans `data`; returns `nil` when it is not a JSON object.
-    static func scan(_ data: Data, secrets: Set<String>) -> Fields? {
+    public static func scan(_ data: Data, secrets: Set<String>) -> Fields? {
         var scanner = JSONFieldScanner(bytes: [UInt8](data))
         defer { scanner.wipe() }
         return scanner.object(secrets: secrets)
