@@ -44,4 +44,55 @@ struct AppRecordVersionTests {
         #expect(!String(decoding: plain, as: UTF8.self).contains("secretDescription"))
         #expect(try JSONDecoder().decode(ExportedApp.self, from: plain).app.secretDescription == nil)
     }
+
+    @Test("another issuer's settings: version 4, read back with them and with or without a description; Jamf Pro's stay in version 2")
+    func otherIssuerSettings() throws {
+        var app = Self.app
+        app.issuerSettings["endpoint"] = "https://issuer.example.com"
+        let bytes = app.record()
+        #expect(bytes.first == 4)
+        #expect(try Self.decode(bytes) == app)
+        app.secretDescription = "d"
+        #expect(try Self.decode(app.record()) == app)
+        var jamf = Self.app
+        jamf.issuer = .jamfProAPIClient
+        jamf.jamfProIssuer = JamfProIssuerSettings(url: "https://jamf.example.com", integrationID: "7")
+        #expect(jamf.record().first == 2)
+        #expect(try Self.decode(jamf.record()) == jamf)
+        var truncated = app.record()
+        truncated.removeLast()
+        #expect(throws: (any Error).self) { try Self.decode(truncated) }
+    }
+
+    @Test("an export shows another issuer's settings under issuerSettings, and only when there are some")
+    func exportOfOtherSettings() throws {
+        var app = Self.app
+        app.issuerSettings["endpoint"] = "https://issuer.example.com"
+        let encoded = try JSONEncoder().encode(ExportedApp(app: app, credentials: []))
+        #expect(String(decoding: encoded, as: UTF8.self).contains(#""issuerSettings":{"endpoint":"https:\/\/issuer.example.com"}"#))
+        #expect(try JSONDecoder().decode(ExportedApp.self, from: encoded).app == app)
+        let plain = try JSONEncoder().encode(ExportedApp(app: Self.app, credentials: []))
+        #expect(!String(decoding: plain, as: UTF8.self).contains("issuerSettings"))
+    }
+
+    @Test("settings are validated by the issuer that declares them; an undeclared one, or half of an issuer's, is refused")
+    func settingsValidation() throws {
+        var jamf = Self.app
+        jamf.issuer = .jamfProAPIClient
+        jamf.issuerSettings = ["url": "https://jamf.example.com", "integration-id": "7"]
+        try jamf.validate()
+        jamf.issuerSettings["integration-id"] = "7a"
+        #expect(throws: VaultError.invalidValue(field: "jamf-integration-id", reason: "\"7a\" is not a number of at most 18 digits")) {
+            try jamf.validate()
+        }
+        jamf.issuerSettings["integration-id"] = nil
+        #expect(throws: VaultError.self) { try jamf.validate() }
+        jamf.issuerSettings = ["url": "http://jamf.example.com", "integration-id": "7"]
+        #expect(throws: VaultError.self) { try jamf.validate() }
+        var planted = Self.app
+        planted.issuerSettings["endpoint"] = "https://issuer.example.com"
+        #expect(throws: VaultError.invalidValue(field: "issuer-setting", reason: "\"endpoint\" is not a setting of any issuer")) {
+            try planted.validate()
+        }
+    }
 }

@@ -18,14 +18,18 @@ struct ImportTrustTests {
 
     @Test("every rotator, server URL, command and API client is an action; identity, policy, tags and notes are not")
     func classification() throws {
-        let actions = Self.busyApp.actions
-        #expect(actions.map(\.kind) == [.rotator, .jamfProServer, .commandConsumer, .jamfProIntuneURL, .jamfAPIClient, .applyCommand])
+        var busy = Self.busyApp
+        // A setting no issuer declares (a newer version's, or planted): it cannot be checked, so it
+        // is an action. Validation refuses it, but the list must not depend on that.
+        busy.issuerSettings["endpoint"] = "https://issuer.example.com"
+        let actions = busy.actions
+        #expect(actions.map(\.kind) == [.rotator, .jamfProServer, .issuerServer, .commandConsumer, .jamfProIntuneURL, .jamfAPIClient, .applyCommand])
         #expect(actions.map(\.field) == [
-            "rotator", "jamfProIssuer.url", "consumers[0].target (command)", "consumers[1].target (jamf-pro-intune URL)",
+            "rotator", "jamfProIssuer.url", "issuerSettings.endpoint", "consumers[0].target (command)", "consumers[1].target (jamf-pro-intune URL)",
             "consumers[1].apiClient", "consumers[1].applyCommand",
         ])
         #expect(actions.map(\.value) == [
-            "graph-rotator", "https://jamf.example.com", "/usr/local/bin/hook", "https://jamf.example.com", "jamf-api", "/usr/local/bin/apply",
+            "graph-rotator", "https://jamf.example.com", "https://issuer.example.com", "/usr/local/bin/hook", "https://jamf.example.com", "jamf-api", "/usr/local/bin/apply",
         ])
         #expect(actions.allSatisfy { $0.app == "busy" })
         let plain = App(label: "plain", appID: Sample.guid(), tenant: "contoso.onmicrosoft.com", cloud: .usgov, issuer: .entraID,

@@ -98,6 +98,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     public var rotator: String?
     /// A Jamf Pro API client's server and integration id; absent for other issuers.
     public var jamfProIssuer: JamfProIssuerSettings?
+    /// The settings of other issuers by key (see ``IssuerKind/settings``); absent when none.
+    public var issuerSettings: [String: String]?
     /// Who uses the secret.
     public var consumers: [Consumer]
     /// New secrets' lifetime, in seconds.
@@ -119,7 +121,7 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     public var app: App {
         App(
             label: label, appID: appId, tenant: tenant, cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
-            consumers: consumers,
+            issuerSettings: issuerSettings ?? [:], consumers: consumers,
             policy: RotationPolicy(
                 lifetime: TimeInterval(lifetimeSeconds), rotateBefore: TimeInterval(rotateBeforeSeconds), overlap: TimeInterval(overlapSeconds)),
             tags: tags, notes: notes, secretDescription: secretDescription)
@@ -134,6 +136,7 @@ public struct ExportedApp: Sendable, Hashable, Codable {
         issuer = app.issuer
         rotator = app.rotator
         jamfProIssuer = app.jamfProIssuer
+        issuerSettings = app.otherIssuerSettings.isEmpty ? nil : app.otherIssuerSettings
         consumers = app.consumers
         lifetimeSeconds = Int(app.policy.lifetime)
         rotateBeforeSeconds = Int(app.policy.rotateBefore)

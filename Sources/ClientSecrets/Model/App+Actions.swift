@@ -4,7 +4,9 @@ extension App {
     ///
     /// This is the one place that says which fields are actions:
     /// - `rotator` (its secret creates this app's secrets);
-    /// - `jamfProIssuer.url` (the Jamf Pro server that regenerates the secret);
+    /// - `jamfProIssuer.url` (the Jamf Pro server that regenerates the secret), and every other
+    ///   issuer setting whose format is a service URL (``IssuerSetting/isAction``), or that no
+    ///   issuer declares (it cannot be checked, so it is treated as one);
     /// - each consumer's `target`: a `command=` consumer is run with the new secret on stdin, a
     ///   `jamf-pro-intune` URL is called during verification and named in the runbook;
     /// - each consumer's `apiClient` (its secret authenticates to that URL) and `applyCommand`
@@ -22,6 +24,11 @@ extension App {
         }
         if let jamfProIssuer {
             actions.append(AppAction(app: label, kind: .jamfProServer, field: "jamfProIssuer.url", value: jamfProIssuer.url))
+        }
+        // Any other issuer's server: whichever issuer declares the key, so that a setting of an
+        // issuer the app no longer uses is still shown before it is imported.
+        for (key, value) in otherIssuerSettings.sorted(by: { $0.key < $1.key }) where IssuerKind.setting(key)?.1.isAction ?? true {
+            actions.append(AppAction(app: label, kind: .issuerServer, field: "issuerSettings.\(key)", value: value))
         }
         for (index, consumer) in consumers.enumerated() {
             let prefix = "consumers[\(index)]"

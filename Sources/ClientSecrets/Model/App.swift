@@ -17,8 +17,9 @@ public struct App: Sendable, Hashable, Codable {
     /// app keeps only the permissions its consumers need); for a Jamf Pro API client, a client
     /// allowed to update API integrations (`nil`: the client regenerates its own credentials).
     public var rotator: String?
-    /// For a Jamf Pro API client: the Jamf Pro URL and the API integration's id.
-    public var jamfProIssuer: JamfProIssuerSettings?
+    /// The issuer's settings by key (see ``IssuerKind/settings``), such as a Jamf Pro API
+    /// client's `url` and `integration-id`.
+    public var issuerSettings: [String: String]
     /// What uses the app's secret.
     public var consumers: [Consumer]
     /// When to rotate and how long to overlap.
@@ -35,8 +36,8 @@ public struct App: Sendable, Hashable, Codable {
     /// Creates an app, normalising the app ID and tenant; call ``validate()`` before storing it.
     public init(
         label: String, appID: String, tenant: String, cloud: Cloud = .global, issuer: IssuerKind = .manual,
-        rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, consumers: [Consumer] = [], policy: RotationPolicy = .default, tags: [String] = [], notes: String = "",
-        secretDescription: String? = nil
+        rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, issuerSettings: [String: String] = [:], consumers: [Consumer] = [],
+        policy: RotationPolicy = .default, tags: [String] = [], notes: String = "", secretDescription: String? = nil
     ) {
         self.label = label
         self.appID = appID.lowercased()
@@ -44,12 +45,33 @@ public struct App: Sendable, Hashable, Codable {
         self.cloud = cloud
         self.issuer = issuer
         self.rotator = rotator
-        self.jamfProIssuer = jamfProIssuer
+        self.issuerSettings = issuerSettings
         self.consumers = consumers
         self.policy = policy
         self.tags = tags
         self.notes = notes
         self.secretDescription = secretDescription
+        if let jamfProIssuer { self.jamfProIssuer = jamfProIssuer }
+    }
+
+    /// A Jamf Pro API client's settings (`url` and `integration-id` of ``issuerSettings``), as
+    /// the export document and `--json` listings have always shown them.
+    public var jamfProIssuer: JamfProIssuerSettings? {
+        get {
+            guard let url = issuerSettings[JamfProIssuerSettings.urlKey], let id = issuerSettings[JamfProIssuerSettings.integrationIDKey] else {
+                return nil
+            }
+            return JamfProIssuerSettings(url: url, integrationID: id)
+        }
+        set {
+            issuerSettings[JamfProIssuerSettings.urlKey] = newValue?.url
+            issuerSettings[JamfProIssuerSettings.integrationIDKey] = newValue?.integrationID
+        }
+    }
+
+    /// The settings other than a Jamf Pro API client's, which documents show under their own key.
+    public var otherIssuerSettings: [String: String] {
+        issuerSettings.filter { $0.key != JamfProIssuerSettings.urlKey && $0.key != JamfProIssuerSettings.integrationIDKey }
     }
 
     /// Throws ``VaultError/invalidValue(field:reason:)`` naming the first field that is not acceptable.
@@ -64,7 +86,16 @@ public struct App: Sendable, Hashable, Codable {
                 throw VaultError.invalidValue(field: "rotator", reason: "an app cannot be its own rotator; name the privileged Graph app")
             }
         }
-        if let jamfProIssuer { try jamfProIssuer.validate() }
+        for (key, value) in issuerSettings {
+            guard let (_, setting) = IssuerKind.setting(key) else {
+                throw VaultError.invalidValue(field: "issuer-setting", reason: "\"\(key.prefix(32))\" is not a setting of any issuer")
+            }
+            try setting.validate(value)
+        }
+        let own = issuer.settings
+        for setting in own where issuerSettings[setting.key] == nil && own.contains(where: { issuerSettings[$0.key] != nil }) {
+            throw VaultError.invalidValue(field: setting.flag, reason: "the \(issuer.rawValue) issuer needs its \(setting.summary) as well")
+        }
         for consumer in consumers { try consumer.validate() }
         for tag in tags { try Validation.printable(tag, field: "tag", maximumCount: 64) }
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)

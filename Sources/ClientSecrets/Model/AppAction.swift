@@ -11,6 +11,8 @@ public struct AppAction: Sendable, Hashable, Codable {
         case rotator
         /// `jamfProIssuer.url`: the Jamf Pro server whose API creates the app's secrets.
         case jamfProServer = "jamf-pro-server"
+        /// Another issuer's server (`issuerSettings.KEY`): called with credentials to create the secrets.
+        case issuerServer = "issuer-server"
         /// A `command=` consumer: a process that is run and handed each new secret on stdin.
         case commandConsumer = "command-consumer"
         /// A `jamf-pro-intune` consumer's URL: the server the new secret is for, which

@@ -5,6 +5,11 @@ public struct JamfProIssuerSettings: Sendable, Hashable, Codable {
     /// The API integration's id (`/api/v1/api-integrations/{id}`), not its client ID.
     public var integrationID: String
 
+    /// The key of ``url`` in ``App/issuerSettings``.
+    public static let urlKey = "url"
+    /// The key of ``integrationID`` in ``App/issuerSettings``.
+    public static let integrationIDKey = "integration-id"
+
     /// Creates the settings; call ``validate()`` before storing them.
     public init(url: String, integrationID: String) {
         self.url = url
@@ -14,9 +19,8 @@ public struct JamfProIssuerSettings: Sendable, Hashable, Codable {
     /// Throws ``VaultError/invalidValue(field:reason:)`` for a URL that is not https (or http on
     /// loopback) or an id that is not a number.
     public func validate() throws {
-        try Validation.serviceURL(url, field: "jamf-url")
-        guard !integrationID.isEmpty, integrationID.allSatisfy(\.isNumber), integrationID.count <= 18 else {
-            throw VaultError.invalidValue(field: "jamf-integration-id", reason: "\"\(integrationID.prefix(32))\" is not a Jamf Pro API integration id (a number)")
-        }
+        let settings = IssuerKind.jamfProAPIClient.settings
+        try settings[0].validate(url)
+        try settings[1].validate(integrationID)
     }
 }

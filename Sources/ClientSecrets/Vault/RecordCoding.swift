@@ -120,12 +120,15 @@ struct RecordReader {
 
 extension App {
     /// Version 2 added the rotator, the Jamf Pro issuer settings and the Jamf Pro consumer settings;
-    /// version 3 the secret description. Versions 1 and 2 are still read, and an app without a
-    /// secret description is still written as version 2, so that an older `secrets` reads it.
-    static let recordVersion: UInt8 = 3
+    /// version 3 the secret description; version 4 the settings of other issuers (see
+    /// ``IssuerKind/settings``), as key-value pairs after an optional secret description. Every
+    /// earlier version is still read, and an app is written in the oldest version that holds it,
+    /// so that an older `secrets` reads it.
+    static let recordVersion: UInt8 = 4
 
     func record() -> [UInt8] {
-        var writer = RecordWriter(version: secretDescription == nil ? 2 : Self.recordVersion)
+        let others = otherIssuerSettings.sorted { $0.key < $1.key }
+        var writer = RecordWriter(version: !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3)
         writer.write(label)
         writer.write(appID)
         writer.write(tenant)
@@ -147,7 +150,12 @@ extension App {
         writer.write(policy.overlap)
         writer.write(tags)
         writer.write(notes)
-        if let secretDescription { writer.write(secretDescription) }
+        if !others.isEmpty {
+            writer.write(secretDescription)
+            writer.write(others.flatMap { [$0.key, $0.value] })
+        } else if let secretDescription {
+            writer.write(secretDescription)
+        }
         return writer.bytes
     }
 
@@ -180,12 +188,21 @@ extension App {
         let policy = RotationPolicy(lifetime: try reader.readDouble(), rotateBefore: try reader.readDouble(), overlap: try reader.readDouble())
         let tags = try reader.readStrings()
         let notes = try reader.readString()
-        let secretDescription = reader.version >= 3 ? try reader.readString() : nil
+        var secretDescription: String?
+        var issuerSettings: [String: String] = [:]
+        if reader.version >= 4 {
+            secretDescription = try reader.readOptionalString()
+            let pairs = try reader.readStrings()
+            guard pairs.count % 2 == 0 else { throw RecordReader.Malformed() }
+            for index in stride(from: 0, to: pairs.count, by: 2) { issuerSettings[pairs[index]] = pairs[index + 1] }
+        } else if reader.version == 3 {
+            secretDescription = try reader.readString()
+        }
         try reader.finish()
         // Stored values were normalised when written; the public initialiser would only redo it.
         self.init(
             label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
-            consumers: consumers, policy: policy, tags: tags, notes: notes, secretDescription: secretDescription)
+            issuerSettings: issuerSettings, consumers: consumers, policy: policy, tags: tags, notes: notes, secretDescription: secretDescription)
         self.appID = appID
         self.tenant = tenant
     }

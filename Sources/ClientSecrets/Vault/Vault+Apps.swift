@@ -147,7 +147,7 @@ extension Vault {
             try change(&app)
             app = App(
                 label: app.label, appID: app.appID, tenant: app.tenant, cloud: app.cloud, issuer: app.issuer,
-                rotator: app.rotator, jamfProIssuer: app.jamfProIssuer, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes,
+                rotator: app.rotator, issuerSettings: app.issuerSettings, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes,
                 secretDescription: app.secretDescription)
             try app.validate()
             let labelHash = try lookupHash("label", app.label)
@@ -199,6 +199,7 @@ extension Vault {
         if old.issuer != new.issuer { fields.append("issuer") }
         if old.rotator != new.rotator { fields.append("rotator") }
         if old.jamfProIssuer != new.jamfProIssuer { fields.append("jamf-issuer") }
+        if old.otherIssuerSettings != new.otherIssuerSettings { fields.append("issuer-settings") }
         if old.consumers != new.consumers { fields.append("consumers") }
         if old.policy != new.policy { fields.append("policy") }
         if old.tags != new.tags { fields.append("tags") }

@@ -39,6 +39,11 @@ struct AppFieldOptions: ParsableArguments {
     var jamfIntegrationId: String?
 
     @Option(name: .long, help: ArgumentHelp(
+        "An issuer's setting, key=value, such as url=https://example.jamfcloud.com (same as --jamf-url). Repeatable.",
+        valueName: "key=value"))
+    var issuerSetting: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
         "A consumer, kind=target: jamf-pro-intune=https://example.jamfcloud.com or command=/path/to/hook. Repeatable.",
         valueName: "kind=target"))
     var consumer: [String] = []
@@ -93,6 +98,31 @@ struct AppFieldOptions: ParsableArguments {
         }
     }
 
+    /// The issuer settings given, by key: the issuers' own flags and `--issuer-setting key=value`.
+    func givenIssuerSettings() throws -> [String: String] {
+        var given: [String: String] = [:]
+        if let jamfURL { given[JamfProIssuerSettings.urlKey] = jamfURL }
+        if let jamfIntegrationId { given[JamfProIssuerSettings.integrationIDKey] = jamfIntegrationId }
+        for text in issuerSetting {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, IssuerKind.setting(parts[0].lowercased()) != nil else {
+                let known = IssuerKind.allCases.flatMap { kind in kind.settings.map { "\($0.key) (\(kind.rawValue))" } }.joined(separator: ", ")
+                throw VaultError.invalidValue(field: "issuer-setting", reason: "\"\(text.prefix(64))\" is not key=value with a key of \(known)")
+            }
+            given[parts[0].lowercased()] = parts[1]
+        }
+        return given
+    }
+
+    /// The issuer whose settings were given; `nil` when none were.
+    func settingsOwner() throws -> IssuerKind? {
+        let owners = Set(try givenIssuerSettings().keys.compactMap { IssuerKind.setting($0)?.0 })
+        guard owners.count <= 1 else {
+            throw CLIError.usage("the settings given belong to different issuers (\(owners.map(\.rawValue).sorted().joined(separator: ", "))): give one issuer's")
+        }
+        return owners.first
+    }
+
     func parsedConsumers() throws -> [Consumer] {
         try consumer.map { text in
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -115,16 +145,16 @@ struct AppFieldOptions: ParsableArguments {
     /// only with `--issuer`: a flag of another issuer is then a usage error, not a switch.
     func resolvedIssuer(current: IssuerKind?) throws -> IssuerKind? {
         let explicit = try parsedIssuer()
-        let jamf = jamfURL != nil || jamfIntegrationId != nil
         let rotates = !(rotator ?? "").isEmpty
-        if jamf {
-            if let explicit, explicit != .jamfProAPIClient {
-                throw CLIError.usage("--jamf-url and --jamf-integration-id belong to the jamf-pro-api-client issuer, not --issuer \(explicit.rawValue): drop one of them")
+        if let owner = try settingsOwner() {
+            let flags = owner.settings.map { "--" + $0.flag }.joined(separator: " and ")
+            if let explicit, explicit != owner {
+                throw CLIError.usage("\(flags) belong to the \(owner.rawValue) issuer, not --issuer \(explicit.rawValue): drop one of them")
             }
-            if explicit == nil, let current, current != .manual, current != .jamfProAPIClient {
-                throw CLIError.usage("the app's issuer is \(current.rawValue); --jamf-url and --jamf-integration-id belong to jamf-pro-api-client: add --issuer jamf-pro-api-client to change it")
+            if explicit == nil, let current, current != .manual, current != owner {
+                throw CLIError.usage("the app's issuer is \(current.rawValue); \(flags) belong to \(owner.rawValue): add --issuer \(owner.rawValue) to change it")
             }
-            return .jamfProAPIClient
+            return owner
         }
         if rotates {
             if explicit == .manual {
@@ -143,13 +173,15 @@ struct AppFieldOptions: ParsableArguments {
         if let cloud = try parsedCloud() { app.cloud = cloud }
         if let issuer = try resolvedIssuer(current: adding ? nil : app.issuer) { app.issuer = issuer }
         if let rotator { app.rotator = rotator.isEmpty ? nil : rotator }
-        if jamfURL != nil || jamfIntegrationId != nil {
-            let url = jamfURL ?? app.jamfProIssuer?.url
-            let id = jamfIntegrationId ?? app.jamfProIssuer?.integrationID
-            guard let url, let id else {
-                throw CLIError.usage("a Jamf Pro API client issuer needs both --jamf-url and --jamf-integration-id")
+        if let owner = try settingsOwner() {
+            let given = try givenIssuerSettings()
+            for setting in owner.settings {
+                guard let value = given[setting.key] ?? app.issuerSettings[setting.key] else {
+                    let flags = owner.settings.map { "--" + $0.flag }.joined(separator: " and ")
+                    throw CLIError.usage("the \(owner.rawValue) issuer needs \(owner.settings.count == 2 ? "both " : "")\(flags)")
+                }
+                app.issuerSettings[setting.key] = value
             }
-            app.jamfProIssuer = JamfProIssuerSettings(url: url, integrationID: id)
         }
         if !consumer.isEmpty { app.consumers = try parsedConsumers() }
         if jamfApiClient != nil || jamfCanary != nil || applyCommand != nil {
@@ -243,7 +275,8 @@ struct AppShowCommand: ParsableCommand {
             for (name, value) in [
                 ("Label", app.label), ("App ID", app.appID), ("Tenant", app.tenant), ("Cloud", app.cloud.rawValue),
                 ("Issuer", app.issuer.rawValue + (app.rotator.map { " (rotator \($0))" } ?? "")
-                    + (app.jamfProIssuer.map { " (\($0.url), integration \($0.integrationID))" } ?? "")),
+                    + (app.jamfProIssuer.map { " (\($0.url), integration \($0.integrationID))" } ?? "")
+                    + app.otherIssuerSettings.sorted { $0.key < $1.key }.map { " (\($0.key) \($0.value))" }.joined()),
                 ("Policy", AppJSON.policyText(app.policy)),
                 ("Consumers", app.consumers.isEmpty ? "none" : app.consumers.map(\.description).joined(separator: ", ")),
                 ("Tags", app.tags.joined(separator: ", ")),

@@ -10,6 +10,7 @@ struct AppJSON: Encodable {
     let issuer: String
     let rotator: String?
     let jamfProIssuer: JamfProIssuerSettings?
+    let issuerSettings: [String: String]?
     let consumers: [Consumer]
     let policy: PolicyJSON
     let tags: [String]
@@ -31,6 +32,7 @@ struct AppJSON: Encodable {
         issuer = app.issuer.rawValue
         rotator = app.rotator
         jamfProIssuer = app.jamfProIssuer
+        issuerSettings = app.otherIssuerSettings.isEmpty ? nil : app.otherIssuerSettings
         consumers = app.consumers
         policy = PolicyJSON(
             lifetimeSeconds: Int(app.policy.lifetime), rotateBeforeSeconds: Int(app.policy.rotateBefore), overlapSeconds: Int(app.policy.overlap))
@@ -49,6 +51,7 @@ struct AppJSON: Encodable {
         issuer = base.issuer
         rotator = base.rotator
         jamfProIssuer = base.jamfProIssuer
+        issuerSettings = base.issuerSettings
         consumers = base.consumers
         policy = base.policy
         tags = base.tags

@@ -61,7 +61,7 @@ enum ExitStatus {
     static func message(for error: Error) -> String {
         switch error {
         case VaultError.invalidValue(let field, let reason):
-            let flags: Set = ["rotator", "jamf-url", "jamf-integration-id", "jamf-canary", "apply-command", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state", "confirm-removed", "secret-description"]
+            let flags: Set = ["rotator", "jamf-url", "jamf-integration-id", "jamf-canary", "apply-command", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state", "confirm-removed", "secret-description", "issuer-setting"]
             return "invalid \(flags.contains(field) ? "--" + field : field): \(reason)"
         case let error as AgeError:
             return "cannot decrypt: \(error)"
