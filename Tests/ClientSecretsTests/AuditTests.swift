@@ -60,9 +60,9 @@ struct AuditTests {
         expected.append(alices("vault.rekey"))
 
         let log = try rekeyed.auditLog()
-        #expect(log.map { Expected(action: $0.action, actor: $0.actor, app: $0.app, appID: $0.appID, keyID: $0.keyID) } == expected)
+        #expect(log.map { Expected(action: $0.action.rawValue, actor: $0.actor, app: $0.app, appID: $0.appID, keyID: $0.keyID) } == expected)
         #expect(log.map(\.sequence) == Array(1...Int64(expected.count)))
-        #expect(log.allSatisfy { $0.outcome == "ok" })
+        #expect(log.allSatisfy { $0.outcome == .ok })
         #expect(log.map(\.at) == [0, 1, 2, 3, 4, 4, 5, 6, 7, 7, 7, 8, 9].map { Sample.at(days: Double($0)) })
         #expect(log[0].detail?.contains(harness.admin.recipient.description) == true)
         #expect(log[3].detail == "current, no expiry")
@@ -89,7 +89,7 @@ struct AuditTests {
 
         for log in [try vault.auditLog(), try harness.open().auditLog(), try copy.open().auditLog()] {
             #expect(log.count >= 5)
-            let text = log.map { [$0.actor, $0.action, $0.outcome, $0.app, $0.appID, $0.keyID, $0.detail].compactMap { $0 }.joined(separator: "|") }
+            let text = log.map { [$0.actor, $0.action.rawValue, $0.outcome.rawValue, $0.app, $0.appID, $0.keyID, $0.detail].compactMap { $0 }.joined(separator: "|") }
             #expect(text.contains { $0.contains("Orders") })
             for value in values {
                 #expect(!text.contains { $0.contains(value) || $0.contains(value.dropFirst(3)) }, "\(value) in the log")

@@ -82,7 +82,7 @@ struct RekeyAndExchangeTests {
         let report = try rekeyed.verify()
         #expect(report.problems == [])
         #expect(report.secretValuesChecked == 4)
-        #expect(try rekeyed.auditLog().last?.action == "vault.rekey")
+        #expect(try rekeyed.auditLog().last?.action == .vaultRekey)
 
         // Every sealed column and lookup hash was rewritten under the new keys.
         let sealedAfter = try RawVaultFile.read(harness.path) { db in try String.fetchAll(db, sql: sealedColumns) }

@@ -223,7 +223,7 @@ struct VaultLifecycleTests {
         #expect(orphans == 0)
 
         let last = try #require(try vault.auditLog().last)
-        #expect(last.action == "app.remove")
+        #expect(last.action == .appRemove)
         #expect(last.app == "Orders")
         #expect(last.appID == appID)
         #expect(last.detail == "2 credential(s) removed")

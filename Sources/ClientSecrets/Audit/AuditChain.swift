@@ -43,9 +43,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// Who did it: `user@host`, or what an embedding program passed.
     public let actor: String
     /// What was done, such as `app.add` or `secret.add`.
-    public let action: String
-    /// `ok`, or what went wrong.
-    public let outcome: String
+    public let action: AuditAction
+    /// `ok`, or `failed`.
+    public let outcome: AuditOutcome
     /// The app's label, when the action concerned one.
     public let app: String?
     /// The app's client ID.

@@ -41,7 +41,7 @@ extension Vault {
                 binding: AuditChain.binding(seq: seq, at: row["at"], action: action, outcome: outcome))
             entries.append(AuditEntry(
                 sequence: seq, at: Date(timeIntervalSince1970: TimeInterval(row["at"] as Int64)), actor: record.actor,
-                action: action, outcome: outcome, app: record.app, appID: record.appID, keyID: record.keyID, detail: record.detail))
+                action: AuditAction(rawValue: action), outcome: AuditOutcome(rawValue: outcome), app: record.app, appID: record.appID, keyID: record.keyID, detail: record.detail))
             previous = hash
             expectedSeq += 1
         }

@@ -122,7 +122,7 @@ extension Vault {
             if !conflicts.isEmpty, !skipConflicts { throw VaultError.importConflicts(conflicts) }
             summary.conflictsSkipped = conflicts
             try writer.audit(
-                "vault.import", detail: "\(summary.appsAdded) apps and \(summary.credentialsAdded) credentials added, \(conflicts.count) conflicts skipped")
+                .vaultImport, detail: "\(summary.appsAdded) apps and \(summary.credentialsAdded) credentials added, \(conflicts.count) conflicts skipped")
             return summary
         }
     }
@@ -186,7 +186,7 @@ extension Vault {
             if !conflicts.isEmpty, !skipConflicts { throw VaultError.importConflicts(conflicts) }
             summary.conflictsSkipped = conflicts
             try writer.audit(
-                "vault.import-azure",
+                .vaultImportAzure,
                 detail: "from \(document.source.rawValue): \(summary.appsAdded) apps and \(summary.credentialsAdded) credentials added")
             return summary
         }

@@ -141,19 +141,19 @@ extension Vault {
     package func promote(app: AppRecord, keyID: String, writer: inout VaultWriter) throws {
         try makeCurrent(
             app: app, keyID: keyID, from: .pending, demotedRetireAfter: writer.now.addingTimeInterval(app.app.policy.overlap),
-            action: "rotation.promote", writer: &writer)
+            action: .rotationPromote, writer: &writer)
     }
 
     /// Makes the `previous` credential `keyID` current again; the current one becomes previous,
     /// due for retirement at once.
     package func rollBack(app: AppRecord, to keyID: String, writer: inout VaultWriter) throws {
-        try makeCurrent(app: app, keyID: keyID, from: .previous, demotedRetireAfter: writer.now, action: "rotation.rollback", writer: &writer)
+        try makeCurrent(app: app, keyID: keyID, from: .previous, demotedRetireAfter: writer.now, action: .rotationRollback, writer: &writer)
     }
 
     /// The credential `keyID`, which must be in state `from`, becomes current; the credential it
     /// replaces becomes previous until `demotedRetireAfter`. Repeating it changes nothing.
     private func makeCurrent(
-        app: AppRecord, keyID: String, from expected: CredentialState, demotedRetireAfter: Date, action: String, writer: inout VaultWriter
+        app: AppRecord, keyID: String, from expected: CredentialState, demotedRetireAfter: Date, action: AuditAction, writer: inout VaultWriter
     ) throws {
         guard let row = try credentialRow(writer.db, app: app.id, keyID: keyID) else {
             throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID)
@@ -193,7 +193,7 @@ extension Vault {
         // secure_delete overwrites the freed bytes of the sealed value.
         try writer.update("credentials", id: record.id, [("secret", nil)])
         try writer.audit(
-            "secret.retire", app: app.app.label, appID: app.app.appID, keyID: record.credential.keyID,
+            .secretRetire, app: app.app.label, appID: app.app.appID, keyID: record.credential.keyID,
             detail: "\(from.rawValue) → retired: \(reason)")
     }
 
@@ -206,6 +206,6 @@ extension Vault {
         guard record.credential.state == .previous else { return }
         record.credential.retireAfter = date.wholeSeconds
         try updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
-        try writer.audit("secret.retire-now", app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "overlap ended early")
+        try writer.audit(.secretRetireNow, app: app.app.label, appID: app.app.appID, keyID: keyID, detail: "overlap ended early")
     }
 }

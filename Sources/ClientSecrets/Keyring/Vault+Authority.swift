@@ -154,7 +154,7 @@ extension Vault {
                         Data(try digest.signature(counter: counter, vaultID: keys.vaultID, authority: authority)), Data(publicKey.rawRepresentation),
                     ])
                 var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
-                try writer.audit("vault.upgrade", detail: "format 1 -> \(VaultSchema.formatVersion): rows authenticated with an admin-only key, digest signed by authority \(Self.fingerprint(of: publicKey))")
+                try writer.audit(.vaultUpgrade, detail: "format 1 -> \(VaultSchema.formatVersion): rows authenticated with an admin-only key, digest signed by authority \(Self.fingerprint(of: publicKey))")
                 try writer.commit()
             }
         }

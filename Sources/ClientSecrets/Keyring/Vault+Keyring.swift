@@ -34,7 +34,7 @@ extension Vault {
                 throw VaultError.recipientProblem(reason: "\(recipient) is already a recipient; remove it first to change its role")
             }
             try Self.insertRecipient(recipient, role: role, name: name, keys: keys, writer: &writer)
-            try writer.audit("recipient.add", detail: "\(role.rawValue) \(recipient)")
+            try writer.audit(.recipientAdd, detail: "\(role.rawValue) \(recipient)")
         }
     }
 
@@ -56,7 +56,7 @@ extension Vault {
             throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
         }
         try writer.delete("keyring", id: RecordID(row["id"] as Data))
-        try writer.audit("recipient.remove", detail: "\(row["role"] as String) \(recipient)")
+        try writer.audit(.recipientRemove, detail: "\(row["role"] as String) \(recipient)")
     }
 
     /// Replaces both data keys with new random ones: every sealed column is re-encrypted, every
@@ -146,7 +146,7 @@ extension Vault {
                     try db.execute(
                         sql: "UPDATE audit SET details = ? WHERE seq = ?",
                         arguments: [
-                            try rekeyed.cipher.sealJSON(details, key: newKeys.metadataCipherKey, binding: AuditChain.binding(seq: entry.sequence, at: Int64(entry.at.timeIntervalSince1970), action: entry.action, outcome: entry.outcome)),
+                            try rekeyed.cipher.sealJSON(details, key: newKeys.metadataCipherKey, binding: AuditChain.binding(seq: entry.sequence, at: Int64(entry.at.timeIntervalSince1970), action: entry.action.rawValue, outcome: entry.outcome.rawValue)),
                             entry.sequence,
                         ])
                 }
@@ -175,7 +175,7 @@ extension Vault {
                         Data(digest.bytes), counter, Data(try digest.signature(counter: counter, vaultID: newKeys.vaultID, authority: newAuthority)),
                         Data(newAuthorityKey.rawRepresentation),
                     ])
-                try writer.audit("vault.rekey", detail: "data keys replaced (generation \(newKeys.generation)); \(apps.count) apps, \(credentialRows.count) credentials re-encrypted")
+                try writer.audit(.vaultRekey, detail: "data keys replaced (generation \(newKeys.generation)); \(apps.count) apps, \(credentialRows.count) credentials re-encrypted")
                 try writer.commit()
                 return rekeyed
             }

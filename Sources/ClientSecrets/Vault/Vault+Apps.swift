@@ -134,7 +134,7 @@ extension Vault {
             ("id", id.data), ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta),
             ("created_at", writer.timestamp), ("updated_at", writer.timestamp),
         ])
-        try writer.audit("app.add", app: app.label, appID: app.appID)
+        try writer.audit(.appAdd, app: app.label, appID: app.appID)
         return AppRecord(id: id, app: app, createdAt: writer.now, updatedAt: writer.now)
     }
 
@@ -162,7 +162,7 @@ extension Vault {
             try writer.update("apps", id: record.id, [
                 ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta), ("updated_at", writer.timestamp),
             ])
-            try writer.audit("app.edit", app: app.label, appID: app.appID, detail: changes(from: record.app, to: app))
+            try writer.audit(.appEdit, app: app.label, appID: app.appID, detail: changes(from: record.app, to: app))
             return AppRecord(id: record.id, app: app, createdAt: record.createdAt, updatedAt: writer.now)
         }
     }
@@ -186,7 +186,7 @@ extension Vault {
                 for id in journals { try writer.delete("rotations", id: RecordID(id)) }
             }
             try writer.delete("apps", id: record.id)
-            try writer.audit("app.remove", app: record.app.label, appID: record.app.appID, detail: "\(ids.count) credential(s) removed")
+            try writer.audit(.appRemove, app: record.app.label, appID: record.app.appID, detail: "\(ids.count) credential(s) removed")
         }
     }
 

@@ -131,7 +131,7 @@ extension Vault {
         ])
         let expiry = credential.expires.map { "expires \(DateParser.format($0))" } ?? "no expiry"
         try writer.audit(
-            value == nil ? "secret.register" : "secret.add", app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
+            value == nil ? AuditAction.secretRegister : .secretAdd, app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
             detail: "\(credential.state.rawValue), \(expiry)")
         return CredentialRecord(id: id, appRecordID: app.id, credential: credential, hasValue: sealedValue != nil)
     }
@@ -145,7 +145,7 @@ extension Vault {
             old.credential.state = .previous
             old.credential.retireAfter = retireAfter.wholeSeconds
             try updateCredentialMeta(id: old.id, app: app.id, credential: old.credential, writer: &writer)
-            try writer.audit("secret.demote", app: app.app.label, appID: app.app.appID, keyID: old.credential.keyID, detail: "current → previous")
+            try writer.audit(.secretDemote, app: app.app.label, appID: app.app.appID, keyID: old.credential.keyID, detail: "current → previous")
         }
     }
 

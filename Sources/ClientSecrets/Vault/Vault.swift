@@ -73,7 +73,7 @@ public struct Vault: Sendable {
                     arguments: [Int64(keys.generation), Data(try authority.publicKey().rawRepresentation)])
                 var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
                 try Self.insertRecipient(admin, role: .admin, name: name, keys: keys, writer: &writer)
-                try writer.audit("vault.init", detail: "admin recipient \(admin)")
+                try writer.audit(.vaultInit, detail: "admin recipient \(admin)")
                 try writer.commit()
             }
             return Vault(path: path, actor: actor, queue: queue, keys: keys, authority: keys.authorityPublicKey)

@@ -83,16 +83,16 @@ package struct VaultWriter {
     }
 
     /// Appends an audit entry, hash-chained to the previous one. `details` must never hold a secret value.
-    package mutating func audit(_ action: String, outcome: String = "ok", app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
+    package mutating func audit(_ action: AuditAction, outcome: AuditOutcome = .ok, app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let previousHash: Data = last?["hash"] ?? Data(repeating: 0, count: 32)
         let record = AuditDetails(actor: actor, app: app, appID: appID, keyID: keyID, detail: detail)
         let sealed = try cipher.sealJSON(
-            record, key: keys.metadataCipherKey, binding: AuditChain.binding(seq: seq, at: timestamp, action: action, outcome: outcome))
-        let hash = try AuditChain.hash(previous: previousHash, seq: seq, at: timestamp, action: action, outcome: outcome, details: sealed)
+            record, key: keys.metadataCipherKey, binding: AuditChain.binding(seq: seq, at: timestamp, action: action.rawValue, outcome: outcome.rawValue))
+        let hash = try AuditChain.hash(previous: previousHash, seq: seq, at: timestamp, action: action.rawValue, outcome: outcome.rawValue, details: sealed)
         try insert("audit", key: "seq", [
-            ("seq", seq), ("at", timestamp), ("action", action), ("outcome", outcome),
+            ("seq", seq), ("at", timestamp), ("action", action.rawValue), ("outcome", outcome.rawValue),
             ("details", sealed), ("prev_hash", previousHash), ("hash", hash),
         ])
     }

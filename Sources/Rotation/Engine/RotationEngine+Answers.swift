@@ -24,7 +24,7 @@ extension RotationEngine {
         let reason = "create failed: \(failure)"
         let detail = "rotation \(journal.rotationID): \(failure)"
         let audit: VaultChange = { _, writer in
-            try writer.audit("rotation.reject", outcome: "failed", app: app.app.label, appID: app.app.appID, detail: detail)
+            try writer.audit(.rotationReject, outcome: .failed, app: app.app.label, appID: app.app.appID, detail: detail)
         }
         if context.issuer.keepsPreviousSecret {
             var swept = true

@@ -24,7 +24,7 @@ extension RotationEngine {
                     result.notes.append("usage report unavailable (\(reason)): previous secrets are retired when their overlap ends, without checking whether they are still used")
                 }
                 try await commits.write { writer in
-                    try writer.audit("secret.usage-unknown", app: label, appID: app.app.appID, detail: "retiring by the overlap window: \(reason)")
+                    try writer.audit(.secretUsageUnknown, app: label, appID: app.app.appID, detail: "retiring by the overlap window: \(reason)")
                 }
             }
             return candidates
@@ -44,13 +44,13 @@ extension RotationEngine {
                 let why = Self.retiringOnRequest ? "you ended its overlap" : "its usage grace ended at \(Self.stamp(deadline))"
                 result.notes.append("warning: \(seen); it is retired anyway because \(why): whatever still uses it must get the new secret")
                 try await commits.write { writer in
-                    try writer.audit("secret.retire-in-use", app: label, appID: app.app.appID, keyID: keyID, detail: "last sign-in \(Self.stamp(used.at)); \(why)")
+                    try writer.audit(.secretRetireInUse, app: label, appID: app.app.appID, keyID: keyID, detail: "last sign-in \(Self.stamp(used.at)); \(why)")
                 }
                 cleared.append(credential)
             } else {
                 result.notes.append("\(seen): its retirement is postponed until nothing uses it, at the latest until \(Self.stamp(deadline)); find what still holds the old secret and give it the new one")
                 try await commits.write { writer in
-                    try writer.audit("secret.retire-postponed", app: label, appID: app.app.appID, keyID: keyID, detail: "last sign-in \(Self.stamp(used.at)) after promotion; kept until \(Self.stamp(deadline)) at the latest")
+                    try writer.audit(.secretRetirePostponed, app: label, appID: app.app.appID, keyID: keyID, detail: "last sign-in \(Self.stamp(used.at)) after promotion; kept until \(Self.stamp(deadline)) at the latest")
                 }
             }
         }

@@ -22,7 +22,7 @@ struct LogCommand: ParsableCommand {
             Printer.table(
                 ["#", "WHEN", "WHO", "ACTION", "OUTCOME", "APP", "KEY ID", "DETAIL"],
                 entries.map { entry in
-                    [String(entry.sequence), DateParser.format(entry.at), entry.actor, entry.action, entry.outcome,
+                    [String(entry.sequence), DateParser.format(entry.at), entry.actor, entry.action.rawValue, entry.outcome.rawValue,
                      entry.app ?? "", entry.keyID ?? "", entry.detail ?? ""]
                 })
         }

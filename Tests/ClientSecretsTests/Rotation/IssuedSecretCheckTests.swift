@@ -114,7 +114,7 @@ import Testing
         #expect(f.consumer.holding == "old-secret-value-0-0123456789")
         #expect(f.issuer.secrets.map(\.keyID) == [f.oldKey])
         let vault = try f.harness.open()
-        #expect(try vault.auditLog().contains { $0.action == "rotation.reject" && $0.outcome == "failed" })
+        #expect(try vault.auditLog().contains { $0.action == .rotationReject && $0.outcome == .failed })
         #expect(try vault.journal(of: "jamf").allSatisfy { !$0.isOpen })
         #expect(try vault.verify().isClean)
         // The next run (an honest answer) rotates.

@@ -1,0 +1,78 @@
+/// What an audit entry records: the closed list of things the vault logs, stored as their text
+/// (`app.add`), which is part of each entry's chain hash.
+///
+/// A struct rather than an enum so that an entry written by a newer `secrets` is still read
+/// (its action shows as written) and embedders' switches do not break when one is added.
+public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The stored text, such as `secret.add`.
+    public let rawValue: String
+
+    /// An action by its stored text.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The stored text.
+    public var description: String { rawValue }
+
+    /// Decodes the stored text.
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    /// Encodes the stored text, so `log --json` shows `"action": "app.add"`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    // The vault.
+
+    /// A vault was created.
+    public static let vaultInit = AuditAction(rawValue: "vault.init")
+    /// The data keys were replaced and every row re-encrypted.
+    public static let vaultRekey = AuditAction(rawValue: "vault.rekey")
+    /// A format-1 vault was upgraded (rows authenticated, digest signed).
+    public static let vaultUpgrade = AuditAction(rawValue: "vault.upgrade")
+    /// An export document was imported.
+    public static let vaultImport = AuditAction(rawValue: "vault.import")
+    /// An `az ad app list` document was imported.
+    public static let vaultImportAzure = AuditAction(rawValue: "vault.import-azure")
+    /// A recipient (admin or reader) was added.
+    public static let recipientAdd = AuditAction(rawValue: "recipient.add")
+    /// A recipient was removed.
+    public static let recipientRemove = AuditAction(rawValue: "recipient.remove")
+
+    // Apps.
+
+    /// An app was added.
+    public static let appAdd = AuditAction(rawValue: "app.add")
+    /// An app's settings changed; the detail names the fields.
+    public static let appEdit = AuditAction(rawValue: "app.edit")
+    /// An app and its credentials were removed.
+    public static let appRemove = AuditAction(rawValue: "app.remove")
+
+    // Credentials.
+
+    /// A secret was added with its value.
+    public static let secretAdd = AuditAction(rawValue: "secret.add")
+    /// A secret was registered without its value (monitoring only).
+    public static let secretRegister = AuditAction(rawValue: "secret.register")
+    /// The current secret became previous.
+    public static let secretDemote = AuditAction(rawValue: "secret.demote")
+    /// A secret was retired (removed at the issuer, or its removal confirmed).
+    public static let secretRetire = AuditAction(rawValue: "secret.retire")
+    /// An overlap was ended early (`rotate --retire-now`).
+    public static let secretRetireNow = AuditAction(rawValue: "secret.retire-now")
+    /// The sign-in report could not say whether a previous secret is still used.
+    public static let secretUsageUnknown = AuditAction(rawValue: "secret.usage-unknown")
+    /// A previous secret still signing in was kept past its overlap.
+    public static let secretRetireInUse = AuditAction(rawValue: "secret.retire-in-use")
+    /// A previous secret's retirement was postponed after a late sign-in.
+    public static let secretRetirePostponed = AuditAction(rawValue: "secret.retire-postponed")
+
+    // Rotations.
+
+    /// A new secret became current.
+    public static let rotationPromote = AuditAction(rawValue: "rotation.promote")
+    /// The previous secret became current again.
+    public static let rotationRollback = AuditAction(rawValue: "rotation.rollback")
+    /// An issuer's answer was refused (``IssuedSecretCheck``).
+    public static let rotationReject = AuditAction(rawValue: "rotation.reject")
+}
