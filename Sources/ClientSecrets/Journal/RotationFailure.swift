@@ -1,5 +1,5 @@
 /// Why an issuer or a consumer could not do its part of a rotation. Messages never hold a secret.
-public enum RotationFailure: Error, Sendable, Equatable {
+public enum RotationFailure: Error, Sendable, Hashable {
     /// The issuer's policy refused the request (Entra ID: the lifetime is longer than an app
     /// management policy allows).
     case policyRejected(String)

@@ -41,7 +41,7 @@ extension RotationEngine {
             try await self.rollback(journal, context: context, resumed: false, result: &result)
             result.status = .done
         } catch {
-            result.refused(error, step: "rollback")
+            result.refused(error, step: .rollback)
         }
         return result
     }
@@ -159,7 +159,7 @@ extension RotationEngine {
             }
             result.status = .done
         } catch {
-            result.refused(error, step: "abandon")
+            result.refused(error, step: .abandon)
         }
         return result
     }

@@ -146,7 +146,7 @@ extension RotationEngine {
             let answer = try await context.issuer.createSecret(SecretRequest(displayName: name, expires: requestedExpiry))
             issued = try await checked(answer, of: journal, requestedExpiry: requestedExpiry, context: context)
         } catch {
-            result.failedStep = "create"
+            result.failingStep = .create
             if case RotationFailure.invalidAnswer = error {
                 try await reject(error, of: &journal, context: context, result: &result)
                 throw error
@@ -189,7 +189,7 @@ extension RotationEngine {
             } catch RotationFailure.invalidAnswer(let text) {
                 // The key id became the vault's between the check and this commit (another process).
                 let failure = RotationFailure.invalidAnswer(text)
-                result.failedStep = "create"
+                result.failingStep = .create
                 try await reject(failure, of: &journal, context: context, result: &result)
                 throw failure
             }
@@ -221,7 +221,7 @@ extension RotationEngine {
             result.notes += notes
             return flag
         } catch {
-            result.failedStep = failedStep.rawValue
+            result.failingStep = RotationStep(failedStep)
             journal.status = .failed
             // What a consumer or its server said is stored where readers read it: whatever form
             // of the secret it echoed is cut out first (a hostile server may echo anything).

@@ -188,7 +188,7 @@ public struct RotationEngine: Sendable {
                 do {
                     try await advance(journal, context: context, resumed: true, result: &result)
                 } catch {
-                    problems.record(error, step: result.failedStep ?? journal.step.rawValue)
+                    problems.record(error, step: result.failingStep ?? RotationStep(journal.step))
                     if journal.kind != .retire { rotationBlocked = true }
                 }
             }
@@ -199,36 +199,34 @@ public struct RotationEngine: Sendable {
                 do {
                     try await retire(keyID: credential.keyID, context: context, result: &result)
                 } catch {
-                    problems.record(error, step: "retire")
+                    problems.record(error, step: .retire)
                 }
             }
             if plan.rotate, !rotationBlocked {
                 do {
-                    result.failedStep = nil
+                    result.failingStep = nil
                     try await rotate(context: context, force: plan.forced, result: &result)
                 } catch is RotationSkipped {
                     result.notes.append("no longer due: another run rotated it meanwhile")
                 } catch {
-                    problems.record(error, step: result.failedStep ?? "create")
+                    problems.record(error, step: result.failingStep ?? .create)
                 }
             }
         } catch {
-            problems.record(error, step: "prepare")
+            problems.record(error, step: .prepare)
         }
         result.notes += problems.notes
         if let failure = problems.failure {
             result.status = .failed
-            result.failedStep = failure.step
-            result.failure = failure.message
+            result.failure = failure
         } else {
-            result.failedStep = nil
             result.failure = nil
             result.status = problems.waiting ? .waiting : (plan.isEmpty ? .nothingToDo : .done)
         }
         progress(RotationEvent(label: plan.label, message: result.status.rawValue))
         // The failure's text is the one the summary prints, which never holds a secret.
         DiagnosticLog.rotation.debug("app run ends", metadata: [
-            "app": "\(plan.label)", "status": "\(result.status.rawValue)", "failedStep": "\(result.failedStep ?? "-")",
+            "app": "\(plan.label)", "status": "\(result.status.rawValue)", "failedStep": "\(result.failure?.step.rawValue ?? "-")",
             "newKeyID": "\(result.newKeyID ?? "-")",
         ])
         if let failure = result.failure {
@@ -263,7 +261,7 @@ public struct RotationEngine: Sendable {
             plan.rotate = false
             return await Self.$retiringOnRequest.withValue(true) { await run(plan) }
         } catch {
-            result.refused(error, step: "retire")
+            result.refused(error, step: .retire)
             return result
         }
     }
@@ -281,16 +279,16 @@ extension RotationSelection {
 
 /// The failures and waits of one app's run: the first failure is the one reported.
 struct Problems {
-    var failure: (step: String, message: String)?
+    var failure: RotationRunFailure?
     var waiting = false
     var notes: [String] = []
 
-    mutating func record(_ error: any Error, step: String) {
+    mutating func record(_ error: any Error, step: RotationStep) {
         if case RotationFailure.needsPerson(let text) = error {
             waiting = true
             notes.append(text)
         } else if failure == nil {
-            failure = (step, "\(error)")
+            failure = RotationRunFailure(step: step, error: error)
         } else {
             notes.append("also failed at \(step): \(error)")
         }
@@ -309,7 +307,7 @@ struct StepContext: Sendable {
 extension AppRotationResult {
     /// Records why a person's command stopped: a refusal while the app waits for a person is a
     /// wait (exit 75), any other error a failure; either way the message is the one line shown.
-    mutating func refused(_ error: any Error, step: String) {
+    mutating func refused(_ error: any Error, step: RotationStep) {
         if let refusal = error as? RotationRefusal, refusal.waitsForPerson {
             status = .waiting
         } else if case RotationFailure.needsPerson = error {
@@ -317,7 +315,6 @@ extension AppRotationResult {
         } else {
             status = .failed
         }
-        failedStep = step
-        failure = "\(error)"
+        failure = RotationRunFailure(step: step, error: error)
     }
 }

@@ -27,10 +27,10 @@ public struct AppRotationResult: Sendable, Hashable {
     public var retired: [String] = []
     /// Journal rows resumed.
     public var resumed: [String] = []
-    /// The step that failed, if one did.
-    public var failedStep: String?
-    /// Why it failed; never holds a secret.
-    public var failure: String?
+    /// Why the run failed or was refused, if it was.
+    public var failure: RotationRunFailure?
+    /// The step under way when an error is thrown, so the error is reported where it happened.
+    var failingStep: RotationStep?
     /// What consumers reported and what a person should do.
     public var notes: [String] = []
 

@@ -115,7 +115,7 @@ struct RotateCommand: NetworkCommand {
             try RotationOutput.printResults(results, json: output.json)
             let failed = results.filter { $0.status == .failed }
             if !failed.isEmpty {
-                let names = failed.map { "\($0.label) (\($0.failedStep ?? "?"): \($0.failure ?? "failed"))" }.joined(separator: "; ")
+                let names = failed.map { "\($0.label) (\($0.failure.map { "\($0.step): \($0.message)" } ?? "failed"))" }.joined(separator: "; ")
                 Terminal.printError("secrets: rotation failed for \(failed.count) app(s): \(names)")
                 throw ExitCode(ExitStatus.someFailed)
             }
@@ -203,7 +203,7 @@ struct RollbackCommand: NetworkCommand {
             let result = try runBlocking { await engine.rollback(label) }
             try RotationOutput.printResults([result], json: output.json)
             if result.status == .failed {
-                Terminal.printError("secrets: rollback of \(label) failed: \(result.failure ?? "unknown reason")")
+                Terminal.printError("secrets: rollback of \(label) failed: \(result.failure?.message ?? "unknown reason")")
                 throw ExitCode(ExitStatus.someFailed)
             }
             try RotationOutput.exitIfWaiting([result])

@@ -90,7 +90,7 @@ enum RotationOutput {
                 "apps": results.map {
                     ResultJSON(
                         label: $0.label, status: $0.status.rawValue, newKeyId: $0.newKeyID, newExpiry: $0.newExpiry.map(DateParser.format),
-                        retired: $0.retired, resumed: $0.resumed, failedStep: $0.failedStep, failure: $0.failure, notes: $0.notes)
+                        retired: $0.retired, resumed: $0.resumed, failedStep: $0.failure?.step.rawValue, failure: $0.failure?.message, notes: $0.notes)
                 },
             ])
         }
@@ -100,7 +100,7 @@ enum RotationOutput {
             results.map { result in
                 [result.label, result.status.rawValue, result.newKeyID ?? "-", result.newExpiry.map { Printer.day($0) } ?? "-",
                  result.retired.isEmpty ? "-" : result.retired.joined(separator: ","),
-                 result.failure.map { "\(result.failedStep ?? "?"): \($0)" } ?? (result.resumed.isEmpty ? "" : "resumed \(result.resumed.count)")]
+                 result.failure.map { "\($0.step): \($0.message)" } ?? (result.resumed.isEmpty ? "" : "resumed \(result.resumed.count)")]
             })
         let notes = results.flatMap { result in result.notes.map { "  \(result.label): \($0)" } }
         if !notes.isEmpty {

@@ -89,8 +89,8 @@ import Testing
         f.issuer.fail(.verify, with: .verificationFailed("AADSTS7000215 for 60 s"))
         let results = try await f.engine().run(.due)
         #expect(results[0].status == .failed)
-        #expect(results[0].failedStep == "deploy")  // the issuer is checked before any consumer is given the secret
-        #expect(results[0].failure?.contains("AADSTS7000215") == true)
+        #expect(results[0].failure?.step == RotationStep(rawValue: "deploy"))  // the issuer is checked before any consumer is given the secret
+        #expect(results[0].failure?.message.contains("AADSTS7000215") == true)
         #expect(try f.state(of: f.oldKey) == .current)
         // Only the old secret is left at the issuer, and the consumer was given it back.
         #expect(f.issuer.secrets.map(\.keyID) == [f.oldKey])
@@ -117,7 +117,7 @@ import Testing
         f.issuer.fail(.remove, with: nil)
         let second = try await f.engine().run(.due)
         #expect(second[0].status == .failed)
-        #expect(second[0].failure?.contains("undone") == true)
+        #expect(second[0].failure?.message.contains("undone") == true)
         #expect(f.issuer.secrets.map(\.keyID) == [f.oldKey])
         #expect(try f.credentials().filter { $0.state == .pending }.isEmpty)
         // And the run after that rotates for real.
@@ -133,8 +133,9 @@ import Testing
         f.issuer.fail(.create, with: .policyRejected("lifetime exceeds the 90-day maximum"))
         let results = try await f.engine().run(.due)
         #expect(results[0].status == .failed)
-        #expect(results[0].failedStep == "create")
-        #expect(results[0].failure?.contains("policy") == true)
+        #expect(results[0].failure?.step == RotationStep(rawValue: "create"))
+        #expect(results[0].failure?.message.contains("policy") == true)
+        guard case .policyRejected? = results[0].failure?.reason else { Issue.record("the typed failure was lost: \(String(describing: results[0].failure))"); return }
         #expect(try f.credentials().count == 1)
         #expect(f.issuer.secrets.count == 1)
         #expect(try f.harness.open().openJournals().isEmpty)
