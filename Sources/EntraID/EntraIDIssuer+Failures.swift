@@ -93,18 +93,6 @@ extension EntraIDIssuer {
 
     private func scrubbed(_ failure: RotationFailure) -> RotationFailure {
         let scrub = { (text: String) in SecretScrubber.scrub(text, removing: rotator.secret) }
-        switch failure {
-        case .policyRejected(let text): return .policyRejected(scrub(text))
-        case .authenticationFailed(let text): return .authenticationFailed(scrub(text))
-        case .permissionDenied(let text): return .permissionDenied(scrub(text))
-        case .notFound(let text): return .notFound(scrub(text))
-        case .unavailable(let text): return .unavailable(scrub(text))
-        case .verificationFailed(let text): return .verificationFailed(scrub(text))
-        case .consumerFailed(let text): return .consumerFailed(scrub(text))
-        case .unexpectedResponse(let text): return .unexpectedResponse(scrub(text))
-        case .invalidAnswer(let text): return .invalidAnswer(scrub(text))
-        case .needsPerson(let text): return .needsPerson(scrub(text))
-        case .misconfigured(let text): return .misconfigured(scrub(text))
-        }
+        return RotationFailure(failure.code, scrub(failure.reason))
     }
 }

@@ -17,12 +17,7 @@ extension EntraIDIssuer {
             return try await verifyUnscrubbed(keyID: keyID.lowercased(), value: value)
         } catch let failure as RotationFailure {
             // The value under test must not reach a message either.
-            switch failure {
-            case .verificationFailed(let text): throw RotationFailure.verificationFailed(SecretScrubber.scrub(text, removing: value))
-            case .unavailable(let text): throw RotationFailure.unavailable(SecretScrubber.scrub(text, removing: value))
-            case .unexpectedResponse(let text): throw RotationFailure.unexpectedResponse(SecretScrubber.scrub(text, removing: value))
-            default: throw failure
-            }
+            throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: value))
         }
     }
 

@@ -21,7 +21,8 @@ public struct StandardProviders: RotationEnvironmentFactory {
     public func checkEndpoints() throws {
         do {
             _ = try EntraEndpoints(cloud: .global)
-        } catch RotationFailure.misconfigured(let message) {
+        } catch let caught as RotationFailure where caught.code == .misconfigured {
+            let message = caught.reason
             throw RotationSettingError(message)
         }
     }

@@ -16,7 +16,7 @@ struct CredentialPolicyTests {
             let failure = await rotationFailure {
                 _ = try await fixture.issuer().createSecret(SecretRequest(displayName: "secrets:r-nopw", expires: Date().addingTimeInterval(30 * 86_400)))
             }
-            #expect(failure?.kind == "policyRejected")
+            #expect(failure?.code == .policyRejected)
             let text = failure?.description ?? ""
             #expect(text.contains("CredentialTypeNotAllowedAsPerAppPolicy"), "\(text)")
             #expect(text.contains("forbids client secrets"), "\(text)")
@@ -34,7 +34,7 @@ struct CredentialPolicyTests {
             let failure = await rotationFailure {
                 _ = try await fixture.issuer().createSecret(SecretRequest(displayName: "secrets:r-long", expires: Date().addingTimeInterval(90 * 86_400)))
             }
-            #expect(failure?.kind == "policyRejected")
+            #expect(failure?.code == .policyRejected)
             let text = failure?.description ?? ""
             #expect(text.contains("caps the lifetime"), "\(text)")
             #expect(text.contains("90 days"), "\(text)")
@@ -51,7 +51,7 @@ struct CredentialPolicyTests {
             let failure = await rotationFailure {
                 _ = try await fixture.issuer().createSecret(SecretRequest(displayName: "secrets:r-date", expires: Date().addingTimeInterval(30 * 86_400)))
             }
-            #expect(failure?.kind == "misconfigured")
+            #expect(failure?.code == .misconfigured)
             let text = failure?.description ?? ""
             #expect(text.contains("InvalidKeyEndDate"), "\(text)")
             #expect(text.contains("not after its start"), "\(text)")

@@ -73,7 +73,7 @@ struct IssuerTests {
         try await EntraFixture.with { fixture in
             let stranger = App(label: "stranger", appID: UUID().uuidString.lowercased(), tenant: EntraFixture.tenant, issuer: .entraID)
             let failure = await rotationFailure { _ = try await fixture.issuer(app: stranger).secrets(markedWith: "x") }
-            #expect(failure?.kind == "notFound")
+            #expect(failure?.code == .notFound)
             #expect(failure?.description.contains("Request_ResourceNotFound") == true)
         }
     }
@@ -111,7 +111,7 @@ struct IssuerTests {
             _ = try await fixture.issuer().secrets(markedWith: "x")
             let wrong = "bad8Q~" + String(repeating: "v", count: 34)
             let failure = await rotationFailure { _ = try await fixture.issuer(rotatorSecret: wrong).secrets(markedWith: "x") }
-            #expect(failure?.kind == "authenticationFailed")
+            #expect(failure?.code == .authenticationFailed)
             #expect(await fixture.requests(.token).map(\.status) == [200, 401])
         }
     }
@@ -133,7 +133,7 @@ struct IssuerTests {
         try await EntraFixture.with { fixture in
             let wrong = "bad8Q~" + String(repeating: "w", count: 34)
             let failure = await rotationFailure { _ = try await fixture.issuer(rotatorSecret: wrong).secrets(markedWith: "x") }
-            #expect(failure?.kind == "authenticationFailed")
+            #expect(failure?.code == .authenticationFailed)
             let text = failure?.description ?? ""
             #expect(text.contains("AADSTS7000215"))
             #expect(text.contains("rotator"))
@@ -143,7 +143,7 @@ struct IssuerTests {
             let expired = "exp8Q~" + String(repeating: "e", count: 34)
             await fixture.emulator.addSecret(appID: fixture.rotatorID, value: expired, expires: Date().addingTimeInterval(-60))
             let expiredFailure = await rotationFailure { _ = try await fixture.issuer(rotatorSecret: expired).secrets(markedWith: "x") }
-            #expect(expiredFailure?.kind == "authenticationFailed")
+            #expect(expiredFailure?.code == .authenticationFailed)
             #expect(expiredFailure?.description.contains("AADSTS7000222") == true)
             #expect(expiredFailure?.description.contains("expired") == true)
         }

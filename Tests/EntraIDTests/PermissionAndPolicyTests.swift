@@ -13,7 +13,7 @@ struct PermissionAndPolicyTests {
             let failure = await rotationFailure {
                 _ = try await fixture.issuer().createSecret(SecretRequest(displayName: "secrets:r-403", expires: Date().addingTimeInterval(86_400)))
             }
-            #expect(failure?.kind == "permissionDenied")
+            #expect(failure?.code == .permissionDenied)
             let text = failure?.description ?? ""
             #expect(text.contains("Authorization_RequestDenied"))
             #expect(text.contains("owner"))
@@ -31,7 +31,7 @@ struct PermissionAndPolicyTests {
             let failure = await rotationFailure {
                 _ = try await issuer.createSecret(SecretRequest(displayName: "secrets:r-ro", expires: Date().addingTimeInterval(86_400)))
             }
-            #expect(failure?.kind == "permissionDenied")
+            #expect(failure?.code == .permissionDenied)
             #expect(await fixture.requests(.addPassword).map(\.status) == [403])
         }
     }
@@ -51,7 +51,7 @@ struct PermissionAndPolicyTests {
             let failure = await rotationFailure {
                 _ = try await issuer.createSecret(SecretRequest(displayName: "secrets:r-long", expires: Date().addingTimeInterval(90 * 86_400)))
             }
-            #expect(failure?.kind == "policyRejected")
+            #expect(failure?.code == .policyRejected)
             let text = failure?.description ?? ""
             #expect(text.contains("Credential lifetime exceeds the max value allowed as per assigned policy"))
             #expect(text.contains("CredentialInvalidLifetimeAsPerAppPolicy"))

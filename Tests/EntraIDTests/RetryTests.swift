@@ -50,7 +50,7 @@ struct RetryTests {
         try await EntraFixture.with(session: EntraFixture.fastSession(attempts: 3)) { fixture in
             await fixture.emulator.injectFault(.status(503, retryAfter: 0), on: .getApplication, times: 10)
             let failure = await rotationFailure { _ = try await fixture.issuer().secrets(markedWith: "x") }
-            #expect(failure?.kind == "unavailable")
+            #expect(failure?.code == .unavailable)
             let text = failure?.description ?? ""
             #expect(text.contains("reading app \(fixture.appID)"))
             #expect(text.contains("3 attempts"))
@@ -82,7 +82,7 @@ struct RetryTests {
             _ = try await issuer.secrets(markedWith: "warm-up")
             await fixture.emulator.injectFault(.hang(seconds: 5), on: .getApplication)
             let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
-            #expect(failure?.kind == "unavailable")
+            #expect(failure?.code == .unavailable)
             #expect(failure?.description.contains("no response within 1.0 s") == true)
         }
     }
@@ -100,7 +100,7 @@ struct RetryTests {
             call.cancel()
             let failure = await call.value
             #expect(clock.now - started < .seconds(3))
-            #expect(failure?.kind == "unavailable")
+            #expect(failure?.code == .unavailable)
             #expect(failure?.description.contains("cancelled") == true)
         }
     }
@@ -121,7 +121,7 @@ struct RetryTests {
         try await EntraFixture.with(session: EntraFixture.fastSession(attempts: 1)) { fixture in
             await fixture.emulator.injectFault(.dropConnection, on: .getApplication, times: 5)
             let failure = await rotationFailure { _ = try await fixture.issuer().secrets(markedWith: "x") }
-            #expect(failure?.kind == "unavailable")
+            #expect(failure?.code == .unavailable)
             #expect(failure?.description.contains("closed without a response") == true)
         }
     }
@@ -184,7 +184,7 @@ struct RetryTests {
             let clock = ContinuousClock()
             let started = clock.now
             let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
-            #expect(failure?.kind == "unavailable", "\(String(describing: failure))")
+            #expect(failure?.code == .unavailable, "\(String(describing: failure))")
             let text = failure?.description ?? ""
             #expect(text.contains("HTTP 429"), "\(text)")
             #expect(text.contains("asked to wait more than 1000000000 s, longer than the 1.0 s this program waits; try again later"), "\(text)")
@@ -199,7 +199,7 @@ struct RetryTests {
         try await Self.withHostile(.hugeExpiresIn) { _, issuer in
             // The token is accepted (not "answered 200 without an access token"): the Graph read after it fails.
             let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
-            #expect(failure?.kind == "notFound", "\(String(describing: failure))")
+            #expect(failure?.code == .notFound, "\(String(describing: failure))")
         }
         #expect(ServerSeconds.clamp(1e308, to: TokenAnswer.lifetimeRange, fallback: 3599) == 86_400)
         #expect(ServerSeconds.clamp(Double?.none, to: TokenAnswer.lifetimeRange, fallback: 3599) == 3599)
@@ -209,7 +209,7 @@ struct RetryTests {
     func tokenRedirectIsReportedAsARedirect() async throws {
         try await Self.withHostile(.redirect) { server, issuer in
             let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
-            #expect(failure?.kind == "misconfigured", "\(String(describing: failure))")
+            #expect(failure?.code == .misconfigured, "\(String(describing: failure))")
             let text = failure?.description ?? ""
             #expect(text.contains("answered with a redirect (HTTP 302) to https://elsewhere.invalid; redirects are not followed: check the URL"), "\(text)")
             #expect(!text.contains("credentials were refused"))
@@ -226,7 +226,7 @@ struct RetryTests {
             let clock = ContinuousClock()
             let started = clock.now
             let failure = await rotationFailure { _ = try await issuer.secrets(markedWith: "x") }
-            #expect(failure?.kind == "unexpectedResponse", "\(String(describing: failure))")
+            #expect(failure?.code == .unexpectedResponse, "\(String(describing: failure))")
             let expected = mode == .gzipBomb ? "answered with a compressed body (Content-Encoding: gzip)" : "answered with more than 1 MiB; refusing it"
             #expect(failure?.description.contains(expected) == true, "\(String(describing: failure))")
             #expect(failure?.description.contains(HostileServer.marker) == false)

@@ -41,7 +41,7 @@ struct VerificationTests {
             let started = clock.now
             let failure = await rotationFailure { _ = try await issuer.verify(keyID: issued.keyID, value: issued.value) }
             #expect(clock.now - started < .seconds(3))
-            #expect(failure?.kind == "verificationFailed")
+            #expect(failure?.code == .verificationFailed)
             let text = failure?.description ?? ""
             #expect(text.contains("AADSTS7000215"))
             #expect(text.contains(issued.keyID))
@@ -58,7 +58,7 @@ struct VerificationTests {
             let failure = await rotationFailure {
                 _ = try await fixture.issuer().verify(keyID: keyID, value: SecureBytes(copying: Array(value.utf8)))
             }
-            #expect(failure?.kind == "verificationFailed")
+            #expect(failure?.code == .verificationFailed)
             #expect(failure?.description.contains("AADSTS7000222") == true)
             #expect(await fixture.requests(.token).filter { $0.clientID == fixture.appID }.count == 1)
         }

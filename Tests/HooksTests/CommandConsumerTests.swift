@@ -38,7 +38,7 @@ import Testing
         let command = #"v=$(cat); printf 'rejected: %s\n' "$v" >&2; printf 'b64 %s\n' "$(printf %s "$v" | base64 -w0)" >&2; printf 'almost %s\n' "${v%?}"; exit 4"#
         let consumer = CommandConsumer(command: command, runner: CommandRunner(timeout: 10, failureOutput: shown.sink))
         let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
-        guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+        guard let text = error.flatMap({ $0.code == .consumerFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
         // The error is what the journal stores: how the command ended, nothing it printed.
         #expect(text == "\(consumer.summary) exited with status 4")
         // The administrator sees the output on stderr, scrubbed.
@@ -55,7 +55,7 @@ import Testing
         let runner = CommandRunner(timeout: 0.5, terminationGrace: 0.5, failureOutput: shown.sink)
         let consumer = CommandConsumer(command: "cat; sleep 30", runner: runner)
         let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Sample.delivery()) }
-        guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+        guard let text = error.flatMap({ $0.code == .consumerFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
         #expect(text == "\(consumer.summary) did not finish within 1 s and was stopped")
         #expect(shown.text.contains("its stdout: [redacted]"), "\(shown.text)")
     }

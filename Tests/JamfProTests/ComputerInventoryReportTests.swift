@@ -39,7 +39,8 @@ import Testing
         do {
             _ = try ComputerInventoryReport.parse(Data(body.utf8), now: Self.now, host: "jamf.example")
             Issue.record("\(name) was accepted")
-        } catch RotationFailure.unexpectedResponse(let text) {
+        } catch let caught as RotationFailure where caught.code == .unexpectedResponse {
+            let text = caught.reason
             #expect(text.contains(reason), "\(name): \(text)")
             #expect(!text.contains("Tuesday") && !text.contains("9999"))
         } catch {

@@ -104,7 +104,7 @@ actor AcceptedSecrets {
                 runner: CommandRunner(timeout: 20, terminationGrace: 1, inheritedEnvironment: Self.environment, failureOutput: shown.sink),
                 configuration: EmulatorHarness.quick)
             let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Self.delivery()) }
-            guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .consumerFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text == "the apply command for \(url.absoluteString) exited with status 3")
             #expect(shown.text.contains("could not apply"))
             #expect(shown.text.contains("[redacted]"))
@@ -118,7 +118,7 @@ actor AcceptedSecrets {
             let consumer = try Self.make(Self.consumer(url: url, apply: "trap '' TERM; sleep 30; sleep 30"), timeout: 1)
             let start = Date()
             let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Self.delivery()) }
-            guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .consumerFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("did not finish within 1 s"))
             #expect(Date().timeIntervalSince(start) < 10)
         }
@@ -164,7 +164,7 @@ actor AcceptedSecrets {
             await accepted.revoke(Sample.secretText)
             await emulator.report(computerID: EmulatorHarness.canary)
             let error = await #expect(throws: RotationFailure.self) { try await consumer.verify(delivery) }
-            guard case .verificationFailed(let reason)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let reason = error.flatMap({ $0.code == .verificationFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(reason.contains("UNKNOWN"))
         }
     }
@@ -173,7 +173,7 @@ actor AcceptedSecrets {
         try await EmulatorHarness.withEmulator(validator: { _, _, _ in false }) { emulator, url in
             let consumer = try Self.make(Self.consumer(url: url, apply: Self.curlApply(url)))
             let error = await #expect(throws: RotationFailure.self) { try await consumer.deploy(Self.delivery()) }
-            guard case .consumerFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .consumerFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("exited with status 22"))
             #expect(await emulator.configuredIntegration() == nil)
         }
@@ -197,7 +197,8 @@ actor AcceptedSecrets {
             _ = try await outOfScope.deploy(Self.delivery())
             await emulator.report(computerID: "44")
             await #expect(throws: RotationFailure.self) { try await outOfScope.verify(Self.delivery()) }
-            do { _ = try await outOfScope.verify(Self.delivery()) } catch RotationFailure.verificationFailed(let text) {
+            do { _ = try await outOfScope.verify(Self.delivery()) } catch let caught as RotationFailure where caught.code == .verificationFailed {
+                let text = caught.reason
                 #expect(text.contains("not in scope"))
             }
 
@@ -213,7 +214,8 @@ actor AcceptedSecrets {
             do {
                 _ = try await consumer.verify(Self.delivery())
                 Issue.record("verified a disconnected integration")
-            } catch RotationFailure.verificationFailed(let text) {
+            } catch let caught as RotationFailure where caught.code == .verificationFailed {
+                let text = caught.reason
                 #expect(text.contains("no compliance information"))
             }
         }
@@ -290,7 +292,8 @@ actor AcceptedSecrets {
             do {
                 let outcome = try await consumer.verify(Self.delivery())
                 Issue.record("verified: \(outcome)")
-            } catch RotationFailure.verificationFailed(let text) {
+            } catch let caught as RotationFailure where caught.code == .verificationFailed {
+                let text = caught.reason
                 #expect(text.contains("UNKNOWN") && text.contains("after secret \(Sample.keyID) was applied"), "\(text)")
             }
         }

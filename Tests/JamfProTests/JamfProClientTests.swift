@@ -35,7 +35,7 @@ import Testing
             let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
             let wrong = JamfAPIClientCredentials(clientID: EmulatorHarness.clientID, clientSecret: SecureBytes(copying: Array("wrong-secret-value".utf8)))
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: wrong) }
-            guard case .authenticationFailed(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .authenticationFailed ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("invalid_client"))
             #expect(text.contains(EmulatorHarness.clientID))
             #expect(!text.contains("wrong-secret-value"))
@@ -49,7 +49,8 @@ import Testing
             await #expect(throws: RotationFailure.self) { try await client.deviceComplianceFeatureToggle(token: forged) }
             do {
                 _ = try await client.deviceComplianceFeatureToggle(token: forged)
-            } catch RotationFailure.authenticationFailed(let text) {
+            } catch let caught as RotationFailure where caught.code == .authenticationFailed {
+                let text = caught.reason
                 #expect(text.contains("401"))
             }
         }
@@ -73,7 +74,7 @@ import Testing
             let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
             let token = try await client.token(for: Self.credentials)
             let error = await #expect(throws: RotationFailure.self) { try await client.complianceInformation(computerID: "999", token: token) }
-            guard case .notFound(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .notFound ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("computer 999"))
         }
     }
@@ -95,7 +96,7 @@ import Testing
             let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
             let start = Date()
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("3600 s"))
             #expect(Date().timeIntervalSince(start) < 4)
         }
@@ -110,7 +111,7 @@ import Testing
 
             await emulator.injectFault(.serverError(status: 500), on: .token, times: 10)
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("after 3 attempts"))
             #expect(text.contains("HTTP 500"))
             #expect(await emulator.requests().count == 6)
@@ -124,7 +125,7 @@ import Testing
             let client = try JamfProClient(url: url.absoluteString, configuration: EmulatorHarness.quick)
             await emulator.injectFault(.serverError(status: 501), on: .token, times: 10)
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unexpectedResponse(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unexpectedResponse ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("HTTP 501"), "\(text)")
             #expect(await emulator.requests().map(\.status) == [501])
         }
@@ -149,7 +150,7 @@ import Testing
             configuration.maximumTotalTime = 1
             let client = try JamfProClient(url: url.absoluteString, configuration: configuration)
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("after 1 attempt; last: HTTP 429 (throttled)"), "\(text)")
             #expect(await emulator.requests().map(\.status) == [429])
         }
@@ -162,7 +163,7 @@ import Testing
             await emulator.injectFault(.hang, on: .token, times: 2)
             let start = Date()
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("no answer within 1 s"))
             #expect(Date().timeIntervalSince(start) < 8)
         }
@@ -226,7 +227,7 @@ import Testing
         try await Self.withHostile(.retryAfterOverflow) { server, client in
             let start = Date()
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("asked to wait more than 1000000000 s"), "\(text)")
             #expect(server.requests.count == 3)
             #expect(Date().timeIntervalSince(start) < 5)
@@ -237,7 +238,7 @@ import Testing
     func aHugeRetryAfterEndsTheCallAtOnce(value: String) async throws {
         try await Self.withHostile(.retryAfterOverflow, retryAfterValues: [value]) { server, client in
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("asked to wait"), "\(text)")
             #expect(server.requests.count == 1)
         }
@@ -278,7 +279,7 @@ import Testing
     @Test func aRedirectFromTheTokenEndpointIsReportedAsARedirect() async throws {
         try await Self.withHostile(.redirect) { server, client in
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .misconfigured(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .misconfigured ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("answered with a redirect (HTTP 302) to https://elsewhere.invalid; redirects are not followed: check the URL"), "\(text)")
             #expect(!text.contains(HostileServer.marker))
             #expect(server.requests.count == 1)
@@ -290,7 +291,7 @@ import Testing
         try await Self.withHostile(mode) { server, client in
             let start = Date()
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unexpectedResponse(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unexpectedResponse ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains(mode == .gzipBomb ? "compressed body (Content-Encoding: gzip)" : "more than 1 MiB; refusing it"), "\(text)")
             #expect(server.requests.count == 1)
             // Generous: the limit, not the deadline (2 s), must end it.
@@ -313,7 +314,7 @@ import Testing
         try await Self.withHostile(.slowDrip) { server, client in
             let start = Date()
             let error = await #expect(throws: RotationFailure.self) { try await client.token(for: Self.credentials) }
-            guard case .unavailable(let text)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard let text = error.flatMap({ $0.code == .unavailable ? $0.reason : nil }) else { Issue.record("got \(String(describing: error))"); return }
             #expect(text.contains("no answer within 2 s"), "\(text)")
             #expect(server.requests.count == 4)
             // 4 deadlines of 2 s and three short backoffs (about 11.5 s), with a wide margin: the hostile

@@ -125,7 +125,7 @@ enum IssuerAnswersTarget {
                                  "a start outside the rotation passed the gate")
             }
         } catch let failure as RotationFailure {
-            guard case .invalidAnswer = failure else { Property.fail("the gate threw something other than invalidAnswer") }
+            guard failure.code == .invalidAnswer else { Property.fail("the gate threw something other than invalidAnswer") }
             Property.require(printable(failure.description), "a refusal message holds a control character")
         } catch {
             Property.fail("the gate threw something other than a RotationFailure")
@@ -196,7 +196,7 @@ enum IssuerAnswersTarget {
                                  "an inventory date outside 2000…now + skew was kept")
             }
         } catch let failure as RotationFailure {
-            guard case .unexpectedResponse = failure else { Property.fail("the inventory parser threw something other than unexpectedResponse") }
+            guard failure.code == .unexpectedResponse else { Property.fail("the inventory parser threw something other than unexpectedResponse") }
             Property.require(printable(failure.description), "an inventory refusal holds a control character")
         } catch {
             Property.fail("the inventory parser threw something other than a RotationFailure")

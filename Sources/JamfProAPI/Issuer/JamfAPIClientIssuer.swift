@@ -66,7 +66,8 @@ public struct JamfAPIClientIssuer: Issuer {
         let issued: JamfAPIClientCredentials
         do {
             issued = try await client.regenerateClientCredentials(integrationID: integrationID, token: token)
-        } catch RotationFailure.unavailable(let text) {
+        } catch let caught as RotationFailure where caught.code == .unavailable {
+            let text = caught.reason
             throw RotationFailure.unavailable(
                 "\(text). Jamf Pro may have regenerated the secret without the answer arriving, which kills the old one: run the rotation again (it regenerates once more) before anything else uses API client \(clientID)")
         }
@@ -102,7 +103,8 @@ public struct JamfAPIClientIssuer: Issuer {
             do {
                 _ = try await client.token(for: credentials)
                 return "Jamf Pro at \(client.host) issued a token to API client \(clientID) with secret \(keyID)"
-            } catch RotationFailure.authenticationFailed(let text) {
+            } catch let caught as RotationFailure where caught.code == .authenticationFailed {
+                let text = caught.reason
                 guard attempt < client.configuration.verificationAttempts else {
                     throw RotationFailure.verificationFailed("\(text) (\(attempt) attempts)")
                 }

@@ -147,7 +147,7 @@ extension RotationEngine {
             issued = try await checked(answer, of: journal, requestedExpiry: requestedExpiry, context: context)
         } catch {
             result.failingStep = .create
-            if case RotationFailure.invalidAnswer = error {
+            if (error as? RotationFailure)?.code == .invalidAnswer {
                 try await reject(error, of: &journal, context: context, result: &result)
                 throw error
             }
@@ -186,7 +186,8 @@ extension RotationEngine {
             } catch VaultError.storage where attempt < 4 {
                 attempt += 1
                 try await Task.sleep(for: .seconds(1))
-            } catch RotationFailure.invalidAnswer(let text) {
+            } catch let caught as RotationFailure where caught.code == .invalidAnswer {
+                let text = caught.reason
                 // The key id became the vault's between the check and this commit (another process).
                 let failure = RotationFailure.invalidAnswer(text)
                 result.failingStep = .create
@@ -200,10 +201,8 @@ extension RotationEngine {
 
     /// Failures after which the issuer certainly made nothing.
     static func isDefinitive(_ error: any Error) -> Bool {
-        switch error as? RotationFailure {
-        case .policyRejected, .permissionDenied, .authenticationFailed, .notFound, .misconfigured, .needsPerson: return true
-        default: return false
-        }
+        guard let code = (error as? RotationFailure)?.code else { return false }
+        return [.policyRejected, .permissionDenied, .authenticationFailed, .notFound, .misconfigured, .needsPerson].contains(code)
     }
 
     /// Runs a deploy or verify body with the new secret; on failure, records it and goes on to

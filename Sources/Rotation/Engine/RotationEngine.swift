@@ -284,7 +284,7 @@ struct Problems {
     var notes: [String] = []
 
     mutating func record(_ error: any Error, step: RotationStep) {
-        if case RotationFailure.needsPerson(let text) = error {
+        if let text = (error as? RotationFailure).flatMap({ $0.code == .needsPerson ? $0.reason : nil }) {
             waiting = true
             notes.append(text)
         } else if failure == nil {
@@ -310,7 +310,7 @@ extension AppRotationResult {
     mutating func refused(_ error: any Error, step: RotationStep) {
         if let refusal = error as? RotationRefusal, refusal.waitsForPerson {
             status = .waiting
-        } else if case RotationFailure.needsPerson = error {
+        } else if (error as? RotationFailure)?.code == .needsPerson {
             status = .waiting
         } else {
             status = .failed

@@ -44,13 +44,14 @@ enum ExitStatus {
         case is RotationSettingError:
             return usage
         case let error as RotationFailure:
-            switch error {
+            switch error.code {
             case .unavailable: return unavailable
             case .authenticationFailed, .permissionDenied: return noPermission
             case .policyRejected, .misconfigured: return configuration
             case .notFound: return noInput
             case .needsPerson: return temporaryFailure
             case .verificationFailed, .consumerFailed, .unexpectedResponse, .invalidAnswer: return someFailed
+            default: return someFailed
             }
         default:
             return software

@@ -108,7 +108,7 @@ import Testing
         #expect(results.map(\.status) == [.failed])
         #expect(results[0].failure?.message.contains("the issuer's answer was refused") == true, "\(results[0])")
         #expect(results[0].failure?.step == .create)
-        guard case .invalidAnswer? = results[0].failure?.reason else { Issue.record("the typed failure was lost"); return }
+        guard results[0].failure?.reason?.code == .invalidAnswer else { Issue.record("the typed failure was lost"); return }
         // Nothing stored, the old key current, the consumer untouched, and no orphan at the issuer.
         #expect(try f.credentials().map(\.keyID) == [f.oldKey])
         #expect(try f.state(of: f.oldKey) == .current)

@@ -135,7 +135,7 @@ import Testing
         #expect(results[0].status == .failed)
         #expect(results[0].failure?.step == RotationStep(rawValue: "create"))
         #expect(results[0].failure?.message.contains("policy") == true)
-        guard case .policyRejected? = results[0].failure?.reason else { Issue.record("the typed failure was lost: \(String(describing: results[0].failure))"); return }
+        guard results[0].failure?.reason?.code == .policyRejected else { Issue.record("the typed failure was lost: \(String(describing: results[0].failure))"); return }
         #expect(try f.credentials().count == 1)
         #expect(f.issuer.secrets.count == 1)
         #expect(try f.harness.open().openJournals().isEmpty)

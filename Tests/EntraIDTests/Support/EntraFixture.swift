@@ -107,22 +107,3 @@ func rotationFailure(_ body: () async throws -> Void) async -> RotationFailure? 
         return nil
     }
 }
-
-extension RotationFailure {
-    /// The case name, for comparisons that ignore the text.
-    var kind: String {
-        switch self {
-        case .policyRejected: "policyRejected"
-        case .authenticationFailed: "authenticationFailed"
-        case .permissionDenied: "permissionDenied"
-        case .notFound: "notFound"
-        case .unavailable: "unavailable"
-        case .verificationFailed: "verificationFailed"
-        case .consumerFailed: "consumerFailed"
-        case .unexpectedResponse: "unexpectedResponse"
-        case .invalidAnswer: "invalidAnswer"
-        case .needsPerson: "needsPerson"
-        case .misconfigured: "misconfigured"
-        }
-    }
-}
