@@ -1,5 +1,5 @@
 /*
- * The rotation protocol of `secrets` (Sources/ClientSecrets/Rotation), one app, as a Promela model.
+ * The rotation protocol of `secrets` (Sources/Rotation/Engine), one app, as a Promela model.
  * What is modelled, what is abstracted and why: Models/README.md. Run: Scripts/model-check.sh.
  *
  * Configuration (spin -D...):

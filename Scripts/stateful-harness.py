@@ -52,7 +52,7 @@ Invariants, after every step:
      person enters the current one, and it is counted.)
 
 --broken NAME runs a deliberately broken engine (SECRETS_TEST_BROKEN_ENGINE, debug builds
-only; see Sources/ClientSecrets/Rotation/BrokenEngine.swift) and succeeds only if an invariant
+only; see Sources/Rotation/Engine/BrokenEngine.swift) and succeeds only if an invariant
 catches it within --broken-steps (default 400), stopping at the first violation; `--broken all`
 tries each, and so does --long (after its 2,000 steps). Prints counts; exits 1 on
 any violation of a sound engine, or on a broken engine that goes unnoticed.

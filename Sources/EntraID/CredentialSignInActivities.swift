@@ -8,7 +8,7 @@ import Rotation
 /// "@odata.nextLink"?}`.
 ///
 /// The answer comes from a server at the end of a URL, like every other (see
-/// ``ClientSecrets/IssuedSecretCheck``): an entry of the app whose key id is not a GUID, or whose
+/// ``Rotation/IssuedSecretCheck``): an entry of the app whose key id is not a GUID, or whose
 /// last sign-in is not a date, is before 2000 or later than tomorrow, makes the whole answer
 /// refused, since a report that cannot be trusted in part says nothing about the rest. Entries of
 /// other apps are ignored (the filter is the server's to apply). Nothing of the answer is quoted

@@ -5,7 +5,7 @@ import Rotation
 /// Usage-aware retirement: Graph's credential sign-in report says when each of the app's secrets
 /// last signed in. It is a beta API, served in the Global cloud only, and needs `AuditLog.Read.All`
 /// (or `Directory.Read.All`) on the rotator; wherever it is missing the answer is
-/// ``ClientSecrets/CredentialUsage/unavailable(reason:firstInRun:)`` and the overlap window decides.
+/// ``Rotation/CredentialUsage/unavailable(reason:firstInRun:)`` and the overlap window decides.
 extension EntraIDIssuer: CredentialUsageReport {
     /// The report's path under the Graph base URL.
     static let usageReportPath = "beta/reports/appCredentialSignInActivities"

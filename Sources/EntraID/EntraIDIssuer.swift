@@ -29,7 +29,7 @@ public struct EntraIDIssuer: Issuer {
     /// How long a new secret is given to replicate during ``verify(keyID:value:)``.
     public let verification: VerificationPolicy
     /// How much longer than its overlap a previous secret still in use is kept (see
-    /// ``ClientSecrets/CredentialUsageReport``); a week unless the run says otherwise.
+    /// ``Rotation/CredentialUsageReport``); a week unless the run says otherwise.
     public var usageGrace: TimeInterval = 7 * 86_400
     let rotator: ClientCredentials
 
@@ -99,7 +99,7 @@ public struct EntraIDIssuer: Issuer {
                 throw RotationFailure.unexpectedResponse("addPassword for app \(app.appID) answered without a keyId")
             }
             // A date Graph wrote that is not a date is refused, not replaced by the one asked for:
-            // the rotation engine checks the rest (``ClientSecrets/IssuedSecretCheck``).
+            // the rotation engine checks the rest (``Rotation/IssuedSecretCheck``).
             if credential.endDateTime != nil && credential.end == nil || credential.startDateTime != nil && credential.start == nil {
                 throw RotationFailure.invalidAnswer("addPassword for app \(app.appID) answered a start or end date that is not a date")
             }

@@ -89,10 +89,37 @@ struct AppRecordVersionTests {
         #expect(throws: VaultError.self) { try jamf.validate() }
         jamf.issuerSettings = ["url": "http://jamf.example.com", "integration-id": "7"]
         #expect(throws: VaultError.self) { try jamf.validate() }
+        // Half of another issuer's settings on an app: refused, not kept and silently dropped.
+        var half = Self.app
+        half.issuerSettings["url"] = "https://jamf.example.com"
+        #expect(throws: VaultError.invalidValue(field: "jamf-integration-id", reason: "the jamf-pro-api-client issuer needs the API integration's id (not its client ID) as well")) {
+            try half.validate()
+        }
         var planted = Self.app
         planted.issuerSettings["endpoint"] = "https://issuer.example.com"
         #expect(throws: VaultError.invalidValue(field: "issuer-setting", reason: "\"endpoint\" is not a setting of any issuer")) {
             try planted.validate()
         }
+    }
+
+    @Test("a setting's key names one setting of one issuer, so storage and the trust rules cannot confuse two")
+    func keysAreUniqueAcrossIssuers() {
+        let keys = IssuerKind.allCases.flatMap { $0.settings.map(\.key) }
+        #expect(Set(keys).count == keys.count)
+        let flags = IssuerKind.allCases.flatMap { $0.settings.map(\.flag) }
+        #expect(Set(flags).count == flags.count)
+    }
+
+    @Test("App's own Codable keeps the shape it had: jamfProIssuer as an object, issuerSettings only for others")
+    func appCodable() throws {
+        var jamf = Self.app
+        jamf.issuer = .jamfProAPIClient
+        jamf.jamfProIssuer = JamfProIssuerSettings(url: "https://jamf.example.com", integrationID: "7")
+        let text = String(decoding: try JSONEncoder().encode(jamf), as: UTF8.self)
+        #expect(text.contains(#""jamfProIssuer":{"#) && !text.contains("issuerSettings"), "\(text)")
+        #expect(try JSONDecoder().decode(App.self, from: Data(text.utf8)) == jamf)
+        var other = Self.app
+        other.issuerSettings["endpoint"] = "https://issuer.example.com"
+        #expect(try JSONDecoder().decode(App.self, from: JSONEncoder().encode(other)) == other)
     }
 }

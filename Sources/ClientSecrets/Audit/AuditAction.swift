@@ -73,6 +73,6 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let rotationPromote = AuditAction(rawValue: "rotation.promote")
     /// The previous secret became current again.
     public static let rotationRollback = AuditAction(rawValue: "rotation.rollback")
-    /// An issuer's answer was refused (``IssuedSecretCheck``).
+    /// An issuer's answer was refused (`IssuedSecretCheck`).
     public static let rotationReject = AuditAction(rawValue: "rotation.reject")
 }

@@ -42,7 +42,7 @@ public struct RotationFailure: Error, Sendable, Hashable {
         public static let consumerFailed = Code(.consumerFailed)
         /// The service answered something this program does not understand.
         public static let unexpectedResponse = Code(.unexpectedResponse)
-        /// The issuer's answer failed ``IssuedSecretCheck``: a key id that is not a GUID or that the vault already holds, a value `secret add` would refuse, dates outside the rotation. Nothing of the answer was stored; the secret the issuer may hold is removed by the orphan sweep.
+        /// The issuer's answer failed `IssuedSecretCheck` (module `Rotation`): a key id that is not a GUID or that the vault already holds, a value `secret add` would refuse, dates outside the rotation. Nothing of the answer was stored; the secret the issuer may hold is removed by the orphan sweep.
         public static let invalidAnswer = Code(.invalidAnswer)
         /// A person has to act first (confirm a removal in a portal, type a secret).
         public static let needsPerson = Code(.needsPerson)
@@ -77,7 +77,7 @@ public struct RotationFailure: Error, Sendable, Hashable {
     public static func consumerFailed(_ reason: String) -> RotationFailure { RotationFailure(.consumerFailed, reason) }
     /// The service answered something this program does not understand.
     public static func unexpectedResponse(_ reason: String) -> RotationFailure { RotationFailure(.unexpectedResponse, reason) }
-    /// The issuer's answer failed ``IssuedSecretCheck``: a key id that is not a GUID or that the vault already holds, a value `secret add` would refuse, dates outside the rotation. Nothing of the answer was stored; the secret the issuer may hold is removed by the orphan sweep.
+    /// The issuer's answer failed `IssuedSecretCheck` (module `Rotation`): a key id that is not a GUID or that the vault already holds, a value `secret add` would refuse, dates outside the rotation. Nothing of the answer was stored; the secret the issuer may hold is removed by the orphan sweep.
     public static func invalidAnswer(_ reason: String) -> RotationFailure { RotationFailure(.invalidAnswer, reason) }
     /// A person has to act first (confirm a removal in a portal, type a secret).
     public static func needsPerson(_ reason: String) -> RotationFailure { RotationFailure(.needsPerson, reason) }

@@ -69,9 +69,11 @@ public struct App: Sendable, Hashable, Codable {
         }
     }
 
-    /// The settings other than a Jamf Pro API client's, which documents show under their own key.
+    /// The settings that ``jamfProIssuer`` does not show, which documents and the record keep
+    /// under their own key: every setting of another issuer, and a lone half of Jamf Pro's.
     public var otherIssuerSettings: [String: String] {
-        issuerSettings.filter { $0.key != JamfProIssuerSettings.urlKey && $0.key != JamfProIssuerSettings.integrationIDKey }
+        guard jamfProIssuer != nil else { return issuerSettings }
+        return issuerSettings.filter { $0.key != JamfProIssuerSettings.urlKey && $0.key != JamfProIssuerSettings.integrationIDKey }
     }
 
     /// Throws ``VaultError/invalidValue(field:reason:)`` naming the first field that is not acceptable.
@@ -86,19 +88,64 @@ public struct App: Sendable, Hashable, Codable {
                 throw VaultError.invalidValue(field: "rotator", reason: "an app cannot be its own rotator; name the privileged Graph app")
             }
         }
-        for (key, value) in issuerSettings {
+        // Sorted, so the same app always fails on the same setting.
+        for (key, value) in issuerSettings.sorted(by: { $0.key < $1.key }) {
             guard let (_, setting) = IssuerKind.setting(key) else {
                 throw VaultError.invalidValue(field: "issuer-setting", reason: "\"\(key.prefix(32))\" is not a setting of any issuer")
             }
             try setting.validate(value)
         }
-        let own = issuer.settings
-        for setting in own where issuerSettings[setting.key] == nil && own.contains(where: { issuerSettings[$0.key] != nil }) {
-            throw VaultError.invalidValue(field: setting.flag, reason: "the \(issuer.rawValue) issuer needs its \(setting.summary) as well")
+        // Every issuer whose settings are here has all of them: half of an issuer's settings
+        // could be neither used nor shown as what they are.
+        for kind in IssuerKind.allCases where kind.settings.contains(where: { issuerSettings[$0.key] != nil }) {
+            for setting in kind.settings where issuerSettings[setting.key] == nil {
+                throw VaultError.invalidValue(field: setting.flag, reason: "the \(kind.rawValue) issuer needs \(setting.summary) as well")
+            }
         }
         for consumer in consumers { try consumer.validate() }
         for tag in tags { try Validation.printable(tag, field: "tag", maximumCount: 64) }
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
         if let secretDescription { try Validation.secretDescription(secretDescription) }
+    }
+}
+
+extension App {
+    private enum CodingKeys: String, CodingKey {
+        case label, appID, tenant, cloud, issuer, rotator, jamfProIssuer, issuerSettings, consumers, policy, tags, notes, secretDescription
+    }
+
+    /// Decodes the shape ``encode(to:)`` writes; `jamfProIssuer` and `issuerSettings` are both
+    /// read, so documents from before issuer settings existed decode unchanged.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            label: try container.decode(String.self, forKey: .label), appID: try container.decode(String.self, forKey: .appID),
+            tenant: try container.decode(String.self, forKey: .tenant), cloud: try container.decode(Cloud.self, forKey: .cloud),
+            issuer: try container.decode(IssuerKind.self, forKey: .issuer), rotator: try container.decodeIfPresent(String.self, forKey: .rotator),
+            jamfProIssuer: try container.decodeIfPresent(JamfProIssuerSettings.self, forKey: .jamfProIssuer),
+            issuerSettings: try container.decodeIfPresent([String: String].self, forKey: .issuerSettings) ?? [:],
+            consumers: try container.decode([Consumer].self, forKey: .consumers), policy: try container.decode(RotationPolicy.self, forKey: .policy),
+            tags: try container.decode([String].self, forKey: .tags), notes: try container.decode(String.self, forKey: .notes),
+            secretDescription: try container.decodeIfPresent(String.self, forKey: .secretDescription))
+    }
+
+    /// Encodes the app with a Jamf Pro API client's settings as `jamfProIssuer`, as before issuer
+    /// settings existed, and any other settings as `issuerSettings` (absent when there are none).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(label, forKey: .label)
+        try container.encode(appID, forKey: .appID)
+        try container.encode(tenant, forKey: .tenant)
+        try container.encode(cloud, forKey: .cloud)
+        try container.encode(issuer, forKey: .issuer)
+        try container.encodeIfPresent(rotator, forKey: .rotator)
+        try container.encodeIfPresent(jamfProIssuer, forKey: .jamfProIssuer)
+        let others = otherIssuerSettings
+        if !others.isEmpty { try container.encode(others, forKey: .issuerSettings) }
+        try container.encode(consumers, forKey: .consumers)
+        try container.encode(policy, forKey: .policy)
+        try container.encode(tags, forKey: .tags)
+        try container.encode(notes, forKey: .notes)
+        try container.encodeIfPresent(secretDescription, forKey: .secretDescription)
     }
 }

@@ -1,7 +1,7 @@
 /// Who creates and removes an app's secrets.
 ///
 /// Adding an issuer: a case here with its ``settings`` and ``usesRotator``, the module that
-/// implements ``Rotation/Issuer`` for it, and one line in the `Providers` module's issuer list.
+/// implements `Issuer` (module `Rotation`) for it, and one line in the `Providers` module's issuer list.
 /// Storage, export, listings, the command line and the trust rules follow from ``settings``.
 public enum IssuerKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Microsoft Entra ID, through Microsoft Graph.

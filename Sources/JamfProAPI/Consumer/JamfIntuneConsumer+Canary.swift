@@ -9,7 +9,7 @@ extension JamfIntuneConsumer {
     /// Verified only by a canary inventory report newer than the moment the new secret was
     /// applied (and never older than the credential itself), with a reported compliance state; a
     /// stale report after ``canaryWait`` is "not verified yet"
-    /// (``ClientSecrets/ConsumerOutcome/needsPerson(_:)``), and so is a moment recorded in a file
+    /// (``Rotation/ConsumerOutcome/needsPerson(_:)``), and so is a moment recorded in a file
     /// someone else could have written.
     ///
     /// - Throws: ``ClientSecrets/RotationFailure/verificationFailed(_:)`` when the canary reported

@@ -10,7 +10,7 @@ import Rotation
 ///
 /// Deploy: builds the ``JamfIntunePayload`` for the new secret. With an apply command, the command
 /// receives the revealed payload JSON on stdin (never in its arguments or environment; see
-/// ``ClientSecrets/CommandRunner``) and its exit status 0 means applied. Without one, a person must
+/// ``Hooks/CommandRunner``) and its exit status 0 means applied. Without one, a person must
 /// enter the values in the Jamf Pro form, and deploy says how. Either way, when a payload directory
 /// was given, the *redacted* payload is kept there (mode 0600) as a record of what was handed over.
 ///
@@ -23,7 +23,7 @@ import Rotation
 /// Non-compliant is accepted on purpose — it means Intune evaluated the Mac with data Jamf Pro
 /// sent, which is what the secret is for. Jamf Pro keeps the last reported state, and the
 /// compliance endpoint has no timestamp, so without a newer report nothing is proven: a stale
-/// report is "not verified yet" (``ClientSecrets/ConsumerOutcome/needsPerson(_:)``), never
+/// report is "not verified yet" (``Rotation/ConsumerOutcome/needsPerson(_:)``), never
 /// verified. Without an apply command the moment the secret was entered is unknown, so verify
 /// leaves it to the person who entered it. Without an API client, or without a canary, verify
 /// tells a person what to check in Jamf Pro and in the Intune admin center.
@@ -90,7 +90,7 @@ public struct JamfIntuneConsumer: SecretConsumer {
     /// - Throws: ``ClientSecrets/RotationFailure/consumerFailed(_:)`` when the apply command fails or
     ///   overstays (the message names the exit status and nothing the command printed, since it is
     ///   stored in the rotation journal; the output, scrubbed of the secret, is shown on stderr by
-    ///   ``ClientSecrets/CommandRunner/reportFailure(_:of:redacting:)``), or the payload cannot be kept.
+    ///   ``Hooks/CommandRunner/reportFailure(_:of:redacting:)``), or the payload cannot be kept.
     public func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
         let url = client.baseURL.absoluteString
         let keyID = delivery.credential.keyID

@@ -75,7 +75,7 @@ public struct JamfAPIClientIssuer: Issuer {
             throw RotationFailure.unexpectedResponse(
                 "Jamf Pro regenerated API integration \(integrationID) but named client \(Self.quoted(issued.clientID)), not \(clientID): check the integration id of this app")
         }
-        // The value is checked by the rotation engine (``ClientSecrets/IssuedSecretCheck``) like
+        // The value is checked by the rotation engine (``Rotation/IssuedSecretCheck``) like
         // every issuer's; the start is left to the vault's clock, as Jamf Pro says none.
         return IssuedSecret(
             keyID: UUID().uuidString.lowercased(), value: issued.clientSecret, validFrom: nil, expires: request.expires,

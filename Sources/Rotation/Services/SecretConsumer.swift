@@ -22,7 +22,7 @@ public protocol SecretConsumer: Sendable {
 
     /// Whether a ``ConsumerOutcome/needsPerson(_:)`` answer of ``verify(_:)`` means "not verified
     /// yet", so that the app waits for a person (exit 75) before its previous secret may go.
-    /// True unless the consumer says otherwise (see ``CommandConsumer``).
+    /// True unless the consumer says otherwise (see `CommandConsumer` (module `Hooks`)).
     var unverifiedWaitsForPerson: Bool { get }
 }
 
