@@ -67,7 +67,7 @@ struct StandardEnvironment: RotationEnvironment {
             }
             let rotator = try credentials(of: rotatorLabel, for: app, role: "rotator", in: vault)
             var issuer = EntraIDIssuer(
-                app: app, rotatorClientID: rotator.clientID, rotatorSecret: rotator.clientSecret,
+                app: app, rotatorClientID: rotator.clientID, rotatorSecret: rotator.secret,
                 endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph)
             issuer.usageGrace = tuning.usageGrace
             return issuer
@@ -77,7 +77,8 @@ struct StandardEnvironment: RotationEnvironment {
                     "\(app.label) is a Jamf Pro API client but has no Jamf Pro URL and integration id; add them with `secrets app edit \(app.label) --jamf-url URL --jamf-integration-id ID`")
             }
             let authenticating = try credentials(of: app.rotator ?? app.label, for: app, role: "API client", in: vault)
-            return try JamfAPIClientIssuer(settings: settings, clientID: app.appID, authenticating: authenticating, configuration: jamf)
+            return try JamfAPIClientIssuer(
+                settings: settings, clientID: app.appID, authenticating: JamfAPIClientCredentials(authenticating), configuration: jamf)
         }
     }
 
@@ -87,7 +88,9 @@ struct StandardEnvironment: RotationEnvironment {
             case .command:
                 return try CommandConsumer(consumer: consumer, runner: runner)
             case .jamfProIntune:
-                let apiClient = try consumer.apiClient.map { try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault) }
+                let apiClient = try consumer.apiClient.map {
+                    JamfAPIClientCredentials(try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault))
+                }
                 let payloads = (vault.path as NSString).deletingLastPathComponent + "/payloads"
                 return try JamfIntuneConsumer(
                     consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, runner: runner,
@@ -97,7 +100,7 @@ struct StandardEnvironment: RotationEnvironment {
     }
 
     /// The client ID and current secret of the app `label`, which `app` relies on.
-    private func credentials(of label: String, for app: App, role: String, in vault: Vault) throws -> JamfAPIClientCredentials {
+    private func credentials(of label: String, for app: App, role: String, in vault: Vault) throws -> AppSecretCredential {
         let other: AppRecord
         do {
             other = try vault.app(label)
@@ -105,7 +108,7 @@ struct StandardEnvironment: RotationEnvironment {
             throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
         }
         do {
-            return JamfAPIClientCredentials(clientID: other.app.appID, clientSecret: try vault.secretValue(of: label))
+            return AppSecretCredential(clientID: other.app.appID, secret: try vault.secretValue(of: label))
         } catch VaultError.credentialNotFound, VaultError.noSecretValue {
             throw RotationFailure.misconfigured("\(app.label) needs the current secret of its \(role) \(label), and the vault holds none; add it with `secrets secret add \(label)`")
         }

@@ -1,3 +1,4 @@
+import ClientSecrets
 import CryptoPrimitives
 
 /// A Jamf Pro API client's credentials (Settings > System > API Roles and Clients): what the
@@ -12,5 +13,10 @@ public struct JamfAPIClientCredentials: Sendable {
     public init(clientID: String, clientSecret: SecureBytes) {
         self.clientID = clientID
         self.clientSecret = clientSecret
+    }
+
+    /// The credentials of a Jamf Pro API client kept in the vault.
+    public init(_ credential: AppSecretCredential) {
+        self.init(clientID: credential.clientID, clientSecret: credential.secret)
     }
 }
