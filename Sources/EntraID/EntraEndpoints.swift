@@ -91,7 +91,8 @@ public struct EntraEndpoints: Sendable, Hashable {
     private static func validate(_ value: String, name: String) throws -> URL {
         do {
             try Validation.serviceURL(value, field: name)
-        } catch let VaultError.invalidValue(_, reason) {
+        } catch let error as VaultError where error.code == .invalidValue {
+            guard case .invalidValue(_, let reason) = error.detail else { throw error }
             throw RotationFailure.misconfigured("\(name): \(reason)")
         }
         guard let components = URLComponents(string: value) else {

@@ -104,12 +104,12 @@ struct StandardEnvironment: RotationEnvironment {
         let other: AppRecord
         do {
             other = try vault.app(label)
-        } catch VaultError.appNotFound {
+        } catch let error as VaultError where error.code == .appNotFound {
             throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
         }
         do {
             return AppSecretCredential(clientID: other.app.appID, secret: try vault.secretValue(of: label))
-        } catch VaultError.credentialNotFound, VaultError.noSecretValue {
+        } catch let error as VaultError where error.code == .credentialNotFound || error.code == .noSecretValue {
             throw RotationFailure.misconfigured("\(app.label) needs the current secret of its \(role) \(label), and the vault holds none; add it with `secrets secret add \(label)`")
         }
     }

@@ -111,7 +111,7 @@ struct AuditTests {
 
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
         let error = expectVaultError { try VaultIdentity.load(path: path, passphrase: noPassphrase) }
-        guard case .identityTooOpen(let reportedPath, let mode) = error else {
+        guard case .identityTooOpen(let reportedPath, let mode) = error?.detail else {
             Issue.record("expected identityTooOpen, got \(String(describing: error))")
             return
         }

@@ -20,7 +20,8 @@ private func failureReason(
     do {
         let document = try parse(json, appID: appID)
         Issue.record("expected the document to be refused, got \(document)", sourceLocation: sourceLocation)
-    } catch VaultError.invalidDocument(let reason) {
+    } catch let error as VaultError where error.code == .invalidDocument {
+        guard case .invalidDocument(let reason) = error.detail else { return "" }
         return reason
     } catch {
         Issue.record("expected invalidDocument, got \(error)", sourceLocation: sourceLocation)
@@ -250,7 +251,7 @@ struct AzureApplicationsDocumentTests {
             _ = try parse(json)
             Issue.record("expected the document to be refused")
         } catch let error as VaultError {
-            guard case .invalidDocument(let reason) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .invalidDocument(let reason) = error.detail else { Issue.record("unexpected \(error)"); return }
             #expect(reason.hasPrefix("passwordCredential 1 of app 6f3b1c2a-9d4e-4b7a-8c1d-2e5f6a7b8c9d has a malformed"))
             #expect(!reason.contains(secretPrefix))
             #expect(!error.description.contains(secretPrefix))

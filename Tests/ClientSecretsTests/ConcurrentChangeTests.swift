@@ -39,7 +39,7 @@ struct ConcurrentChangeTests {
         #expect {
             try removed.addSecret(to: "alpha", value: Sample.value("never-stored-0123456789"), expires: Sample.at(days: 90))
         } throws: { error in
-            guard case VaultError.cannotUnlock(let reason) = error else { return false }
+            guard case .cannotUnlock(let reason)? = (error as? VaultError)?.detail else { return false }
             return reason.contains("no longer one of its recipients")
         }
     }
@@ -55,7 +55,7 @@ struct ConcurrentChangeTests {
             try vault.storeIssued(issued, app: record, keepsPrevious: true, writer: &writer)
         }
         func isClear(_ error: (any Error)?) -> Bool {
-            guard case VaultError.busy(let reason)? = error as? VaultError else { return false }
+            guard case .busy(let reason)? = (error as? VaultError)?.detail else { return false }
             return reason.contains("removed from the vault by another command") && !reason.contains("SQLite")
         }
         #expect(throws: VaultError.self) { try vault.write(body) }
@@ -76,7 +76,7 @@ struct ConcurrentChangeTests {
         #expect {
             try vault.removeApp("alpha")
         } throws: { error in
-            guard case VaultError.busy(let reason) = error else { return false }
+            guard case .busy(let reason)? = (error as? VaultError)?.detail else { return false }
             return reason.contains("--abandon") && reason.contains(journal.rotationID)
         }
         #expect(try vault.openJournals(of: record.id).count == 1)

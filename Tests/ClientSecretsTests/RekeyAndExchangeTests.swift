@@ -103,7 +103,7 @@ struct RekeyAndExchangeTests {
             expectVaultError { try vault.overview() }, expectVaultError { try vault.app("Alpha") },
             expectVaultError { try vault.addApp(Sample.app("Stale"), now: Sample.now) },
         ] {
-            guard case .busy(let reason)? = stale, reason.contains("data keys were replaced") else {
+            guard case .busy(let reason)? = stale?.detail, reason.contains("data keys were replaced") else {
                 Issue.record("expected busy (keys replaced), got \(String(describing: stale))")
                 return
             }
@@ -117,7 +117,7 @@ struct RekeyAndExchangeTests {
         // Its keys are of the old generation and derive the old authority key, not the one the
         // vault now names: refused on open.
         let withOldEntry = expectVaultError { try harness.open() }
-        guard case .integrityMismatch(let reason)? = withOldEntry else { Issue.record("got \(String(describing: withOldEntry))"); return }
+        guard case .integrityMismatch(let reason)? = withOldEntry?.detail else { Issue.record("got \(String(describing: withOldEntry))"); return }
         #expect(reason.contains("authority key at the keys' generation 1"), "\(reason)")
     }
 
@@ -238,7 +238,7 @@ struct RekeyAndExchangeTests {
             let document = ExportDocument(
                 exportedAt: Sample.now, vaultID: "00", apps: [ExportedApp(app: Sample.app("Imported"), credentials: credentials)])
             let error = expectVaultError { try vault.importDocument(document, trusting: .otherVault, now: Sample.now) }
-            guard case .invalidDocument(let reason) = error else {
+            guard case .invalidDocument(let reason) = error?.detail else {
                 Issue.record("\(fragment): expected invalidDocument, got \(String(describing: error))")
                 continue
             }

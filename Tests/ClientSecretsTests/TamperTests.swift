@@ -228,7 +228,7 @@ struct TamperTests {
                 continue
             }
             let error = expectVaultError { try vault.checkIntegrity() }
-            guard case .integrityMismatch(let reason) = error else {
+            guard case .integrityMismatch(let reason) = error?.detail else {
                 Issue.record("expected integrityMismatch, got \(String(describing: error))")
                 continue
             }
@@ -270,10 +270,10 @@ struct TamperTests {
         let vault = try scenario.open()
         try scenario.tamper { db in try db.execute(sql: "UPDATE vault SET counter = counter + 1 WHERE id = 1") }
         // The counter is signed with the digest: the signature no longer checks.
-        guard case .integrityMismatch? = expectVaultError({ try scenario.open() }) else { Issue.record("the vault opened"); return }
+        guard case .integrityMismatch? = expectVaultError({ try scenario.open() })?.detail else { Issue.record("the vault opened"); return }
         #expect(!(try vault.verify().isClean))
         let error = expectVaultError { try vault.addApp(Sample.app("Gamma"), now: Sample.now) }
-        guard case .integrityMismatch = error else { Issue.record("expected integrityMismatch, got \(String(describing: error))"); return }
+        guard case .integrityMismatch = error?.detail else { Issue.record("expected integrityMismatch, got \(String(describing: error))"); return }
         #expect(expectVaultError { try vault.app("Gamma") } == .appNotFound("Gamma"))
     }
 

@@ -22,7 +22,7 @@ struct VaultReadTests {
         } catch {
             thrown = error
         }
-        guard case .storage(let reason)? = thrown as? VaultError else {
+        guard case .storage(let reason)? = (thrown as? VaultError)?.detail else {
             Issue.record("expected VaultError.storage, got \(String(describing: thrown))")
             return
         }

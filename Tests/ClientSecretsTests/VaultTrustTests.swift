@@ -53,7 +53,7 @@ struct VaultTrustTests {
         defer { harness.remove() }
         var expecting = trust
         expecting.expectedFingerprint = "SHA256:" + String(repeating: "A", count: 43)
-        guard case .untrusted? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: expecting) }) else {
+        guard case .untrusted? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: expecting) })?.detail else {
             Issue.record("a wrong expected fingerprint was accepted")
             return
         }
@@ -82,7 +82,7 @@ struct VaultTrustTests {
             try RawVaultFile.flipByte(db, "authority", "endorsement", key: "generation", id: 2)
         }
         // Any open (pinned or not) checks the succession, so the damage is named as such.
-        guard case .integrityMismatch(let reason)? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: trust) }) else {
+        guard case .integrityMismatch(let reason)? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: trust) })?.detail else {
             Issue.record("a broken endorsement was followed")
             return
         }
@@ -98,7 +98,7 @@ struct VaultTrustTests {
         // wrapped to the admin's public key (anyone can encrypt to it).
         for suffix in ["", "-wal", "-shm"] { unlink(harness.path + suffix) }
         _ = try Vault.create(at: harness.path, admin: harness.admin.recipient, actor: "intruder@elsewhere", now: Sample.now)
-        guard case .untrusted(let reason)? = expectVaultError({ try Vault.open(at: harness.path, identities: [harness.admin], trust: trust) }) else {
+        guard case .untrusted(let reason)? = expectVaultError({ try Vault.open(at: harness.path, identities: [harness.admin], trust: trust) })?.detail else {
             Issue.record("a replaced file was taken for a first use")
             return
         }
@@ -127,7 +127,7 @@ struct VaultTrustTests {
 
         // An older format-1 copy put back where a format-2 vault was pinned is refused.
         try downgrade(harness, keys: vault.keys)
-        guard case .untrusted? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: trust) }) else {
+        guard case .untrusted? = expectVaultError({ try Vault.open(at: harness.path, identities: [reader], trust: trust) })?.detail else {
             Issue.record("a format-1 file replaced a pinned format-2 vault unnoticed")
             return
         }
@@ -139,7 +139,7 @@ struct VaultTrustTests {
         defer { harness.remove() }
         try downgrade(harness, keys: vault.keys)
         try RawVaultFile.write(harness.path) { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 2") }
-        guard case .integrityMismatch? = expectVaultError({ try harness.open() }) else {
+        guard case .integrityMismatch? = expectVaultError({ try harness.open() })?.detail else {
             Issue.record("a damaged format-1 vault was upgraded")
             return
         }
@@ -160,13 +160,13 @@ struct VaultTrustTests {
         let sealed = try asReader.sealApp(forged, id: app.id, labelHash: labelHash, appIDHash: appIDHash)
         try RawVaultFile.write(harness.path) { db in try RawVaultFile.set(db, "apps", "meta", to: sealed, id: app.id.data) }
 
-        guard case .tampered(let table, let row, _)? = expectVaultError({ try vault.app("Orders") }) else {
+        guard case .tampered(let table, let row, _)? = expectVaultError({ try vault.app("Orders") })?.detail else {
             Issue.record("the admin decoded a forged row")
             return
         }
         #expect(table == "apps" && row == app.id.description)
-        guard case .integrityMismatch(let reason)? = expectVaultError({ try vault.checkIntegrity() }) else { return }
+        guard case .integrityMismatch(let reason)? = expectVaultError({ try vault.checkIntegrity() })?.detail else { return }
         #expect(reason.contains("apps row \(app.id)"), "\(reason)")
-        guard case .integrityMismatch? = expectVaultError({ try asReader.checkIntegrity() }) else { return }
+        guard case .integrityMismatch? = expectVaultError({ try asReader.checkIntegrity() })?.detail else { return }
     }
 }

@@ -38,7 +38,8 @@ enum AzureImportTarget {
             let document: AzureApplicationsDocument
             do {
                 document = try AzureApplicationsDocument.parse(data, appID: suppliedAppID)
-            } catch VaultError.invalidDocument(let reason) {
+            } catch let error as VaultError where error.code == .invalidDocument {
+                guard case .invalidDocument(let reason) = error.detail else { throw error }
                 for secret in secrets { Property.require(!reason.contains(secret), "a refusal repeats a secretText") }
                 continue
             } catch {

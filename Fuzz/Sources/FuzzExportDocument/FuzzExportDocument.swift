@@ -32,7 +32,7 @@ enum ExportDocumentTarget {
         let document: ExportDocument
         do {
             document = try ExportDocument.decode(Data(input))
-        } catch VaultError.invalidDocument {
+        } catch let error as VaultError where error.code == .invalidDocument {
             return
         } catch {
             Property.fail("ExportDocument.decode threw something other than invalidDocument: \(error)")
@@ -40,7 +40,7 @@ enum ExportDocumentTarget {
         checkRoundTrip(document)
         do {
             try Vault.validate(document)
-        } catch VaultError.invalidDocument {
+        } catch let error as VaultError where error.code == .invalidDocument {
             return
         } catch {
             Property.fail("the import checks threw something other than invalidDocument: \(error)")

@@ -198,7 +198,8 @@ extension Vault {
         for (index, entry) in document.apps.enumerated() {
             do {
                 try entry.app.validate()
-            } catch VaultError.invalidValue(let field, let reason) {
+            } catch let error as VaultError where error.code == .invalidValue {
+                guard case .invalidValue(let field, let reason) = error.detail else { throw error }
                 throw VaultError.invalidDocument(reason: "app \(index + 1) has an invalid \(field): \(reason)")
             }
             var keyIDs = Set<String>()

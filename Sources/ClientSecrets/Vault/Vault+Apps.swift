@@ -51,7 +51,7 @@ extension Vault {
     func findAppIfPresent(_ db: Database, _ name: String) throws -> AppRecord? {
         do {
             return try findApp(db, name)
-        } catch VaultError.appNotFound {
+        } catch let error as VaultError where error.code == .appNotFound {
             return nil
         }
     }

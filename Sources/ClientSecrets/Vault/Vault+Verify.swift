@@ -45,7 +45,7 @@ extension Vault {
                 do {
                     try body()
                 } catch let error as VaultError {
-                    if case .tampered(let table, let row, _) = error {
+                    if case .tampered(let table, let row, _) = error.detail {
                         guard reportedRows.insert("\(table) row \(row)".hashValue).inserted else { return }
                     }
                     report.record("\(error)")

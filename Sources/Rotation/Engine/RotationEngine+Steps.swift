@@ -183,7 +183,7 @@ extension RotationEngine {
                     try vault.storeIssued(issued, app: app, keepsPrevious: keepsPrevious, writer: &writer)
                 }
                 break
-            } catch VaultError.storage where attempt < 4 {
+            } catch let error as VaultError where error.code == .storage && attempt < 4 {
                 attempt += 1
                 try await Task.sleep(for: .seconds(1))
             } catch let caught as RotationFailure where caught.code == .invalidAnswer {

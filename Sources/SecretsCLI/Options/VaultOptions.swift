@@ -62,7 +62,7 @@ struct VaultOptions: ParsableArguments {
         } catch let error as VaultError {
             // A lookup hash, state or owner changed behind the tool's back reads as "no such
             // app/credential": the check tells damage from absence.
-            switch error {
+            switch error.code {
             case .appNotFound, .credentialNotFound, .noSecretValue: try vault.checkIntegrity()
             default: break
             }

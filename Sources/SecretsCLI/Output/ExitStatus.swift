@@ -22,7 +22,7 @@ enum ExitStatus {
     static func code(for error: Error) -> Int32 {
         switch error {
         case let error as VaultError:
-            switch error {
+            switch error.code {
             case .vaultNotFound, .identityNotFound, .appNotFound, .credentialNotFound, .noSecretValue, .recipientNotFound: return noInput
             case .vaultExists: return cannotCreate
             case .notAVault, .tampered, .integrityMismatch, .untrusted, .invalidDocument, .importConflicts, .importNotTrusted, .appExists,
@@ -32,6 +32,7 @@ enum ExitStatus {
             case .storage: return ioError
             case .busy: return temporaryFailure
             case .lockNotPrivate: return noPermission
+            default: return dataError
             }
         case let error as AgeError:
             switch error {
@@ -61,7 +62,8 @@ enum ExitStatus {
     /// The one-line message for `error`, naming the flag when a value was wrong.
     static func message(for error: Error) -> String {
         switch error {
-        case VaultError.invalidValue(let field, let reason):
+        case let error as VaultError where error.code == .invalidValue:
+            guard case .invalidValue(let field, let reason) = error.detail else { return "\(error)" }
             let flags: Set = ["rotator", "jamf-url", "jamf-integration-id", "jamf-canary", "apply-command", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state", "confirm-removed", "secret-description", "issuer-setting"]
             return "invalid \(flags.contains(field) ? "--" + field : field): \(reason)"
         case let error as AgeError:

@@ -23,55 +23,55 @@ func expectVaultError<T>(
 extension VaultError {
     /// The field of an ``invalidValue(field:reason:)``.
     var invalidField: String? {
-        if case .invalidValue(let field, _) = self { return field }
+        if case .invalidValue(let field, _) = detail { return field }
         return nil
     }
 
     /// The table and row of a ``tampered(table:row:reason:)``.
     var tamperedRow: (table: String, row: String, reason: String)? {
-        if case .tampered(let table, let row, let reason) = self { return (table, row, reason) }
+        if case .tampered(let table, let row, let reason) = detail { return (table, row, reason) }
         return nil
     }
 
     var isNotAuthorized: Bool {
-        if case .notAuthorized = self { return true }
+        if case .notAuthorized = detail { return true }
         return false
     }
 
     var cannotUnlockReason: String? {
-        if case .cannotUnlock(let reason) = self { return reason }
+        if case .cannotUnlock(let reason) = detail { return reason }
         return nil
     }
 
     var isNotAVault: Bool {
-        if case .notAVault = self { return true }
+        if case .notAVault = detail { return true }
         return false
     }
 
     var isRecipientProblem: Bool {
-        if case .recipientProblem = self { return true }
+        if case .recipientProblem = detail { return true }
         return false
     }
 
     var isRecipientNotFound: Bool {
-        if case .recipientNotFound = self { return true }
+        if case .recipientNotFound = detail { return true }
         return false
     }
 
     var importConflictList: [String]? {
-        if case .importConflicts(let list) = self { return list }
+        if case .importConflicts(let list) = detail { return list }
         return nil
     }
 
     var isInvalidDocument: Bool {
-        if case .invalidDocument = self { return true }
+        if case .invalidDocument = detail { return true }
         return false
     }
 }
 
 extension VaultError {
     var isImportNotTrusted: Bool {
-        if case .importNotTrusted = self { return true }
+        if case .importNotTrusted = detail { return true }
         return false
     }
 }
