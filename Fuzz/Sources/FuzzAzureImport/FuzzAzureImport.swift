@@ -39,7 +39,7 @@ enum AzureImportTarget {
             do {
                 document = try AzureApplicationsDocument.parse(data, appID: suppliedAppID)
             } catch let error as VaultError where error.code == .invalidDocument {
-                guard case .invalidDocument(let reason) = error.detail else { throw error }
+                let reason = error.description
                 for secret in secrets { Property.require(!reason.contains(secret), "a refusal repeats a secretText") }
                 continue
             } catch {
