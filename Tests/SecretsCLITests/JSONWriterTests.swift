@@ -25,7 +25,7 @@ import Testing
     /// (a terminal escape, DEL, a line separator), non-ASCII.
     static let awkward = [
         "plain", #"quote " and \ backslash"#, "slash / and url https://x/y", "tab\tnewline\nreturn\r",
-        "escape \u{1B}]52;c;Zm9v\u{07} bell", "nul \u{0} and \u{7F} del", "line\u{2028}separator", "ünïcødé 🔑", "",
+        "escape \u{1B}]52;c;Zm9v\u{07} bell", "nul \u{0} and \u{7F} del", "backspace \u{8} formfeed \u{C} unit \u{1F}", "c1 \u{85} bidi \u{202E} \u{2066}", "line\u{2028}separator", "ünïcødé 🔑", "",
     ]
 
     static let dates = [

@@ -40,14 +40,14 @@ indirect enum OrderedJSON {
         let indent = String(repeating: "  ", count: depth + 1)
         let closing = String(repeating: "  ", count: depth)
         switch self {
-        case .string(let value): text.append(JSONText.quoted(value))
+        case .string(let value): text.append(JSONString.quoted(value, escapingTerminalControls: false))
         case .secret(let value):
             text.append("\"")
             text.append(.jsonEscapedSecret(value))
             text.append("\"")
         case .int(let value): text.append(String(value))
         case .bool(let value): text.append(value ? "true" : "false")
-        case .date(let value): text.append(JSONText.quoted(Self.format(value)))
+        case .date(let value): text.append(JSONString.quoted(Self.format(value), escapingTerminalControls: false))
         case .null: text.append("null")
         case .array(let values):
             guard !values.isEmpty else { return text.append("[]") }
@@ -62,7 +62,7 @@ indirect enum OrderedJSON {
             guard !members.isEmpty else { return text.append("{}") }
             text.append("{\n")
             for (index, (key, value)) in members.enumerated() {
-                text.append(indent + JSONText.quoted(key) + ": ")
+                text.append(indent + JSONString.quoted(key, escapingTerminalControls: false) + ": ")
                 value.write(into: &text, depth: depth + 1)
                 text.append(index == members.count - 1 ? "\n" : ",\n")
             }

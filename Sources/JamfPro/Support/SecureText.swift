@@ -1,3 +1,4 @@
+import ClientSecrets
 import CryptoPrimitives
 import Foundation
 
@@ -64,7 +65,7 @@ package struct SecureText {
             secret.withUnsafeBytes { bytes in
                 var start = 0
                 for index in 0..<bytes.count {
-                    guard let escape = JSONText.escape(bytes[index]) else { continue }
+                    guard let escape = JSONString.escape(bytes[index]) else { continue }
                     if index > start { sink(UnsafeRawBufferPointer(rebasing: bytes[start..<index])) }
                     Array(escape.utf8).withUnsafeBytes(sink)
                     start = index + 1
@@ -72,34 +73,5 @@ package struct SecureText {
                 if bytes.count > start { sink(UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count])) }
             }
         }
-    }
-}
-
-/// JSON string escaping, shared by the payload writer and the secret segments.
-enum JSONText {
-    /// The escape sequence for `byte` inside a JSON string, or `nil` when it stands as it is.
-    /// Bytes of multi-byte UTF-8 sequences stand as they are.
-    static func escape(_ byte: UInt8) -> String? {
-        switch byte {
-        case UInt8(ascii: "\""): return "\\\""
-        case UInt8(ascii: "\\"): return "\\\\"
-        case 0x0A: return "\\n"
-        case 0x0D: return "\\r"
-        case 0x09: return "\\t"
-        case 0x08: return "\\b"
-        case 0x0C: return "\\f"
-        case 0..<0x20: return String(format: "\\u%04x", Int(byte))
-        default: return nil
-        }
-    }
-
-    /// `text` as a quoted JSON string.
-    static func quoted(_ text: String) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "\"")]
-        for byte in text.utf8 {
-            if let escape = escape(byte) { bytes.append(contentsOf: escape.utf8) } else { bytes.append(byte) }
-        }
-        bytes.append(UInt8(ascii: "\""))
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

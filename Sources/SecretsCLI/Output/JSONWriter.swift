@@ -142,25 +142,10 @@ struct JSONWriter {
         byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2
     }
 
-    /// A JSON string literal; `/` is not escaped, as `.withoutEscapingSlashes` does. Besides what
-    /// JSON requires (C0 controls), DEL, C1 controls and bidi controls are escaped as `\u…`, so
-    /// that `jq` or `cat` showing the document cannot drive the terminal (see ``TerminalText``).
+    /// A JSON string literal, as every listing writes it (see `JSONString` in `ClientSecrets`):
+    /// terminal controls escaped too.
     static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where TerminalText.isUnsafe(scalar):
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONString.quoted(string, escapingTerminalControls: true)
     }
 
     /// `json` (as `JSONEncoder` writes it) with DEL, C1 controls and bidi controls escaped as
@@ -173,10 +158,7 @@ struct JSONWriter {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
         var index = 0
-        func escape(_ value: UInt32) {
-            let hex = String(value, radix: 16)
-            out.append(contentsOf: Array("\\u\(String(repeating: "0", count: 4 - hex.count))\(hex)".utf8))
-        }
+        func escape(_ value: UInt32) { out.append(contentsOf: Array(JSONString.unicodeEscape(value).utf8)) }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x7F {
