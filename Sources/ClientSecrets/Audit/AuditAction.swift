@@ -13,15 +13,6 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     /// The stored text.
     public var description: String { rawValue }
 
-    /// Decodes the stored text.
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-
-    /// Encodes the stored text, so `log --json` shows `"action": "app.add"`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
     // The vault.
 
     /// A vault was created.
