@@ -74,6 +74,13 @@ extension Vault {
         try read { db in try findApp(db, name) }
     }
 
+    /// The app stored in row `id`, whatever its label is now.
+    ///
+    /// - Throws: ``VaultError/appNotFound(_:)`` when the row is gone (the app was removed).
+    public func app(id: RecordID) throws -> AppRecord {
+        try read { db in try appRecord(db, id: id) }
+    }
+
     /// Every app with its credentials, sorted by label.
     ///
     /// Reads no secret column, which a listing does not need (a forged 300 MB value cost

@@ -107,6 +107,7 @@ public struct RotationEngine: Sendable {
                 rotate: isDue, reason: reason,
                 newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
                 consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
+            plan.appRecordID = overview.record.id
             plan.personConsumers = app.consumers.filter { $0.kind == .jamfProIntune && $0.applyCommand == nil }
                 .map { "\($0.kind.rawValue) \($0.target)" }
             plan.retireCheck = Self.retireCheck(of: app)
@@ -174,7 +175,14 @@ public struct RotationEngine: Sendable {
             "app": "\(plan.label)", "resume": "\(plan.resume.count)", "rotate": "\(plan.rotate)",
         ])
         do {
-            let app = try await commits.read { try $0.app(plan.label) }
+            let app = try await commits.read { vault in
+                guard let id = plan.appRecordID else { return try vault.app(plan.label) }
+                do {
+                    return try vault.app(id: id)
+                } catch let error as VaultError where error.code == .appNotFound {
+                    throw VaultError.appNotFound(plan.label)  // removed since the plan: named as people know it
+                }
+            }
             let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
             let consumers = try await commits.read { [environment] in try environment.consumers(for: app, in: $0) }
             // Only a key that waited for a person when this run began can be confirmed: the person

@@ -23,6 +23,9 @@ public struct RotationPlan: Sendable, Hashable {
     public var consumers: [String]
     /// Whether the app rotates although it is not due (`--all`, `--force`).
     public var forced = false
+    /// The app's row in the vault: the run reads the app by it, so an app renamed after the plan
+    /// was made (or another that took its label) is never the one rotated by mistake.
+    public var appRecordID: RecordID?
     /// Labels (lowercased) of apps whose secrets this app's rotation uses: rotated first.
     public var dependsOn: [String] = []
     /// The consumers (as in ``consumers``) that a person has to give the new secret: a
