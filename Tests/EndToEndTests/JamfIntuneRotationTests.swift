@@ -11,44 +11,20 @@ import Testing
 /// saves the payload in Jamf Pro, a canary Mac; then expiring, rotate, payload, retire.
 @Suite("Jamf Pro + Intune rotation against the emulators", .serialized)
 struct JamfIntuneRotationTests {
-    static let tenant = "contoso.onmicrosoft.com"
-
     @Test("register → expiring → rotate --dry-run → rotate → payload → retire; Jamf always holds a working secret")
     func jamfIntuneWalkthrough() async throws {
-        let entra = EntraEmulator(configuration: .init(replicationDelay: .milliseconds(1500)))
-        let entraURL = try await entra.start().absoluteString.trimmingSuffix("/")
-        // The apply command also runs `jamf recon` on the canary: it reports right after each save.
-        let jamf = JamfProEmulator(
-            configuration: .init(reportOnSave: true), secretValidator: { _, appID, secret in await entra.accepts(appID: appID, secret: secret) })
-        let jamfURL = try await jamf.start().absoluteString.trimmingSuffix("/")
-        let sandbox = try Sandbox("jamf-intune")
-        defer { sandbox.remove() }
-        sandbox.setEnvironment(["SECRETS_ENTRA_LOGIN_ENDPOINT": entraURL, "SECRETS_GRAPH_ENDPOINT": entraURL])
-
-        // Entra ID: the rotator owns the Jamf app. Jamf Pro: an API client and a canary Mac.
-        let rotatorID = Sandbox.guid(), intuneID = Sandbox.guid(), apiClientID = Sandbox.guid()
-        let rotatorSecret = Sandbox.secretValue(), oldSecret = Sandbox.secretValue(), apiSecret = Sandbox.secretValue()
-        await entra.registerApplication(appID: rotatorID, displayName: "rotator", roles: ["Application.ReadWrite.OwnedBy"])
-        let rotatorKey = await entra.addSecret(appID: rotatorID, value: rotatorSecret, expires: Date().addingTimeInterval(300 * 86_400))
-        await entra.registerApplication(appID: intuneID, displayName: "Jamf Pro Intune", owners: [rotatorID])
-        let oldKey = await entra.addSecret(appID: intuneID, value: oldSecret, expires: Date().addingTimeInterval(12 * 86_400))
-        await jamf.registerAPIClient(clientID: apiClientID, secret: apiSecret, integrationID: "7")
-        await jamf.addComputer(id: "42")
-
+        // The world every end-to-end test starts from (EmulatorWorld): the rotator in Entra ID, a
+        // Jamf Pro API client and a canary Mac in Jamf Pro, both in the vault. The apply command
+        // also runs `jamf recon` on the canary: it reports right after each save.
+        let world = try await EmulatorWorld.make(
+            "jamf-intune", replicationDelay: .milliseconds(1500), jamf: .accepts, jamfConfiguration: .init(reportOnSave: true))
+        let (entra, jamf, sandbox) = (world.entra, try world.jamf.emulator, world.sandbox)
+        let jamfURL = try world.jamf.url
         let apply = Self.repositoryRoot + "/Examples/jamf-payload/apply-to-emulator.sh \(jamfURL)"
-        try sandbox.initVault()
-        try sandbox.succeed(["app", "add", "rotator", "--app-id", rotatorID, "--tenant", Self.tenant])
-        _ = try sandbox.addSecret("rotator", value: rotatorSecret, expires: "300d", options: ["--key-id", rotatorKey])
-        try sandbox.succeed([
-            "app", "add", "jamf-api", "--app-id", apiClientID, "--tenant", "contoso.jamfcloud.com",
-            "--issuer", "jamf-pro-api-client", "--jamf-url", jamfURL, "--jamf-integration-id", "7",
-        ])
-        _ = try sandbox.addSecret("jamf-api", value: apiSecret, expires: "90d")
-        try sandbox.succeed([
-            "app", "add", "jamf-intune", "--app-id", intuneID, "--tenant", Self.tenant, "--issuer", "entra-id", "--rotator", "rotator",
-            "--consumer", "jamf-pro-intune=\(jamfURL)", "--jamf-api-client", "jamf-api", "--jamf-canary", "42", "--apply-command", apply,
-        ])
-        _ = try sandbox.addSecret("jamf-intune", value: oldSecret, expires: "12d", options: ["--key-id", oldKey])
+        let intune = try await world.addEntraApp(
+            "jamf-intune", displayName: "Jamf Pro Intune", expiresInDays: 12,
+            options: ["--consumer", "jamf-pro-intune=\(jamfURL)", "--jamf-api-client", "jamf-api", "--jamf-canary", EmulatorWorld.canary, "--apply-command", apply])
+        let (intuneID, oldSecret, oldKey) = (intune.appID, intune.oldSecret, intune.oldKey)
 
         // Today's state: Jamf Pro was set up by hand with the old secret.
         let initial = try await sandbox.succeedAsync(["jamf", "payload", "jamf-intune", "--reveal"])
@@ -92,10 +68,9 @@ struct JamfIntuneRotationTests {
         let apiRotated = try await sandbox.succeedAsync(["rotate", "jamf-api", "--force"])
         #expect(apiRotated.output.contains("jamf-api"), "\(apiRotated)")
         let newAPISecret = try await sandbox.succeedAsync(["secret", "get", "jamf-api"]).output
-        #expect(await jamf.apiClientSecret(integrationID: "7") == newAPISecret)
+        #expect(await jamf.apiClientSecret(integrationID: EmulatorWorld.integrationID) == newAPISecret)
         try await sandbox.succeedAsync(["verify"])
-        await jamf.stop()
-        await entra.stop()
+        await world.finish()
     }
 
     static func put(_ body: Data, to url: String) async throws {
