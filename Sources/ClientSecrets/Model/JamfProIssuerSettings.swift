@@ -19,8 +19,8 @@ public struct JamfProIssuerSettings: Sendable, Hashable, Codable {
     /// Throws ``VaultError/invalidValue(field:reason:)`` for a URL that is not https (or http on
     /// loopback) or an id that is not a number.
     public func validate() throws {
-        let settings = IssuerKind.jamfProAPIClient.settings
-        try settings[0].validate(url)
-        try settings[1].validate(integrationID)
+        for setting in IssuerKind.jamfProAPIClient.settings {
+            try setting.validate(setting.key == Self.urlKey ? url : integrationID)
+        }
     }
 }

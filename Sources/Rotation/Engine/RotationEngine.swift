@@ -224,6 +224,8 @@ public struct RotationEngine: Sendable {
             problems.record(error, step: .prepare)
         }
         result.notes += problems.notes
+        // Bookkeeping of this run only: two results that say the same must compare equal.
+        result.failingStep = nil
         if let failure = problems.failure {
             result.status = .failed
             result.failure = failure
