@@ -46,15 +46,21 @@ let package = Package(
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"]),
         // The age v1 file format.
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
-        // The model, the encrypted vault (storage, keyring, audit) and the lifecycle rules.
+        // The storage seam: what the vault asks of a database (transactions, SQL, rows), no backend.
+        .target(name: "Storage"),
+        // The embedded backend: one SQLite file through GRDB, and the SQLite C API to read a
+        // listing's columns in place (see Vault.expiring).
+        .target(
+            name: "StorageSQLite",
+            dependencies: [
+                "Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // The model, the encrypted vault (records, keyring, audit, journal) and the lifecycle rules,
+        // written once above the storage seam.
         .target(
             name: "ClientSecrets",
-            dependencies: [
-                "Age", "CryptoPrimitives", .product(name: "GRDB", package: "GRDB.swift"),
-                // The SQLite C API, to read a listing's columns in place (see Vault.expiring).
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["Age", "CryptoPrimitives", "Storage", "StorageSQLite", .product(name: "Logging", package: "swift-log")]
         ),
         // One process runner for every hook: an administrator's command with a secret on stdin,
         // a clean environment, its own process group, bounded output and time.
@@ -118,8 +124,13 @@ let package = Package(
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
             name: "ClientSecretsTests",
-            dependencies: ["Rotation", "ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Rotation", "ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", "Storage", "StorageSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
+        // The storage seam's contract, run against every backend.
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "ProcessHarness"]),
         // The command line's own pieces, in process: output writers, option parsing.
         .testTarget(name: "SecretsCLITests", dependencies: ["SecretsCLI", "ClientSecrets"]),
         // Runs the built `secrets` binary as a user would.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 import Testing
 
 @testable import ClientSecrets
@@ -32,7 +32,7 @@ struct VaultReadTests {
         #expect(try reopened.overview() == before)
         #expect(try reopened.verify().isClean)
         // The connection is usable afterwards: no transaction was left open.
-        #expect(try vault.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps") } == 1)
+        #expect(try vault.read { db in try db.value(Int.self, sql: "SELECT COUNT(*) FROM apps") } == 1)
         try vault.addApp(Sample.app("Payroll", appID: Sample.guid()), now: Sample.now)
         #expect(try vault.overview().count == 2)
     }
@@ -45,9 +45,9 @@ struct VaultReadTests {
         let other = try harness.open()
 
         let counts = try vault.read { db -> (Int, Int) in
-            let first = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps") ?? -1
+            let first = try db.value(Int.self, sql: "SELECT COUNT(*) FROM apps") ?? -1
             try other.addApp(Sample.app("Payroll", appID: Sample.guid()), now: Sample.now)
-            let second = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps") ?? -1
+            let second = try db.value(Int.self, sql: "SELECT COUNT(*) FROM apps") ?? -1
             return (first, second)
         }
         #expect(counts.0 == 1)

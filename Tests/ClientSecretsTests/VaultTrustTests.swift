@@ -2,6 +2,7 @@ import Age
 import CryptoPrimitives
 import Foundation
 import GRDB
+import StorageSQLite
 import Testing
 
 @testable import ClientSecrets
@@ -27,8 +28,11 @@ struct VaultTrustTests {
             for table in IntegrityDigest.tables { try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN auth") }
             try db.execute(sql: "DROP TABLE authority")
             try db.execute(sql: "ALTER TABLE vault DROP COLUMN authority")
+        }
+        // The digest is the vault's own code, which reads through the storage seam.
+        try SQLiteStorage.open(path: harness.path).write { db in
             let digest = try IntegrityDigest.recompute(db, key: keys.integrityKey)
-            let counter = try #require(try Int64.fetchOne(db, sql: "SELECT counter FROM vault WHERE id = 1"))
+            let counter = try #require(try db.value(Int64.self, sql: "SELECT counter FROM vault WHERE id = 1"))
             try db.execute(
                 sql: "UPDATE vault SET format = 1, digest = ?, seal = ? WHERE id = 1",
                 arguments: [Data(digest.bytes), Data(try digest.seal(counter: counter, vaultID: keys.vaultID, key: keys.integrityKey))])

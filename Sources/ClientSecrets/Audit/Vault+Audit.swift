@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 
 /// The audit log as read back: its entries, and where the chain is broken if it is.
 struct AuditReading {
@@ -15,32 +15,31 @@ extension Vault {
         try read { db in try auditEntries(db).entries }
     }
 
-    func auditEntries(_ db: Database) throws -> AuditReading {
+    func auditEntries(_ db: any StorageTransaction) throws -> AuditReading {
         var entries: [AuditEntry] = []
         var previous = Data(repeating: 0, count: 32)
         var expectedSeq: Int64 = 1
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY seq")
-        while let row = try rows.next() {
-            let seq: Int64 = row["seq"]
-            let action: String = row["action"]
-            let outcome: String = row["outcome"]
-            let details: Data = row["details"]
+        try db.forEachRow(sql: "SELECT * FROM audit ORDER BY seq") { row in
+            let seq: Int64 = try row["seq"]
+            let action: String = try row["action"]
+            let outcome: String = try row["outcome"]
+            let details: Data = try row["details"]
             let name = "\(seq)"
             guard seq == expectedSeq else {
                 throw VaultError.tampered(table: "audit", row: name, reason: "follows entry \(expectedSeq - 1): entries are missing")
             }
-            guard (row["prev_hash"] as Data) == previous else {
+            guard try (row["prev_hash"] as Data) == previous else {
                 throw VaultError.tampered(table: "audit", row: name, reason: "does not link to the entry before it")
             }
             let hash = try AuditChain.hash(previous: previous, seq: seq, at: row["at"], action: action, outcome: outcome, details: details)
-            guard hash == row["hash"] as Data else {
+            guard try hash == row["hash"] as Data else {
                 throw VaultError.tampered(table: "audit", row: name, reason: "does not match its chain hash")
             }
             let record = try cipher.openJSON(
                 AuditDetails.self, from: details, key: keys.metadataCipherKey,
                 binding: AuditChain.binding(seq: seq, at: row["at"], action: action, outcome: outcome))
             entries.append(AuditEntry(
-                sequence: seq, at: Date(timeIntervalSince1970: TimeInterval(row["at"] as Int64)), actor: record.actor,
+                sequence: seq, at: Date(timeIntervalSince1970: TimeInterval(try row["at"] as Int64)), actor: record.actor,
                 action: AuditAction(rawValue: action), outcome: AuditOutcome(rawValue: outcome), app: record.app, appID: record.appID, keyID: record.keyID, detail: record.detail))
             previous = hash
             expectedSeq += 1

@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 /// What an import added and what it left alone.
 public struct ImportSummary: Sendable, Hashable, Codable {
@@ -21,8 +21,8 @@ extension Vault {
         let apps = try read { db in
             // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
             let secretKey = try keys.requireSecretKey()
-            return try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }.map { app -> ExportedApp in
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
+            return try db.rows(sql: "SELECT * FROM apps").map { try decodeApp($0) }.map { app -> ExportedApp in
+                let rows = try db.rows(sql: "SELECT * FROM credentials WHERE app = ?", arguments: [app.id.data])
                 let credentials = try rows.map { row -> ExportedCredential in
                     let record = try decodeCredential(row)
                     let value = try (row["secret"] as Data?).map { sealed -> String in
@@ -219,8 +219,8 @@ extension Vault {
         }
     }
 
-    func secretValue(_ db: Database, record: CredentialRecord, secretKey: SecureBytes) throws -> SecureBytes {
-        guard let sealed = try Data.fetchOne(db, sql: "SELECT secret FROM credentials WHERE id = ?", arguments: [record.id.data]) else {
+    func secretValue(_ db: any StorageTransaction, record: CredentialRecord, secretKey: SecureBytes) throws -> SecureBytes {
+        guard let sealed = try db.value(Data.self, sql: "SELECT secret FROM credentials WHERE id = ?", arguments: [record.id.data]) else {
             throw VaultError.noSecretValue(app: record.appRecordID.description, keyID: record.credential.keyID)
         }
         return try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))

@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 /// The journal's rows and the credential transitions the rotation steps make, each run inside a
 /// write the engine batches (see ``VaultCommitQueue``).
@@ -9,12 +9,12 @@ extension Vault {
         RecordCipher.Binding(table: "rotations", column: "meta", row: id, context: [kind, step, status], bound: [app.data])
     }
 
-    func decodeJournal(_ row: Row) throws -> RotationJournal {
-        let id = RecordID(row["id"] as Data)
-        let app = RecordID(row["app"] as Data)
-        let kindText: String = row["kind"]
-        let stepText: String = row["step"]
-        let statusText: String = row["status"]
+    func decodeJournal(_ row: StoredRow) throws -> RotationJournal {
+        let id = RecordID(try row["id"] as Data)
+        let app = RecordID(try row["app"] as Data)
+        let kindText: String = try row["kind"]
+        let stepText: String = try row["step"]
+        let statusText: String = try row["status"]
         guard let kind = RotationJournal.Kind(rawValue: kindText), let step = RotationJournal.Step(rawValue: stepText),
               let status = RotationJournal.Status(rawValue: statusText)
         else {
@@ -26,9 +26,9 @@ extension Vault {
         var journal = RotationJournal(
             id: id, appRecordID: app, kind: kind, step: step, status: status, rotationID: sealed.rotationID,
             expires: sealed.expires, keyID: sealed.keyID, previousKeyID: sealed.previousKeyID, lastError: sealed.lastError,
-            started: Date(timeIntervalSince1970: TimeInterval(row["started_at"] as Int64)),
-            updated: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
-        journal.revision = row["revision"]
+            started: Date(timeIntervalSince1970: TimeInterval(try row["started_at"] as Int64)),
+            updated: Date(timeIntervalSince1970: TimeInterval(try row["updated_at"] as Int64)))
+        journal.revision = try row["revision"]
         journal.awaitsPerson = sealed.awaitsPerson ?? false
         journal.personConsumers = sealed.personConsumers ?? []
         try authenticate(table: "rotations", row: row)
@@ -40,14 +40,13 @@ extension Vault {
         try read { db in try openJournals(db, of: app) }
     }
 
-    package func openJournals(_ db: Database, of app: RecordID?) throws -> [RotationJournal] {
+    package func openJournals(_ db: any StorageTransaction, of app: RecordID?) throws -> [RotationJournal] {
         guard try db.tableExists("rotations") else { return [] }
-        let rows: [Row]
+        let rows: [StoredRow]
         if let app {
-            rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM rotations WHERE app = ? AND step <> 'closed' ORDER BY started_at, id", arguments: [app.data])
+            rows = try db.rows(sql: "SELECT * FROM rotations WHERE app = ? AND step <> 'closed' ORDER BY started_at, id", arguments: [app.data])
         } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM rotations WHERE step <> 'closed' ORDER BY started_at, id")
+            rows = try db.rows(sql: "SELECT * FROM rotations WHERE step <> 'closed' ORDER BY started_at, id")
         }
         return try rows.map(decodeJournal)
     }
@@ -57,7 +56,7 @@ extension Vault {
         try read { db in
             let app = try findApp(db, name)
             guard try db.tableExists("rotations") else { return [] }
-            return try Row.fetchAll(db, sql: "SELECT * FROM rotations WHERE app = ? ORDER BY started_at DESC, id", arguments: [app.id.data])
+            return try db.rows(sql: "SELECT * FROM rotations WHERE app = ? ORDER BY started_at DESC, id", arguments: [app.id.data])
                 .map(decodeJournal)
         }
     }
@@ -76,12 +75,11 @@ extension Vault {
     /// Returns the row's new revision.
     @discardableResult
     package func updateJournal(_ journal: RotationJournal, writer: inout VaultWriter) throws -> Int64 {
-        guard let row = try Row.fetchOne(
-            writer.db.cachedStatement(sql: "SELECT revision FROM rotations WHERE id = ?"), arguments: [journal.id.data])
+        guard let row = try writer.db.row(sql: "SELECT revision FROM rotations WHERE id = ?", arguments: [journal.id.data])
         else {
             throw RotationFailure.misconfigured("rotation \(journal.rotationID) was removed while it ran (was the app removed?)")
         }
-        guard row["revision"] as Int64 == journal.revision else {
+        guard try row["revision"] as Int64 == journal.revision else {
             throw RotationFailure.misconfigured("rotation \(journal.rotationID) was advanced by another process; this run stopped working on it")
         }
         var next = journal
@@ -103,14 +101,13 @@ extension Vault {
 
     // MARK: Credential transitions
 
-    func credentialRow(_ db: Database, app: RecordID, keyID: String) throws -> Row? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?"),
+    func credentialRow(_ db: any StorageTransaction, app: RecordID, keyID: String) throws -> StoredRow? {
+        try db.row(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?",
             arguments: [app.data, try lookupHash("key-id", keyID)])
     }
 
-    package func appRecord(_ db: Database, id: RecordID) throws -> AppRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE id = ?", arguments: [id.data]) else {
+    package func appRecord(_ db: any StorageTransaction, id: RecordID) throws -> AppRecord {
+        guard let row = try db.row(sql: "SELECT * FROM apps WHERE id = ?", arguments: [id.data]) else {
             throw VaultError.appNotFound(id.description)
         }
         return try decodeApp(row)
@@ -126,7 +123,7 @@ extension Vault {
         }
         let text: String? = issued.value.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
         if !keepsPrevious {
-            for row in try Row.fetchAll(writer.db, sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
+            for row in try writer.db.rows(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data]) {
                 try retire(row: row, app: app, reason: "replaced; the issuer invalidated it", writer: &writer)
             }
         }
@@ -183,7 +180,7 @@ extension Vault {
         try retire(row: row, app: app, reason: reason, writer: &writer)
     }
 
-    private func retire(row: Row, app: AppRecord, reason: String, writer: inout VaultWriter) throws {
+    private func retire(row: StoredRow, app: AppRecord, reason: String, writer: inout VaultWriter) throws {
         var record = try decodeCredential(row)
         guard record.credential.state != .retired else { return }
         let from = record.credential.state

@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 /// The vault's authority key: derived from the secret key, so only admins can sign with it;
 /// pinned by every recipient beside its identity (``KnownVaults``), so that a keyring entry that
@@ -26,8 +26,8 @@ extension Vault {
         try read { db in try storedAuthority(db) }
     }
 
-    func storedAuthority(_ db: Database) throws -> Ed25519.PublicKey {
-        guard let bytes = try Data.fetchOne(db, sql: "SELECT authority FROM vault WHERE id = 1"), bytes.count == Ed25519.keyCount else {
+    func storedAuthority(_ db: any StorageTransaction) throws -> Ed25519.PublicKey {
+        guard let bytes = try db.value(Data.self, sql: "SELECT authority FROM vault WHERE id = 1"), bytes.count == Ed25519.keyCount else {
             throw VaultError.integrityMismatch(reason: "the vault row names no valid authority key")
         }
         return try Ed25519.PublicKey(rawRepresentation: [UInt8](bytes))
@@ -43,21 +43,21 @@ extension Vault {
     mutating func anchor(trust: VaultTrust, pinned: String?) throws {
         let (authority, chain) = try read { db -> (Ed25519.PublicKey, [(generation: Int64, key: Ed25519.PublicKey, endorsement: [UInt8]?)]) in
             let authority = try storedAuthority(db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
+            guard let row = try db.row(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
                 throw VaultError.integrityMismatch(reason: "the vault row is missing")
             }
             // Every column is read as optional: the file is untrusted, and a NULL must be refused, not trap.
-            guard let digestBytes = row["digest"] as Data?, let seal = row["seal"] as Data?, let counter = row["counter"] as Int64?,
+            guard let digestBytes = try row["digest"] as Data?, let seal = try row["seal"] as Data?, let counter = try row["counter"] as Int64?,
                   digestBytes.count == IntegrityDigest.count,
                   IntegrityDigest(bytes: [UInt8](digestBytes)).isSigned([UInt8](seal), counter: counter, vaultID: keys.vaultID, authority: authority)
             else {
                 throw VaultError.integrityMismatch(reason: "the integrity digest does not carry the vault's signature")
             }
-            let chain = try Row.fetchAll(db, sql: "SELECT generation, public_key, endorsement FROM authority ORDER BY generation").map { row in
-                guard let generation = row["generation"] as Int64?, let key = row["public_key"] as Data?, key.count == Ed25519.keyCount else {
+            let chain = try db.rows(sql: "SELECT generation, public_key, endorsement FROM authority ORDER BY generation").map { row in
+                guard let generation = try row["generation"] as Int64?, let key = try row["public_key"] as Data?, key.count == Ed25519.keyCount else {
                     throw VaultError.integrityMismatch(reason: "the vault's authority table has a malformed row")
                 }
-                return (generation, try Ed25519.PublicKey(rawRepresentation: [UInt8](key)), (row["endorsement"] as Data?).map { [UInt8]($0) })
+                return (generation, try Ed25519.PublicKey(rawRepresentation: [UInt8](key)), (try row["endorsement"] as Data?).map { [UInt8]($0) })
             }
             return (authority, chain)
         }
@@ -129,12 +129,12 @@ extension Vault {
         let authenticationKey = try keys.requireAuthenticationKey()
         let authority = try keys.requireAuthority()
         try Self.translatingDatabaseErrors {
-            try queue.write { db in
-                guard try Int.fetchOne(db, sql: "SELECT format FROM vault WHERE id = 1") == 1 else { return }
-                guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
+            try storage.write { db in
+                guard try db.value(Int.self, sql: "SELECT format FROM vault WHERE id = 1") == 1 else { return }
+                guard let row = try db.row(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
                     throw VaultError.integrityMismatch(reason: "the vault row is missing")
                 }
-                let stored = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
+                let stored = IntegrityDigest(bytes: [UInt8](try row["digest"] as Data))
                 guard try stored.seal(counter: row["counter"], vaultID: keys.vaultID, key: keys.integrityKey) == [UInt8](row["seal"] as Data),
                       try IntegrityDigest.recompute(db, key: keys.integrityKey) == stored
                 else {
@@ -142,10 +142,12 @@ extension Vault {
                 }
                 try VaultSchema.addAuthentication(db)
                 let digest = try IntegrityDigest.reauthenticate(db, key: authenticationKey)
-                let counter: Int64 = row["counter"]
+                let counter: Int64 = try row["counter"]
                 let publicKey = try authority.publicKey()
+                // Replaces a row of this generation, in SQL every backend runs.
+                try db.execute(sql: "DELETE FROM authority WHERE generation = ?", arguments: [Int64(keys.generation)])
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO authority (generation, public_key, endorsement) VALUES (?, ?, NULL)",
+                    sql: "INSERT INTO authority (generation, public_key, endorsement) VALUES (?, ?, NULL)",
                     arguments: [Int64(keys.generation), Data(publicKey.rawRepresentation)])
                 try db.execute(
                     sql: "UPDATE vault SET format = ?, digest = ?, seal = ?, authority = ? WHERE id = 1",
@@ -162,10 +164,10 @@ extension Vault {
 
     /// Checks one row's authentication tag before an admin relies on it; readers, who cannot,
     /// rely on ``checkIntegrity()``. Rows read without their `auth` column are not checked here.
-    func authenticate(table: String, row: Row) throws {
+    func authenticate(table: String, row: StoredRow) throws {
         guard format >= 2, let key = keys.authenticationKey, row.hasColumn("auth") else { return }
         let tag = try IntegrityDigest.tag(table: table, row: row, key: key)
-        guard let stored = row["auth"] as Data?, ConstantTime.equals(tag, [UInt8](stored)) else {
+        guard let stored = try row["auth"] as Data?, ConstantTime.equals(tag, [UInt8](stored)) else {
             throw VaultError.tampered(
                 table: table, row: IntegrityDigest.rowName(table: table, row: row),
                 reason: "was not written by an admin of this vault (its authentication tag does not match)")

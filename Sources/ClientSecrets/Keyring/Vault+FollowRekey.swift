@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 extension Vault {
     /// Called at the start of every transaction: when another process replaced the data keys
@@ -13,10 +13,10 @@ extension Vault {
     /// keyring entry, and are taken only when the authority key they derive is the vault's and
     /// was endorsed, generation by generation, by the one this process already trusts; else the
     /// failure says what happened.
-    func followRekey(_ db: Database) throws {
+    func followRekey(_ db: any StorageTransaction) throws {
         guard format >= 2, let trusted = sharedKeys.authority else { return }
         let known = keys
-        guard let latest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(generation) FROM authority")),
+        guard let latest = try db.value(Int64.self, sql: "SELECT MAX(generation) FROM authority"),
               latest != Int64(known.generation)
         else { return }
         let what = "the vault's data keys were replaced by another process (`secrets rekey` or `recipients remove --rekey`; generation \(known.generation) → \(latest)) while this command ran"
@@ -29,8 +29,8 @@ extension Vault {
         var unwrapped: DataKeys?
         for identity in sharedKeys.identities {
             let recipient = identity.recipient.description
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, role, wrapped FROM keyring WHERE recipient = ?", arguments: [recipient]),
-                  let role = Role(rawValue: row["role"]), let wrapped = row["wrapped"] as Data?
+            guard let row = try db.row(sql: "SELECT id, role, wrapped FROM keyring WHERE recipient = ?", arguments: [recipient]),
+                  let role = Role(rawValue: try row["role"]), let wrapped = try row["wrapped"] as Data?
             else { continue }
             unwrapped = try KeyringEntry.unwrap([UInt8](wrapped), identity: identity, expectedRole: role, vaultID: known.vaultID)
             if unwrapped != nil { break }
@@ -39,11 +39,11 @@ extension Vault {
             throw VaultError.cannotUnlock(reason: "\(what), and this identity is no longer one of its recipients; nothing more was written")
         }
         let authority = try storedAuthority(db)
-        let chain = try Row.fetchAll(db, sql: "SELECT generation, public_key, endorsement FROM authority ORDER BY generation").map { row in
-            guard let generation = row["generation"] as Int64?, let key = row["public_key"] as Data?, key.count == Ed25519.keyCount else {
+        let chain = try db.rows(sql: "SELECT generation, public_key, endorsement FROM authority ORDER BY generation").map { row in
+            guard let generation = try row["generation"] as Int64?, let key = try row["public_key"] as Data?, key.count == Ed25519.keyCount else {
                 throw VaultError.integrityMismatch(reason: "the vault's authority table has a malformed row")
             }
-            return (generation: generation, key: try Ed25519.PublicKey(rawRepresentation: [UInt8](key)), endorsement: (row["endorsement"] as Data?).map { [UInt8]($0) })
+            return (generation: generation, key: try Ed25519.PublicKey(rawRepresentation: [UInt8](key)), endorsement: (try row["endorsement"] as Data?).map { [UInt8]($0) })
         }
         try Self.checkSuccession(chain, authority: authority, generation: Int64(fresh.generation), vaultID: known.vaultID)
         // The chain must pass through the key this process trusted: a table rewritten from

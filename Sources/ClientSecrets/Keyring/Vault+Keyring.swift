@@ -1,7 +1,7 @@
 import Age
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 extension Vault {
     /// The vault's recipients and their roles.
@@ -9,20 +9,20 @@ extension Vault {
         try read { db in try recipients(db) }
     }
 
-    func recipients(_ db: Database) throws -> [KeyringRecipient] {
-            try Row.fetchAll(db, sql: "SELECT * FROM keyring ORDER BY created_at, recipient").map { row in
-                let id = RecordID(row["id"] as Data)
+    func recipients(_ db: any StorageTransaction) throws -> [KeyringRecipient] {
+            try db.rows(sql: "SELECT * FROM keyring ORDER BY created_at, recipient").map { row in
+                let id = RecordID(try row["id"] as Data)
                 let name = try (row["name"] as Data?).map { sealed in
                     try cipher.open(sealed, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
                         .withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
                 }
-                guard let role = Role(rawValue: row["role"]) else {
+                guard let role = Role(rawValue: try row["role"]) else {
                     throw VaultError.tampered(table: "keyring", row: id.description, reason: "has an unknown role")
                 }
                 try authenticate(table: "keyring", row: row)
                 return KeyringRecipient(
-                    recipient: row["recipient"], role: role, name: name,
-                    added: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+                    recipient: try row["recipient"], role: role, name: name,
+                    added: Date(timeIntervalSince1970: TimeInterval(try row["created_at"] as Int64)))
             }
     }
 
@@ -30,7 +30,7 @@ extension Vault {
     public func addRecipient(_ recipient: X25519Recipient, role: Role, name: String? = nil, now: Date = Date()) throws {
         if let name { try Validation.printable(name, field: "name", maximumCount: 128) }
         try write(now: now) { writer in
-            if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM keyring WHERE recipient = ?", arguments: [recipient.description]) == true {
+            if try writer.db.value(Bool.self, sql: "SELECT 1 FROM keyring WHERE recipient = ?", arguments: [recipient.description]) == true {
                 throw VaultError.recipientProblem(reason: "\(recipient) is already a recipient; remove it first to change its role")
             }
             try Self.insertRecipient(recipient, role: role, name: name, keys: keys, writer: &writer)
@@ -48,11 +48,11 @@ extension Vault {
 
     /// Deletes `recipient`'s keyring entry and audits it; refuses an unknown recipient or the last admin.
     private static func deleteRecipient(_ recipient: String, writer: inout VaultWriter) throws {
-        guard let row = try Row.fetchOne(writer.db, sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
+        guard let row = try writer.db.row(sql: "SELECT id, role FROM keyring WHERE recipient = ?", arguments: [recipient]) else {
             throw VaultError.recipientNotFound(recipient)
         }
-        let admins = try Int.fetchOne(writer.db, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
-        if row["role"] == Role.admin.rawValue, admins <= 1 {
+        let admins = try writer.db.value(Int.self, sql: "SELECT COUNT(*) FROM keyring WHERE role = 'admin'") ?? 0
+        if try row["role"] == Role.admin.rawValue, admins <= 1 {
             throw VaultError.recipientProblem(reason: "\(recipient) is the only admin; add another admin before removing it")
         }
         try writer.delete("keyring", id: RecordID(row["id"] as Data))
@@ -70,7 +70,7 @@ extension Vault {
     public func rekey(removingRecipient: String? = nil, now: Date = Date()) throws -> Vault {
         try keys.requireAdmin()
         let rekeyed: Vault = try Self.translatingDatabaseErrors {
-            try queue.write { db in
+            try storage.write { db in
                 // Another process may have rekeyed since this one opened the vault: the keys
                 // replaced are the ones in the file now.
                 try followRekey(db)
@@ -81,7 +81,7 @@ extension Vault {
                 let newAuthority = try newKeys.requireAuthority()
                 let newAuthorityKey = try newAuthority.publicKey()
                 let rekeyed = Vault(
-                    path: path, actor: actor, queue: queue, keys: newKeys, identities: sharedKeys.identities, authority: newAuthorityKey)
+                    path: path, actor: actor, storage: storage, keys: newKeys, identities: sharedKeys.identities, authority: newAuthorityKey)
                 // Read everything with the old keys first, so damage or forgery stops the rekey
                 // before any write (and is never re-tagged as genuine).
                 try checkIntegrity(db)
@@ -92,18 +92,19 @@ extension Vault {
                     try Self.deleteRecipient(removingRecipient, writer: &removal)
                 }
                 let keyring = try recipients(db)
-                let keyringRows = try Row.fetchAll(db, sql: "SELECT id, recipient FROM keyring")
-                let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps").map { try decodeApp($0) }
-                let credentialRows = try Row.fetchAll(db, sql: "SELECT * FROM credentials")
+                let keyringRows = try db.rows(sql: "SELECT id, recipient FROM keyring")
+                let apps = try db.rows(sql: "SELECT * FROM apps").map { try decodeApp($0) }
+                let credentialRows = try db.rows(sql: "SELECT * FROM credentials")
                 let audit = try auditEntries(db)
                 // The rotation journal is sealed with the metadata key too; left behind, its rows
                 // would fail authentication under the new key (verify: damaged; rotate: stuck).
                 let journals = try db.tableExists("rotations")
-                    ? try Row.fetchAll(db, sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
+                    ? try db.rows(sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
                 var writer = try VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
                 for row in keyringRows {
-                    let id = RecordID(row["id"] as Data)
-                    let entry = keyring.first { $0.recipient == row["recipient"] as String }!
+                    let id = RecordID(try row["id"] as Data)
+                    let rowRecipient: String = try row["recipient"]
+                    let entry = keyring.first { $0.recipient == rowRecipient }!
                     let recipient = try X25519Recipient(entry.recipient)
                     let name = try entry.name.map {
                         try rekeyed.cipher.seal(Array($0.utf8), key: newKeys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
@@ -123,9 +124,9 @@ extension Vault {
                 }
                 for row in credentialRows {
                     let record = try decodeCredential(row)
-                    let expiresAt: Int64? = row["expires_at"]
+                    let expiresAt: Int64? = try row["expires_at"]
                     var secret: Data?
-                    if let sealed = row["secret"] as Data? {
+                    if let sealed = try row["secret"] as Data? {
                         let value = try cipher.open(sealed, key: oldSecretKey, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
                         secret = try rekeyed.cipher.seal(value, key: newKeys.secretCipherKey!, binding: Self.credentialSecretBinding(id: record.id, app: record.appRecordID))
                     }
@@ -152,7 +153,7 @@ extension Vault {
                 }
                 // The audit chain hashes the sealed details, so it is rebuilt from the first entry.
                 var previous = Data(repeating: 0, count: 32)
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq") {
+                for row in try db.rows(sql: "SELECT * FROM audit ORDER BY seq") {
                     let hash = try AuditChain.hash(
                         previous: previous, seq: row["seq"], at: row["at"], action: row["action"], outcome: row["outcome"], details: row["details"])
                     try db.execute(sql: "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [previous, hash, row["seq"] as Int64])
@@ -161,14 +162,15 @@ extension Vault {
                 // The new authority key, endorsed by the old one, so that every recipient that
                 // pinned the old key can follow the rekey without trusting the file.
                 let generation = Int64(newKeys.generation)
+                try db.execute(sql: "DELETE FROM authority WHERE generation = ?", arguments: [generation])
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO authority (generation, public_key, endorsement) VALUES (?, ?, ?)",
+                    sql: "INSERT INTO authority (generation, public_key, endorsement) VALUES (?, ?, ?)",
                     arguments: [
                         generation, Data(newAuthorityKey.rawRepresentation),
                         Data(try oldAuthority.signature(for: Self.endorsementMessage(vaultID: newKeys.vaultID, generation: generation, publicKey: newAuthorityKey))),
                     ])
                 let digest = try IntegrityDigest.reauthenticate(db, key: try newKeys.requireAuthenticationKey())
-                let counter = (try Int64.fetchOne(db, sql: "SELECT counter FROM vault WHERE id = 1") ?? 0)
+                let counter = (try db.value(Int64.self, sql: "SELECT counter FROM vault WHERE id = 1") ?? 0)
                 try db.execute(
                     sql: "UPDATE vault SET digest = ?, counter = ?, seal = ?, authority = ? WHERE id = 1",
                     arguments: [

@@ -6,6 +6,7 @@ import Darwin
 import Age
 import CryptoPrimitives
 import Foundation
+import Storage
 
 /// Loading and writing the identity file that unlocks a vault.
 public enum VaultIdentity {
@@ -105,7 +106,9 @@ public enum VaultIdentity {
     /// one is given. Refuses to overwrite an existing file.
     public static func create(_ identity: X25519Identity, at path: String, passphrase: SecureBytes?, now: Date = Date()) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try VaultFile.createPrivateDirectory(directory) }
+        if !directory.isEmpty {
+            do { try PrivateDirectory.create(directory) } catch let error as StorageError { throw VaultError.storage(reason: error.message) }
+        }
         do {
             try IdentityFile.write(identity, to: path, created: DateParser.format(now), passphrase: passphrase)
         } catch AgeError.io(let reason) {

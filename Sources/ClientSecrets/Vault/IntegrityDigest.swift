@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 /// The vault's integrity digest: the XOR of one contribution per row of every table, kept in
 /// the `vault` row beside a write counter and a signature over both.
@@ -48,20 +48,19 @@ struct IntegrityDigest: Sendable, Equatable {
 
     /// The bytes a row's tag covers: the table's name and every column but `auth`, typed and
     /// length-prefixed so that no two rows share a message.
-    static func message(table: String, row: Row) -> [UInt8] {
+    static func message(table: String, row: StoredRow) -> [UInt8] {
         var message = Array(table.utf8) + [0]
         for column in columns[table]! {
-            let value: DatabaseValue = row[column]
-            switch value.storage {
+            switch row[column] as StoredValue {
             case .null:
                 message.append(0)
-            case .int64(let number):
+            case .integer(let number):
                 message.append(1)
                 message += withUnsafeBytes(of: number.bigEndian, Array.init)
-            case .double(let number):
+            case .real(let number):
                 message.append(2)
                 message += withUnsafeBytes(of: number.bitPattern.bigEndian, Array.init)
-            case .string(let text):
+            case .text(let text):
                 message.append(3)
                 let utf8 = Array(text.utf8)
                 message += withUnsafeBytes(of: UInt32(utf8.count).bigEndian, Array.init) + utf8
@@ -74,12 +73,12 @@ struct IntegrityDigest: Sendable, Equatable {
     }
 
     /// Format 1's keyed hash of one row, with the reader-held integrity key.
-    static func element(table: String, row: Row, key: SecureBytes) throws -> [UInt8] {
+    static func element(table: String, row: StoredRow, key: SecureBytes) throws -> [UInt8] {
         try HMAC.sha256(key: key, message: message(table: table, row: row))
     }
 
     /// Format 2's tag of one row, with the admin-only authentication key.
-    static func tag(table: String, row: Row, key: SecureBytes) throws -> [UInt8] {
+    static func tag(table: String, row: StoredRow, key: SecureBytes) throws -> [UInt8] {
         try HMAC.sha256(key: key, message: Array("secrets/v2 row\u{0}".utf8) + message(table: table, row: row))
     }
 
@@ -87,7 +86,7 @@ struct IntegrityDigest: Sendable, Equatable {
     /// covers. Anyone can compute it from the stored row, so a reader can check the signed
     /// digest against every row, and a row changed by another reader (who cannot make its tag,
     /// and so left the old one) changes it.
-    static func contribution(table: String, row: Row, tag: [UInt8]) throws -> [UInt8] {
+    static func contribution(table: String, row: StoredRow, tag: [UInt8]) throws -> [UInt8] {
         try SHA256.hash(Array("secrets/v2 element\u{0}".utf8) + tag + message(table: table, row: row))
     }
 
@@ -121,24 +120,22 @@ struct IntegrityDigest: Sendable, Equatable {
     /// secret can be: damage by definition, found from the column's length (which SQLite
     /// knows without reading the value) before any pass over the rows reads it, so a forged
     /// 300 MB value fails the check at once instead of being hashed.
-    static func checkValueSizes(_ db: Database) throws {
+    static func checkValueSizes(_ db: any StorageTransaction) throws {
         guard try db.tableExists("credentials") else { return }
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, length(secret) AS size FROM credentials WHERE length(secret) > ? LIMIT 1"),
+        guard let row = try db.row(sql: "SELECT id, length(secret) AS size FROM credentials WHERE length(secret) > ? LIMIT 1",
             arguments: [maximumSealedSecretCount])
         else { return }
         throw VaultError.tampered(
             table: "credentials", row: rowName(table: "credentials", row: row),
-            reason: "holds a secret column of \(row["size"] as Int64? ?? 0) bytes, more than any sealed secret can be (\(maximumSealedSecretCount))")
+            reason: "holds a secret column of \(Int64.fromStored(row["size"]) ?? 0) bytes, more than any sealed secret can be (\(maximumSealedSecretCount))")
     }
 
     /// Recomputes a format-1 digest from every row of the vault.
-    static func recompute(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
+    static func recompute(_ db: any StorageTransaction, key: SecureBytes) throws -> IntegrityDigest {
         try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         for table in tables where try db.tableExists(table) {
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
-            while let row = try rows.next() { digest.toggle(try element(table: table, row: row, key: key)) }
+            try db.forEachRow(sql: "SELECT * FROM \(table)") { row in digest.toggle(try element(table: table, row: row, key: key)) }
         }
         return digest
     }
@@ -147,7 +144,7 @@ struct IntegrityDigest: Sendable, Equatable {
     /// tags, the rows whose stored tag differs and that `isReported` does not know already (at
     /// most `limit` of them named, all of them counted), and whether any row's tag differs.
     static func authenticateRows(
-        _ db: Database, key: SecureBytes, limit: Int = 20, isReported: (String) -> Bool = { _ in false }
+        _ db: any StorageTransaction, key: SecureBytes, limit: Int = 20, isReported: (String) -> Bool = { _ in false }
     ) throws -> (digest: IntegrityDigest, forged: [String], forgedCount: Int, anyForged: Bool) {
         try checkValueSizes(db)
         var digest = IntegrityDigest.empty
@@ -155,15 +152,14 @@ struct IntegrityDigest: Sendable, Equatable {
         var forgedCount = 0
         var anyForged = false
         for table in tables {
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
-            while let row = try rows.next() {
+            try db.forEachRow(sql: "SELECT * FROM \(table)") { row in
                 let tag = try tag(table: table, row: row, key: key)
                 digest.toggle(try contribution(table: table, row: row, tag: tag))
-                let stored = (row["auth"] as Data?).map { [UInt8]($0) } ?? []
+                let stored = Data.fromStored(row["auth"]).map { [UInt8]($0) } ?? []
                 if !ConstantTime.equals(tag, stored) {
                     anyForged = true
                     let name = "\(table) row \(rowName(table: table, row: row))"
-                    if isReported(name) { continue }
+                    if isReported(name) { return }
                     forgedCount += 1
                     if forged.count < limit { forged.append(name) }
                 }
@@ -175,13 +171,12 @@ struct IntegrityDigest: Sendable, Equatable {
     /// The digest of the rows as stored, which a reader can compute without any key: with the
     /// digest's signature it proves that no row was deleted, added, changed or put back from an
     /// older copy since an admin last signed, though only an admin can check each tag itself.
-    static func storedContributions(_ db: Database) throws -> IntegrityDigest {
+    static func storedContributions(_ db: any StorageTransaction) throws -> IntegrityDigest {
         try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         for table in tables {
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
-            while let row = try rows.next() {
-                guard let tag = row["auth"] as Data?, tag.count == count else {
+            try db.forEachRow(sql: "SELECT * FROM \(table)") { row in
+                guard let tag = Data.fromStored(row["auth"]), tag.count == count else {
                     throw VaultError.integrityMismatch(reason: "\(table) row \(rowName(table: table, row: row)) has no authentication tag")
                 }
                 digest.toggle(try contribution(table: table, row: row, tag: [UInt8](tag)))
@@ -192,25 +187,24 @@ struct IntegrityDigest: Sendable, Equatable {
 
     /// Writes a fresh tag into every row with `key` and returns the digest of them all: for an
     /// upgrade from format 1 and for a rekey, which replaces the key.
-    static func reauthenticate(_ db: Database, key: SecureBytes) throws -> IntegrityDigest {
+    static func reauthenticate(_ db: any StorageTransaction, key: SecureBytes) throws -> IntegrityDigest {
         try checkValueSizes(db)
         var digest = IntegrityDigest.empty
         for table in tables {
             let keyColumn = keyColumns[table]!
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table)")
-            let update = try db.makeStatement(sql: "UPDATE \(table) SET auth = ? WHERE \(keyColumn) = ?")
+            let rows = try db.rows(sql: "SELECT * FROM \(table)")
             for row in rows {
                 let tag = try tag(table: table, row: row, key: key)
                 digest.toggle(try contribution(table: table, row: row, tag: tag))
-                try update.execute(arguments: [Data(tag), row[keyColumn] as DatabaseValue])
+                try db.execute(sql: "UPDATE \(table) SET auth = ? WHERE \(keyColumn) = ?", arguments: [Data(tag), row[keyColumn] as StoredValue])
             }
         }
         return digest
     }
 
     /// How a row is named in a message: its record id, or an audit entry's sequence number.
-    static func rowName(table: String, row: Row) -> String {
-        if table == "audit" { return "\(row["seq"] as Int64? ?? 0)" }
-        return (row["id"] as Data?).map { RecordID($0).description } ?? "?"
+    static func rowName(table: String, row: StoredRow) -> String {
+        if table == "audit" { return "\(Int64.fromStored(row["seq"]) ?? 0)" }
+        return Data.fromStored(row["id"]).map { RecordID($0).description } ?? "?"
     }
 }

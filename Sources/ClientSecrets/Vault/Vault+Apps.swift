@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 extension Vault {
     // MARK: Lookup hashes
@@ -21,34 +21,33 @@ extension Vault {
         try cipher.seal(app.record(), key: keys.metadataCipherKey, binding: Self.appBinding(id, labelHash: labelHash, appIDHash: appIDHash))
     }
 
-    func decodeApp(_ row: Row, context: AEADContext? = nil) throws -> AppRecord {
-        let id = RecordID(row["id"] as Data)
-        let binding = Self.appBinding(id, labelHash: row["label_hash"], appIDHash: row["app_id_hash"])
+    func decodeApp(_ row: StoredRow, context: AEADContext? = nil) throws -> AppRecord {
+        let id = RecordID(try row["id"] as Data)
+        let binding = Self.appBinding(id, labelHash: try row["label_hash"], appIDHash: try row["app_id_hash"])
         let app = try cipher.openRecord(row["meta"], using: context ?? metadataContext(), binding: binding, App.init(record:))
         // After the decryption, so damage is named by its column; a row that decrypts but was
         // sealed by a reader ends here.
         try authenticate(table: "apps", row: row)
         return AppRecord(
             id: id, app: app,
-            createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
-            updatedAt: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)))
+            createdAt: Date(timeIntervalSince1970: TimeInterval(try row["created_at"] as Int64)),
+            updatedAt: Date(timeIntervalSince1970: TimeInterval(try row["updated_at"] as Int64)))
     }
 
     /// Finds an app by label, or by app ID when `name` is a GUID.
-    func findApp(_ db: Database, _ name: String) throws -> AppRecord {
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM apps WHERE label_hash = ?"), arguments: [try lookupHash("label", name)]) {
+    func findApp(_ db: any StorageTransaction, _ name: String) throws -> AppRecord {
+        if let row = try db.row(sql: "SELECT * FROM apps WHERE label_hash = ?", arguments: [try lookupHash("label", name)]) {
             return try decodeApp(row)
         }
         if Validation.isGUID(name),
-           let row = try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE app_id_hash = ?", arguments: [try lookupHash("app-id", name)]) {
+           let row = try db.row(sql: "SELECT * FROM apps WHERE app_id_hash = ?", arguments: [try lookupHash("app-id", name)]) {
             return try decodeApp(row)
         }
         throw VaultError.appNotFound(name)
     }
 
     /// Like ``findApp(_:_:)``, but `nil` when there is no such app; damage still throws.
-    func findAppIfPresent(_ db: Database, _ name: String) throws -> AppRecord? {
+    func findAppIfPresent(_ db: any StorageTransaction, _ name: String) throws -> AppRecord? {
         do {
             return try findApp(db, name)
         } catch let error as VaultError where error.code == .appNotFound {
@@ -60,9 +59,8 @@ extension Vault {
     ///
     /// Imports match records by app ID: a label may itself be a GUID, and ``findApp(_:_:)`` tries
     /// labels first, which would hand one app's records to another.
-    func findAppIfPresent(_ db: Database, appID: String) throws -> AppRecord? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM apps WHERE app_id_hash = ?"), arguments: [try lookupHash("app-id", appID)])
+    func findAppIfPresent(_ db: any StorageTransaction, appID: String) throws -> AppRecord? {
+        guard let row = try db.row(sql: "SELECT * FROM apps WHERE app_id_hash = ?", arguments: [try lookupHash("app-id", appID)])
         else { return nil }
         return try decodeApp(row)
     }
@@ -92,12 +90,11 @@ extension Vault {
         try read { db in
             let context = try metadataContext()
             var credentials: [RecordID: [CredentialRecord]] = [:]
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(Self.credentialColumnsWithoutValue) FROM credentials"))
-            while let row = try rows.next() {
+            try db.forEachRow(sql: "SELECT \(Self.credentialColumnsWithoutValue) FROM credentials") { row in
                 let record = try decodeCredential(row, context: context)
                 credentials[record.appRecordID, default: []].append(record)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM apps").map { row in
+            return try db.rows(sql: "SELECT * FROM apps").map { row in
                 let app = try decodeApp(row, context: context)
                 let own = (credentials[app.id] ?? []).sorted { $0.credential.created > $1.credential.created }
                 return AppOverview(record: app, credentials: own)
@@ -129,10 +126,10 @@ extension Vault {
     func insertApp(_ app: App, writer: inout VaultWriter) throws -> AppRecord {
         let labelHash = try lookupHash("label", app.label)
         let appIDHash = try lookupHash("app-id", app.appID)
-        if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE label_hash = ?", arguments: [labelHash]) == true {
+        if try writer.db.value(Bool.self, sql: "SELECT 1 FROM apps WHERE label_hash = ?", arguments: [labelHash]) == true {
             throw VaultError.appExists(app.label)
         }
-        if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE app_id_hash = ?", arguments: [appIDHash]) == true {
+        if try writer.db.value(Bool.self, sql: "SELECT 1 FROM apps WHERE app_id_hash = ?", arguments: [appIDHash]) == true {
             throw VaultError.appExists(app.appID)
         }
         let id = try RecordID.random()
@@ -159,10 +156,10 @@ extension Vault {
             try app.validate()
             let labelHash = try lookupHash("label", app.label)
             let appIDHash = try lookupHash("app-id", app.appID)
-            if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE label_hash = ? AND id <> ?", arguments: [labelHash, record.id.data]) == true {
+            if try writer.db.value(Bool.self, sql: "SELECT 1 FROM apps WHERE label_hash = ? AND id <> ?", arguments: [labelHash, record.id.data]) == true {
                 throw VaultError.appExists(app.label)
             }
-            if try Bool.fetchOne(writer.db, sql: "SELECT 1 FROM apps WHERE app_id_hash = ? AND id <> ?", arguments: [appIDHash, record.id.data]) == true {
+            if try writer.db.value(Bool.self, sql: "SELECT 1 FROM apps WHERE app_id_hash = ? AND id <> ?", arguments: [appIDHash, record.id.data]) == true {
                 throw VaultError.appExists(app.appID)
             }
             let meta = try sealApp(app, id: record.id, labelHash: labelHash, appIDHash: appIDHash)
@@ -186,10 +183,10 @@ extension Vault {
                 let label = record.app.label
                 throw VaultError.busy(reason: "\(label) has an unfinished \(open.kind.rawValue) (rotation \(open.rotationID), at \(open.step.rawValue)) whose secret may exist at the issuer; finish it with `secrets rotate \(label)` or give it up with `secrets rotate \(label) --abandon`, then remove the app")
             }
-            let ids = try Data.fetchAll(writer.db, sql: "SELECT id FROM credentials WHERE app = ?", arguments: [record.id.data])
+            let ids = try writer.db.values(Data.self, sql: "SELECT id FROM credentials WHERE app = ?", arguments: [record.id.data])
             for id in ids { try writer.delete("credentials", id: RecordID(id)) }
             if try writer.db.tableExists("rotations") {
-                let journals = try Data.fetchAll(writer.db, sql: "SELECT id FROM rotations WHERE app = ?", arguments: [record.id.data])
+                let journals = try writer.db.values(Data.self, sql: "SELECT id FROM rotations WHERE app = ?", arguments: [record.id.data])
                 for id in journals { try writer.delete("rotations", id: RecordID(id)) }
             }
             try writer.delete("apps", id: record.id)

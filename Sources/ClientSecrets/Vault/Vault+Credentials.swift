@@ -1,7 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
-import GRDBSQLite
+import Storage
 
 extension Vault {
     /// The largest secret value accepted, in bytes; Entra ID secrets are 40 characters.
@@ -18,24 +17,24 @@ extension Vault {
         RecordCipher.Binding(table: "credentials", column: "secret", row: id, bound: [app.data])
     }
 
-    func decodeCredential(_ row: Row, context: AEADContext? = nil) throws -> CredentialRecord {
-        let id = RecordID(row["id"] as Data)
-        let app = RecordID(row["app"] as Data)
-        let state: String = row["state"]
-        let expiresAt: Int64? = row["expires_at"]
-        let binding = Self.credentialMetaBinding(id: id, app: app, state: state, expiresAt: expiresAt, keyIDHash: row["key_id_hash"])
+    func decodeCredential(_ row: StoredRow, context: AEADContext? = nil) throws -> CredentialRecord {
+        let id = RecordID(try row["id"] as Data)
+        let app = RecordID(try row["app"] as Data)
+        let state: String = try row["state"]
+        let expiresAt: Int64? = try row["expires_at"]
+        let binding = Self.credentialMetaBinding(id: id, app: app, state: state, expiresAt: expiresAt, keyIDHash: try row["key_id_hash"])
         let credential = try cipher.openRecord(row["meta"], using: context ?? metadataContext(), binding: binding, Credential.init(record:))
         guard credential.state.rawValue == state, credential.expires.map(Self.epochSeconds) == expiresAt else {
             throw VaultError.tampered(table: "credentials", row: id.description, reason: "has clear columns that disagree with its sealed record")
         }
         try authenticate(table: "credentials", row: row)
-        return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: Self.hasSecret(row))
+        return CredentialRecord(id: id, appRecordID: app, credential: credential, hasValue: try Self.hasSecret(row))
     }
 
     /// Whether the row holds a value; hot paths select `length(secret) IS NOT NULL AS has_secret` instead of the blob.
-    static func hasSecret(_ row: Row) -> Bool {
-        if row.hasColumn("has_secret") { return row["has_secret"] }
-        return !(row["secret"] as DatabaseValue).isNull
+    static func hasSecret(_ row: StoredRow) throws -> Bool {
+        if row.hasColumn("has_secret") { return try row["has_secret"] }
+        return !(row["secret"] as StoredValue).isNull
     }
 
     static func epochSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
@@ -46,9 +45,9 @@ extension Vault {
     static let credentialColumnsWithoutValue = "id, app, key_id_hash, state, expires_at, created_at, meta, length(secret) IS NOT NULL AS has_secret"
 
     /// - Parameter withValues: `false` reads no secret column (and checks no row's tag).
-    package func credentials(_ db: Database, of app: AppRecord, withValues: Bool = true) throws -> [CredentialRecord] {
+    package func credentials(_ db: any StorageTransaction, of app: AppRecord, withValues: Bool = true) throws -> [CredentialRecord] {
         let columns = withValues ? "*" : Self.credentialColumnsWithoutValue
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM credentials WHERE app = ?"), arguments: [app.id.data])
+        return try db.rows(sql: "SELECT \(columns) FROM credentials WHERE app = ?", arguments: [app.id.data])
             .map { try decodeCredential($0) }
             .sorted { $0.credential.created > $1.credential.created }
     }
@@ -109,8 +108,7 @@ extension Vault {
         _ credential: Credential, value: SecureBytes?, secretKey: SecureBytes?, for app: AppRecord, writer: inout VaultWriter
     ) throws -> CredentialRecord {
         let keyIDHash = try lookupHash("key-id", credential.keyID)
-        if try Bool.fetchOne(
-            writer.db.cachedStatement(sql: "SELECT 1 FROM credentials WHERE app = ? AND key_id_hash = ?"), arguments: [app.id.data, keyIDHash]) == true {
+        if try writer.db.value(Bool.self, sql: "SELECT 1 FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.id.data, keyIDHash]) == true {
             throw VaultError.credentialExists(app: app.app.label, keyID: credential.keyID)
         }
         if credential.state == .current {
@@ -138,8 +136,7 @@ extension Vault {
 
     /// The app's current credential (at most one) becomes `previous`, to be retired after `retireAfter`.
     func demoteCurrent(of app: AppRecord, retireAfter: Date, writer: inout VaultWriter) throws {
-        let rows = try Row.fetchAll(
-            writer.db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'"), arguments: [app.id.data])
+        let rows = try writer.db.rows(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data])
         for row in rows {
             var old = try decodeCredential(row)
             old.credential.state = .previous
@@ -168,18 +165,16 @@ extension Vault {
             // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
             let secretKey = try keys.requireSecretKey()
             let app = try findApp(db, name)
-            let row: Row?
+            let row: StoredRow?
             if let keyID {
-                row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?"),
+                row = try db.row(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?",
                     arguments: [app.id.data, try lookupHash("key-id", keyID)])
             } else {
-                row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'"), arguments: [app.id.data])
+                row = try db.row(sql: "SELECT * FROM credentials WHERE app = ? AND state = 'current'", arguments: [app.id.data])
             }
             guard let row else { throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID?.lowercased()) }
             let record = try decodeCredential(row)
-            guard let sealed = row["secret"] as Data? else {
+            guard let sealed = try row["secret"] as Data? else {
                 throw VaultError.noSecretValue(app: app.app.label, keyID: record.credential.keyID)
             }
             return try cipher.open(sealed, key: secretKey, binding: Self.credentialSecretBinding(id: record.id, app: app.id))
@@ -191,7 +186,7 @@ extension Vault {
     ///
     /// This is what monitoring runs, so it reads only the rows in the window (through the expiry
     /// index), each app's record once, and its columns in place: the associated data of both
-    /// records is written from the statement's column buffers into one reused buffer, in the
+    /// records is written from the backend's column buffers (``StorageColumns``) into one reused buffer, in the
     /// layout ``credentialMetaBinding(id:app:state:expiresAt:keyIDHash:)`` and
     /// ``appBinding(_:labelHash:appIDHash:)`` describe, so no `Data`, id or binding is made per
     /// row. Every record is still authenticated with all of its associated data.
@@ -201,41 +196,29 @@ extension Vault {
             let context = try metadataContext()
             let vaultID = keys.vaultID
             var apps: [AppKey: App] = [:]
-            let statement = try db.cachedStatement(sql: """
+            var aad = RecordCipher.AssociatedDataWriter()
+            var result: [ExpiringCredential] = []
+            try db.scan(sql: """
                 SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
                 FROM credentials c LEFT JOIN apps a ON a.id = c.app
                 WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
                 ORDER BY c.expires_at, c.id
-                """)
-            let rows = try Row.fetchCursor(statement, arguments: [limit])
-            let sqlite = statement.sqliteStatement
-            // The bytes of a column of the current row, valid until the next step.
-            func column(_ index: Int32) -> UnsafeRawBufferPointer {
-                guard let pointer = sqlite3_column_blob(sqlite, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-                return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(sqlite, index)))
-            }
-            var aad = RecordCipher.AssociatedDataWriter()
-            var result: [ExpiringCredential] = []
-            while try rows.next() != nil {
-                let id = column(0)
-                let appID = column(1)
-                let state: UnsafeRawBufferPointer
-                if let text = sqlite3_column_text(sqlite, 2) {
-                    state = UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(sqlite, 2)))
-                } else {
-                    state = UnsafeRawBufferPointer(start: nil, count: 0)
-                }
-                let expiresAt = sqlite3_column_int64(sqlite, 3)
+                """, arguments: [limit]
+            ) { row in
+                let id = row.bytes(0)
+                let appID = row.bytes(1)
+                let state = row.text(2)
+                let expiresAt = row.integer(3)
                 // credentialMetaBinding: context [state, expiry], bound [app id, key-ID hash], row id.
                 aad.begin(vaultID: vaultID, table: "credentials", column: "meta")
                 aad.append(state)
                 aad.append(String(expiresAt))
                 aad.append(appID)
-                aad.append(column(4))
+                aad.append(row.bytes(4))
                 aad.finish(row: id)
                 let credential = try aad.bytes.withUnsafeBytes { associatedData in
                     try RecordCipher.openRecord(
-                        column(5), using: context, associatedData: associatedData, table: "credentials", column: "meta",
+                        row.bytes(5), using: context, associatedData: associatedData, table: "credentials", column: "meta",
                         rowName: { RecordID(bytes: Array(id)).description }, Credential.init(record:))
                 }
                 guard credential.state.rawValue.utf8.elementsEqual(state), credential.expires.map(Self.epochSeconds) == expiresAt else {
@@ -249,19 +232,19 @@ extension Vault {
                     app = known
                 } else {
                     // A credential whose app row was deleted: an inner join would drop it silently.
-                    guard sqlite3_column_type(sqlite, 8) != SQLITE_NULL else {
+                    guard !row.isNull(8) else {
                         throw VaultError.tampered(
                             table: "credentials", row: RecordID(bytes: Array(id)).description,
                             reason: "belongs to apps row \(RecordID(bytes: Array(appID)).description), which is missing")
                     }
                     // appBinding: bound [label hash, app-ID hash], row app id.
                     aad.begin(vaultID: vaultID, table: "apps", column: "meta")
-                    aad.append(column(6))
-                    aad.append(column(7))
+                    aad.append(row.bytes(6))
+                    aad.append(row.bytes(7))
                     aad.finish(row: appID)
                     app = try aad.bytes.withUnsafeBytes { associatedData in
                         try RecordCipher.openRecord(
-                            column(8), using: context, associatedData: associatedData, table: "apps", column: "meta",
+                            row.bytes(8), using: context, associatedData: associatedData, table: "apps", column: "meta",
                             rowName: { RecordID(bytes: Array(appID)).description }, App.init(record:))
                     }
                     if let key { apps[key] = app }

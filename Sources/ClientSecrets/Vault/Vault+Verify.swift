@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 
 /// What ``Vault/verify()`` checked and what it found.
 public struct VerificationReport: Sendable, Hashable, Codable {
@@ -54,28 +54,27 @@ extension Vault {
                 }
             }
             // Keyring: every entry names a known role and its name opens.
-            let keyringRows = try Row.fetchAll(db, sql: "SELECT * FROM keyring")
+            let keyringRows = try db.rows(sql: "SELECT * FROM keyring")
             report.checked["keyring"] = keyringRows.count
             for row in keyringRows {
-                let id = RecordID(row["id"] as Data)
+                let id = RecordID(try row["id"] as Data)
                 check {
-                    guard Role(rawValue: row["role"]) != nil else {
+                    guard Role(rawValue: try row["role"]) != nil else {
                         throw VaultError.tampered(table: "keyring", row: id.description, reason: "has an unknown role")
                     }
-                    if let name = row["name"] as Data? {
+                    if let name = try row["name"] as Data? {
                         _ = try cipher.open(name, key: keys.metadataCipherKey, binding: .init(table: "keyring", column: "name", row: id))
                     }
                     try authenticate(table: "keyring", row: row)
                 }
             }
-            if !keyringRows.contains(where: { $0["role"] == Role.admin.rawValue }) {
+            if !keyringRows.contains(where: { String.fromStored($0["role"]) == Role.admin.rawValue }) {
                 report.record("the vault is damaged or was tampered with: the keyring has no admin")
             }
             // Apps.
             var apps = Set<RecordID>()
             var count = 0
-            let appRows = try Row.fetchCursor(db, sql: "SELECT * FROM apps")
-            while let row = try appRows.next() {
+            try db.forEachRow(sql: "SELECT * FROM apps") { row in
                 count += 1
                 check { apps.insert(try decodeApp(row).id) }
             }
@@ -85,23 +84,19 @@ extension Vault {
             var currentPerApp: [RecordID: Int] = [:]
             count = 0
             let limit = IntegrityDigest.maximumSealedSecretCount
-            let oversized = try Row.fetchCursor(
-                db, sql: "SELECT id, length(secret) AS size FROM credentials WHERE length(secret) > ?", arguments: [limit])
-            while let row = try oversized.next() {
+            try db.forEachRow(sql: "SELECT id, length(secret) AS size FROM credentials WHERE length(secret) > ?", arguments: [limit]) { row in
                 count += 1
                 check {
                     throw VaultError.tampered(
                         table: "credentials", row: IntegrityDigest.rowName(table: "credentials", row: row),
-                        reason: "holds a secret column of \(row["size"] as Int64? ?? 0) bytes, more than any sealed secret can be (\(limit))")
+                        reason: "holds a secret column of \(Int64.fromStored(row["size"]) ?? 0) bytes, more than any sealed secret can be (\(limit))")
                 }
             }
-            let credentialRows = try Row.fetchCursor(
-                db, sql: "SELECT * FROM credentials WHERE length(secret) IS NULL OR length(secret) <= ?", arguments: [limit])
-            while let row = try credentialRows.next() {
+            try db.forEachRow(sql: "SELECT * FROM credentials WHERE length(secret) IS NULL OR length(secret) <= ?", arguments: [limit]) { row in
                 count += 1
                 check {
                     // The value first: decoding checks the row's tag, which would hide which column is damaged.
-                    if let secretKey, let sealed = row["secret"] as Data? {
+                    if let secretKey, let sealed = try row["secret"] as Data? {
                         _ = try cipher.open(
                             sealed, key: secretKey, binding: Self.credentialSecretBinding(id: RecordID(row["id"] as Data), app: RecordID(row["app"] as Data)))
                         report.secretValuesChecked += 1
@@ -120,8 +115,7 @@ extension Vault {
             // Rotation journal: every row opens and belongs to an app.
             if try db.tableExists("rotations") {
                 count = 0
-                let journalRows = try Row.fetchCursor(db, sql: "SELECT * FROM rotations")
-                while let row = try journalRows.next() {
+                try db.forEachRow(sql: "SELECT * FROM rotations") { row in
                     count += 1
                     check {
                         let journal = try decodeJournal(row)
@@ -133,18 +127,18 @@ extension Vault {
                 report.checked["rotations"] = count
             }
             // Audit chain.
-            report.checked["audit"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
+            report.checked["audit"] = try db.value(Int.self, sql: "SELECT COUNT(*) FROM audit") ?? 0
             check { _ = try auditEntries(db) }
             // Every row's tag (for an admin; rows named above are not named twice) and the signed
             // digest over all rows: catches rows forged, deleted, added or put back from an older copy.
             let named = reportedRows
             let anyReported = report.problemCount > 0
             check { try checkIntegrity(db, alreadyReported: anyReported ? { named.contains($0.hashValue) } : nil) }
-            // SQLite's own check reads the pages no table scan visits (indexes, free pages), so a
-            // file cut short or overwritten there is found too.
+            // The backend's own check reads what no table scan visits (for SQLite, indexes and
+            // free pages), so a file cut short or overwritten there is found too.
             check {
-                let findings = try String.fetchAll(db, sql: "PRAGMA integrity_check(5)")
-                guard findings == ["ok"] else {
+                let findings = try db.damage()
+                guard findings.isEmpty else {
                     throw VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(findings.joined(separator: "; ").split(whereSeparator: \.isNewline).joined(separator: "; ")))")
                 }
             }
@@ -167,11 +161,11 @@ extension Vault {
 
     /// - Parameter alreadyReported: whether a row (named `table row id`) was already reported,
     ///   and so is not named again; `nil` when nothing was.
-    func checkIntegrity(_ db: Database, alreadyReported: ((String) -> Bool)? = nil) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
+    func checkIntegrity(_ db: any StorageTransaction, alreadyReported: ((String) -> Bool)? = nil) throws {
+        guard let row = try db.row(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
-        let stored = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
+        let stored = IntegrityDigest(bytes: [UInt8](try row["digest"] as Data))
         guard format >= 2 else {
             // A format-1 vault, opened by a reader before any admin upgraded it.
             guard try stored.seal(counter: row["counter"], vaultID: keys.vaultID, key: keys.integrityKey) == [UInt8](row["seal"] as Data) else {
@@ -183,7 +177,7 @@ extension Vault {
             return
         }
         guard stored.bytes.count == IntegrityDigest.count,
-              stored.isSigned([UInt8](row["seal"] as Data), counter: row["counter"], vaultID: keys.vaultID, authority: try storedAuthority(db))
+              stored.isSigned([UInt8](try row["seal"] as Data), counter: try row["counter"], vaultID: keys.vaultID, authority: try storedAuthority(db))
         else {
             throw VaultError.integrityMismatch(reason: "the integrity digest does not carry the vault's signature")
         }

@@ -1,10 +1,11 @@
 import Age
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
+import StorageSQLite
 
-/// An unlocked vault: one SQLite file whose identifying fields and secret values are encrypted
-/// record by record.
+/// An unlocked vault: tables whose identifying fields and secret values are encrypted record by
+/// record, in one SQLite file (the embedded backend) behind the storage seam.
 ///
 /// ```swift
 /// let identities = try IdentityFile.load(path: identityPath) { try askPassphrase() }
@@ -14,18 +15,20 @@ import GRDB
 /// }
 /// ```
 ///
-/// Every change is one SQLite transaction that also appends to the audit log and updates the
+/// Every change is one transaction that also appends to the audit log and updates the
 /// integrity digest. Several processes may use one vault at once; a writer waits for another's
 /// write to finish.
 public struct Vault: Sendable {
-    /// The path of the SQLite file.
+    /// Where the vault lives: the path of its SQLite file.
     public let path: String
     /// What the unlocking identity may do.
     public var role: Role { keys.role }
     /// Who changes are attributed to in the audit log.
     public let actor: String
 
-    let queue: DatabaseQueue
+    /// The backend the tables live in; everything in this module reaches it through ``read(_:)``
+    /// and ``write(now:_:)``.
+    let storage: any StorageBackend
     /// Shared by every copy of this value, so that all of them follow a rekey by another process.
     let sharedKeys: SharedKeys
     /// The data keys in use; see ``SharedKeys``.
@@ -41,10 +44,10 @@ public struct Vault: Sendable {
     ///   - identities: what unlocked `keys`, to follow a rekey by another process with.
     ///   - authority: the authority key trusted for `keys`; `nil` until ``open(at:identities:actor:trust:)``
     ///     has anchored it.
-    init(path: String, actor: String, queue: DatabaseQueue, keys: DataKeys, identities: [X25519Identity] = [], authority: Ed25519.PublicKey?) {
+    init(path: String, actor: String, storage: any StorageBackend, keys: DataKeys, identities: [X25519Identity] = [], authority: Ed25519.PublicKey?) {
         self.path = path
         self.actor = actor
-        self.queue = queue
+        self.storage = storage
         self.sharedKeys = SharedKeys(keys, identities: identities, authority: authority)
     }
 
@@ -53,12 +56,17 @@ public struct Vault: Sendable {
     public static func create(
         at path: String, admin: X25519Recipient, name: String? = nil, actor: String = AuditActor.current, now: Date = Date()
     ) throws -> Vault {
-        let queue = try VaultFile.create(path: path)
+        let storage: SQLiteStorage
+        do {
+            storage = try SQLiteStorage.create(path: path)
+        } catch let error as StorageError {
+            throw error.kind == .exists ? VaultError.vaultExists(path: path) : VaultError.storage(reason: error.message)
+        }
         do {
             let vaultID = try SecureRandom.bytes(count: 16)
             let keys = try DataKeys.generate(vaultID: vaultID, generation: 1)
             let created = Int64(now.timeIntervalSince1970)
-            try queue.write { db in
+            try storage.write { db in
                 try VaultSchema.create(db)
                 let authority = try keys.requireAuthority()
                 let seal = try IntegrityDigest.empty.signature(counter: 0, vaultID: vaultID, authority: authority)
@@ -76,11 +84,11 @@ public struct Vault: Sendable {
                 try writer.audit(.vaultInit, detail: "admin recipient \(admin)")
                 try writer.commit()
             }
-            return Vault(path: path, actor: actor, queue: queue, keys: keys, authority: keys.authorityPublicKey)
+            return Vault(path: path, actor: actor, storage: storage, keys: keys, authority: keys.authorityPublicKey)
         } catch {
-            try? queue.close()
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
-            throw error
+            try? storage.close()
+            SQLiteStorage.remove(path: path)
+            throw translated(error)
         }
     }
 
@@ -98,33 +106,33 @@ public struct Vault: Sendable {
     public static func open(
         at path: String, identities: [X25519Identity], actor: String = AuditActor.current, trust: VaultTrust = .unpinned
     ) throws -> Vault {
-        let queue = try VaultFile.open(path: path)
+        let storage = try openStorage(path: path)
         let (keys, format): (DataKeys, Int) = try Self.translatingDatabaseErrors {
-            try queue.read { db in
-                let vaultID = [UInt8](try Data.fetchOne(db, sql: "SELECT vault_id FROM vault WHERE id = 1") ?? Data())
+            try storage.read { db in
+                let vaultID = [UInt8](try db.value(Data.self, sql: "SELECT vault_id FROM vault WHERE id = 1") ?? Data())
                 guard vaultID.count == 16 else { throw VaultError.integrityMismatch(reason: "the vault row has no valid vault id") }
-                let format = try Int.fetchOne(db, sql: "SELECT format FROM vault WHERE id = 1") ?? 0
+                let format = try db.value(Int.self, sql: "SELECT format FROM vault WHERE id = 1") ?? 0
                 guard format == 1 || format == VaultSchema.formatVersion else {
                     throw VaultError.notAVault(path: path, reason: "its format \(format) is not one this version reads (1 or \(VaultSchema.formatVersion)); use a newer secrets")
                 }
                 for identity in identities {
                     let recipient = identity.recipient.description
-                    guard let row = try Row.fetchOne(db, sql: "SELECT id, role, wrapped FROM keyring WHERE recipient = ?", arguments: [recipient])
+                    guard let row = try db.row(sql: "SELECT id, role, wrapped FROM keyring WHERE recipient = ?", arguments: [recipient])
                     else { continue }
-                    guard let role = Role(rawValue: row["role"]) else {
-                        throw VaultError.tampered(table: "keyring", row: RecordID(row["id"] as Data).description, reason: "has an unknown role")
+                    guard let role = Role(rawValue: try row["role"]) else {
+                        throw VaultError.tampered(table: "keyring", row: RecordID(try row["id"] as Data).description, reason: "has an unknown role")
                     }
                     if let keys = try KeyringEntry.unwrap([UInt8](row["wrapped"] as Data), identity: identity, expectedRole: role, vaultID: vaultID) {
                         return (keys, format)
                     }
                     throw VaultError.tampered(
-                        table: "keyring", row: RecordID(row["id"] as Data).description, reason: "is not wrapped to the recipient it names")
+                        table: "keyring", row: RecordID(try row["id"] as Data).description, reason: "is not wrapped to the recipient it names")
                 }
                 let names = identities.map(\.recipient.description).joined(separator: ", ")
                 throw VaultError.cannotUnlock(reason: "the identity (\(names)) is not a recipient of this vault; an admin can add it with `secrets recipients add`")
             }
         }
-        var vault = Vault(path: path, actor: actor, queue: queue, keys: keys, identities: identities, authority: nil)
+        var vault = Vault(path: path, actor: actor, storage: storage, keys: keys, identities: identities, authority: nil)
         vault.format = format
         let pinned = try trust.knownVaults?.fingerprint(for: vault.vaultID)
         if pinned == nil, let known = try trust.knownVaults?.vault(at: path), known.vaultID != vault.vaultID {
@@ -156,16 +164,12 @@ public struct Vault: Sendable {
     func write<T>(now: Date = Date(), _ body: (inout VaultWriter) throws -> T) throws -> T {
         try keys.requireAdmin()
         return try Self.translatingDatabaseErrors {
-            try queue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    try followRekey(db)
-                    var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
-                    result = try body(&writer)
-                    try writer.commit()
-                    return .commit
-                }
-                return result!
+            try storage.write { db in
+                try followRekey(db)
+                var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                let result = try body(&writer)
+                try writer.commit()
+                return result
             }
         }
     }
@@ -177,30 +181,24 @@ public struct Vault: Sendable {
         do {
             try keys.requireAdmin()
             return try Self.translatingDatabaseErrors {
-                try queue.writeWithoutTransaction { db in
+                try storage.write { db in
                     var results: [(any Error)?] = []
-                    try db.inTransaction(.immediate) {
-                        try followRekey(db)
-                        var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
-                        for body in bodies {
-                            let saved = writer.delta
-                            do {
-                                try db.inSavepoint {
-                                    try body(&writer)
-                                    return .commit
-                                }
-                                results.append(nil)
-                            } catch {
-                                // SQLite may have rolled back the whole transaction (disk full,
-                                // I/O error): then every body of the batch failed with it.
-                                guard db.isInsideTransaction else { throw error }
-                                writer.delta = saved
-                                results.append(Self.translated(error))
-                            }
+                    try followRekey(db)
+                    var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
+                    for body in bodies {
+                        let saved = writer.delta
+                        do {
+                            try db.savepoint { try body(&writer) }
+                            results.append(nil)
+                        } catch {
+                            // The backend may have rolled back the whole transaction (disk full,
+                            // I/O error): then every body of the batch failed with it.
+                            guard db.isInsideTransaction else { throw error }
+                            writer.delta = saved
+                            results.append(Self.translated(error))
                         }
-                        try writer.commit()
-                        return .commit
                     }
+                    try writer.commit()
                     return results
                 }
             }
@@ -209,28 +207,38 @@ public struct Vault: Sendable {
         }
     }
 
-    /// Runs `body` in a read transaction.
-    ///
-    /// Not GRDB's `read`: that marks each read with `PRAGMA query_only`, and SQLite expires every
-    /// prepared statement whenever that flag changes, so each read made every cached statement
-    /// compile again, which was a third of a bulk rotation's CPU. A read here is a deferred
-    /// transaction instead, and one that changed anything is rolled back and refused, which keeps
-    /// the guarantee `query_only` gave.
-    package func read<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs `body` in a read transaction, after following any rekey another process made.
+    /// The backend refuses a read that changes anything.
+    package func read<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
         try Self.translatingDatabaseErrors {
-            try queue.inDatabase { db in
-                var result: T?
-                let changesBefore = db.totalChangesCount
-                try db.inTransaction(.deferred) {
-                    try followRekey(db)
-                    result = try body(db)
-                    guard db.totalChangesCount == changesBefore else {
-                        throw DatabaseError(resultCode: .SQLITE_READONLY, message: "a read of the vault tried to change it; nothing was changed")
-                    }
-                    return .commit
-                }
-                return result!
+            try storage.read { db in
+                try followRekey(db)
+                return try body(db)
             }
+        }
+    }
+
+    /// Opens the backend at `path` and checks that it holds a vault this version reads.
+    static func openStorage(path: String) throws -> any StorageBackend {
+        let storage: SQLiteStorage
+        do {
+            storage = try SQLiteStorage.open(path: path)
+        } catch let error as StorageError {
+            if error.kind == .notFound { throw VaultError.vaultNotFound(path: path) }
+            throw VaultError.notAVault(path: path, reason: error.message)
+        }
+        do {
+            let format = try storage.read { db -> Int? in
+                guard try db.tableExists("vault") else { return nil }
+                return try db.value(Int.self, sql: "SELECT format FROM vault WHERE id = 1")
+            }
+            guard let format else { throw VaultError.notAVault(path: path, reason: "it has no vault table") }
+            guard (1...VaultSchema.formatVersion).contains(format) else {
+                throw VaultError.notAVault(path: path, reason: "format \(format) is not one this version reads (1 to \(VaultSchema.formatVersion)); use a newer secrets")
+            }
+            return storage
+        } catch let error as StorageError {
+            throw VaultError.notAVault(path: path, reason: error.message)
         }
     }
 
@@ -242,29 +250,27 @@ public struct Vault: Sendable {
         }
     }
 
-    /// A SQLite error as a ``VaultError`` a person can act on; other errors unchanged. No raw
-    /// SQLite message reaches the user: a constraint that fails is another process's change
-    /// (an app removed, a key stored) that this one ran into.
+    /// A storage error as a ``VaultError`` a person can act on; other errors unchanged. No raw
+    /// database message reaches the user except for damage and I/O: a constraint that fails is
+    /// another process's change (an app removed, a key stored) that this one ran into.
     static func translated(_ error: any Error) -> any Error {
-        guard let error = error as? DatabaseError else { return error }
-        switch error.resultCode {
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return VaultError.storage(reason: "another process kept the vault busy for over \(Int(VaultFile.busyTimeout)) s; try again")
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+        guard let error = error as? StorageError else { return error }
+        switch error.kind {
+        case .busy(let waited):
+            return VaultError.storage(reason: "another process kept the vault busy for over \(Int(waited)) s; try again")
+        case .damaged:
             // A damaged file (cut short, pages overwritten) is damage, not an I/O failure: 65, not 74.
-            return VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(error.message ?? "\(error.resultCode)"))")
-        case .SQLITE_CONSTRAINT:
-            let message = error.message ?? ""
-            if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY || message.contains("FOREIGN KEY") {
-                return VaultError.busy(reason: "the app this change belongs to was removed from the vault by another command meanwhile (`secrets app remove`), so nothing was written")
-            }
-            if error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
-                || message.contains("UNIQUE") {
-                return VaultError.busy(reason: "another command stored a record with the same label, app ID or key ID meanwhile, so nothing was written; run this command again to see the vault as it is now")
-            }
+            return VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(error.message))")
+        case .missingReference:
+            return VaultError.busy(reason: "the app this change belongs to was removed from the vault by another command meanwhile (`secrets app remove`), so nothing was written")
+        case .duplicate:
+            return VaultError.busy(reason: "another command stored a record with the same label, app ID or key ID meanwhile, so nothing was written; run this command again to see the vault as it is now")
+        case .constraint:
             return VaultError.storage(reason: "the change broke a rule of the vault's tables, so nothing was written (the file may have been edited outside secrets; `secrets verify` checks it)")
-        default:
-            return VaultError.storage(reason: error.message ?? "SQLite error \(error.resultCode)")
+        case .unexpectedValue:
+            return VaultError.integrityMismatch(reason: "a vault table holds a value of the wrong type (\(error.message)); the file was edited outside secrets")
+        case .exists, .notFound, .notADatabase, .readOnly, .other:
+            return VaultError.storage(reason: error.message)
         }
     }
 

@@ -1,4 +1,4 @@
-import GRDB
+import Storage
 
 /// The vault's tables. Only ids, roles, states and timestamps are in clear; everything that
 /// identifies an app or a person, and every secret value, is a sealed column.
@@ -9,8 +9,8 @@ enum VaultSchema {
     /// digest with the vault's authority key, and keeps the authority keys' succession.
     static let formatVersion = 2
 
-    static func create(_ db: Database) throws {
-        try db.execute(sql: """
+    static func create(_ db: any StorageTransaction) throws {
+        try db.executeScript(sql: """
             CREATE TABLE vault (
                 id INTEGER PRIMARY KEY CHECK (id = 1),
                 vault_id BLOB NOT NULL,
@@ -74,8 +74,8 @@ enum VaultSchema {
     /// The vault's authority keys, one per data-key generation: each later key is endorsed
     /// (signed) by the one before, so a recipient that pinned an earlier key can follow a rekey
     /// without trusting the file.
-    static func createAuthority(_ db: Database) throws {
-        try db.execute(sql: """
+    static func createAuthority(_ db: any StorageTransaction) throws {
+        try db.executeScript(sql: """
             CREATE TABLE authority (
                 generation INTEGER PRIMARY KEY,
                 public_key BLOB NOT NULL,
@@ -87,13 +87,13 @@ enum VaultSchema {
     /// Brings a format-1 vault's tables to format 2's shape: an `auth` column on every table,
     /// the authority column and table. The caller computes the tags and signs, in the same
     /// transaction.
-    static func addAuthentication(_ db: Database) throws {
+    static func addAuthentication(_ db: any StorageTransaction) throws {
         if try !db.tableExists("rotations") { try createRotations(db, authenticated: true) }
-        for table in IntegrityDigest.tables where try !db.columns(in: table).contains(where: { $0.name == "auth" }) {
-            try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN auth BLOB")
+        for table in IntegrityDigest.tables where try !db.columnNames(in: table).contains("auth") {
+            try db.executeScript(sql: "ALTER TABLE \(table) ADD COLUMN auth BLOB")
         }
-        if try !db.columns(in: "vault").contains(where: { $0.name == "authority" }) {
-            try db.execute(sql: "ALTER TABLE vault ADD COLUMN authority BLOB")
+        if try !db.columnNames(in: "vault").contains("authority") {
+            try db.executeScript(sql: "ALTER TABLE vault ADD COLUMN authority BLOB")
         }
         if try !db.tableExists("authority") { try createAuthority(db) }
     }
@@ -101,8 +101,8 @@ enum VaultSchema {
     /// The rotation journal: one row per rotation, retirement or rollback, written before each step
     /// acts and again after, so `secrets rotate` can resume whatever a crash left half done.
     /// Added after format 1 shipped; ``Vault/open(at:identities:actor:)`` adds it to older vaults.
-    static func createRotations(_ db: Database, authenticated: Bool) throws {
-        try db.execute(sql: """
+    static func createRotations(_ db: any StorageTransaction, authenticated: Bool) throws {
+        try db.executeScript(sql: """
             CREATE TABLE IF NOT EXISTS rotations (
                 id BLOB PRIMARY KEY,
                 app BLOB NOT NULL REFERENCES apps(id),

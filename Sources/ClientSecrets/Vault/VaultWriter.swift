@@ -1,13 +1,13 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 
 /// The one way rows change: inside a write transaction, keeping each row's authentication tag,
 /// the integrity digest and the audit log in step with every insert, update and delete.
 ///
 /// Only admins write, so every writer holds the authentication and authority keys.
 package struct VaultWriter {
-    package let db: Database
+    package let db: any StorageTransaction
     let keys: DataKeys
     let authenticationKey: SecureBytes
     let authority: Ed25519.SigningKey
@@ -17,7 +17,7 @@ package struct VaultWriter {
     /// This transaction's changes to the digest; a batch restores it when a savepoint rolls back.
     var delta = IntegrityDigest.empty
 
-    init(db: Database, keys: DataKeys, actor: String, now: Date) throws {
+    init(db: any StorageTransaction, keys: DataKeys, actor: String, now: Date) throws {
         self.db = db
         self.keys = keys
         self.authenticationKey = try keys.requireAuthenticationKey()
@@ -31,16 +31,15 @@ package struct VaultWriter {
 
     // Statements are cached by their SQL: bulk rotations write the same shapes thousands of
     // times, and compiling a statement (with GRDB's authorizer) costs more than running it.
-    private func fetch(_ table: String, key: String, _ value: any DatabaseValueConvertible) throws -> Row? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table) WHERE \(key) = ?"), arguments: [value])
+    private func fetch(_ table: String, key: String, _ value: any StoredValueConvertible) throws -> StoredRow? {
+        try db.row(sql: "SELECT * FROM \(table) WHERE \(key) = ?", arguments: [value])
     }
 
     /// Inserts a row whose primary key column is `key`.
-    mutating func insert(_ table: String, key: String = "id", _ values: [(String, (any DatabaseValueConvertible)?)]) throws {
+    mutating func insert(_ table: String, key: String = "id", _ values: [(String, (any StoredValueConvertible)?)]) throws {
         let columns = values.map(\.0).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        try db.cachedStatement(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))")
-            .execute(arguments: StatementArguments(values.map(\.1)))
+        try db.execute(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))", arguments: values.map(\.1))
         let keyValue = values.first { $0.0 == key }!.1!
         guard let row = try fetch(table, key: key, keyValue) else { throw VaultError.storage(reason: "a row just written to \(table) is missing") }
         try authenticate(table, key: key, row: row)
@@ -48,29 +47,27 @@ package struct VaultWriter {
 
     /// Tags the row as written (read back, so the tag covers exactly what SQLite stored) and
     /// folds the tag into this transaction's digest change.
-    private mutating func authenticate(_ table: String, key: String, row: Row) throws {
+    private mutating func authenticate(_ table: String, key: String, row: StoredRow) throws {
         let tag = try IntegrityDigest.tag(table: table, row: row, key: authenticationKey)
-        try db.cachedStatement(sql: "UPDATE \(table) SET auth = ? WHERE \(key) = ?")
-            .execute(arguments: [Data(tag), row[key] as DatabaseValue])
+        try db.execute(sql: "UPDATE \(table) SET auth = ? WHERE \(key) = ?", arguments: [Data(tag), row[key] as StoredValue])
         delta.toggle(try IntegrityDigest.contribution(table: table, row: row, tag: tag))
     }
 
     /// Takes a row about to change or go out of this transaction's digest change. Its tag is
     /// recomputed, not read: a row forged behind the tool's back keeps the digest wrong.
-    private mutating func removeContribution(_ table: String, row: Row) throws {
+    private mutating func removeContribution(_ table: String, row: StoredRow) throws {
         let tag = try IntegrityDigest.tag(table: table, row: row, key: authenticationKey)
         delta.toggle(try IntegrityDigest.contribution(table: table, row: row, tag: tag))
     }
 
     /// Updates some columns of the row whose `id` is `id`.
-    mutating func update(_ table: String, id: RecordID, _ values: [(String, (any DatabaseValueConvertible)?)]) throws {
+    mutating func update(_ table: String, id: RecordID, _ values: [(String, (any StoredValueConvertible)?)]) throws {
         guard let old = try fetch(table, key: "id", id.data) else {
             throw VaultError.storage(reason: "row \(id) of \(table) disappeared during the change")
         }
         try removeContribution(table, row: old)
         let assignments = values.map { "\($0.0) = ?" }.joined(separator: ", ")
-        try db.cachedStatement(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?")
-            .execute(arguments: StatementArguments(values.map(\.1) + [id.data]))
+        try db.execute(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?", arguments: values.map(\.1) + [id.data])
         guard let new = try fetch(table, key: "id", id.data) else { throw VaultError.storage(reason: "row \(id) of \(table) vanished") }
         try authenticate(table, key: "id", row: new)
     }
@@ -84,9 +81,9 @@ package struct VaultWriter {
 
     /// Appends an audit entry, hash-chained to the previous one. `details` must never hold a secret value.
     package mutating func audit(_ action: AuditAction, outcome: AuditOutcome = .ok, app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
-        let seq: Int64 = (last?["seq"] ?? 0) + 1
-        let previousHash: Data = last?["hash"] ?? Data(repeating: 0, count: 32)
+        let last = try db.row(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let seq: Int64 = (try last?["seq"] ?? 0) + 1
+        let previousHash: Data = try last?["hash"] ?? Data(repeating: 0, count: 32)
         let record = AuditDetails(actor: actor, app: app, appID: appID, keyID: keyID, detail: detail)
         let sealed = try cipher.sealJSON(
             record, key: keys.metadataCipherKey, binding: AuditChain.binding(seq: seq, at: timestamp, action: action.rawValue, outcome: outcome.rawValue))
@@ -100,21 +97,20 @@ package struct VaultWriter {
     /// Folds this transaction's changes into the vault's integrity digest and signs it, after
     /// checking that the digest it starts from carries this vault's signature.
     mutating func commit() throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1")) else {
+        guard let row = try db.row(sql: "SELECT digest, counter, seal FROM vault WHERE id = 1") else {
             throw VaultError.integrityMismatch(reason: "the vault row is missing")
         }
-        var digest = IntegrityDigest(bytes: [UInt8](row["digest"] as Data))
-        let counter: Int64 = row["counter"]
+        var digest = IntegrityDigest(bytes: [UInt8](try row["digest"] as Data))
+        let counter: Int64 = try row["counter"]
         guard let authorityKey = keys.authorityPublicKey else { throw VaultError.notAuthorized(reason: "only an admin identity can change the vault") }
         guard digest.bytes.count == IntegrityDigest.count,
-              digest.isSigned([UInt8](row["seal"] as Data), counter: counter, vaultID: keys.vaultID, authority: authorityKey)
+              digest.isSigned([UInt8](try row["seal"] as Data), counter: counter, vaultID: keys.vaultID, authority: authorityKey)
         else {
             throw VaultError.integrityMismatch(reason: "the integrity digest in the vault row does not carry the vault's signature")
         }
         digest.toggle(delta.bytes)
         let seal = try digest.signature(counter: counter + 1, vaultID: keys.vaultID, authority: authority)
-        try db.cachedStatement(sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1")
-            .execute(arguments: [Data(digest.bytes), counter + 1, Data(seal)])
+        try db.execute(sql: "UPDATE vault SET digest = ?, counter = ?, seal = ? WHERE id = 1", arguments: [Data(digest.bytes), counter + 1, Data(seal)])
         delta = .empty
     }
 }

@@ -1,6 +1,6 @@
 import CryptoPrimitives
 import Foundation
-import GRDB
+import Storage
 import Rotation
 import Testing
 
@@ -37,7 +37,7 @@ import Testing
         #expect(results[0].status == .failed, "\(results)")
         let vault = try f.harness.open()
         let errors = try vault.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rotations").compactMap { try vault.decodeJournal($0).lastError }
+            try db.rows(sql: "SELECT * FROM rotations").compactMap { try vault.decodeJournal($0).lastError }
         }
         #expect(!errors.isEmpty)
         for error in errors {

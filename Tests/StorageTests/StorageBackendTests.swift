@@ -1,0 +1,243 @@
+import Foundation
+import ProcessHarness
+import Storage
+import StorageSQLite
+import Testing
+
+/// A backend to run the contract against, made fresh in its own directory.
+struct BackendUnderTest: CustomTestStringConvertible, Sendable {
+    let name: String
+    /// Makes an empty database; the second backend is another connection to the same one.
+    let make: @Sendable (TemporaryDirectory, TimeInterval) throws -> (any StorageBackend, any StorageBackend)
+
+    var testDescription: String { name }
+
+    static let sqlite = BackendUnderTest(name: "SQLite") { directory, busyTimeout in
+        let path = directory.path("store.sqlite")
+        let first = try SQLiteStorage.create(path: path, busyTimeout: busyTimeout)
+        return (first, try SQLiteStorage.open(path: path, busyTimeout: busyTimeout))
+    }
+
+    /// Every backend the vault runs on; each test below runs against each of them.
+    static let all: [BackendUnderTest] = [.sqlite]
+}
+
+/// What the vault relies on from any storage backend: values come back exactly as stored,
+/// transactions are all or nothing, reads cannot write, and failures arrive as the
+/// ``StorageError`` kinds the vault words for people.
+@Suite("The storage seam's contract")
+struct StorageBackendTests {
+    static let schema = """
+        CREATE TABLE parent (id BLOB PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER CHECK (size >= 0));
+        CREATE TABLE child (id INTEGER PRIMARY KEY, parent BLOB NOT NULL REFERENCES parent(id), value BLOB, number REAL);
+        """
+
+    func withBackend(_ backend: BackendUnderTest, busyTimeout: TimeInterval = 5, _ body: (any StorageBackend, any StorageBackend) throws -> Void) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (first, second) = try backend.make(directory, busyTimeout)
+        defer {
+            try? first.close()
+            try? second.close()
+        }
+        try first.write { db in try db.executeScript(sql: Self.schema) }
+        try body(first, second)
+    }
+
+    @Test("values come back with the type and bytes they were stored with", arguments: BackendUnderTest.all)
+    func valuesRoundTrip(_ backend: BackendUnderTest) throws {
+        let values: [StoredValue] = [
+            .null, .integer(0), .integer(.min), .integer(.max), .real(-0.5), .text(""), .text("Zürich ✓ \u{1F511}"),
+            .blob(Data([0, 1, 2, 255])), .blob(Data(repeating: 7, count: 70_000)),
+        ]
+        try withBackend(backend) { storage, _ throws in
+            try storage.write { db throws in
+                try db.execute(sql: "CREATE TABLE anything (n INTEGER PRIMARY KEY, v)")
+                for (index, value) in values.enumerated() {
+                    try db.execute(sql: "INSERT INTO anything (n, v) VALUES (?, ?)", arguments: [index, value])
+                }
+            }
+            let stored = try storage.read { db in try db.rows(sql: "SELECT v FROM anything ORDER BY n").map { $0["v"] as StoredValue } }
+            #expect(stored == values)
+        }
+    }
+
+    @Test("a write that throws leaves nothing behind", arguments: BackendUnderTest.all)
+    func writeIsAtomic(_ backend: BackendUnderTest) throws {
+        struct Refused: Error {}
+        try withBackend(backend) { storage, other throws in
+            #expect(throws: Refused.self) {
+                try storage.write { db throws in
+                    try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1]), "a", 1])
+                    throw Refused()
+                }
+            }
+            #expect(try other.read { db in try db.value(Int.self, sql: "SELECT COUNT(*) FROM parent") } == 0)
+        }
+    }
+
+    @Test("a read that changes anything is refused and changes nothing", arguments: BackendUnderTest.all)
+    func readCannotWrite(_ backend: BackendUnderTest) throws {
+        try withBackend(backend) { storage, _ throws in
+            let error = #expect(throws: StorageError.self) {
+                try storage.read { db throws in
+                    try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1]), "a", 1])
+                }
+            }
+            #expect(error?.kind == .readOnly)
+            // No transaction was left open: the connection reads and writes afterwards.
+            #expect(try storage.read { db in try db.value(Int.self, sql: "SELECT COUNT(*) FROM parent") } == 0)
+            try storage.write { db throws in
+                try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1]), "a", 1])
+            }
+        }
+    }
+
+    @Test("a savepoint that throws is rolled back alone", arguments: BackendUnderTest.all)
+    func savepointRollsBackAlone(_ backend: BackendUnderTest) throws {
+        struct Refused: Error {}
+        try withBackend(backend) { storage, _ throws in
+            try storage.write { db throws in
+                try db.savepoint {
+                    try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1]), "kept", 1])
+                }
+                #expect(throws: Refused.self) {
+                    try db.savepoint {
+                        try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([2]), "dropped", 2])
+                        throw Refused()
+                    }
+                }
+                #expect(db.isInsideTransaction)
+            }
+            #expect(try storage.read { db in try db.values(String.self, sql: "SELECT name FROM parent") } == ["kept"])
+        }
+    }
+
+    @Test("broken table rules arrive as the kinds the vault tells apart", arguments: BackendUnderTest.all)
+    func constraintKinds(_ backend: BackendUnderTest) throws {
+        try withBackend(backend) { storage, _ throws in
+            try storage.write { db throws in
+                try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1]), "a", 1])
+            }
+            func kind(_ sql: String, _ arguments: [(any StoredValueConvertible)?]) -> StorageError.Kind? {
+                do {
+                    try storage.write { db in try db.execute(sql: sql, arguments: arguments) }
+                    return nil
+                } catch {
+                    return (error as? StorageError)?.kind
+                }
+            }
+            #expect(kind("INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", [Data([2]), "a", 1]) == .duplicate)
+            #expect(kind("INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", [Data([1]), "b", 1]) == .duplicate)
+            #expect(kind("INSERT INTO child (id, parent) VALUES (?, ?)", [1, Data([9])]) == .missingReference)
+            #expect(kind("INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", [Data([3]), "c", -1]) == .constraint)
+            #expect(kind("INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", [Data([3]), nil, 1]) == .constraint)
+        }
+    }
+
+    @Test("a writer waits for another's write, then gives up as busy", arguments: BackendUnderTest.all)
+    func busyWriter(_ backend: BackendUnderTest) throws {
+        try withBackend(backend, busyTimeout: 0.3) { storage, other throws in
+            let started = Date()
+            let error = try storage.write { db -> StorageError? in
+                try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1]), "a", 1])
+                do {
+                    try other.write { db in
+                        try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([2]), "b", 1])
+                    }
+                    return nil
+                } catch {
+                    return error as? StorageError
+                }
+            }
+            #expect(error?.kind == .busy(waited: 0.3))
+            #expect(Date().timeIntervalSince(started) >= 0.3)
+            #expect(try other.read { db in try db.values(String.self, sql: "SELECT name FROM parent") } == ["a"])
+        }
+    }
+
+    @Test("a column read as the wrong type throws instead of trapping", arguments: BackendUnderTest.all)
+    func wrongTypeThrows(_ backend: BackendUnderTest) throws {
+        try withBackend(backend) { storage, _ throws in
+            try storage.write { db throws in
+                try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, NULL)", arguments: [Data([1]), "a"])
+            }
+            try storage.read { db throws in
+                let row = try #require(try db.row(sql: "SELECT * FROM parent"))
+                #expect(try row["name"] as String == "a")
+                #expect(try row["size"] as Int64? == nil)
+                #expect(throws: StorageError.self) { try row["name"] as Int64 }
+                #expect(throws: StorageError.self) { try row["size"] as Int64 }
+                #expect(throws: StorageError.self) { try row["missing"] as String }
+                #expect(throws: StorageError.self) { try db.value(Int64.self, sql: "SELECT name FROM parent") }
+            }
+        }
+    }
+
+    @Test("a scan lends each row's columns in place, the same values the rows hold", arguments: BackendUnderTest.all)
+    func scanMatchesRows(_ backend: BackendUnderTest) throws {
+        try withBackend(backend) { storage, _ throws in
+            try storage.write { db throws in
+                try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([1, 2, 3]), "first", 10])
+                try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, NULL)", arguments: [Data([4]), "second ✓"])
+            }
+            let scanned = try storage.read { db throws in
+                var scanned: [(Data, String, Int64?)] = []
+                try db.scan(sql: "SELECT id, name, size FROM parent WHERE name <> ? ORDER BY name", arguments: ["none"]) { row in
+                    scanned.append((Data(row.bytes(0)), String(decoding: row.text(1), as: UTF8.self), row.isNull(2) ? nil : row.integer(2)))
+                }
+                return scanned
+            }
+            #expect(scanned.map(\.0) == [Data([1, 2, 3]), Data([4])])
+            #expect(scanned.map(\.1) == ["first", "second ✓"])
+            #expect(scanned.map(\.2) == [10, nil])
+        }
+    }
+
+    @Test("schema questions: tables, columns, and the backend's own check", arguments: BackendUnderTest.all)
+    func schemaQuestions(_ backend: BackendUnderTest) throws {
+        try withBackend(backend) { storage, _ throws in
+            try storage.read { db throws in
+                #expect(try db.tableExists("parent"))
+                #expect(try !db.tableExists("nothing"))
+                #expect(try db.columnNames(in: "child") == ["id", "parent", "value", "number"])
+                #expect(try db.damage() == [])
+            }
+        }
+    }
+}
+
+/// What only the SQLite backend does: the file on disk.
+@Suite("SQLite backend: the file")
+struct SQLiteFileTests {
+    @Test("a new file and its WAL are 0600 in a 0700 directory; an existing file is never replaced")
+    func createsPrivately() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("nested/store.sqlite")
+        let storage = try SQLiteStorage.create(path: path)
+        try storage.write { db in try db.executeScript(sql: "CREATE TABLE t (x)") }
+        #expect(mode(path) == 0o600)
+        #expect(mode(path + "-wal") == 0o600)
+        #expect(mode(directory.path("nested")) == 0o700)
+        let error = #expect(throws: StorageError.self) { try SQLiteStorage.create(path: path) }
+        #expect(error?.kind == .exists)
+        try storage.close()
+    }
+
+    @Test("opening names what is wrong: nothing there, a directory, a file that is not SQLite")
+    func openRefusals() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect((#expect(throws: StorageError.self) { try SQLiteStorage.open(path: directory.path("absent")) })?.kind == .notFound)
+        #expect((#expect(throws: StorageError.self) { try SQLiteStorage.open(path: directory.path) })?.kind == .notADatabase)
+        let text = try directory.write(String(repeating: "not a database\n", count: 100), to: "text")
+        #expect((#expect(throws: StorageError.self) { try SQLiteStorage.open(path: text) })?.kind == .notADatabase)
+    }
+
+    private func mode(_ path: String) -> mode_t {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0 }
+        return status.st_mode & 0o777
+    }
+}
