@@ -58,32 +58,19 @@ class Race:
         self.emulators.stop()
         h.remove_workdir(self.work, self.harness.args.keep)
 
-    def entra_app(self, label, rotator_id):
-        app_id, value = h.guid(), h.secret_value()
-        self.emulators.entra.post("/_emulator/applications", {"appId": app_id, "displayName": label, "owners": [rotator_id]})
-        key = self.emulators.entra.post("/_emulator/applications/%s/secrets" % app_id,
-                                        {"value": value, "endDateTime": h.iso(int(time.time()) + 12 * 86400)})["keyId"]
-        self.vault.must("app", "add", label, "--app-id", app_id, "--tenant", h.TENANT, "--issuer", "entra-id", "--rotator", "rotator")
-        self.vault.must("secret", "add", label, "--key-id", key, "--expires", "12d", stdin=value)
-        self.apps[label] = app_id
+    def entra_app(self, label):
+        """Adds an Entra ID app the rotator owns (due in 12 days, no consumers) to the world and the vault."""
+        added = self.emulators.entra.post("/_emulator/world/apps", {"rotatorAppId": self.rotator_id, "apps": [{"label": label}]})
+        for command in added["vaultCommands"]:
+            self.vault.must(*command["arguments"], stdin=command.get("standardInput") or "")
+        self.apps[label] = added["apps"][0]["appId"]
 
     def set_up(self):
-        self.emulators.entra.post("/_emulator/config", {"replicationDelayMs": 0, "latencyMs": 0})
-        self.rotator_id, rotator_secret = h.guid(), h.secret_value()
-        self.emulators.entra.post("/_emulator/applications", {"appId": self.rotator_id, "displayName": "rotator",
-                                                               "roles": ["Application.ReadWrite.OwnedBy"]})
-        rotator_key = self.emulators.entra.post("/_emulator/applications/%s/secrets" % self.rotator_id,
-                                                {"value": rotator_secret, "endDateTime": h.iso(int(time.time()) + 300 * 86400)})["keyId"]
-        api_id, api_secret = h.guid(), h.secret_value()
-        self.emulators.jamf.post("/_emulator/api-clients", {"clientId": api_id, "clientSecret": api_secret, "integrationId": "7"})
-        self.vault.must("init", "--no-passphrase")
-        self.vault.must("app", "add", "rotator", "--app-id", self.rotator_id, "--tenant", h.TENANT)
-        self.vault.must("secret", "add", "rotator", "--key-id", rotator_key, "--expires", "300d", stdin=rotator_secret)
-        self.vault.must("app", "add", "jamf-api", "--app-id", api_id, "--tenant", "contoso.jamfcloud.com",
-                        "--issuer", "jamf-pro-api-client", "--jamf-url", self.emulators.jamf_url, "--jamf-integration-id", "7")
-        self.vault.must("secret", "add", "jamf-api", "--expires", "90d", stdin=api_secret)
-        self.entra_app("entra-app", self.rotator_id)
-        self.entra_app("spare", self.rotator_id)
+        # The shared test world (Scripts/harnesslib.py, seed_world): a rotator, the Jamf Pro API
+        # client, and two Entra ID apps the rotator owns, due in 12 days, with no consumers.
+        world = h.seed_world(self.vault, self.emulators, [{"label": "entra-app"}, {"label": "spare"}], replication_delay_ms=0)
+        self.rotator_id = world["rotator"]["appId"]
+        self.apps = {app["label"]: app["appId"] for app in world["apps"]}
         self.second_admin_file = os.path.join(self.work, "second-admin.txt")
         subprocess.run(["age-keygen", "-o", self.second_admin_file], check=True, capture_output=True)
         self.second_admin = subprocess.run(["age-keygen", "-y", self.second_admin_file], check=True, capture_output=True,
@@ -103,7 +90,7 @@ class Race:
             return ["recipients", "remove", self.second_admin] + (["--rekey"] if self.kind.endswith("rekey") else [])
         if self.kind == "app-remove":
             if "spare" not in self.apps:
-                self.entra_app("spare", self.rotator_id)
+                self.entra_app("spare")
             return ["app", "remove", "spare", "--yes"]
         if self.kind == "app-edit":
             return ["app", "edit", "jamf-api", "--notes", "race %d" % self.harness.random.randrange(10**6)]

@@ -6,7 +6,7 @@
   TestSupport/Emulators/JamfPro/JamfProEmulator.swift).
 - `Vault`: a throwaway vault directory and a clean environment, and `run`, which runs `secrets`
   and can SIGKILL it after a delay (the crash harness's power cut).
-- `build_world`: the Jamf Pro + Intune case of Scripts/quickstart.sh: a rotator that owns the
+- `build_world`: the shared test world (`POST /_emulator/world`), Jamf Pro + Intune: a rotator that owns the
   Jamf app at Entra ID, a Jamf Pro API client and a canary Mac, the apply command, and Jamf Pro
   holding the app's current secret.
 
@@ -220,50 +220,42 @@ def credentials(vault, label):
     return vault.must("app", "show", label, "--json").json().get("credentials") or []
 
 
-def build_world(vault, emulators, rotated_labels=("jamf-intune",), replication_delay_ms=300, rotator_roles=()):
-    """Sets up the Entra and Jamf Pro side and the vault; returns {label: app id} of the apps rotated
-    through Entra ID. The first rotated label feeds Jamf Pro's Intune integration (apply command,
-    API client, canary 42); any others are Entra ID apps without consumers. `rotator_roles` adds
-    Graph permissions to the rotator's Application.ReadWrite.OwnedBy (AuditLog.Read.All: the
-    sign-in report that usage-aware retirement reads)."""
+def seed_world(vault, emulators, apps, rotator_roles=(), replication_delay_ms=300):
+    """Seeds the shared test world with Jamf Pro and `apps` ([{"label", "expiresInDays"?,
+    "options"?}], `{jamf}` in an option standing for Jamf Pro's URL) through
+    `POST /_emulator/world`, then runs `secrets init` and the world's own vault commands.
+    Returns the seeded world (its "rotator", "apiClient" and "apps", each with "appId")."""
     emulators.entra.post("/_emulator/config", {"replicationDelayMs": replication_delay_ms, "latencyMs": 0})
-    now = int(time.time())
-    rotator_id, rotator_secret = guid(), secret_value()
-    emulators.entra.post("/_emulator/applications", {"appId": rotator_id, "displayName": "secrets rotator",
-                                                      "roles": ["Application.ReadWrite.OwnedBy", *rotator_roles]})
-    rotator_key = emulators.entra.post("/_emulator/applications/%s/secrets" % rotator_id,
-                                       {"value": rotator_secret, "endDateTime": iso(now + 300 * 86400)})["keyId"]
-    api_client_id, api_client_secret = guid(), secret_value()
-    emulators.jamf.post("/_emulator/api-clients", {"clientId": api_client_id, "clientSecret": api_client_secret, "integrationId": "7"})
-    emulators.jamf.post("/_emulator/computers", {"id": "42"})
-
+    world = emulators.entra.post("/_emulator/world", {
+        "jamf": True, "rotatorRoles": ["Application.ReadWrite.OwnedBy", *rotator_roles], "apps": list(apps)})
     vault.must("init", "--no-passphrase")
-    vault.must("app", "add", "rotator", "--app-id", rotator_id, "--tenant", TENANT)
-    vault.must("secret", "add", "rotator", "--key-id", rotator_key, "--expires", "300d", stdin=rotator_secret)
-    vault.must("app", "add", "jamf-api", "--app-id", api_client_id, "--tenant", "contoso.jamfcloud.com",
-               "--issuer", "jamf-pro-api-client", "--jamf-url", emulators.jamf_url, "--jamf-integration-id", "7")
-    vault.must("secret", "add", "jamf-api", "--expires", "90d", stdin=api_client_secret)
+    for command in world["vaultCommands"]:
+        vault.must(*command["arguments"], stdin=command.get("standardInput") or "")
+    return world
 
-    apps = {}
+
+def build_world(vault, emulators, rotated_labels=("jamf-intune",), replication_delay_ms=300, rotator_roles=()):
+    """Seeds the shared test world (TestSupport/Emulators/World: the one the Swift tests, the
+    benchmark and the quick start use) through `POST /_emulator/world`, builds the vault with the
+    world's own commands, and returns {label: app id} of the apps rotated through Entra ID. The
+    first rotated label feeds Jamf Pro's Intune integration (apply command, API client, canary
+    42); any others are Entra ID apps without consumers. `rotator_roles` adds Graph permissions to
+    the rotator's Application.ReadWrite.OwnedBy (AuditLog.Read.All: the sign-in report that
+    usage-aware retirement reads)."""
+    apps = []
     for index, label in enumerate(rotated_labels):
-        app_id, value = guid(), secret_value()
-        emulators.entra.post("/_emulator/applications", {"appId": app_id, "displayName": label, "owners": [rotator_id]})
-        key = emulators.entra.post("/_emulator/applications/%s/secrets" % app_id,
-                                   {"value": value, "endDateTime": iso(now + 12 * 86400)})["keyId"]
-        extra = []
+        options = []
         if index == 0:
-            extra = ["--consumer", "jamf-pro-intune=" + emulators.jamf_url, "--jamf-api-client", "jamf-api",
-                     "--jamf-canary", "42", "--apply-command", "%s %s" % (APPLY_SCRIPT, emulators.jamf_url)]
-        vault.must("app", "add", label, "--app-id", app_id, "--tenant", TENANT, "--issuer", "entra-id",
-                   "--rotator", "rotator", *extra)
-        vault.must("secret", "add", label, "--key-id", key, "--expires", "12d", stdin=value)
-        apps[label] = app_id
+            options = ["--consumer", "jamf-pro-intune={jamf}", "--jamf-api-client", "jamf-api",
+                       "--jamf-canary", "42", "--apply-command", "%s {jamf}" % APPLY_SCRIPT]
+        apps.append({"label": label, "expiresInDays": 12, "options": options})
+    world = seed_world(vault, emulators, apps, rotator_roles=rotator_roles, replication_delay_ms=replication_delay_ms)
     # Today's state: an admin typed the current secret into Jamf Pro's form once.
     payload = vault.must("jamf", "payload", rotated_labels[0], "--reveal").stdout
     status, body = emulators.jamf.request("PUT", "/_emulator/intune-integration", raw=payload)
     if status != 204:
         raise RuntimeError("saving the initial payload in Jamf Pro answered %d: %s" % (status, body))
-    return apps
+    return {app["label"]: app["appId"] for app in world["apps"]}
 
 
 def consistency_problems(vault, emulators, apps, jamf_label):

@@ -70,28 +70,24 @@ echo "Entra ID emulator at $entra, Jamf Pro emulator at $jamf"
 # `secrets` talks to the emulators instead of Microsoft's hosts (http:// is accepted on loopback only).
 export SECRETS_ENTRA_LOGIN_ENDPOINT=$entra SECRETS_GRAPH_ENDPOINT=$entra
 
-# What already exists in a real tenant, set up in the emulators through their control API: the
-# rotator app (Application.ReadWrite.OwnedBy, owner of the Jamf app), the Jamf app with today's
-# secret, a Jamf Pro API client for verification, and a Mac that reports compliance.
-control() { curl -sf -H 'Content-Type: application/json' --data-binary @- "$1" >/dev/null; }
+# What already exists in a real tenant: the test world the tests and harnesses share (the rotator
+# app with Application.ReadWrite.OwnedBy, a Jamf Pro API client for verification, a Mac that reports
+# compliance), seeded in the emulators through their control API, which answers with the `secrets`
+# commands that register it in the vault (secrets on stdin, never in argv). Then jamf-intune itself,
+# owned by the rotator, with the secret it holds today.
+control() { curl -sf -H 'Content-Type: application/json' --data-binary @- "$1"; }
 in_days() { date -u -d "+$1 days" +%Y-%m-%dT%H:%M:%SZ; }
-rotator_id=$(new_guid) rotator_key=$(new_guid) rotator_secret=$(random_secret)
-api_client_id=$(new_guid) api_client_secret=$(random_secret)
-printf '{"appId":"%s","displayName":"secrets rotator","roles":["Application.ReadWrite.OwnedBy"]}' "$rotator_id" | control "$entra/_emulator/applications"
-printf '{"keyId":"%s","value":"%s","endDateTime":"%s"}' "$rotator_key" "$rotator_secret" "$(in_days 300)" | control "$entra/_emulator/applications/$rotator_id/secrets"
-printf '{"appId":"0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07","displayName":"Jamf Pro Intune","owners":["%s"]}' "$rotator_id" | control "$entra/_emulator/applications"
-printf '{"keyId":"%s","value":"%s","endDateTime":"%s"}' "$jamf_intune_key" "$jamf_intune_secret" "$(in_days 21)" | control "$entra/_emulator/applications/0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07/secrets"
-printf '{"clientId":"%s","clientSecret":"%s","integrationId":"7"}' "$api_client_id" "$api_client_secret" | control "$jamf/_emulator/api-clients"
-printf '{"id":"42"}' | control "$jamf/_emulator/computers"
+(umask 077; printf '{"jamf": true}' | control "$entra/_emulator/world?format=shell" >"$demo/world.sh")
+world_rotator_app_id=$(sed -n 's/^world_rotator_app_id=//p' "$demo/world.sh")
+printf '{"appId":"0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07","displayName":"Jamf Pro Intune","owners":["%s"]}' "$world_rotator_app_id" | control "$entra/_emulator/applications" >/dev/null
+printf '{"keyId":"%s","value":"%s","endDateTime":"%s"}' "$jamf_intune_key" "$jamf_intune_secret" "$(in_days 21)" | control "$entra/_emulator/applications/0d7c5a2e-3f64-4b8e-9a51-6c2f1e8b4d07/secrets" >/dev/null
 
-# Register the rotator and the Jamf Pro API client, and tell jamf-intune how it is rotated and
-# where its secret goes: Jamf Pro's Intune integration, through an apply command that reads the
-# payload on stdin, verified through the API client and canary computer 42.
-run app add rotator --app-id "$rotator_id" --tenant contoso.onmicrosoft.com --notes "Graph: Application.ReadWrite.OwnedBy"
-printf '%s' "$rotator_secret" | "$secrets" secret add rotator --key-id "$rotator_key" --expires 300d
-run app add jamf-api --app-id "$api_client_id" --tenant contoso.jamfcloud.com --issuer jamf-pro-api-client \
-    --jamf-url "$jamf" --jamf-integration-id 7
-printf '%s' "$api_client_secret" | "$secrets" secret add jamf-api --expires 90d
+# Register the rotator and the Jamf Pro API client (the world's commands), and tell jamf-intune how
+# it is rotated and where its secret goes: Jamf Pro's Intune integration, through an apply command
+# that reads the payload on stdin, verified through the API client and canary computer 42.
+secrets() { run "$@"; }
+# shellcheck source=/dev/null
+source "$demo/world.sh"
 run app edit jamf-intune --issuer entra-id --rotator rotator --consumer "jamf-pro-intune=$jamf" \
     --jamf-api-client jamf-api --jamf-canary 42 --apply-command "$PWD/Examples/jamf-payload/apply-to-emulator.sh $jamf"
 # Today Jamf Pro holds the current secret (an admin typed it into the form once).

@@ -13,7 +13,8 @@
 // its control API (see TestSupport/Emulators/Entra/EntraControlAPI.swift for Entra ID,
 // TestSupport/Emulators/JamfPro/JamfProEmulator.swift for Jamf Pro). The emulated Jamf Pro signs in
 // to the emulated Entra ID with the secret it holds whenever it tests or uses the integration, so
-// Graph's credential sign-in report shows which secret Jamf Pro uses.
+// Graph's credential sign-in report shows which secret Jamf Pro uses. `POST /_emulator/world` on the
+// Entra ID emulator seeds the shared test world in both (TestSupport/Emulators/World/WorldPlan.swift).
 import Dispatch
 import Emulators
 import Foundation
@@ -115,14 +116,21 @@ do {
     announce("entra \(entraURL.absoluteString)")
 
     // Jamf Pro: the API, plus the Intune integration's settings, which it tests against Entra ID on save.
+    var jamf: (emulator: JamfProEmulator, url: String)?
     if !options.entraOnly {
-        let jamf = JamfProEmulator(
+        let emulator = JamfProEmulator(
             configuration: .init(reportOnSave: options.jamfReportOnSave),
             secretValidator: { _, appID, secret in await entra.signIn(appID: appID, secret: secret) })
-        let jamfURL = try await jamf.start(port: port(1))
-        stops.append { await jamf.stop() }
+        let jamfURL = try await emulator.start(port: port(1))
+        stops.append { await emulator.stop() }
+        jamf = (emulator, jamfURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")))
         announce("jamf \(jamfURL.absoluteString)")
     }
+
+    // The shared test world, seeded in both on request.
+    let worldJamf = jamf
+    let entraBase = entraURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    await entra.serveWorlds(EmulatedWorlds(entra: entra, entraURL: entraBase, jamf: worldJamf?.emulator, jamfURL: worldJamf?.url))
 } catch {
     FileHandle.standardError.write(Data("secrets-emulator: \(error)\n".utf8))
     for stop in stops { await stop() }

@@ -35,6 +35,13 @@ import Foundation
 ///                                                a token request with the key's secret also sets it to now)
 /// GET  /_emulator/applications/{appId}/history → 200 {"value": [{"keyId", "added", "removed"?}]}   (every key the
 ///                                                app ever held, oldest first; `removed` once removePassword took it)
+/// POST /_emulator/world[?format=shell]         a WorldPlan (every field optional: {"jamf"?, "rotatorRoles"?, "apps"?:
+///                                                [{"label", "expiresInDays"?, "options"?}], …})
+///                                               → 200 the SeededWorld as JSON, or as a bash script
+///                                                (SeededWorld.shellScript); 404 when nobody serves worlds,
+///                                                400 for a plan the emulators cannot seed
+/// POST /_emulator/world/apps                    {"rotatorAppId", "apps": [{"label", …}]} → 200 {"apps", "vaultCommands"}
+///                                                (more apps for the world of that rotator)
 /// GET  /_emulator/requests                      → 200 {"value": [{"method", "path", "query", "status", "operation", "clientId"}]}
 /// ```
 struct EntraControlAPI {
@@ -169,6 +176,49 @@ struct EntraControlAPI {
             let secret = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let result = await state.check(appID: appID, secret: secret)
             return EmulatorJSON.response(200, ["accepts": result == .accepted, "result": "\(result)"])
+
+        case ("POST", ["world"]):
+            guard let worlds = await state.worlds else { return EmulatorJSON.response(404, ["error": "this emulator seeds no worlds"]) }
+            let plan: WorldPlan
+            do {
+                plan = try JSONDecoder().decode(WorldPlan.self, from: body.isEmpty ? Data("{}".utf8) : body)
+            } catch {
+                return bad("expected a world plan: \(error)")
+            }
+            let world: SeededWorld
+            do {
+                world = try await worlds.seed(plan)
+            } catch {
+                return bad("\(error)")
+            }
+            if request.query.contains(where: { $0.name == "format" && $0.value == "shell" }) {
+                var headers = HTTPHeaders()
+                headers[.contentType] = "text/x-shellscript; charset=utf-8"
+                return HTTPResponse(statusCode: .ok, headers: headers, body: Data(world.shellScript.utf8))
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var headers = HTTPHeaders()
+            headers[.contentType] = EmulatorJSON.jsonContentType
+            return HTTPResponse(statusCode: .ok, headers: headers, body: try encoder.encode(world))
+
+        case ("POST", ["world", "apps"]):
+            guard let worlds = await state.worlds else { return EmulatorJSON.response(404, ["error": "this emulator seeds no worlds"]) }
+            struct More: Decodable {
+                let rotatorAppId: String
+                let apps: [WorldPlan.App]
+            }
+            guard let more = try? JSONDecoder().decode(More.self, from: body) else {
+                return bad("expected {\"rotatorAppId\": …, \"apps\": [{\"label\": …}]}")
+            }
+            do {
+                let added = try await worlds.add(more.apps, toWorldOf: more.rotatorAppId)
+                var headers = HTTPHeaders()
+                headers[.contentType] = EmulatorJSON.jsonContentType
+                return HTTPResponse(statusCode: .ok, headers: headers, body: try JSONEncoder().encode(added))
+            } catch {
+                return bad("\(error)")
+            }
 
         case ("GET", ["requests"]):
             let requests = await state.requests().map { request -> [String: Any] in

@@ -120,6 +120,11 @@ public final class EntraEmulator: Sendable {
         await state.queueHostileAnswer(answer)
     }
 
+    /// Makes the control API's `/_emulator/world` routes seed in `worlds`.
+    public func serveWorlds(_ worlds: EmulatedWorlds) async {
+        await state.setWorlds(worlds)
+    }
+
     /// Sets the latency added to every token and Graph request.
     public func setLatency(_ latency: Duration) async {
         await state.setLatency(latency)

@@ -69,6 +69,12 @@ actor EntraEmulatorState {
     // MARK: Configuration
 
     func setLatency(_ latency: Duration) { configuration.latency = latency }
+
+    /// What `POST /_emulator/world` seeds in: set by whoever runs the emulators together
+    /// (`secrets-emulator`), since a world spans Entra ID and Jamf Pro. `nil` answers 404.
+    private(set) var worlds: EmulatedWorlds?
+
+    func setWorlds(_ worlds: EmulatedWorlds?) { self.worlds = worlds }
     func setReplicationDelay(_ delay: Duration) { configuration.replicationDelay = delay }
     func setMaxLifetime(_ lifetime: TimeInterval?) { configuration.maxLifetime = lifetime }
     func setTokenLifetime(_ seconds: Int) { configuration.tokenLifetime = seconds }

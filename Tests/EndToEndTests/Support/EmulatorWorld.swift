@@ -3,11 +3,13 @@ import Foundation
 import ProcessHarness
 import Testing
 
-/// The set-up the rotation suites against the emulators share: the emulated Entra ID (and, when
-/// asked, Jamf Pro with a Jamf Pro API client `jamf-api`, integration 7, and canary computer 42),
-/// a sandbox pointed at them, and a vault holding the `rotator` app whose secret the emulated
-/// Entra ID accepts. Each suite adds its own apps with ``addEntraApp(_:displayName:expiresInDays:options:)``
-/// and keeps its specifics (consumers, faults, checks) to itself.
+/// The set-up the rotation suites against the emulators share: the shared test world
+/// (``SeededWorld``, the one the harnesses, the benchmark and the quick start seed too) in the
+/// emulated Entra ID (and, when asked, Jamf Pro with a Jamf Pro API client `jamf-api`,
+/// integration 7, and canary computer 42), a sandbox pointed at them, and a vault built by the
+/// world's own commands. Each suite adds its own apps with
+/// ``addEntraApp(_:displayName:expiresInDays:options:appID:)`` and keeps its specifics
+/// (consumers, faults, checks) to itself.
 final class EmulatorWorld: @unchecked Sendable {
     /// How the emulated Jamf Pro checks a secret entered into its Intune integration on Save.
     enum JamfValidation {
@@ -33,27 +35,29 @@ final class EmulatorWorld: @unchecked Sendable {
         let oldKey: String
     }
 
-    static let tenant = "contoso.onmicrosoft.com"
+    static let tenant = WorldPlan().tenant
     /// The canary computer registered in the emulated Jamf Pro.
-    static let canary = "42"
+    static let canary = WorldPlan.canary
     /// The emulated Jamf Pro's API integration the `jamf-api` client belongs to.
-    static let integrationID = "7"
+    static let integrationID = WorldPlan.integrationID
 
     let sandbox: Sandbox
     let entra: EntraEmulator
     /// The emulated Entra ID's base URL, without a trailing slash (login and Graph endpoint).
     let entraURL: String
-    let rotatorID: String
     private let jamfWorld: Jamf?
-    private let cloud: String
+    /// What the emulators hold; its apps grow with each ``addEntraApp(_:displayName:expiresInDays:options:appID:)``.
+    private(set) var world: SeededWorld
 
-    private init(sandbox: Sandbox, entra: EntraEmulator, entraURL: String, rotatorID: String, jamf: Jamf?, cloud: String) {
+    /// The rotator's app ID.
+    var rotatorID: String { world.rotator.appID }
+
+    private init(sandbox: Sandbox, entra: EntraEmulator, entraURL: String, jamf: Jamf?, world: SeededWorld) {
         self.sandbox = sandbox
         self.entra = entra
         self.entraURL = entraURL
-        self.rotatorID = rotatorID
         self.jamfWorld = jamf
-        self.cloud = cloud
+        self.world = world
     }
 
     /// The emulated Jamf Pro; the test fails if the world was made without one.
@@ -81,26 +85,11 @@ final class EmulatorWorld: @unchecked Sendable {
         }
         let sandbox = try Sandbox(name)
         sandbox.setEnvironment(["SECRETS_ENTRA_LOGIN_ENDPOINT": entraURL, "SECRETS_GRAPH_ENDPOINT": entraURL])
-        let world = EmulatorWorld(sandbox: sandbox, entra: entra, entraURL: entraURL, rotatorID: Sandbox.guid(), jamf: jamf, cloud: cloud)
-
-        let rotatorSecret = Sandbox.secretValue()
-        await entra.registerApplication(appID: world.rotatorID, displayName: "secrets rotator", roles: rotatorRoles)
-        let rotatorKey = await entra.addSecret(appID: world.rotatorID, value: rotatorSecret, expires: Date().addingTimeInterval(300 * 86_400))
+        let plan = WorldPlan(cloud: cloud, rotatorRoles: rotatorRoles, jamf: jamf != nil)
+        let seeded = await SeededWorld.seed(plan, entra: entra, entraURL: entraURL, jamf: jamf?.emulator, jamfURL: jamf?.url)
         try sandbox.initVault()
-        try sandbox.succeed(["app", "add", "rotator", "--app-id", world.rotatorID, "--tenant", tenant, "--cloud", cloud])
-        _ = try sandbox.addSecret("rotator", value: rotatorSecret, expires: "300d", options: ["--key-id", rotatorKey])
-
-        if let jamf {
-            let apiClientID = Sandbox.guid(), apiSecret = Sandbox.secretValue()
-            await jamf.emulator.registerAPIClient(clientID: apiClientID, secret: apiSecret, integrationID: integrationID)
-            await jamf.emulator.addComputer(id: canary)
-            try sandbox.succeed([
-                "app", "add", "jamf-api", "--app-id", apiClientID, "--tenant", "contoso.jamfcloud.com",
-                "--issuer", "jamf-pro-api-client", "--jamf-url", jamf.url, "--jamf-integration-id", integrationID,
-            ])
-            _ = try sandbox.addSecret("jamf-api", value: apiSecret, expires: "90d")
-        }
-        return world
+        try sandbox.run(seeded.vaultCommands)
+        return EmulatorWorld(sandbox: sandbox, entra: entra, entraURL: entraURL, jamf: jamf, world: seeded)
     }
 
     /// Registers an Entra ID app owned by the rotator, with a secret expiring in `days` (so due
@@ -109,14 +98,11 @@ final class EmulatorWorld: @unchecked Sendable {
     func addEntraApp(
         _ label: String, displayName: String, expiresInDays days: Int, options: [String] = [], appID: String = Sandbox.guid()
     ) async throws -> EntraApp {
-        let oldSecret = Sandbox.secretValue()
-        await entra.registerApplication(appID: appID, displayName: displayName, owners: [rotatorID])
-        let oldKey = await entra.addSecret(appID: appID, value: oldSecret, expires: Date().addingTimeInterval(Double(days) * 86_400))
-        try sandbox.succeed(
-            ["app", "add", label, "--app-id", appID, "--tenant", Self.tenant, "--cloud", cloud, "--issuer", "entra-id", "--rotator", "rotator"]
-                + options)
-        _ = try sandbox.addSecret(label, value: oldSecret, expires: "\(days)d", options: ["--key-id", oldKey])
-        return EntraApp(label: label, appID: appID, oldSecret: oldSecret, oldKey: oldKey)
+        let commands = await world.add(
+            WorldPlan.App(label: label, displayName: displayName, appID: appID, expiresInDays: days, options: options), entra: entra)
+        try sandbox.run(commands)
+        let app = try #require(world.app(label))
+        return EntraApp(label: label, appID: app.appID, oldSecret: app.secret, oldKey: try #require(app.keyID))
     }
 
     /// The key ids the emulated Entra ID holds for `appID`.

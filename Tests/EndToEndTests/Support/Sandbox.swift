@@ -1,3 +1,4 @@
+import Emulators
 import Foundation
 import ProcessHarness
 import Testing
@@ -70,6 +71,16 @@ final class Sandbox: @unchecked Sendable {
         return result
     }
 
+    /// Runs another program (a shell script that calls `secrets`) in this sandbox's environment,
+    /// with `SECRETS_BINARY` naming the `secrets` under test.
+    func runProgram(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+        var environment = lock.withLock { self.environment }
+        environment["SECRETS_BINARY"] = binary
+        let result = try ProcessRunner.run(executable, arguments: arguments, environment: environment, timeout: Sandbox.timeout)
+        lock.withLock { transcript.append(result) }
+        return result
+    }
+
     /// ``run(_:stdin:environment:timeout:killAfter:)`` with text on stdin.
     func run(_ arguments: [String], stdin: String, environment changes: [String: String?] = [:]) throws -> ProcessResult {
         try run(arguments, stdin: Data(stdin.utf8), environment: changes)
@@ -84,6 +95,13 @@ final class Sandbox: @unchecked Sendable {
         let result = try run(arguments, stdin: Data(stdin.utf8), environment: changes)
         try #require(result.succeeded, "\(result)", sourceLocation: sourceLocation)
         return result
+    }
+
+    /// Runs a world's vault commands in order, requiring each to exit 0.
+    func run(_ commands: [VaultCommand], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for command in commands {
+            try succeed(command.arguments, stdin: command.standardInput ?? "", sourceLocation: sourceLocation)
+        }
     }
 
     /// Runs `secrets`, expecting exit `status` and a single-line `secrets: …` error on stderr
