@@ -123,3 +123,81 @@ struct AppRecordVersionTests {
         #expect(try JSONDecoder().decode(App.self, from: JSONEncoder().encode(other)) == other)
     }
 }
+
+/// Consumer kinds declare their settings (``Consumer/Kind/settings``): the three Jamf Pro ones
+/// keep their version-2 slots and export keys, and a setting of a kind added later goes into
+/// version 5 and the export's consumer entry under its own key, with nothing else changed.
+@Suite("consumer settings")
+struct ConsumerSettingsTests {
+    static let jamf = Consumer(
+        kind: .jamfProIntune, target: "https://jamf.example.com", apiClient: "jamf-api", canaryComputerID: "42", applyCommand: "/bin/apply")
+
+    @Test("Jamf Pro's settings stay in version 2 and in the export keys they always had")
+    func jamfSettingsUnchanged() throws {
+        var app = AppRecordVersionTests.app
+        app.consumers = [Self.jamf, Consumer(kind: .command, target: "/bin/hook")]
+        #expect(app.record().first == 2)
+        #expect(try AppRecordVersionTests.decode(app.record()) == app)
+        let json = try JSONEncoder().encode(Self.jamf)
+        #expect(try JSONDecoder().decode([String: String].self, from: json) == [
+            "kind": "jamf-pro-intune", "target": "https://jamf.example.com", "apiClient": "jamf-api", "canaryComputerID": "42",
+            "applyCommand": "/bin/apply",
+        ])
+        #expect(try JSONDecoder().decode(Consumer.self, from: json) == Self.jamf)
+    }
+
+    @Test("a setting no Jamf Pro slot holds: version 5, per consumer, read back; cut short, refused")
+    func otherSettingsInVersionFive() throws {
+        var app = AppRecordVersionTests.app
+        var command = Consumer(kind: .command, target: "/bin/hook")
+        command.settings["timeout"] = "30"
+        app.consumers = [Self.jamf, command]
+        let bytes = app.record()
+        #expect(bytes.first == 5)
+        let decoded = try AppRecordVersionTests.decode(bytes)
+        #expect(decoded == app)
+        #expect(decoded.consumers[1].settings == ["timeout": "30"])
+        #expect(decoded.consumers[0].settings.count == 3)
+        var truncated = bytes
+        truncated.removeLast()
+        #expect(throws: (any Error).self) { try AppRecordVersionTests.decode(truncated) }
+    }
+
+    @Test("validation: each setting by the kind that declares it; one the kind does not declare is refused, naming its owner")
+    func validation() throws {
+        try Self.jamf.validate()
+        var misplaced = Consumer(kind: .command, target: "/bin/hook")
+        misplaced.applyCommand = "/bin/apply"
+        let error = #expect(throws: VaultError.self) { try misplaced.validate() }
+        #expect("\(error.map { $0 } as Any)".contains("jamf-pro-intune"))
+        var unknown = Self.jamf
+        unknown.settings["colour"] = "blue"
+        #expect(throws: VaultError.self) { try unknown.validate() }
+        var badCanary = Self.jamf
+        badCanary.canaryComputerID = "4x"
+        #expect(throws: VaultError.self) { try badCanary.validate() }
+    }
+
+    @Test("a consumer waits for a person only when its kind says a person delivers without the setting it lacks")
+    func waitsForPerson() {
+        #expect(!Self.jamf.waitsForPerson)
+        var manual = Self.jamf
+        manual.applyCommand = nil
+        #expect(manual.waitsForPerson)
+        #expect(!Consumer(kind: .command, target: "/bin/hook").waitsForPerson)
+    }
+
+    @Test("actions: each kind's target, each declared action setting, and any undeclared setting")
+    func actions() {
+        var app = AppRecordVersionTests.app
+        var command = Consumer(kind: .command, target: "/bin/hook")
+        command.settings["timeout"] = "30"
+        app.consumers = [Self.jamf, command]
+        let actions = app.actions.filter { $0.field.hasPrefix("consumers") }
+        #expect(actions.map(\.field) == [
+            "consumers[0].target (jamf-pro-intune URL)", "consumers[0].apiClient", "consumers[0].applyCommand",
+            "consumers[1].target (command)", "consumers[1].timeout",
+        ])
+        #expect(actions.map(\.kind) == [.jamfProIntuneURL, .jamfAPIClient, .applyCommand, .commandConsumer, .consumerSetting])
+    }
+}

@@ -22,14 +22,19 @@ struct ImportTrustTests {
         // A setting no issuer declares (a newer version's, or planted): it cannot be checked, so it
         // is an action. Validation refuses it, but the list must not depend on that.
         busy.issuerSettings["endpoint"] = "https://issuer.example.com"
+        // The same for a consumer setting no consumer kind declares.
+        busy.consumers[0].settings["webhook"] = "https://hooks.example.com"
         let actions = busy.actions
-        #expect(actions.map(\.kind) == [.rotator, .jamfProServer, .issuerServer, .commandConsumer, .jamfProIntuneURL, .jamfAPIClient, .applyCommand])
+        #expect(actions.map(\.kind) == [
+            .rotator, .jamfProServer, .issuerServer, .commandConsumer, .consumerSetting, .jamfProIntuneURL, .jamfAPIClient, .applyCommand,
+        ])
         #expect(actions.map(\.field) == [
-            "rotator", "jamfProIssuer.url", "issuerSettings.endpoint", "consumers[0].target (command)", "consumers[1].target (jamf-pro-intune URL)",
-            "consumers[1].apiClient", "consumers[1].applyCommand",
+            "rotator", "jamfProIssuer.url", "issuerSettings.endpoint", "consumers[0].target (command)", "consumers[0].webhook",
+            "consumers[1].target (jamf-pro-intune URL)", "consumers[1].apiClient", "consumers[1].applyCommand",
         ])
         #expect(actions.map(\.value) == [
-            "graph-rotator", "https://jamf.example.com", "https://issuer.example.com", "/usr/local/bin/hook", "https://jamf.example.com", "jamf-api", "/usr/local/bin/apply",
+            "graph-rotator", "https://jamf.example.com", "https://issuer.example.com", "/usr/local/bin/hook", "https://hooks.example.com",
+            "https://jamf.example.com", "jamf-api", "/usr/local/bin/apply",
         ])
         #expect(actions.allSatisfy { $0.app == "busy" })
         let plain = App(label: "plain", appID: Sample.guid(), tenant: "contoso.onmicrosoft.com", cloud: .usgov, issuer: .entraID,

@@ -9,8 +9,9 @@ extension App {
     ///   issuer declares (it cannot be checked, so it is treated as one);
     /// - each consumer's `target`: a `command=` consumer is run with the new secret on stdin, a
     ///   `jamf-pro-intune` URL is called during verification and named in the runbook;
-    /// - each consumer's `apiClient` (its secret authenticates to that URL) and `applyCommand`
-    ///   (run with the update payload on stdin).
+    /// - each consumer's settings that its kind declares as actions (``ConsumerSetting/action``:
+    ///   `apiClient`, whose secret authenticates to that URL, and `applyCommand`, run with the
+    ///   update payload on stdin), and any setting no kind declares.
     ///
     /// Not actions: the label, app ID, tenant, cloud and issuer kind (the Entra ID endpoints
     /// follow from the cloud and the local `SECRETS_*_ENDPOINT` settings, never from an app),
@@ -32,20 +33,15 @@ extension App {
         }
         for (index, consumer) in consumers.enumerated() {
             let prefix = "consumers[\(index)]"
-            switch consumer.kind {
-            case .command:
-                actions.append(AppAction(app: label, kind: .commandConsumer, field: "\(prefix).target (command)", value: consumer.target))
-            case .jamfProIntune:
-                actions.append(AppAction(
-                    app: label, kind: .jamfProIntuneURL, field: "\(prefix).target (jamf-pro-intune URL)", value: consumer.target))
-            }
-            // Whatever the kind: validation refuses these on a command consumer, but the list
-            // must not depend on a document having been validated first.
-            if let apiClient = consumer.apiClient {
-                actions.append(AppAction(app: label, kind: .jamfAPIClient, field: "\(prefix).apiClient", value: apiClient))
-            }
-            if let applyCommand = consumer.applyCommand {
-                actions.append(AppAction(app: label, kind: .applyCommand, field: "\(prefix).applyCommand", value: applyCommand))
+            let kind = consumer.kind
+            actions.append(AppAction(app: label, kind: kind.targetAction, field: "\(prefix).target (\(kind.targetSummary))", value: consumer.target))
+            // Whichever kind declares a setting: validation refuses a setting on a kind that
+            // does not declare it, but the list must not depend on a document having been
+            // validated first. A setting no kind declares cannot be checked, so it is one too.
+            for (key, value) in consumer.orderedSettings {
+                let declared = Consumer.Kind.allCases.lazy.compactMap { $0.settings.first { $0.key == key } }.first
+                guard let action = declared.map(\.action) ?? .consumerSetting else { continue }
+                actions.append(AppAction(app: label, kind: action, field: "\(prefix).\(key)", value: value))
             }
         }
         return actions

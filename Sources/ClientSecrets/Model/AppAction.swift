@@ -22,6 +22,8 @@ public struct AppAction: Sendable, Hashable, Codable {
         case jamfAPIClient = "jamf-api-client"
         /// A `jamf-pro-intune` consumer's apply command: a process that is run and handed the update payload.
         case applyCommand = "apply-command"
+        /// A consumer setting no consumer kind declares: it cannot be checked, so it is treated as an action.
+        case consumerSetting = "consumer-setting"
     }
 
     /// The label of the app the setting belongs to.

@@ -121,14 +121,22 @@ struct RecordReader {
 extension App {
     /// Version 2 added the rotator, the Jamf Pro issuer settings and the Jamf Pro consumer settings;
     /// version 3 the secret description; version 4 the settings of other issuers (see
-    /// ``IssuerKind/settings``), as key-value pairs after an optional secret description. Every
-    /// earlier version is still read, and an app is written in the oldest version that holds it,
-    /// so that an older `secrets` reads it.
-    static let recordVersion: UInt8 = 4
+    /// ``IssuerKind/settings``), as key-value pairs after an optional secret description;
+    /// version 5 each consumer's settings beyond the three Jamf Pro ones (see
+    /// ``Consumer/Kind/settings``), as key-value pairs per consumer at the end. Every earlier
+    /// version is still read, and an app is written in the oldest version that holds it, so that
+    /// an older `secrets` reads it.
+    static let recordVersion: UInt8 = 5
+
+    /// The consumer settings with a slot of their own since version 2.
+    static let fixedConsumerSettings: Set = ["apiClient", "canaryComputerID", "applyCommand"]
 
     func record() -> [UInt8] {
         let others = otherIssuerSettings.sorted { $0.key < $1.key }
-        var writer = RecordWriter(version: !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3)
+        let otherConsumerSettings = consumers.map { $0.orderedSettings.filter { !Self.fixedConsumerSettings.contains($0.key) } }
+        let hasOtherConsumerSettings = otherConsumerSettings.contains { !$0.isEmpty }
+        let version: UInt8 = hasOtherConsumerSettings ? 5 : !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3
+        var writer = RecordWriter(version: version)
         writer.write(label)
         writer.write(appID)
         writer.write(tenant)
@@ -150,11 +158,14 @@ extension App {
         writer.write(policy.overlap)
         writer.write(tags)
         writer.write(notes)
-        if !others.isEmpty {
+        if version >= 4 {
             writer.write(secretDescription)
             writer.write(others.flatMap { [$0.key, $0.value] })
         } else if let secretDescription {
             writer.write(secretDescription)
+        }
+        if version >= 5 {
+            for settings in otherConsumerSettings { writer.write(settings.flatMap { [$0.key, $0.value] }) }
         }
         return writer.bytes
     }
@@ -176,7 +187,7 @@ extension App {
         }
         let consumerCount = Int(try reader.readUInt32())
         guard consumerCount <= bytes.count else { throw RecordReader.Malformed() }
-        let consumers = try (0..<consumerCount).map { _ in
+        var consumers = try (0..<consumerCount).map { _ in
             var consumer = Consumer(kind: try reader.readEnum(Consumer.Kind.self), target: try reader.readString())
             if reader.version >= 2 {
                 consumer.apiClient = try reader.readOptionalString()
@@ -197,6 +208,13 @@ extension App {
             for index in stride(from: 0, to: pairs.count, by: 2) { issuerSettings[pairs[index]] = pairs[index + 1] }
         } else if reader.version == 3 {
             secretDescription = try reader.readString()
+        }
+        if reader.version >= 5 {
+            for index in consumers.indices {
+                let pairs = try reader.readStrings()
+                guard pairs.count % 2 == 0 else { throw RecordReader.Malformed() }
+                for pair in stride(from: 0, to: pairs.count, by: 2) { consumers[index].settings[pairs[pair]] = pairs[pair + 1] }
+            }
         }
         try reader.finish()
         // Stored values were normalised when written; the public initialiser would only redo it.

@@ -108,7 +108,7 @@ public struct RotationEngine: Sendable {
                 newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
                 consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
             plan.appRecordID = overview.record.id
-            plan.personConsumers = app.consumers.filter { $0.kind == .jamfProIntune && $0.applyCommand == nil }
+            plan.personConsumers = app.consumers.filter(\.waitsForPerson)
                 .map { "\($0.kind.rawValue) \($0.target)" }
             plan.retireCheck = Self.retireCheck(of: app)
             plan.forced = selection.forcesRotation

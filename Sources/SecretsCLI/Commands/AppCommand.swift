@@ -49,6 +49,11 @@ struct AppFieldOptions: ParsableArguments {
     var consumer: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
+        "A consumer's setting, key=value (an empty value clears it), for the first consumer whose kind declares the key, such as applyCommand=/path/to/apply (same as --apply-command). Repeatable.",
+        valueName: "key=value"))
+    var consumerSetting: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
         "jamf-pro-intune consumer: the app in the vault holding a Jamf Pro API client, used to verify the integration.",
         valueName: "label"))
     var jamfApiClient: String?
@@ -184,14 +189,7 @@ struct AppFieldOptions: ParsableArguments {
             }
         }
         if !consumer.isEmpty { app.consumers = try parsedConsumers() }
-        if jamfApiClient != nil || jamfCanary != nil || applyCommand != nil {
-            guard let index = app.consumers.firstIndex(where: { $0.kind == .jamfProIntune }) else {
-                throw CLIError.usage("--jamf-api-client, --jamf-canary and --apply-command need a --consumer jamf-pro-intune=URL")
-            }
-            if let jamfApiClient { app.consumers[index].apiClient = jamfApiClient.isEmpty ? nil : jamfApiClient }
-            if let jamfCanary { app.consumers[index].canaryComputerID = jamfCanary.isEmpty ? nil : jamfCanary }
-            if let applyCommand { app.consumers[index].applyCommand = applyCommand.isEmpty ? nil : applyCommand }
-        }
+        try applyConsumerSettings(to: &app.consumers)
         if let lifetime { app.policy.lifetime = try DurationParser.parse(lifetime, field: "lifetime") }
         if let rotateBefore { app.policy.rotateBefore = try DurationParser.parse(rotateBefore, field: "rotate-before") }
         if let overlap { app.policy.overlap = try DurationParser.parse(overlap, field: "overlap") }

@@ -59,13 +59,24 @@ enum ExitStatus {
         }
     }
 
+    /// The fields of ``VaultError/invalidValue(field:reason:)`` that are flags: the issuers' and
+    /// consumer kinds' settings as they declare them, and the flags of the commands themselves.
+    static let flagNames: Set<String> = {
+        let declared = IssuerKind.allCases.flatMap { $0.settings.map(\.flag) } + Consumer.Kind.allCases.flatMap { $0.settings.map(\.flag) }
+        let commands = [
+            "rotator", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap",
+            "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state", "confirm-removed", "secret-description",
+            "issuer-setting", "consumer-setting",
+        ]
+        return Set(declared + commands)
+    }()
+
     /// The one-line message for `error`, naming the flag when a value was wrong.
     static func message(for error: Error) -> String {
         switch error {
         case let error as VaultError where error.code == .invalidValue:
             guard case .invalidValue(let field, let reason) = error.detail else { return "\(error)" }
-            let flags: Set = ["rotator", "jamf-url", "jamf-integration-id", "jamf-canary", "apply-command", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap", "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state", "confirm-removed", "secret-description", "issuer-setting"]
-            return "invalid \(flags.contains(field) ? "--" + field : field): \(reason)"
+            return "invalid \(flagNames.contains(field) ? "--" + field : field): \(reason)"
         case let error as AgeError:
             return "cannot decrypt: \(error)"
         default:
