@@ -14,7 +14,8 @@ package protocol StorageTransaction {
     func rows(sql: String, arguments: [(any StoredValueConvertible)?]) throws -> [StoredRow]
     /// The first row of a query, or `nil`.
     func firstRow(sql: String, arguments: [(any StoredValueConvertible)?]) throws -> StoredRow?
-    /// Calls `body` with each row of a query in turn, holding only one at a time.
+    /// Calls `body` with each row of a query in turn, holding only one at a time. `body` may run
+    /// other queries, the same one included.
     func forEachRow(sql: String, arguments: [(any StoredValueConvertible)?], _ body: (StoredRow) throws -> Void) throws
     /// Calls `body` with each row of a query read in place; see ``StorageColumns``.
     func scan(sql: String, arguments: [(any StoredValueConvertible)?], _ body: (any StorageColumns) throws -> Void) throws

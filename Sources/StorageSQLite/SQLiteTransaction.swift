@@ -17,9 +17,14 @@ struct SQLiteTransaction: StorageTransaction {
     }
 
     func rows(sql: String, arguments: [(any StoredValueConvertible)?]) throws -> [StoredRow] {
-        var rows: [StoredRow] = []
-        try forEachRow(sql: sql, arguments: arguments) { rows.append($0) }
-        return rows
+        try mapping {
+            let statement = try db.cachedStatement(sql: sql)
+            let columns = statement.columnNames
+            let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+            var rows: [StoredRow] = []
+            while let row = try cursor.next() { rows.append(Self.storedRow(row, columns: columns)) }
+            return rows
+        }
     }
 
     func firstRow(sql: String, arguments: [(any StoredValueConvertible)?]) throws -> StoredRow? {
@@ -31,8 +36,10 @@ struct SQLiteTransaction: StorageTransaction {
         }
     }
 
+    // The two loops below hold their statement while `body` runs, so they take one of their own:
+    // a body that ran the same SQL through the cache would reset the loop's statement under it.
     func forEachRow(sql: String, arguments: [(any StoredValueConvertible)?], _ body: (StoredRow) throws -> Void) throws {
-        let statement = try mapping { try db.cachedStatement(sql: sql) }
+        let statement = try mapping { try db.makeStatement(sql: sql) }
         let columns = statement.columnNames
         let cursor = try mapping { try Row.fetchCursor(statement, arguments: Self.arguments(arguments)) }
         while let row = try mapping({ try cursor.next() }) {
@@ -41,7 +48,7 @@ struct SQLiteTransaction: StorageTransaction {
     }
 
     func scan(sql: String, arguments: [(any StoredValueConvertible)?], _ body: (any StorageColumns) throws -> Void) throws {
-        let statement = try mapping { try db.cachedStatement(sql: sql) }
+        let statement = try mapping { try db.makeStatement(sql: sql) }
         let cursor = try mapping { try Row.fetchCursor(statement, arguments: Self.arguments(arguments)) }
         let columns = SQLiteColumns(statement: statement.sqliteStatement)
         while try mapping({ try cursor.next() }) != nil {

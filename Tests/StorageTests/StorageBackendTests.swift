@@ -194,6 +194,29 @@ struct StorageBackendTests {
         }
     }
 
+    @Test("a row loop's body may run the same query again without disturbing the loop", arguments: BackendUnderTest.all)
+    func nestedQueries(_ backend: BackendUnderTest) throws {
+        try withBackend(backend) { storage, _ throws in
+            try storage.write { db throws in
+                for index in 1...3 {
+                    try db.execute(sql: "INSERT INTO parent (id, name, size) VALUES (?, ?, ?)", arguments: [Data([UInt8(index)]), "p\(index)", index])
+                }
+            }
+            let pairs = try storage.read { db in
+                var pairs: [String] = []
+                let sql = "SELECT name FROM parent ORDER BY name"
+                try db.forEachRow(sql: sql) { outer in
+                    let inner = try db.rows(sql: sql).count
+                    var again = 0
+                    try db.forEachRow(sql: sql) { _ in again += 1 }
+                    pairs.append("\(try outer["name"] as String):\(inner):\(again)")
+                }
+                return pairs
+            }
+            #expect(pairs == ["p1:3:3", "p2:3:3", "p3:3:3"])
+        }
+    }
+
     @Test("schema questions: tables, columns, and the backend's own check", arguments: BackendUnderTest.all)
     func schemaQuestions(_ backend: BackendUnderTest) throws {
         try withBackend(backend) { storage, _ throws in

@@ -113,7 +113,6 @@ do {
     let entra = EntraEmulator()
     let entraURL = try await entra.start(port: port(0))
     stops.append { await entra.stop() }
-    announce("entra \(entraURL.absoluteString)")
 
     // Jamf Pro: the API, plus the Intune integration's settings, which it tests against Entra ID on save.
     var jamf: (emulator: JamfProEmulator, url: String)?
@@ -124,13 +123,16 @@ do {
         let jamfURL = try await emulator.start(port: port(1))
         stops.append { await emulator.stop() }
         jamf = (emulator, jamfURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")))
-        announce("jamf \(jamfURL.absoluteString)")
     }
 
     // The shared test world, seeded in both on request.
     let worldJamf = jamf
     let entraBase = entraURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
     await entra.serveWorlds(EmulatedWorlds(entra: entra, entraURL: entraBase, jamf: worldJamf?.emulator, jamfURL: worldJamf?.url))
+
+    // Announced last: a caller takes the lines to mean that every route, the world's included, answers.
+    announce("entra \(entraURL.absoluteString)")
+    if let worldJamf { announce("jamf \(worldJamf.url)") }
 } catch {
     FileHandle.standardError.write(Data("secrets-emulator: \(error)\n".utf8))
     for stop in stops { await stop() }

@@ -109,6 +109,12 @@ public struct Consumer: Sendable, Hashable {
         kind.personDeliveryUnless.map { settings[$0] == nil } ?? false
     }
 
+    /// The other apps whose secrets this consumer uses (its settings whose format is
+    /// ``ConsumerSetting/Format/appLabel``): a rotation of this app waits for theirs.
+    public var appLabels: [String] {
+        kind.settings.filter { $0.format == .appLabel }.compactMap { settings[$0.key] }
+    }
+
     /// The settings in the kind's declared order, then any the kind does not declare, by key.
     public var orderedSettings: [(key: String, value: String)] {
         let declared = kind.settings.map(\.key)
@@ -176,8 +182,11 @@ extension Consumer: Codable {
         kind = try container.decode(Kind.self, forKey: Key(stringValue: "kind"))
         target = try container.decode(String.self, forKey: Key(stringValue: "target"))
         settings = [:]
-        for key in container.allKeys where key.stringValue != "kind" && key.stringValue != "target" {
-            if let value = try container.decodeIfPresent(String.self, forKey: key) { settings[key.stringValue] = value }
+        for key in container.allKeys where !Self.reservedKeys.contains(key.stringValue) {
+            // A key that holds no string was never a setting; like the synthesized decoding this
+            // replaced, it is ignored. A string under a key no kind declares is kept, and
+            // validation refuses it.
+            if let value = try? container.decodeIfPresent(String.self, forKey: key) { settings[key.stringValue] = value }
         }
     }
 
@@ -185,6 +194,9 @@ extension Consumer: Codable {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(kind, forKey: Key(stringValue: "kind"))
         try container.encode(target, forKey: Key(stringValue: "target"))
-        for (key, value) in orderedSettings { try container.encode(value, forKey: Key(stringValue: key)) }
+        for (key, value) in orderedSettings where !Self.reservedKeys.contains(key) { try container.encode(value, forKey: Key(stringValue: key)) }
     }
+
+    /// The keys of a consumer entry that are not settings.
+    static let reservedKeys: Set = ["kind", "target"]
 }

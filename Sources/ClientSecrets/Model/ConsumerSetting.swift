@@ -33,7 +33,8 @@ public struct ConsumerSetting: Sendable, Hashable {
         self.action = action
     }
 
-    /// Throws ``VaultError/invalidValue(field:reason:)``, naming the flag, for an unacceptable value.
+    /// Throws ``VaultError/invalidValue(field:reason:)`` for an unacceptable value, naming the
+    /// flag (an app label's error names `label`, as every label's does).
     public func validate(_ value: String) throws {
         switch format {
         case .appLabel:

@@ -213,7 +213,13 @@ extension App {
             for index in consumers.indices {
                 let pairs = try reader.readStrings()
                 guard pairs.count % 2 == 0 else { throw RecordReader.Malformed() }
-                for pair in stride(from: 0, to: pairs.count, by: 2) { consumers[index].settings[pairs[pair]] = pairs[pair + 1] }
+                for pair in stride(from: 0, to: pairs.count, by: 2) {
+                    // The fixed settings have their own slots, and a repeated key is not one setting.
+                    let key = pairs[pair]
+                    guard !Self.fixedConsumerSettings.contains(key), !Consumer.reservedKeys.contains(key), consumers[index].settings[key] == nil
+                    else { throw RecordReader.Malformed() }
+                    consumers[index].settings[key] = pairs[pair + 1]
+                }
             }
         }
         try reader.finish()

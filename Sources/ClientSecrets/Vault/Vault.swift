@@ -26,8 +26,9 @@ public struct Vault: Sendable {
     /// Who changes are attributed to in the audit log.
     public let actor: String
 
-    /// The backend the tables live in; everything in this module reaches it through ``read(_:)``
-    /// and ``write(now:_:)``.
+    /// The backend the tables live in. Commands reach it through ``read(_:)`` and
+    /// ``write(now:_:)``; only creating, opening, upgrading and rekeying a vault, which make or
+    /// replace the keys a writer needs, run their own transactions on it.
     let storage: any StorageBackend
     /// Shared by every copy of this value, so that all of them follow a rekey by another process.
     let sharedKeys: SharedKeys

@@ -112,7 +112,7 @@ public struct RotationEngine: Sendable {
                 .map { "\($0.kind.rawValue) \($0.target)" }
             plan.retireCheck = Self.retireCheck(of: app)
             plan.forced = selection.forcesRotation
-            plan.dependsOn = ([app.rotator] + app.consumers.map(\.apiClient)).compactMap { $0?.lowercased() }
+            plan.dependsOn = ([app.rotator].compactMap { $0 } + app.consumers.flatMap(\.appLabels)).map { $0.lowercased() }
             return plan
         }
     }

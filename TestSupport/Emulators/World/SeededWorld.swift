@@ -86,9 +86,9 @@ public struct SeededWorld: Sendable, Codable, Equatable {
         return added
     }
 
-    /// The seeded app labelled `label`.
+    /// The app labelled `label` seeded last (a label removed and added again names the new app).
     public func app(_ label: String) -> App? {
-        apps.first { $0.label == label }
+        apps.last { $0.label == label }
     }
 
     /// The world as a shell script for `bash` (the quick start sources it): `world_*` variables with the ids (never the
