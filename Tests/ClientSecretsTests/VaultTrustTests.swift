@@ -22,10 +22,14 @@ struct VaultTrustTests {
     }
 
     /// Rewrites a format-2 vault as the previous release wrote it: no tags, no authority, a
-    /// digest keyed with the reader-held integrity key.
-    private func downgrade(_ harness: VaultHarness, keys: DataKeys) throws {
+    /// digest keyed with the reader-held integrity key; `withoutJournal`, as a release before
+    /// rotation existed wrote it.
+    private func downgrade(_ harness: VaultHarness, keys: DataKeys, withoutJournal: Bool = false) throws {
         try RawVaultFile.write(harness.path) { db in
-            for table in IntegrityDigest.tables { try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN auth") }
+            if withoutJournal { try db.execute(sql: "DROP TABLE rotations") }
+            for table in IntegrityDigest.tables where !(withoutJournal && table == "rotations") {
+                try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN auth")
+            }
             try db.execute(sql: "DROP TABLE authority")
             try db.execute(sql: "ALTER TABLE vault DROP COLUMN authority")
         }
@@ -135,6 +139,26 @@ struct VaultTrustTests {
             Issue.record("a format-1 file replaced a pinned format-2 vault unnoticed")
             return
         }
+    }
+
+    @Test("a format-1 vault from before rotation: readers see no journal and verify it; an admin's open adds the table")
+    func formatOneWithoutJournal() throws {
+        let (harness, vault, reader, _) = try makeVault()
+        defer { harness.remove() }
+        try downgrade(harness, keys: vault.keys, withoutJournal: true)
+
+        let legacy = try Vault.open(at: harness.path, identities: [reader])
+        #expect(!legacy.hasJournal)
+        #expect(try legacy.journal(of: "Orders").isEmpty)
+        #expect(try legacy.verify().checked["rotations"] == nil)
+
+        let upgraded = try Vault.open(at: harness.path, identities: [harness.admin])
+        #expect(upgraded.hasJournal)
+        #expect(try upgraded.journal(of: "Orders").isEmpty)
+        let report = try upgraded.verify()
+        #expect(report.isClean)
+        #expect(report.checked["rotations"] == 0)
+        #expect(try Vault.open(at: harness.path, identities: [reader]).hasJournal)
     }
 
     @Test("a damaged format-1 vault is not upgraded, so the damage is never re-tagged as genuine")

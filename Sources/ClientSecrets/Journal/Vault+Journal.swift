@@ -41,7 +41,7 @@ extension Vault {
     }
 
     package func openJournals(_ db: any StorageTransaction, of app: RecordID?) throws -> [RotationJournal] {
-        guard try db.tableExists("rotations") else { return [] }
+        guard hasJournal else { return [] }
         let rows: [StoredRow]
         if let app {
             rows = try db.rows(sql: "SELECT * FROM rotations WHERE app = ? AND step <> 'closed' ORDER BY started_at, id", arguments: [app.data])
@@ -55,7 +55,7 @@ extension Vault {
     public func journal(of name: String) throws -> [RotationJournal] {
         try read { db in
             let app = try findApp(db, name)
-            guard try db.tableExists("rotations") else { return [] }
+            guard hasJournal else { return [] }
             return try db.rows(sql: "SELECT * FROM rotations WHERE app = ? ORDER BY started_at DESC, id", arguments: [app.id.data])
                 .map(decodeJournal)
         }

@@ -98,8 +98,7 @@ extension Vault {
                 let audit = try auditEntries(db)
                 // The rotation journal is sealed with the metadata key too; left behind, its rows
                 // would fail authentication under the new key (verify: damaged; rotate: stuck).
-                let journals = try db.tableExists("rotations")
-                    ? try db.rows(sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
+                let journals = hasJournal ? try db.rows(sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
                 var writer = try VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
                 for row in keyringRows {
                     let id = RecordID(try row["id"] as Data)

@@ -185,7 +185,7 @@ extension Vault {
             }
             let ids = try writer.db.values(Data.self, sql: "SELECT id FROM credentials WHERE app = ?", arguments: [record.id.data])
             for id in ids { try writer.delete("credentials", id: RecordID(id)) }
-            if try writer.db.tableExists("rotations") {
+            if hasJournal {
                 let journals = try writer.db.values(Data.self, sql: "SELECT id FROM rotations WHERE app = ?", arguments: [record.id.data])
                 for id in journals { try writer.delete("rotations", id: RecordID(id)) }
             }

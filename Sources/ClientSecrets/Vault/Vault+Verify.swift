@@ -113,7 +113,7 @@ extension Vault {
                 report.record("the vault is damaged or was tampered with: apps row \(app) has \(count) current credentials")
             }
             // Rotation journal: every row opens and belongs to an app.
-            if try db.tableExists("rotations") {
+            if hasJournal {
                 count = 0
                 try db.forEachRow(sql: "SELECT * FROM rotations") { row in
                     count += 1

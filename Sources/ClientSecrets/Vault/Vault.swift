@@ -37,6 +37,10 @@ public struct Vault: Sendable {
     var cipher: RecordCipher { RecordCipher(vaultID: keys.vaultID) }
     /// The format the file is in: 2, or 1 for a vault a reader opened before any admin upgraded it.
     var format = VaultSchema.formatVersion
+    /// Whether the rotation journal's table exists: in every format-2 vault, and in a format-1
+    /// vault only if it was made after rotation existed (an admin's open adds it). Known from
+    /// the open on, so that no read asks the schema.
+    var hasJournal = true
     /// What opening decided about trust that a person should hear once (a pin set on first use,
     /// a pin moved along a rekey, an upgrade, a legacy vault), or `nil`.
     public internal(set) var trustNotice: String?
@@ -108,7 +112,7 @@ public struct Vault: Sendable {
         at path: String, identities: [X25519Identity], actor: String = AuditActor.current, trust: VaultTrust = .unpinned
     ) throws -> Vault {
         let storage = try openStorage(path: path)
-        let (keys, format): (DataKeys, Int) = try Self.translatingDatabaseErrors {
+        let (keys, format, hasJournal): (DataKeys, Int, Bool) = try Self.translatingDatabaseErrors {
             try storage.read { db in
                 let vaultID = [UInt8](try db.value(Data.self, sql: "SELECT vault_id FROM vault WHERE id = 1") ?? Data())
                 guard vaultID.count == 16 else { throw VaultError.integrityMismatch(reason: "the vault row has no valid vault id") }
@@ -124,7 +128,7 @@ public struct Vault: Sendable {
                         throw VaultError.tampered(table: "keyring", row: RecordID(try row["id"] as Data).description, reason: "has an unknown role")
                     }
                     if let keys = try KeyringEntry.unwrap([UInt8](row["wrapped"] as Data), identity: identity, expectedRole: role, vaultID: vaultID) {
-                        return (keys, format)
+                        return (keys, format, try format >= 2 || db.tableExists("rotations"))
                     }
                     throw VaultError.tampered(
                         table: "keyring", row: RecordID(try row["id"] as Data).description, reason: "is not wrapped to the recipient it names")
@@ -135,6 +139,7 @@ public struct Vault: Sendable {
         }
         var vault = Vault(path: path, actor: actor, storage: storage, keys: keys, identities: identities, authority: nil)
         vault.format = format
+        vault.hasJournal = hasJournal
         let pinned = try trust.knownVaults?.fingerprint(for: vault.vaultID)
         if pinned == nil, let known = try trust.knownVaults?.vault(at: path), known.vaultID != vault.vaultID {
             // Not a first use: this identity opened another vault at this very path. A file
@@ -151,6 +156,7 @@ public struct Vault: Sendable {
             }
             try vault.upgrade()
             vault.format = VaultSchema.formatVersion
+            vault.hasJournal = true
             vault.trustNotice = "upgraded the vault to format \(VaultSchema.formatVersion): every row is now authenticated with an admin-only key; its fingerprint is \(try vault.fingerprint())"
         }
         try vault.anchor(trust: trust, pinned: pinned)
