@@ -36,10 +36,12 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
     /// The backend's account of it, without any value that was stored or bound.
     package let message: String
 
+    /// An error of `kind` that says `message`.
     package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    /// The message.
     package var description: String { message }
 }

@@ -33,18 +33,22 @@ package protocol StorageTransaction {
 }
 
 extension StorageTransaction {
+    /// Runs one statement without arguments.
     package func execute(sql: String) throws {
         try execute(sql: sql, arguments: [])
     }
 
+    /// Every row of a query without arguments.
     package func rows(sql: String) throws -> [StoredRow] {
         try rows(sql: sql, arguments: [])
     }
 
+    /// The first row of a query, or `nil`.
     package func row(sql: String, arguments: [(any StoredValueConvertible)?] = []) throws -> StoredRow? {
         try firstRow(sql: sql, arguments: arguments)
     }
 
+    /// ``forEachRow(sql:arguments:_:)`` for a query without arguments.
     package func forEachRow(sql: String, _ body: (StoredRow) throws -> Void) throws {
         try forEachRow(sql: sql, arguments: [], body)
     }

@@ -8,6 +8,7 @@ package struct StoredRow: Sendable {
     /// The values, one per column.
     package let values: [StoredValue]
 
+    /// A row of `values` under `columns`, one value per column.
     package init(columns: [String], values: [StoredValue]) {
         self.columns = columns
         self.values = values

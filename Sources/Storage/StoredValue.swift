@@ -9,10 +9,15 @@ import Foundation
 /// the vault keeps text to values it chooses itself (states, roles, recipients) and anything
 /// else in blobs.
 package enum StoredValue: Sendable, Hashable {
+    /// SQL `NULL`.
     case null
+    /// A 64-bit integer.
     case integer(Int64)
+    /// A double-precision number.
     case real(Double)
+    /// UTF-8 text without NUL characters.
     case text(String)
+    /// Bytes.
     case blob(Data)
 
     /// Whether this is SQL `NULL`.

@@ -5,7 +5,9 @@ import Foundation
 public actor EmulatedWorlds {
     /// Apps added to a seeded world, and the commands that add them to its vault.
     public struct AddedApps: Sendable, Codable, Equatable {
+        /// The apps added, in order.
         public let apps: [SeededWorld.App]
+        /// The commands that add them to the world's vault.
         public let vaultCommands: [VaultCommand]
     }
 

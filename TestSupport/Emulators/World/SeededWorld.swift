@@ -8,11 +8,15 @@ import Foundation
 public struct SeededWorld: Sendable, Codable, Equatable {
     /// An app the emulators hold, with its one secret.
     public struct App: Sendable, Codable, Equatable {
+        /// Its label in the vault.
         public let label: String
+        /// Its app ID (for a Jamf Pro API client, its client ID).
         public let appID: String
         /// The secret's key id at Entra ID; `nil` for a Jamf Pro API client, whose secrets have none.
         public let keyID: String?
+        /// Today's secret: a test value the emulator made up.
         public let secret: String
+        /// When it expires, in days from the seeding.
         public let expiresInDays: Int
 
         enum CodingKeys: String, CodingKey {
@@ -116,8 +120,10 @@ public struct SeededWorld: Sendable, Codable, Equatable {
 
 /// Why a plan could not be seeded.
 public struct WorldPlanError: Error, CustomStringConvertible {
+    /// What is wrong with the plan.
     public let description: String
 
+    /// An error saying `description`.
     public init(_ description: String) {
         self.description = description
     }

@@ -1,9 +1,12 @@
 /// One `secrets` command that builds a world's vault: its arguments after `secrets`, and what
 /// it reads on stdin (a secret value), if anything.
 public struct VaultCommand: Sendable, Codable, Equatable {
+    /// The arguments after `secrets`; never a secret.
     public let arguments: [String]
+    /// What the command reads on stdin (a secret value), if anything.
     public let standardInput: String?
 
+    /// A command with these arguments and, when given, this input.
     public init(_ arguments: [String], standardInput: String? = nil) {
         self.arguments = arguments
         self.standardInput = standardInput

@@ -24,6 +24,7 @@ public struct WorldPlan: Sendable, Codable, Equatable {
         /// emulator's URL.
         public var options: [String]
 
+        /// Plans an app; see the properties for what each argument means.
         public init(label: String, displayName: String? = nil, appID: String? = nil, expiresInDays: Int, options: [String] = []) {
             self.label = label
             self.displayName = displayName
@@ -36,6 +37,7 @@ public struct WorldPlan: Sendable, Codable, Equatable {
             case label, displayName, appID = "appId", expiresInDays, options
         }
 
+        /// Reads an app in which everything but the label may be left out (12 days, no options).
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             label = try container.decode(String.self, forKey: .label)
@@ -64,6 +66,7 @@ public struct WorldPlan: Sendable, Codable, Equatable {
     /// The rotator's apps.
     public var apps: [App]
 
+    /// Plans a world; see the properties for what each argument means.
     public init(
         tenant: String = "contoso.onmicrosoft.com", cloud: String = "global", rotatorRoles: [String] = ["Application.ReadWrite.OwnedBy"],
         jamf: Bool = false, apps: [App] = []
