@@ -10,6 +10,12 @@ import Foundation
 /// POST /_emulator/applications/{appId}/secrets  {"endDateTime", "value"?, "keyId"?, "displayName"?,
 ///                                                "startDateTime"?, "replicated"?: true}
 ///                                               → 200 {"keyId", "secretText"}   (a value is generated if none is given)
+/// DELETE /_emulator/applications/{appId}        → 204, 404   (deletes it; the delta query reports it as @removed)
+/// POST /_emulator/delta/expire                  {"gone"?: false} → 204   (every delta token issued so far expires:
+///                                                400 syncStateNotFound, or with "gone" 410 resyncRequired)
+/// POST /_emulator/applications/{appId}/certificates {"endDateTime", "startDateTime"?, "displayName"?, "keyId"?,
+///                                                "thumbprint"? (40 hex digits; made up when absent)}
+///                                               → 200 {"keyId", "thumbprint"}   (a keyCredential, metadata only)
 /// GET  /_emulator/applications/{appId}/secrets  → 200 {"value": [{"keyId", "displayName", "hint", "secretText",
 ///                                                "startDateTime", "endDateTime", "createdDateTime"}]}   (values included)
 /// POST /_emulator/applications/{appId}/policy {"passwordsAllowed": false} → 204   (an app management policy that
@@ -81,6 +87,33 @@ struct EntraControlAPI {
                 return EmulatorJSON.response(404, ["error": "no such application or key"])
             }
             return EmulatorJSON.empty(204)
+
+        case ("DELETE", let route) where route.count == 2 && route[0] == "applications":
+            return await state.deleteApplication(appID: route[1]) ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such application"])
+
+        case ("POST", ["delta", "expire"]):
+            await state.expireDeltaTokens(gone: object()?["gone"] as? Bool ?? false)
+            return EmulatorJSON.empty(204)
+
+        case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "certificates":
+            guard let object = object(), let endText = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(endText) else {
+                return bad("expected {\"endDateTime\": \"2027-01-01T00:00:00Z\", \"startDateTime\"?, \"displayName\"?, \"keyId\"?, \"thumbprint\"?}")
+            }
+            var thumbprint: [UInt8]?
+            if let hex = object["thumbprint"] as? String {
+                let bytes = stride(from: 0, to: hex.count, by: 2).compactMap { index -> UInt8? in
+                    let start = hex.index(hex.startIndex, offsetBy: index)
+                    return UInt8(hex[start..<hex.index(start, offsetBy: min(2, hex.count - index))], radix: 16)
+                }
+                guard hex.count == 40, bytes.count == 20 else { return bad("thumbprint is 40 hex digits") }
+                thumbprint = bytes
+            }
+            let start = (object["startDateTime"] as? String).flatMap(EmulatorJSON.parseDate)
+            guard let certificate = await state.addCertificate(
+                appID: route[1], keyID: object["keyId"] as? String, displayName: object["displayName"] as? String, thumbprint: thumbprint,
+                start: start, end: end)
+            else { return EmulatorJSON.response(404, ["error": "no such application"]) }
+            return EmulatorJSON.response(200, ["keyId": certificate.keyID, "thumbprint": certificate.thumbprint.map { String(format: "%02X", $0) }.joined()])
 
         case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "secrets":
             guard let object = object(), let endText = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(endText) else {

@@ -79,6 +79,27 @@ public final class EntraEmulator: Sendable {
         return secret?.keyID ?? ""
     }
 
+    /// Adds a certificate credential (metadata only) to `appID` and returns it; `nil` for an
+    /// unknown application. A thumbprint is made up when none is given.
+    @discardableResult
+    public func addCertificate(
+        appID: String, keyID: String? = nil, displayName: String? = nil, thumbprint: [UInt8]? = nil, start: Date? = nil, expires: Date
+    ) async -> EmulatedCertificate? {
+        await state.addCertificate(appID: appID, keyID: keyID, displayName: displayName, thumbprint: thumbprint, start: start, end: expires)
+    }
+
+    /// Deletes the application `appID`; false when there is none. The delta query reports it as removed.
+    @discardableResult
+    public func deleteApplication(appID: String) async -> Bool {
+        await state.deleteApplication(appID: appID)
+    }
+
+    /// Expires every delta token issued so far: answered 400 `syncStateNotFound` (as Graph documents
+    /// for identity resources), or with `gone` 410 `resyncRequired`.
+    public func expireDeltaTokens(gone: Bool = false) async {
+        await state.expireDeltaTokens(gone: gone)
+    }
+
     /// The secrets the application holds now, values included.
     public func secrets(ofApp appID: String) async -> [EmulatedSecret] {
         await state.secrets(ofApp: appID)

@@ -14,6 +14,49 @@ actor EntraEmulatorState {
         /// Graph application permissions granted to this app when it calls Graph.
         var roles: Set<String>
         var secrets: [EmulatedSecret]
+        /// Its certificate credentials (`keyCredentials`).
+        var certificates: [EmulatedCertificate] = []
+        /// The change number of its last change (see ``EntraEmulatorState/changeNumber``).
+        var changedAt = 0
+    }
+
+    /// An application deleted, as the delta query reports it.
+    struct Removal: Sendable {
+        var objectID: String
+        /// Who owned it, so that only callers who could read it hear of its removal.
+        var owners: Set<String>
+        var changedAt: Int
+    }
+
+    /// Counts every change to an application's listed properties: delta tokens are change numbers.
+    private(set) var changeNumber = 0
+    /// Deleted applications, for the delta query.
+    private(set) var removals: [Removal] = []
+    /// Delta tokens below this change number are refused, as Graph refuses expired ones.
+    private(set) var oldestDeltaToken = 0
+    /// How an expired delta token is answered: `false` as Graph documents for identity resources
+    /// (400 `syncStateNotFound`), `true` as the delta query overview's reset (410 `resyncRequired`).
+    private(set) var expiredDeltaIsGone = false
+
+    private func changed(_ key: String) {
+        changeNumber += 1
+        applications[key]?.changedAt = changeNumber
+    }
+
+    /// Makes every delta token issued so far expired.
+    func expireDeltaTokens(gone: Bool) {
+        oldestDeltaToken = changeNumber + 1
+        expiredDeltaIsGone = gone
+    }
+
+    /// Deletes the application `appID`; false when there is none.
+    func deleteApplication(appID: String) -> Bool {
+        let key = appID.lowercased()
+        guard let application = applications.removeValue(forKey: key) else { return false }
+        appIDs[application.objectID] = nil
+        changeNumber += 1
+        removals.append(Removal(objectID: application.objectID, owners: application.owners, changedAt: changeNumber))
+        return true
     }
 
     /// How a client secret fares at the token endpoint.
@@ -97,6 +140,7 @@ actor EntraEmulatorState {
             existing.owners = Set(owners.map { $0.lowercased() })
             existing.roles = Set(roles)
             applications[key] = existing
+            changed(key)
             return existing.objectID
         }
         let application = Application(
@@ -105,6 +149,7 @@ actor EntraEmulatorState {
         )
         applications[key] = application
         appIDs[application.objectID] = key
+        changed(key)
         return application.objectID
     }
 
@@ -118,6 +163,21 @@ actor EntraEmulatorState {
 
     func allApplications() -> [Application] {
         applications.values.sorted { $0.appID < $1.appID }
+    }
+
+    /// Adds a certificate credential to the application `appID`; `nil` when there is no such application.
+    func addCertificate(appID: String, keyID: String?, displayName: String?, thumbprint: [UInt8]?, start: Date?, end: Date) -> EmulatedCertificate? {
+        let key = appID.lowercased()
+        guard var application = applications[key] else { return nil }
+        var generated = [UInt8](repeating: 0, count: 20)
+        for index in generated.indices { generated[index] = UInt8.random(in: 0...255) }
+        let certificate = EmulatedCertificate(
+            keyID: keyID?.lowercased() ?? UUID().uuidString.lowercased(), displayName: displayName, thumbprint: thumbprint ?? generated,
+            start: start ?? Date(), end: end)
+        application.certificates.append(certificate)
+        applications[key] = application
+        changed(key)
+        return certificate
     }
 
     /// Adds a secret to the application `appID`; `nil` when there is no such application.
@@ -142,6 +202,7 @@ actor EntraEmulatorState {
         application.secrets.removeAll { $0.keyID == secret.keyID }
         application.secrets.append(secret)
         applications[key] = application
+        changed(key)
         history[key, default: []].append(KeyEvent(keyID: secret.keyID, added: now))
         return secret
     }
@@ -155,6 +216,7 @@ actor EntraEmulatorState {
         updated.secrets.removeAll { $0.keyID == keyID.lowercased() }
         applications[application.appID] = updated
         guard updated.secrets.count != before else { return false }
+        changed(application.appID)
         if let index = history[application.appID]?.lastIndex(where: { $0.keyID == keyID.lowercased() && $0.removed == nil }) {
             history[application.appID]?[index].removed = Date()
         }

@@ -58,10 +58,38 @@ struct EntraGraphAPI {
                 }
                 visible = visible.filter { $0.appID == appID.lowercased() }
             }
-            let body: [String: Any] = [
+            // Paging as Graph documents it ("Paging Microsoft Graph data in your app"): `$top`
+            // (1 to 999 for applications; 100 when absent) sets the page size, and a page that is
+            // not the last carries `@odata.nextLink`, the absolute URL of the next page with the
+            // query repeated and an opaque `$skiptoken` added. `$select` limits the properties.
+            let query = { (name: String) in request.query.first { $0.name == name }?.value }
+            var top = 100
+            if let text = query("$top") {
+                guard let value = Int(text), (1...999).contains(value) else {
+                    return (error(400, "Request_UnsupportedQuery", "Invalid page size specified: '\(text)'. Must be between 1 and 999 inclusive."), caller.appID)
+                }
+                top = value
+            }
+            var offset = 0
+            if let token = query("$skiptoken") {
+                guard let decoded = Self.offset(skipToken: token), decoded <= visible.count else {
+                    return (error(400, "Request_BadRequest", "The specified page token value has expired or is invalid."), caller.appID)
+                }
+                offset = decoded
+            }
+            let selected = query("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+            let page = visible[offset..<min(offset + top, visible.count)]
+            var body: [String: Any] = [
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications",
-                "value": visible.map { Self.json($0) },
+                "value": page.map { application in
+                    let full = Self.json(application)
+                    guard let selected else { return full }
+                    return full.filter { selected.contains($0.key) }
+                },
             ]
+            if offset + top < visible.count, let next = Self.nextLink(request, skipToken: Self.skipToken(offset: offset + top)) {
+                body["@odata.nextLink"] = next
+            }
             return (EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType), caller.appID)
 
         case .getApplication(let key):
@@ -80,6 +108,9 @@ struct EntraGraphAPI {
 
         case .credentialSignInActivities:
             return (await signInActivities(caller, request: request, error: error), caller.appID)
+
+        case .applicationsDelta:
+            return (await delta(caller, request: request, error: error), caller.appID)
 
         case .removePassword(let key):
             guard let application = await application(key) else { return (notFound(key, clientRequestID), caller.appID) }
@@ -205,6 +236,94 @@ struct EntraGraphAPI {
 
     private struct Unauthenticated: Error { var text: String }
 
+    /// The delta query, as Graph's "delta query overview" documents it: the first round lists
+    /// every application there is now (none deleted before it); later rounds, from a
+    /// `@odata.deltaLink`, list what changed since, in full, and what was deleted as its `id`
+    /// with `"@removed": {"reason": "changed"}` (applications go to deleted items first, where they
+    /// can be restored). Pages carry `@odata.nextLink` (`$skiptoken`) and the last one
+    /// `@odata.deltaLink` (`$deltatoken`), never both. Page size: `Prefer: odata.maxpagesize=N`,
+    /// 100 when absent. An expired token is refused as Graph documents for identity resources
+    /// (400 `syncStateNotFound`), or, when configured, 410 `resyncRequired`.
+    private func delta(_ caller: Caller, request: HTTPRequest, error: (Int, String, String) -> HTTPResponse) async -> HTTPResponse {
+        let query = { (name: String) in request.query.first { $0.name == name }?.value }
+        let changeNumber = await state.changeNumber
+        var since = 0, upTo = changeNumber, offset = 0
+        if let token = query("$skiptoken") {
+            guard let parts = Self.tokenNumbers(token, kind: "page", count: 3), parts[1] <= changeNumber else {
+                return error(400, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+            }
+            (since, upTo, offset) = (parts[0], parts[1], parts[2])
+        } else if let token = query("$deltatoken") {
+            guard let parts = Self.tokenNumbers(token, kind: "delta", count: 1), parts[0] <= changeNumber else {
+                return error(400, "Request_BadRequest", "The specified delta token value is invalid.")
+            }
+            guard parts[0] >= (await state.oldestDeltaToken) else {
+                if await state.expiredDeltaIsGone {
+                    return error(410, "resyncRequired", "The delta token is expired and data must be synchronized again.")
+                }
+                return error(400, "syncStateNotFound", "The sync state generation is not found. The delta token is expired and data must be synchronized again.")
+            }
+            since = parts[0]
+        }
+        let selected = query("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        var items: [[String: Any]] = await state.allApplications()
+            .filter { canRead(caller, $0) && $0.changedAt > since && $0.changedAt <= upTo }
+            .sorted { $0.changedAt < $1.changedAt }
+            .map { application in
+                let full = Self.json(application)
+                guard let selected else { return full }
+                return full.filter { selected.contains($0.key) || $0.key == "id" }
+            }
+        if since > 0 {
+            let everything = caller.roles.contains(Self.readAll) || caller.roles.contains(Self.readWriteAll)
+            items += await state.removals
+                .filter { $0.changedAt > since && $0.changedAt <= upTo && (everything || $0.owners.contains(caller.appID)) }
+                .map { ["id": $0.objectID, "@removed": ["reason": "changed"]] }
+        }
+        var pageSize = 100
+        if let prefer = request.headers[HTTPHeader("Prefer")], let range = prefer.range(of: "odata.maxpagesize=") {
+            pageSize = max(1, Int(prefer[range.upperBound...].prefix { $0.isNumber }) ?? 100)
+        }
+        guard offset <= items.count else { return error(400, "Request_BadRequest", "The specified page token value has expired or is invalid.") }
+        let end = min(offset + pageSize, items.count)
+        var body: [String: Any] = [
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications",
+            "value": Array(items[offset..<end]),
+        ]
+        if end < items.count {
+            body["@odata.nextLink"] = Self.deltaLink(request, name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end]))
+        } else {
+            body["@odata.deltaLink"] = Self.deltaLink(request, name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
+        }
+        return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType)
+    }
+
+    /// An opaque token holding `numbers` (Graph's tokens are opaque; these are base64url).
+    static func token(kind: String, _ numbers: [Int]) -> String {
+        Data(([kind] + numbers.map(String.init)).joined(separator: ":").utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func tokenNumbers(_ token: String, kind: String, count: Int) -> [Int]? {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: ":").map(String.init)
+        guard parts.count == count + 1, parts[0] == kind else { return nil }
+        let numbers = parts.dropFirst().compactMap { Int($0) }
+        return numbers.count == count && numbers.allSatisfy { $0 >= 0 } ? numbers : nil
+    }
+
+    /// `/v1.0/applications/delta` on the request's host with `$select` kept and `name=token`.
+    static func deltaLink(_ request: HTTPRequest, name: String, token: String) -> String? {
+        guard let host = request.headers[.host] else { return nil }
+        var components = URLComponents()
+        components.path = "/v1.0/applications/delta"
+        let kept = request.query.filter { $0.name == "$select" }.map { URLQueryItem(name: $0.name, value: $0.value) }
+        components.queryItems = kept + [URLQueryItem(name: name, value: token)]
+        return components.string.map { "http://" + host + $0 }
+    }
+
     private func authenticate(_ request: HTTPRequest) async -> Result<Caller, Unauthenticated> {
         guard let header = request.headers[.authorization], !header.isEmpty else {
             return .failure(Unauthenticated(text: "Access token is empty."))
@@ -267,9 +386,45 @@ struct EntraGraphAPI {
             "appId": application.appID,
             "displayName": application.displayName,
             "signInAudience": "AzureADMyOrg",
-            "keyCredentials": [Any](),
+            "keyCredentials": application.certificates.map { json($0) },
             "passwordCredentials": application.secrets.map { json($0) },
         ]
+    }
+
+    /// A `keyCredential` as Graph's resource type documents it: the thumbprint in
+    /// `customKeyIdentifier` (Edm.Binary, so base64), `key` null when listing.
+    static func json(_ certificate: EmulatedCertificate) -> [String: Any] {
+        [
+            "customKeyIdentifier": Data(certificate.thumbprint).base64EncodedString(),
+            "displayName": certificate.displayName.map { $0 as Any } ?? NSNull(),
+            "endDateTime": EmulatorJSON.format(certificate.end, fractionalDigits: 0),
+            "key": NSNull(),
+            "keyId": certificate.keyID,
+            "startDateTime": EmulatorJSON.format(certificate.start, fractionalDigits: 0),
+            "type": "AsymmetricX509Cert",
+            "usage": "Verify",
+        ]
+    }
+
+    /// An opaque page token for the page starting at `offset` (Graph's are opaque too).
+    static func skipToken(offset: Int) -> String {
+        "X'" + String(format: "%08X", offset) + "'"
+    }
+
+    static func offset(skipToken: String) -> Int? {
+        guard skipToken.hasPrefix("X'"), skipToken.hasSuffix("'"), skipToken.count == 11 else { return nil }
+        return Int(skipToken.dropFirst(2).dropLast(), radix: 16)
+    }
+
+    /// The request's own URL (from its `Host`) with `$skiptoken` replaced.
+    static func nextLink(_ request: HTTPRequest, skipToken: String) -> String? {
+        guard let host = request.headers[.host] else { return nil }
+        var components = URLComponents()
+        components.path = request.path
+        let kept = request.query.filter { $0.name != "$skiptoken" }.map { URLQueryItem(name: $0.name, value: $0.value) }
+        components.queryItems = kept + [URLQueryItem(name: "$skiptoken", value: skipToken)]
+        guard let pathAndQuery = components.string else { return nil }
+        return "http://" + host + pathAndQuery
     }
 
     static func json(_ secret: EmulatedSecret) -> [String: Any] {

@@ -13,6 +13,8 @@ enum EntraRoute: Sendable, Equatable {
     case token(tenant: String)
     /// `GET /v1.0/applications` (with `$filter=appId eq '…'`, or everything visible).
     case listApplications
+    /// `GET /v1.0/applications/delta`: the delta query.
+    case applicationsDelta
     /// `GET /v1.0/applications/{id}` or `/v1.0/applications(appId='…')`.
     case getApplication(ApplicationKey)
     /// `POST …/addPassword`.
@@ -32,7 +34,7 @@ enum EntraRoute: Sendable, Equatable {
     var operation: EntraOperation? {
         switch self {
         case .token: return .token
-        case .listApplications, .getApplication: return .getApplication
+        case .listApplications, .getApplication, .applicationsDelta: return .getApplication
         case .addPassword: return .addPassword
         case .removePassword: return .removePassword
         case .credentialSignInActivities: return .credentialSignInActivities
@@ -59,6 +61,10 @@ enum EntraRoute: Sendable, Equatable {
             return
         }
         let rest = String(path.dropFirst("/v1.0/".count))
+        if rest == "applications/delta" || rest == "applications/microsoft.graph.delta" {
+            self = isGet ? .applicationsDelta : .methodNotAllowed
+            return
+        }
         guard let (key, action) = Self.application(in: rest) else {
             if rest == "applications" {
                 self = isGet ? .listApplications : .methodNotAllowed

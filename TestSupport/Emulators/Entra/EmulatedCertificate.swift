@@ -1,0 +1,16 @@
+import Foundation
+
+/// A certificate credential (`keyCredential`) held by the emulator: metadata only, since Graph
+/// never returns a certificate's private key and this emulator signs nothing with it.
+public struct EmulatedCertificate: Sendable, Hashable {
+    /// The key id (a lowercase GUID).
+    public var keyID: String
+    /// The display name (Graph shows the certificate's subject, such as `CN=app`).
+    public var displayName: String?
+    /// The certificate's SHA-1 thumbprint, 20 bytes: Graph's `customKeyIdentifier`.
+    public var thumbprint: [UInt8]
+    /// When it starts to be valid (`startDateTime`).
+    public var start: Date
+    /// When it stops being valid (`endDateTime`).
+    public var end: Date
+}
