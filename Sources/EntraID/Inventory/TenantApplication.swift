@@ -1,0 +1,59 @@
+import ClientSecrets
+import Foundation
+
+/// A credential of an application in the tenant, as Graph lists it: metadata only, never a value.
+public struct TenantCredential: Sendable, Hashable {
+    /// A client secret or a certificate.
+    public enum Kind: String, Sendable, Hashable {
+        /// A client secret (`passwordCredential`).
+        case secret
+        /// A certificate (`keyCredential`).
+        case certificate
+    }
+
+    /// Whether it is a secret or a certificate.
+    public var kind: Kind
+    /// Its key id (a lowercase GUID).
+    public var keyID: String
+    /// Its display name, if any (a certificate's is usually its subject).
+    public var displayName: String?
+    /// A secret's first three characters, as Graph reports them.
+    public var hint: String?
+    /// A certificate's SHA-1 thumbprint, as 40 uppercase hex digits.
+    public var thumbprint: String?
+    /// When it starts to be valid.
+    public var start: Date?
+    /// When it stops being valid.
+    public var end: Date?
+}
+
+/// An application in the tenant, or what changed of it: `nil` for a property the answer left
+/// out (an update in a delta round lists "at least the changed properties").
+public struct TenantApplication: Sendable, Hashable {
+    /// Its object id.
+    public var objectID: String
+    /// Its app (client) id.
+    public var appID: String?
+    /// Its display name.
+    public var displayName: String?
+    /// Its client secrets; `nil` when the answer did not list them.
+    public var secrets: [TenantCredential]?
+    /// Its certificates; `nil` when the answer did not list them.
+    public var certificates: [TenantCredential]?
+}
+
+/// One round of the tenant's changes (``TenantInventory/changes(since:)``).
+public struct TenantChanges: Sendable {
+    /// Applications new or changed since the round the link came from (every application, for a full round).
+    public var applications: [TenantApplication]
+    /// Object ids of the applications removed since then.
+    public var removedObjectIDs: [String]
+    /// The link of the next round: keep it, and pass it to the next call.
+    public var deltaLink: String
+    /// Whether this was a full round: no link was given, or Graph no longer accepted it.
+    public var isFullRound: Bool
+    /// Why a link was given and a full round read anyway (Graph's answer), if it was.
+    public var resyncReason: String?
+    /// Pages read.
+    public var pages: Int
+}

@@ -1,0 +1,166 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+import Rotation
+
+/// Reads which applications the tenant has and their credentials' metadata, a round at a time,
+/// through Microsoft Graph's delta query, as a *scanner* app that holds `Application.Read.All`.
+///
+/// A round follows `@odata.nextLink` to the `@odata.deltaLink` that starts the next one. Links
+/// are followed only to the Graph endpoint the inventory was made for: a link to anywhere else
+/// would carry the scanner's token there. Throttling and transient failures are retried as every
+/// Graph call is (``RetryPolicy``); a delta link Graph no longer accepts starts a full round.
+public struct TenantInventory: Sendable {
+    /// The scanner's client id.
+    public let scannerClientID: String
+    /// The tenant it signs in to and reads.
+    public let tenant: String
+    /// Where the tenant's cloud signs in and serves Graph.
+    public let endpoints: EntraEndpoints
+    /// The shared connection and token cache.
+    public let session: GraphSession
+    /// At most this many pages in one round: a server that never ends a round is cut off.
+    public var maximumPages = 10_000
+    let scanner: ClientCredentials
+
+    static let select = "id,appId,displayName,passwordCredentials,keyCredentials"
+
+    /// An inventory of `tenant` read as the scanner `scannerClientID` with `scannerSecret`.
+    public init(scannerClientID: String, scannerSecret: SecureBytes, tenant: String, endpoints: EntraEndpoints, session: GraphSession) {
+        self.scannerClientID = scannerClientID.lowercased()
+        self.tenant = tenant.lowercased()
+        self.endpoints = endpoints
+        self.session = session
+        scanner = ClientCredentials(clientID: self.scannerClientID, tenant: self.tenant, secret: scannerSecret)
+    }
+
+    /// Reads one round: what changed since `deltaLink` (from the last round), or every
+    /// application when it is `nil` or Graph no longer accepts it.
+    ///
+    /// - Throws: ``RotationFailure`` saying what Graph refused, or that a link led elsewhere.
+    public func changes(since deltaLink: String? = nil) async throws -> TenantChanges {
+        do {
+            return try await readRound(since: deltaLink)
+        } catch let failure as RotationFailure {
+            // No text from a server or a transport reaches the caller with the scanner's secret in it.
+            throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: scanner.secret))
+        }
+    }
+
+    private func readRound(since deltaLink: String?) async throws -> TenantChanges {
+        if let deltaLink {
+            do {
+                return try await round(from: try followable(deltaLink), full: false)
+            } catch let expired as ExpiredDeltaLink {
+                var changes = try await round(from: try start(), full: true)
+                changes.resyncReason = expired.reason
+                return changes
+            }
+        }
+        return try await round(from: try start(), full: true)
+    }
+
+    /// Graph no longer accepts a round's link: 400 `syncStateNotFound` (identity resources,
+    /// after seven days) or 410 (`resyncRequired`).
+    struct ExpiredDeltaLink: Error {
+        let reason: String
+    }
+
+    private func start() throws -> URL {
+        guard let url = endpoints.graphURL("applications/delta", query: "$select=" + Self.select) else {
+            throw RotationFailure.misconfigured("the Graph endpoint \(endpoints.graph) makes no valid delta URL")
+        }
+        return url
+    }
+
+    /// `link` as a URL, if it points at this inventory's Graph endpoint and its delta query.
+    func followable(_ link: String) throws -> URL {
+        let base = endpoints.graph
+        guard let url = URL(string: link), url.scheme?.lowercased() == base.scheme?.lowercased(),
+              url.host?.lowercased() == base.host?.lowercased(), url.port == base.port,
+              url.path.hasPrefix(base.path + "/v1.0/applications/delta")
+        else {
+            let host = URL(string: link)?.host ?? "an unreadable address"
+            throw RotationFailure.unexpectedResponse(
+                "Graph gave a link to \(host), not to its own delta query at \(base.host ?? base.absoluteString): not followed, since it would carry the scanner's token there")
+        }
+        return url
+    }
+
+    private func round(from first: URL, full: Bool) async throws -> TenantChanges {
+        var url = first
+        var applications: [TenantApplication] = []
+        var removed: [String] = []
+        var seen: Set<String> = []
+        for page in 1...maximumPages {
+            let exchange: GraphSession.Exchange
+            do {
+                exchange = try await session.graph("GET", url, as: scanner, endpoints: endpoints, operation: "reading the tenant's applications")
+            } catch let refusal as GraphSession.TokenRefused {
+                throw RotationFailure.authenticationFailed(
+                    "\(refusal.authority) refused the scanner \(scannerClientID): \(refusal.error.summary). Store a valid secret for the scanner app, then retry.")
+            }
+            let response = exchange.response
+            guard response.status == 200 else {
+                let error = ServiceError(status: response.status, body: response.body)
+                if !full, page == 1, response.status == 410 || (response.status == 400 && error.code == "syncStateNotFound") {
+                    throw ExpiredDeltaLink(reason: error.summary)
+                }
+                throw failure(error)
+            }
+            let decoded: GraphDeltaPage
+            do {
+                decoded = try JSONDecoder().decode(GraphDeltaPage.self, from: response.body)
+            } catch {
+                throw RotationFailure.unexpectedResponse("Graph answered the tenant's applications with a page this version cannot read")
+            }
+            for item in decoded.value {
+                if item.removed != nil {
+                    removed.append(item.id.lowercased())
+                } else {
+                    applications.append(Self.application(item))
+                }
+            }
+            if let deltaLink = decoded.deltaLink {
+                _ = try followable(deltaLink)
+                return TenantChanges(
+                    applications: applications, removedObjectIDs: removed, deltaLink: deltaLink, isFullRound: full, resyncReason: nil, pages: page)
+            }
+            guard let next = decoded.nextLink else {
+                throw RotationFailure.unexpectedResponse("Graph ended a page of the tenant's applications with neither a next page nor a delta link")
+            }
+            guard seen.insert(next).inserted else {
+                throw RotationFailure.unexpectedResponse("Graph sent the same next-page link twice: the round is not read further")
+            }
+            url = try followable(next)
+        }
+        throw RotationFailure.unexpectedResponse("Graph's round of the tenant's applications did not end within \(maximumPages) pages")
+    }
+
+    private func failure(_ error: ServiceError) -> RotationFailure {
+        switch error.status {
+        case 401, 403:
+            return .permissionDenied(
+                "the scanner \(scannerClientID) may not read the applications of tenant \(tenant): \(error.summary). "
+                    + "Grant it the Microsoft Graph application permission Application.Read.All with admin consent.")
+        default:
+            return .unexpectedResponse("Graph refused to list the applications of tenant \(tenant): \(error.summary)")
+        }
+    }
+
+    static func application(_ item: GraphDeltaItem) -> TenantApplication {
+        TenantApplication(
+            objectID: item.id.lowercased(), appID: item.appId?.lowercased(), displayName: item.displayName,
+            secrets: item.passwordCredentials.map { list in
+                list.map { TenantCredential(kind: .secret, keyID: $0.keyId.lowercased(), displayName: $0.displayName, hint: $0.hint, start: $0.start, end: $0.end) }
+            },
+            certificates: item.keyCredentials.map { list in
+                list.map { credential in
+                    TenantCredential(
+                        kind: .certificate, keyID: credential.keyId.lowercased(), displayName: credential.displayName,
+                        thumbprint: credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { $0.map { String(format: "%02X", $0) }.joined() },
+                        start: credential.startDateTime.flatMap(RFC3339Timestamp.parse), end: credential.endDateTime.flatMap(RFC3339Timestamp.parse))
+                }
+            })
+    }
+}
