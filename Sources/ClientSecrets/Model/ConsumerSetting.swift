@@ -40,7 +40,7 @@ public struct ConsumerSetting: Sendable, Hashable {
         case .appLabel:
             try Validation.label(value)
         case .number(let maximumDigits):
-            guard !value.isEmpty, value.count <= maximumDigits, value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            guard Validation.isNumber(value, maximumDigits: maximumDigits) else {
                 throw VaultError.invalidValue(field: flag, reason: "\"\(value.prefix(32))\" is not a \(summary) (a number)")
             }
         case .command:

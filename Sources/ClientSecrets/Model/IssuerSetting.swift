@@ -41,7 +41,7 @@ public struct IssuerSetting: Sendable, Hashable {
         case .serviceURL:
             try Validation.serviceURL(value, field: flag)
         case .number(let maximumDigits):
-            guard !value.isEmpty, value.count <= maximumDigits, value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            guard Validation.isNumber(value, maximumDigits: maximumDigits) else {
                 throw VaultError.invalidValue(field: flag, reason: "\"\(value.prefix(32))\" is not a number of at most \(maximumDigits) digits")
             }
         }

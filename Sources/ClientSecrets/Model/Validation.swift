@@ -18,6 +18,11 @@ public enum Validation {
     }
 
     /// True when `value` is a GUID written 8-4-4-4-12 in hexadecimal.
+    /// Whether `value` is 1 to `maximumDigits` ASCII digits: a record number on a server.
+    public static func isNumber(_ value: String, maximumDigits: Int) -> Bool {
+        !value.isEmpty && value.count <= maximumDigits && value.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     public static func isGUID(_ value: String) -> Bool {
         let groups = value.split(separator: "-", omittingEmptySubsequences: false)
         guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return false }

@@ -40,6 +40,4 @@ struct GraphKeyCredential: Decodable, Sendable {
     var endDateTime: String?
     /// The certificate's SHA-1 thumbprint, base64 (Edm.Binary).
     var customKeyIdentifier: String?
-    var type: String?
-    var usage: String?
 }

@@ -72,12 +72,12 @@ struct EntraGraphAPI {
             }
             var offset = 0
             if let token = query("$skiptoken") {
-                guard let decoded = Self.offset(skipToken: token), decoded <= visible.count else {
+                guard let decoded = Self.tokenNumbers(token, kind: "list", count: 1)?.first, decoded <= visible.count else {
                     return (error(400, "Request_BadRequest", "The specified page token value has expired or is invalid."), caller.appID)
                 }
                 offset = decoded
             }
-            let selected = query("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+            let selected = Self.selected(request)
             let page = visible[offset..<min(offset + top, visible.count)]
             var body: [String: Any] = [
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications",
@@ -87,7 +87,9 @@ struct EntraGraphAPI {
                     return full.filter { selected.contains($0.key) }
                 },
             ]
-            if offset + top < visible.count, let next = Self.nextLink(request, skipToken: Self.skipToken(offset: offset + top)) {
+            if offset + top < visible.count,
+               let next = Self.link(request, path: request.path, keeping: ["$select", "$top", "$filter"], name: "$skiptoken",
+                                    token: Self.token(kind: "list", [offset + top])) {
                 body["@odata.nextLink"] = next
             }
             return (EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType), caller.appID)
@@ -265,7 +267,7 @@ struct EntraGraphAPI {
             }
             since = parts[0]
         }
-        let selected = query("$select").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let selected = Self.selected(request)
         var items: [[String: Any]] = await state.allApplications()
             .filter { canRead(caller, $0) && $0.changedAt > since && $0.changedAt <= upTo }
             .sorted { $0.changedAt < $1.changedAt }
@@ -291,9 +293,9 @@ struct EntraGraphAPI {
             "value": Array(items[offset..<end]),
         ]
         if end < items.count {
-            body["@odata.nextLink"] = Self.deltaLink(request, name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end]))
+            body["@odata.nextLink"] = Self.link(request, path: Self.deltaPath, keeping: ["$select"], name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end]))
         } else {
-            body["@odata.deltaLink"] = Self.deltaLink(request, name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
+            body["@odata.deltaLink"] = Self.link(request, path: Self.deltaPath, keeping: ["$select"], name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
         }
         return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType)
     }
@@ -314,12 +316,20 @@ struct EntraGraphAPI {
         return numbers.count == count && numbers.allSatisfy { $0 >= 0 } ? numbers : nil
     }
 
-    /// `/v1.0/applications/delta` on the request's host with `$select` kept and `name=token`.
-    static func deltaLink(_ request: HTTPRequest, name: String, token: String) -> String? {
+    static let deltaPath = "/v1.0/applications/delta"
+
+    /// `$select`'s properties, or `nil` for all of them.
+    static func selected(_ request: HTTPRequest) -> Set<String>? {
+        request.query.first { $0.name == "$select" }.map { Set($0.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+    }
+
+    /// `path` on the request's own host with the query items named in `keeping` and `name=token`:
+    /// a next page's or the next round's link.
+    static func link(_ request: HTTPRequest, path: String, keeping: Set<String>, name: String, token: String) -> String? {
         guard let host = request.headers[.host] else { return nil }
         var components = URLComponents()
-        components.path = "/v1.0/applications/delta"
-        let kept = request.query.filter { $0.name == "$select" }.map { URLQueryItem(name: $0.name, value: $0.value) }
+        components.path = path
+        let kept = request.query.filter { keeping.contains($0.name) }.map { URLQueryItem(name: $0.name, value: $0.value) }
         components.queryItems = kept + [URLQueryItem(name: name, value: token)]
         return components.string.map { "http://" + host + $0 }
     }
@@ -404,27 +414,6 @@ struct EntraGraphAPI {
             "type": "AsymmetricX509Cert",
             "usage": "Verify",
         ]
-    }
-
-    /// An opaque page token for the page starting at `offset` (Graph's are opaque too).
-    static func skipToken(offset: Int) -> String {
-        "X'" + String(format: "%08X", offset) + "'"
-    }
-
-    static func offset(skipToken: String) -> Int? {
-        guard skipToken.hasPrefix("X'"), skipToken.hasSuffix("'"), skipToken.count == 11 else { return nil }
-        return Int(skipToken.dropFirst(2).dropLast(), radix: 16)
-    }
-
-    /// The request's own URL (from its `Host`) with `$skiptoken` replaced.
-    static func nextLink(_ request: HTTPRequest, skipToken: String) -> String? {
-        guard let host = request.headers[.host] else { return nil }
-        var components = URLComponents()
-        components.path = request.path
-        let kept = request.query.filter { $0.name != "$skiptoken" }.map { URLQueryItem(name: $0.name, value: $0.value) }
-        components.queryItems = kept + [URLQueryItem(name: "$skiptoken", value: skipToken)]
-        guard let pathAndQuery = components.string else { return nil }
-        return "http://" + host + pathAndQuery
     }
 
     static func json(_ secret: EmulatedSecret) -> [String: Any] {
