@@ -99,6 +99,19 @@ struct StandardEnvironment: RotationEnvironment {
         }
     }
 
+    func tenantReader(scanner: AppRecord, in vault: Vault) throws -> any TenantReader {
+        let label = scanner.app.label
+        let secret: SecureBytes
+        do {
+            secret = try vault.secretValue(of: label)
+        } catch let error as VaultError where error.code == .credentialNotFound || error.code == .noSecretValue {
+            throw RotationFailure.misconfigured("the scanner \(label) has no current secret in the vault; add it with `secrets secret add \(label)`")
+        }
+        return TenantInventory(
+            scannerClientID: scanner.app.appID, scannerSecret: secret, tenant: scanner.app.tenant,
+            endpoints: try EntraEndpoints(cloud: scanner.app.cloud, environment: environment), session: graph)
+    }
+
     /// The client ID and current secret of the app `label`, which `app` relies on.
     private func credentials(of label: String, for app: App, role: String, in vault: Vault) throws -> AppSecretCredential {
         let other: AppRecord

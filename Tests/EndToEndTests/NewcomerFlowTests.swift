@@ -43,14 +43,14 @@ struct NewcomerFlowTests {
         #expect(checked.exitStatus == 0, "\(checked)")
         let warning = try first.run(["expiring", "--days", "30"])
         #expect(warning.exitStatus == 1, "\(warning)")
-        #expect(warning.output.hasPrefix("WARNING: 1 secret(s) expire within 30 days"))
+        #expect(warning.output.hasPrefix("WARNING: 1 credential(s) expire within 30 days"))
         #expect(warning.output.contains(keyID))
 
         try first.addApp("legacy-sync")
         let oldKeyID = try first.addSecret("legacy-sync", value: oldSecret, expires: "2020-01-01")
         let critical = try first.run(["expiring", "--days", "30"])
         #expect(critical.exitStatus == 2, "\(critical)")
-        #expect(critical.output.hasPrefix("CRITICAL: 1 secret(s) expired"))
+        #expect(critical.output.hasPrefix("CRITICAL: 1 credential(s) expired"))
 
         let missing = try first.run(["expiring"], environment: ["SECRETS_VAULT": first.directory.path("missing.sqlite")])
         #expect(missing.exitStatus == 3, "\(missing)")

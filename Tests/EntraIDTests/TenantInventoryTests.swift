@@ -96,10 +96,11 @@ struct TenantInventoryTests {
     @Test("throttling in the middle of a round is waited out and the round completes")
     func throttledRound() async throws {
         let (emulator, inventory, _) = try await Self.tenantWith(apps: 150)
-        await emulator.injectFault(.status(429, retryAfter: 1), on: .getApplication, times: 2)
+        // The second page is throttled twice, then served.
+        await emulator.injectFault(.status(429, retryAfter: 1), on: .listApplications, times: 2, after: 1)
         let round = try await inventory.changes()
         #expect(round.applications.count == 151)
-        #expect(await emulator.requests().filter { $0.status == 429 }.count == 2)
+        #expect(await emulator.requests().filter { $0.operation == .listApplications }.map(\.status) == [200, 429, 429, 200])
         await emulator.stop()
     }
 

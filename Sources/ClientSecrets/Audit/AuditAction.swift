@@ -66,4 +66,19 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let rotationRollback = AuditAction(rawValue: "rotation.rollback")
     /// An issuer's answer was refused (`IssuedSecretCheck`).
     public static let rotationReject = AuditAction(rawValue: "rotation.reject")
+
+    // The tenant.
+
+    /// A round of the tenant's changes was applied (`secrets sync`); the detail counts what changed.
+    public static let tenantSync = AuditAction(rawValue: "tenant.sync")
+    /// An application found in the tenant was registered, monitored only, with its credentials' metadata.
+    public static let tenantAppAdd = AuditAction(rawValue: "tenant.app-add")
+    /// An application the vault monitors was removed from the tenant; its credentials were retired.
+    public static let tenantAppRemoved = AuditAction(rawValue: "tenant.app-removed")
+    /// A credential of a monitored app appeared in the tenant.
+    public static let tenantCredentialAdd = AuditAction(rawValue: "tenant.credential-add")
+    /// A credential of a monitored app changed in the tenant (its end date or display name).
+    public static let tenantCredentialChange = AuditAction(rawValue: "tenant.credential-change")
+    /// A credential of a monitored app was deleted in the tenant; the vault keeps it as retired.
+    public static let tenantCredentialRemoved = AuditAction(rawValue: "tenant.credential-removed")
 }

@@ -116,6 +116,10 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     public var secretDescription: String?
     /// The app's credentials.
     public var credentials: [ExportedCredential]
+    /// `true` for an app `secrets sync` found in the tenant and only monitors; absent otherwise.
+    public var monitored: Bool?
+    /// The application's object id in the tenant, as `secrets sync` recorded it; absent otherwise.
+    public var objectId: String?
 
     /// The app this entry describes.
     public var app: App {
@@ -124,7 +128,7 @@ public struct ExportedApp: Sendable, Hashable, Codable {
             issuerSettings: issuerSettings ?? [:], consumers: consumers,
             policy: RotationPolicy(
                 lifetime: TimeInterval(lifetimeSeconds), rotateBefore: TimeInterval(rotateBeforeSeconds), overlap: TimeInterval(overlapSeconds)),
-            tags: tags, notes: notes, secretDescription: secretDescription)
+            tags: tags, notes: notes, secretDescription: secretDescription, monitored: monitored ?? false, objectID: objectId)
     }
 
     /// Describes `app` with `credentials`.
@@ -145,6 +149,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
         notes = app.notes
         secretDescription = app.secretDescription
         self.credentials = credentials
+        monitored = app.monitored ? true : nil
+        objectId = app.objectID
     }
 }
 
@@ -168,12 +174,16 @@ public struct ExportedCredential: Sendable, Hashable, Codable {
     public var retireAfter: Date?
     /// The secret value.
     public var value: String?
+    /// `certificate` for a certificate; absent for a secret.
+    public var type: CredentialKind?
+    /// A certificate's SHA-1 thumbprint; absent for a secret.
+    public var thumbprint: String?
 
     /// The metadata part.
     public var credential: Credential {
         Credential(
             keyID: keyId, hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
-            displayName: displayName, retireAfter: retireAfter)
+            displayName: displayName, retireAfter: retireAfter, kind: type ?? .secret, thumbprint: thumbprint)
     }
 
     /// Describes `credential` with its value.
@@ -187,5 +197,7 @@ public struct ExportedCredential: Sendable, Hashable, Codable {
         displayName = credential.displayName
         retireAfter = credential.retireAfter
         self.value = value
+        type = credential.kind == .secret ? nil : credential.kind
+        thumbprint = credential.thumbprint
     }
 }

@@ -130,7 +130,8 @@ extension Vault {
     /// Registers the apps and credential metadata found in Azure's JSON (no values).
     ///
     /// Azure's JSON has no vault ID and cannot carry ``App/actions``: the apps registered here
-    /// have none (no rotator, no consumers), and existing apps are never changed.
+    /// have none (no rotator, no consumers) and are only monitored (``App/monitored``), as
+    /// `secrets sync` registers them; existing apps are never changed.
     ///
     /// New apps get `tenant`, `cloud` and the Entra ID issuer; their label is the display name
     /// (or the app ID when that is taken or missing). Of the credentials of an app that has no
@@ -149,17 +150,9 @@ extension Vault {
                 if let existing = try findAppIfPresent(writer.db, appID: azureApp.appID) {
                     app = existing
                 } else {
-                    var label = azureApp.displayName.flatMap { $0.isEmpty ? nil : $0 } ?? azureApp.appID
-                    let taken = try findAppIfPresent(writer.db, label) != nil
-                    if taken || (try? Validation.label(label)) == nil { label = azureApp.appID }
-                    // Another app may already be labelled with this app ID (any label may be a
-                    // GUID); then the fallback is numbered rather than refused.
-                    var suffix = 2
-                    while try findAppIfPresent(writer.db, label) != nil {
-                        label = "\(azureApp.appID)-\(suffix)"
-                        suffix += 1
-                    }
-                    app = try insertApp(App(label: label, appID: azureApp.appID, tenant: tenant, cloud: cloud, issuer: .entraID), writer: &writer)
+                    let label = try freeLabel(displayName: azureApp.displayName, appID: azureApp.appID, writer.db)
+                    app = try insertApp(
+                        App(label: label, appID: azureApp.appID, tenant: tenant, cloud: cloud, issuer: .entraID, monitored: true), writer: &writer)
                     summary.appsAdded += 1
                 }
                 let held = try credentials(writer.db, of: app)
@@ -229,6 +222,7 @@ extension Vault {
     static func sameMetadata(_ a: Credential, _ b: Credential) -> Bool {
         func seconds(_ date: Date?) -> Int64? { date.map(epochSeconds) }
         return a.keyID == b.keyID && a.hint == b.hint && a.state == b.state && a.displayName == b.displayName
+            && a.kind == b.kind && a.thumbprint == b.thumbprint
             && seconds(a.created) == seconds(b.created) && seconds(a.validFrom) == seconds(b.validFrom)
             && seconds(a.expires) == seconds(b.expires) && seconds(a.retireAfter) == seconds(b.retireAfter)
     }

@@ -99,6 +99,7 @@ extension Vault {
                 // The rotation journal is sealed with the metadata key too; left behind, its rows
                 // would fail authentication under the new key (verify: damaged; rotate: stuck).
                 let journals = hasJournal ? try db.rows(sql: "SELECT * FROM rotations").map { try decodeJournal($0) } : []
+                let syncs = try db.tableExists("tenant_syncs") ? try db.rows(sql: "SELECT * FROM tenant_syncs").map { try decodeTenantSync($0) } : []
                 var writer = try VaultWriter(db: db, keys: newKeys, actor: actor, now: now)
                 for row in keyringRows {
                     let id = RecordID(try row["id"] as Data)
@@ -140,6 +141,10 @@ extension Vault {
                 }
                 for journal in journals {
                     try db.execute(sql: "UPDATE rotations SET meta = ? WHERE id = ?", arguments: [try rekeyed.sealJournal(journal), journal.id.data])
+                }
+                for sync in syncs {
+                    let meta = try rekeyed.cipher.sealJSON(sync.state, key: newKeys.metadataCipherKey, binding: Self.tenantSyncBinding(id: sync.id))
+                    try db.execute(sql: "UPDATE tenant_syncs SET meta = ? WHERE id = ?", arguments: [meta, sync.id.data])
                 }
                 for entry in audit.entries {
                     let details = AuditDetails(actor: entry.actor, app: entry.app, appID: entry.appID, keyID: entry.keyID, detail: entry.detail)

@@ -32,12 +32,20 @@ public struct App: Sendable, Hashable, Codable {
     /// (`secrets:<rotation id> <description>`), so a person reading the portal knows what the
     /// secret is for; `nil` for the bare marker. See ``RotationJournal/displayName(rotationID:description:)``.
     public var secretDescription: String?
+    /// Whether the vault only monitors the app: `secrets sync` found it in the tenant and keeps
+    /// its credentials' metadata in line, and rotation leaves it alone. An admin takes it over
+    /// with `secrets app edit --manage`, after which sync no longer changes it.
+    public var monitored: Bool
+    /// The application's object id in the tenant (not its app ID), as `secrets sync` found it:
+    /// Graph's delta query names removed applications by it.
+    public var objectID: String?
 
     /// Creates an app, normalising the app ID and tenant; call ``validate()`` before storing it.
     public init(
         label: String, appID: String, tenant: String, cloud: Cloud = .global, issuer: IssuerKind = .manual,
         rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, issuerSettings: [String: String] = [:], consumers: [Consumer] = [],
-        policy: RotationPolicy = .default, tags: [String] = [], notes: String = "", secretDescription: String? = nil
+        policy: RotationPolicy = .default, tags: [String] = [], notes: String = "", secretDescription: String? = nil,
+        monitored: Bool = false, objectID: String? = nil
     ) {
         self.label = label
         self.appID = appID.lowercased()
@@ -51,6 +59,8 @@ public struct App: Sendable, Hashable, Codable {
         self.tags = tags
         self.notes = notes
         self.secretDescription = secretDescription
+        self.monitored = monitored
+        self.objectID = objectID?.lowercased()
         if let jamfProIssuer { self.jamfProIssuer = jamfProIssuer }
     }
 
@@ -106,12 +116,14 @@ public struct App: Sendable, Hashable, Codable {
         for tag in tags { try Validation.printable(tag, field: "tag", maximumCount: 64) }
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
         if let secretDescription { try Validation.secretDescription(secretDescription) }
+        if let objectID { try Validation.guid(objectID, field: "object-id") }
     }
 }
 
 extension App {
     private enum CodingKeys: String, CodingKey {
         case label, appID, tenant, cloud, issuer, rotator, jamfProIssuer, issuerSettings, consumers, policy, tags, notes, secretDescription
+        case monitored, objectID
     }
 
     /// Decodes the shape ``encode(to:)`` writes; `jamfProIssuer` and `issuerSettings` are both
@@ -126,7 +138,9 @@ extension App {
             issuerSettings: try container.decodeIfPresent([String: String].self, forKey: .issuerSettings) ?? [:],
             consumers: try container.decode([Consumer].self, forKey: .consumers), policy: try container.decode(RotationPolicy.self, forKey: .policy),
             tags: try container.decode([String].self, forKey: .tags), notes: try container.decode(String.self, forKey: .notes),
-            secretDescription: try container.decodeIfPresent(String.self, forKey: .secretDescription))
+            secretDescription: try container.decodeIfPresent(String.self, forKey: .secretDescription),
+            monitored: try container.decodeIfPresent(Bool.self, forKey: .monitored) ?? false,
+            objectID: try container.decodeIfPresent(String.self, forKey: .objectID))
     }
 
     /// Encodes the app with a Jamf Pro API client's settings as `jamfProIssuer`, as before issuer
@@ -147,5 +161,7 @@ extension App {
         try container.encode(tags, forKey: .tags)
         try container.encode(notes, forKey: .notes)
         try container.encodeIfPresent(secretDescription, forKey: .secretDescription)
+        if monitored { try container.encode(true, forKey: .monitored) }
+        try container.encodeIfPresent(objectID, forKey: .objectID)
     }
 }

@@ -1,7 +1,15 @@
 import Foundation
 
-/// The metadata of one client secret of an app. The value itself is never part of this type,
-/// so printing or encoding a credential cannot leak it.
+/// What sort of credential an app holds.
+public enum CredentialKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A client secret (Graph's `passwordCredential`).
+    case secret
+    /// A certificate (Graph's `keyCredential`): the vault tracks its metadata and thumbprint.
+    case certificate
+}
+
+/// The metadata of one credential of an app: a client secret or a certificate. The value
+/// itself is never part of this type, so printing or encoding a credential cannot leak it.
 public struct Credential: Sendable, Hashable, Codable {
     /// The issuer's identifier for the secret (Entra ID's `keyId`), a lowercased GUID.
     public var keyID: String
@@ -19,11 +27,15 @@ public struct Credential: Sendable, Hashable, Codable {
     public var displayName: String?
     /// When a `previous` credential is due to be retired.
     public var retireAfter: Date?
+    /// A secret or a certificate.
+    public var kind: CredentialKind
+    /// A certificate's SHA-1 thumbprint (40 uppercase hex digits, as Entra ID shows it); `nil` for a secret.
+    public var thumbprint: String?
 
     /// Creates credential metadata.
     public init(
         keyID: String, hint: String, created: Date, validFrom: Date, expires: Date?, state: CredentialState,
-        displayName: String? = nil, retireAfter: Date? = nil
+        displayName: String? = nil, retireAfter: Date? = nil, kind: CredentialKind = .secret, thumbprint: String? = nil
     ) {
         self.keyID = keyID.lowercased()
         self.hint = hint
@@ -33,11 +45,49 @@ public struct Credential: Sendable, Hashable, Codable {
         self.state = state
         self.displayName = displayName
         self.retireAfter = retireAfter
+        self.kind = kind
+        self.thumbprint = thumbprint
     }
 
     /// Whole days from `now` until expiry (negative once expired), or `nil` without an expiry.
     public func daysLeft(at now: Date) -> Int? {
         guard let expires else { return nil }
         return Int((expires.timeIntervalSince(now) / 86_400).rounded(.down))
+    }
+}
+
+extension Credential {
+    private enum CodingKeys: String, CodingKey {
+        case keyID, hint, created, validFrom, expires, state, displayName, retireAfter, kind, thumbprint
+    }
+
+    /// Decodes what ``encode(to:)`` writes; a credential without `kind` is a secret, as every
+    /// credential was before certificates were tracked.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            keyID: try container.decode(String.self, forKey: .keyID), hint: try container.decode(String.self, forKey: .hint),
+            created: try container.decode(Date.self, forKey: .created), validFrom: try container.decode(Date.self, forKey: .validFrom),
+            expires: try container.decodeIfPresent(Date.self, forKey: .expires), state: try container.decode(CredentialState.self, forKey: .state),
+            displayName: try container.decodeIfPresent(String.self, forKey: .displayName),
+            retireAfter: try container.decodeIfPresent(Date.self, forKey: .retireAfter),
+            kind: try container.decodeIfPresent(CredentialKind.self, forKey: .kind) ?? .secret,
+            thumbprint: try container.decodeIfPresent(String.self, forKey: .thumbprint))
+    }
+
+    /// Encodes the credential; `kind` and `thumbprint` only for a certificate, so a secret's
+    /// shape is the one it always had.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keyID, forKey: .keyID)
+        try container.encode(hint, forKey: .hint)
+        try container.encode(created, forKey: .created)
+        try container.encode(validFrom, forKey: .validFrom)
+        try container.encodeIfPresent(expires, forKey: .expires)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(displayName, forKey: .displayName)
+        try container.encodeIfPresent(retireAfter, forKey: .retireAfter)
+        if kind != .secret { try container.encode(kind, forKey: .kind) }
+        try container.encodeIfPresent(thumbprint, forKey: .thumbprint)
     }
 }

@@ -33,14 +33,21 @@ struct IntegrityDigest: Sendable, Equatable {
         "credentials": ["id", "app", "key_id_hash", "state", "expires_at", "created_at", "meta", "secret"],
         "audit": ["seq", "at", "action", "outcome", "details", "prev_hash", "hash"],
         "rotations": ["id", "app", "kind", "step", "status", "started_at", "updated_at", "revision", "meta"],
+        "tenant_syncs": ["id", "updated_at", "meta"],
     ]
 
     /// Each table's primary key column, which names a row in messages.
-    static let keyColumns = ["keyring": "id", "apps": "id", "credentials": "id", "audit": "seq", "rotations": "id"]
+    static let keyColumns = ["keyring": "id", "apps": "id", "credentials": "id", "audit": "seq", "rotations": "id", "tenant_syncs": "id"]
 
     /// Hashed tables, in a fixed order. `rotations` is missing from vaults made before rotation
-    /// existed until an admin opens them.
-    static let tables = ["keyring", "apps", "credentials", "audit", "rotations"]
+    /// existed until an admin opens them; `tenant_syncs` from vaults made before `secrets sync`
+    /// existed until its first run. A missing table has no rows.
+    static let tables = ["keyring", "apps", "credentials", "audit", "rotations", "tenant_syncs"]
+
+    /// The tables that exist in this vault, of ``tables``.
+    static func presentTables(_ db: any StorageTransaction) throws -> [String] {
+        try tables.filter { try db.tableExists($0) }
+    }
 
     mutating func toggle(_ element: [UInt8]) {
         for index in 0..<Self.count { bytes[index] ^= element[index] }
@@ -151,7 +158,7 @@ struct IntegrityDigest: Sendable, Equatable {
         var forged: [String] = []
         var forgedCount = 0
         var anyForged = false
-        for table in tables {
+        for table in try presentTables(db) {
             try db.forEachRow(sql: "SELECT * FROM \(table)") { row in
                 let tag = try tag(table: table, row: row, key: key)
                 digest.toggle(try contribution(table: table, row: row, tag: tag))
@@ -174,7 +181,7 @@ struct IntegrityDigest: Sendable, Equatable {
     static func storedContributions(_ db: any StorageTransaction) throws -> IntegrityDigest {
         try checkValueSizes(db)
         var digest = IntegrityDigest.empty
-        for table in tables {
+        for table in try presentTables(db) {
             try db.forEachRow(sql: "SELECT * FROM \(table)") { row in
                 guard let tag = Data.fromStored(row["auth"]), tag.count == count else {
                     throw VaultError.integrityMismatch(reason: "\(table) row \(rowName(table: table, row: row)) has no authentication tag")
@@ -190,7 +197,7 @@ struct IntegrityDigest: Sendable, Equatable {
     static func reauthenticate(_ db: any StorageTransaction, key: SecureBytes) throws -> IntegrityDigest {
         try checkValueSizes(db)
         var digest = IntegrityDigest.empty
-        for table in tables {
+        for table in try presentTables(db) {
             let keyColumn = keyColumns[table]!
             let rows = try db.rows(sql: "SELECT * FROM \(table)")
             for row in rows {

@@ -123,10 +123,11 @@ extension App {
     /// version 3 the secret description; version 4 the settings of other issuers (see
     /// ``IssuerKind/settings``), as key-value pairs after an optional secret description;
     /// version 5 each consumer's settings beyond the three Jamf Pro ones (see
-    /// ``Consumer/Kind/settings``), as key-value pairs per consumer at the end. Every earlier
+    /// ``Consumer/Kind/settings``), as key-value pairs per consumer at the end; version 6 whether
+    /// the app is only monitored and its object id in the tenant, at the very end. Every earlier
     /// version is still read, and an app is written in the oldest version that holds it, so that
     /// an older `secrets` reads it.
-    static let recordVersion: UInt8 = 5
+    static let recordVersion: UInt8 = 6
 
     /// The consumer settings with a slot of their own since version 2.
     static let fixedConsumerSettings: Set = ["apiClient", "canaryComputerID", "applyCommand"]
@@ -135,7 +136,7 @@ extension App {
         let others = otherIssuerSettings.sorted { $0.key < $1.key }
         let otherConsumerSettings = consumers.map { $0.orderedSettings.filter { !Self.fixedConsumerSettings.contains($0.key) } }
         let hasOtherConsumerSettings = otherConsumerSettings.contains { !$0.isEmpty }
-        let version: UInt8 = hasOtherConsumerSettings ? 5 : !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3
+        let version: UInt8 = monitored || objectID != nil ? 6 : hasOtherConsumerSettings ? 5 : !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3
         var writer = RecordWriter(version: version)
         writer.write(label)
         writer.write(appID)
@@ -166,6 +167,10 @@ extension App {
         }
         if version >= 5 {
             for settings in otherConsumerSettings { writer.write(settings.flatMap { [$0.key, $0.value] }) }
+        }
+        if version >= 6 {
+            writer.write(monitored ? "monitored" : "managed")
+            writer.write(objectID)
         }
         return writer.bytes
     }
@@ -222,21 +227,36 @@ extension App {
                 }
             }
         }
+        var monitored = false
+        var objectID: String?
+        if reader.version >= 6 {
+            switch try reader.readString() {
+            case "monitored": monitored = true
+            case "managed": monitored = false
+            default: throw RecordReader.Malformed()
+            }
+            objectID = try reader.readOptionalString()
+        }
         try reader.finish()
         // Stored values were normalised when written; the public initialiser would only redo it.
         self.init(
             label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
-            issuerSettings: issuerSettings, consumers: consumers, policy: policy, tags: tags, notes: notes, secretDescription: secretDescription)
+            issuerSettings: issuerSettings, consumers: consumers, policy: policy, tags: tags, notes: notes, secretDescription: secretDescription,
+            monitored: monitored)
+        self.objectID = objectID
         self.appID = appID
         self.tenant = tenant
     }
 }
 
 extension Credential {
-    static let recordVersion: UInt8 = 1
+    /// Version 2 adds the kind and a certificate's thumbprint at the end; a secret without a
+    /// thumbprint is still written as version 1, so that an older `secrets` reads it.
+    static let recordVersion: UInt8 = 2
 
     func record() -> [UInt8] {
-        var writer = RecordWriter(version: Self.recordVersion)
+        let version: UInt8 = kind == .secret && thumbprint == nil ? 1 : 2
+        var writer = RecordWriter(version: version)
         writer.write(keyID)
         writer.write(hint)
         writer.write(created)
@@ -245,11 +265,15 @@ extension Credential {
         writer.write(state.rawValue)
         writer.write(displayName)
         writer.write(retireAfter)
+        if version >= 2 {
+            writer.write(kind.rawValue)
+            writer.write(thumbprint)
+        }
         return writer.bytes
     }
 
     init(record bytes: UnsafeRawBufferPointer) throws {
-        var reader = try RecordReader(bytes, version: Self.recordVersion)
+        var reader = try RecordReader(bytes, versions: 1...Self.recordVersion)
         let keyID = try reader.readString()
         let hint = try reader.readString()
         let created = try reader.readDate()
@@ -258,10 +282,16 @@ extension Credential {
         let state = try reader.readEnum(CredentialState.self)
         let displayName = try reader.readOptionalString()
         let retireAfter = try reader.readOptionalDate()
+        var kind = CredentialKind.secret
+        var thumbprint: String?
+        if reader.version >= 2 {
+            kind = try reader.readEnum(CredentialKind.self)
+            thumbprint = try reader.readOptionalString()
+        }
         try reader.finish()
         self.init(
             keyID: "", hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
-            displayName: displayName, retireAfter: retireAfter)
+            displayName: displayName, retireAfter: retireAfter, kind: kind, thumbprint: thumbprint)
         self.keyID = keyID
     }
 }

@@ -41,6 +41,18 @@ public struct ExpiringCredential: Sendable, Hashable {
     public let app: App
     /// The credential.
     public let credential: Credential
+    /// Whether the vault holds its value.
+    public let holdsValue: Bool
+
+    /// An entry of the listing.
+    public init(app: App, credential: Credential, holdsValue: Bool) {
+        self.app = app
+        self.credential = credential
+        self.holdsValue = holdsValue
+    }
+
+    /// How far the vault looks after it.
+    public var custody: CredentialCustody { .of(app, holdsValue: holdsValue) }
 }
 
 /// A recipient in the vault's keyring.

@@ -123,7 +123,7 @@ extension Vault {
         return try write(now: now) { writer in try insertApp(app, writer: &writer) }
     }
 
-    func insertApp(_ app: App, writer: inout VaultWriter) throws -> AppRecord {
+    func insertApp(_ app: App, auditAs action: AuditAction = .appAdd, detail: String? = nil, writer: inout VaultWriter) throws -> AppRecord {
         let labelHash = try lookupHash("label", app.label)
         let appIDHash = try lookupHash("app-id", app.appID)
         if try writer.db.value(Bool.self, sql: "SELECT 1 FROM apps WHERE label_hash = ?", arguments: [labelHash]) == true {
@@ -138,7 +138,7 @@ extension Vault {
             ("id", id.data), ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta),
             ("created_at", writer.timestamp), ("updated_at", writer.timestamp),
         ])
-        try writer.audit(.appAdd, app: app.label, appID: app.appID)
+        try writer.audit(action, app: app.label, appID: app.appID, detail: detail)
         return AppRecord(id: id, app: app, createdAt: writer.now, updatedAt: writer.now)
     }
 
@@ -152,7 +152,7 @@ extension Vault {
             app = App(
                 label: app.label, appID: app.appID, tenant: app.tenant, cloud: app.cloud, issuer: app.issuer,
                 rotator: app.rotator, issuerSettings: app.issuerSettings, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes,
-                secretDescription: app.secretDescription)
+                secretDescription: app.secretDescription, monitored: app.monitored, objectID: app.objectID)
             try app.validate()
             let labelHash = try lookupHash("label", app.label)
             let appIDHash = try lookupHash("app-id", app.appID)
@@ -189,6 +189,7 @@ extension Vault {
                 let journals = try writer.db.values(Data.self, sql: "SELECT id FROM rotations WHERE app = ?", arguments: [record.id.data])
                 for id in journals { try writer.delete("rotations", id: RecordID(id)) }
             }
+            try deleteTenantSync(of: record.id, writer: &writer)
             try writer.delete("apps", id: record.id)
             try writer.audit(.appRemove, app: record.app.label, appID: record.app.appID, detail: "\(ids.count) credential(s) removed")
         }
@@ -209,6 +210,8 @@ extension Vault {
         if old.tags != new.tags { fields.append("tags") }
         if old.notes != new.notes { fields.append("notes") }
         if old.secretDescription != new.secretDescription { fields.append("secret-description") }
+        if old.monitored != new.monitored { fields.append(new.monitored ? "monitored" : "managed") }
+        if old.objectID != new.objectID { fields.append("object-id") }
         return fields.isEmpty ? "nothing changed" : "changed " + fields.joined(separator: ", ")
     }
 }

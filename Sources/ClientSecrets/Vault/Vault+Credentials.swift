@@ -104,8 +104,10 @@ extension Vault {
         value.count >= 12 ? String(value.prefix(3)) : ""
     }
 
+    /// - Parameter audited: `false` when the caller writes one audit entry for many credentials
+    ///   (a tenant sync registering an app with all of its credentials).
     func storeCredential(
-        _ credential: Credential, value: SecureBytes?, secretKey: SecureBytes?, for app: AppRecord, writer: inout VaultWriter
+        _ credential: Credential, value: SecureBytes?, secretKey: SecureBytes?, for app: AppRecord, audited: Bool = true, writer: inout VaultWriter
     ) throws -> CredentialRecord {
         let keyIDHash = try lookupHash("key-id", credential.keyID)
         if try writer.db.value(Bool.self, sql: "SELECT 1 FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.id.data, keyIDHash]) == true {
@@ -127,10 +129,12 @@ extension Vault {
             ("id", id.data), ("app", app.id.data), ("key_id_hash", keyIDHash), ("state", credential.state.rawValue),
             ("expires_at", expiresAt), ("created_at", Self.epochSeconds(credential.created)), ("meta", meta), ("secret", sealedValue),
         ])
-        let expiry = credential.expires.map { "expires \(DateParser.format($0))" } ?? "no expiry"
-        try writer.audit(
-            value == nil ? AuditAction.secretRegister : .secretAdd, app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
-            detail: "\(credential.state.rawValue), \(expiry)")
+        if audited {
+            let expiry = credential.expires.map { "expires \(DateParser.format($0))" } ?? "no expiry"
+            try writer.audit(
+                value == nil ? AuditAction.secretRegister : .secretAdd, app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
+                detail: "\(credential.state.rawValue), \(expiry)")
+        }
         return CredentialRecord(id: id, appRecordID: app.id, credential: credential, hasValue: sealedValue != nil)
     }
 
@@ -182,10 +186,11 @@ extension Vault {
     }
 
     /// Every credential that is not retired and has expired or expires within `window` of `now`,
-    /// soonest first. Needs only the metadata key, so a reader can run it.
+    /// soonest first, secrets and certificates alike. Needs only the metadata key, so a reader
+    /// can run it.
     ///
     /// This is what monitoring runs, so it reads only the rows in the window (through the expiry
-    /// index), each app's record once, and its columns in place: the associated data of both
+    /// index, and a row's header for whether it holds a value), each app's record once, and its columns in place: the associated data of both
     /// records is written from the backend's column buffers (``StorageColumns``) into one reused buffer, in the
     /// layout ``credentialMetaBinding(id:app:state:expiresAt:keyIDHash:)`` and
     /// ``appBinding(_:labelHash:appIDHash:)`` describe, so no `Data`, id or binding is made per
@@ -199,7 +204,8 @@ extension Vault {
             var aad = RecordCipher.AssociatedDataWriter()
             var result: [ExpiringCredential] = []
             try db.scan(sql: """
-                SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
+                SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta,
+                    length(c.secret) IS NOT NULL
                 FROM credentials c LEFT JOIN apps a ON a.id = c.app
                 WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
                 ORDER BY c.expires_at, c.id
@@ -249,7 +255,7 @@ extension Vault {
                     }
                     if let key { apps[key] = app }
                 }
-                result.append(ExpiringCredential(app: app, credential: credential))
+                result.append(ExpiringCredential(app: app, credential: credential, holdsValue: row.integer(9) != 0))
             }
             return result
         }

@@ -126,6 +126,20 @@ extension Vault {
                 }
                 report.checked["rotations"] = count
             }
+            // Where tenant syncs resume: every row opens and belongs to an app (its scanner).
+            if try db.tableExists("tenant_syncs") {
+                count = 0
+                try db.forEachRow(sql: "SELECT * FROM tenant_syncs") { row in
+                    count += 1
+                    check {
+                        let sync = try decodeTenantSync(row)
+                        guard apps.contains(sync.id) else {
+                            throw VaultError.tampered(table: "tenant_syncs", row: sync.id.description, reason: "belongs to no readable app")
+                        }
+                    }
+                }
+                report.checked["tenant_syncs"] = count
+            }
             // Audit chain.
             report.checked["audit"] = try db.value(Int.self, sql: "SELECT COUNT(*) FROM audit") ?? 0
             check { _ = try auditEntries(db) }

@@ -69,6 +69,21 @@ enum VaultSchema {
             """)
         try createRotations(db, authenticated: true)
         try createAuthority(db)
+        try createTenantSyncs(db)
+    }
+
+    /// Where `secrets sync` resumes: one row per scanner app (its row id), holding the sealed
+    /// delta link of the tenant's last round. Added after format 2 shipped; the first sync
+    /// creates it in older vaults, and readers treat a missing table as no rows.
+    static func createTenantSyncs(_ db: any StorageTransaction) throws {
+        try db.executeScript(sql: """
+            CREATE TABLE IF NOT EXISTS tenant_syncs (
+                id BLOB PRIMARY KEY REFERENCES apps(id),
+                updated_at INTEGER NOT NULL,
+                meta BLOB NOT NULL,
+                auth BLOB
+            );
+            """)
     }
 
     /// The vault's authority keys, one per data-key generation: each later key is endorsed
@@ -89,6 +104,7 @@ enum VaultSchema {
     /// transaction.
     static func addAuthentication(_ db: any StorageTransaction) throws {
         if try !db.tableExists("rotations") { try createRotations(db, authenticated: true) }
+        try createTenantSyncs(db)
         for table in IntegrityDigest.tables where try !db.columnNames(in: table).contains("auth") {
             try db.executeScript(sql: "ALTER TABLE \(table) ADD COLUMN auth BLOB")
         }

@@ -10,7 +10,7 @@ import Rotation
 /// are followed only to the Graph endpoint the inventory was made for: a link to anywhere else
 /// would carry the scanner's token there. Throttling and transient failures are retried as every
 /// Graph call is (``RetryPolicy``); a delta link Graph no longer accepts starts a full round.
-public struct TenantInventory: Sendable {
+public struct TenantInventory: TenantReader {
     /// The scanner's client id.
     public let scannerClientID: String
     /// The tenant it signs in to and reads.

@@ -101,9 +101,16 @@ public struct RotationEngine: Sendable {
                     reason = "waits for a person to confirm key \(row.keyID ?? "?") is in place"
                 }
             }
+            // An app `secrets sync` only monitors is the tenant's to change, not the vault's.
+            var retire = Self.retirable(overview.credentials.map(\.credential), open: open, now: now)
+            if app.monitored {
+                isDue = false
+                retire = []
+                reason = "only monitored (found by `secrets sync`); `secrets app edit \(app.label) --manage` lets rotation manage it"
+            }
             var plan = RotationPlan(
                 label: app.label, appID: app.appID, issuer: app.issuer, resume: resume,
-                retire: Self.retirable(overview.credentials.map(\.credential), open: open, now: now),
+                retire: retire,
                 rotate: isDue, reason: reason,
                 newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
                 consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })

@@ -12,4 +12,10 @@ public protocol RotationEnvironment: Sendable {
 
     /// Everything that uses `app`'s secret, in the order they are deployed to.
     func consumers(for app: AppRecord, in vault: Vault) throws -> [any SecretConsumer]
+
+    /// A reader of the tenant of `scanner` (an app allowed to read the tenant's applications,
+    /// `Application.Read.All`), signing in with its current secret from `vault`.
+    ///
+    /// - Throws: ``RotationFailure/misconfigured(_:)`` when the vault holds no secret for it.
+    func tenantReader(scanner: AppRecord, in vault: Vault) throws -> any TenantReader
 }

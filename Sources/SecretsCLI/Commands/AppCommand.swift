@@ -85,6 +85,10 @@ struct AppFieldOptions: ParsableArguments {
         valueName: "text"))
     var secretDescription: String?
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Let rotation manage an app that `secrets sync` only monitors; sync then reports where it differs from the tenant instead of changing it."))
+    var manage = false
+
     func parsedCloud() throws -> Cloud? {
         try cloud.map {
             guard let value = Cloud(rawValue: $0.lowercased()) else {
@@ -196,6 +200,7 @@ struct AppFieldOptions: ParsableArguments {
         if !tag.isEmpty { app.tags = tag }
         if let notes { app.notes = notes }
         if let secretDescription { app.secretDescription = secretDescription.isEmpty ? nil : secretDescription }
+        if manage { app.monitored = false }
     }
 }
 

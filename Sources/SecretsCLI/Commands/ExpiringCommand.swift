@@ -10,7 +10,9 @@ struct ExpiringCommand: ParsableCommand {
             Exit status follows the monitoring-plugin convention: 0 nothing in the window, 1 something \
             expires within it, 2 something has already expired, 3 the check could not be made. The \
             first line (table format) is a one-line status for Nagios, Icinga or a cron mail. A reader \
-            identity is enough.
+            identity is enough. Secrets and certificates are listed alike (--type narrows it), each with \
+            its custody: managed (rotation manages it), held (the vault holds the value) or monitored \
+            (the vault only knows it exists, as `secrets sync` found it).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -27,6 +29,9 @@ struct ExpiringCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Same as --format json.")
     var json = false
+
+    @Option(name: .customLong("type"), help: "secret, certificate or all.")
+    var credentialType: CredentialType = .all
 
     @Flag(name: .long, help: ArgumentHelp(
         "Check the whole vault first (as `secrets verify` does); any damage makes the check fail with 3.",
@@ -46,6 +51,8 @@ struct ExpiringCommand: ParsableCommand {
         let expires: Date
         let daysLeft: Int
         let expired: Bool
+        let type: String
+        let custody: String
     }
 
     /// The `--json` report, written directly (see ``JSONWriter``): `{checkedAt, credentials, days, status}`.
@@ -68,6 +75,8 @@ struct ExpiringCommand: ParsableCommand {
             writer.field("label", .string(entry.app.label))
             writer.field("state", .string(entry.credential.state.rawValue))
             writer.field("tenant", .string(entry.app.tenant))
+            writer.field("type", .string(entry.credential.kind.rawValue))
+            writer.field("custody", .string(entry.custody.rawValue))
             writer.endObject()
         }
         writer.endArray()
@@ -136,7 +145,7 @@ struct ExpiringCommand: ParsableCommand {
         let now = Date()
         let vault = try options.open()
         if verify, let problem = try vault.verify().problems.first { throw CLIError(description: problem, code: ExitStatus.dataError) }
-        let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now)
+        let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now).filter { credentialType.includes($0.credential.kind) }
         // The JSON report is written from the vault's entries directly; the other formats
         // go through rows of text.
         var items: [Item] {
@@ -145,7 +154,7 @@ struct ExpiringCommand: ParsableCommand {
                     label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
                     keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
                     expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
-                    expired: entry.credential.expires! <= now)
+                    expired: entry.credential.expires! <= now, type: entry.credential.kind.rawValue, custody: entry.custody.rawValue)
             }
         }
         let expiredCount = found.filter { $0.credential.expires! <= now }.count
@@ -162,17 +171,17 @@ struct ExpiringCommand: ParsableCommand {
             let items = items
             let summary: String
             if expiredCount > 0 {
-                summary = "\(status): \(expiredCount) secret(s) expired, \(items.count - expiredCount) more expire within \(days) days"
+                summary = "\(status): \(expiredCount) \(credentialType.noun) expired, \(items.count - expiredCount) more expire within \(days) days"
             } else if items.isEmpty {
                 summary = "\(status): nothing expires within \(days) days"
             } else {
-                summary = "\(status): \(items.count) secret(s) expire within \(days) days"
+                summary = "\(status): \(items.count) \(credentialType.noun) expire within \(days) days"
             }
             Printer.line(summary)
             if !items.isEmpty {
                 Printer.table(
-                    ["EXPIRES", "DAYS", "LABEL", "APP ID", "KEY ID", "STATE"],
-                    items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state] })
+                    ["EXPIRES", "DAYS", "LABEL", "APP ID", "KEY ID", "STATE", "TYPE", "CUSTODY"],
+                    items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state, $0.type, $0.custody] })
             }
         }
         if code != Self.ok { throw ExitCode(code) }
@@ -200,17 +209,17 @@ struct ExpiringCommand: ParsableCommand {
         // Every label value is escaped, not only the label: key ids and app ids come from issuers
         // and imports, and one unescaped quote or newline forges a series.
         func labels(_ item: Item) -> String {
-            [("app", item.label), ("app_id", item.appId), ("key_id", item.keyId), ("state", item.state)]
+            [("app", item.label), ("app_id", item.appId), ("key_id", item.keyId), ("state", item.state), ("type", item.type)]
                 .map { "\($0)=\"\(prometheusLabel($1))\"" }.joined(separator: ",")
         }
         var text = """
-            # HELP secrets_credential_expiry_timestamp_seconds When the client secret expires, as a Unix timestamp.
+            # HELP secrets_credential_expiry_timestamp_seconds When the credential (type: secret or certificate) expires, as a Unix timestamp.
             # TYPE secrets_credential_expiry_timestamp_seconds gauge
 
             """
         for item in items { text += "secrets_credential_expiry_timestamp_seconds{\(labels(item))} \(Int64(item.expires.timeIntervalSince1970))\n" }
         text += """
-            # HELP secrets_credential_days_left Whole days until the client secret expires (negative once expired).
+            # HELP secrets_credential_days_left Whole days until the credential expires (negative once expired).
             # TYPE secrets_credential_days_left gauge
 
             """

@@ -5,11 +5,19 @@ import Foundation
 /// `secrets list`: one row per app with its current secret's expiry.
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List apps with their current secret's expiry and status.",
-        discussion: "Status: ok; due (expires within the app's rotate-before); expired; none (no current secret).")
+        commandName: "list", abstract: "List apps with their current credential's expiry and status.",
+        discussion: """
+            Status: ok; due (expires within the app's rotate-before); expired; none (no current credential). \
+            With --type secret or certificate, each app's live credential of that type that expires last \
+            is shown instead, and apps without one are left out. Custody: managed (rotation manages it), \
+            held (the vault holds the value) or monitored (found by `secrets sync`; metadata only).
+            """)
 
     @OptionGroup var options: VaultOptions
     @OptionGroup var output: JSONOption
+
+    @Option(name: .customLong("type"), help: "secret, certificate or all.")
+    var credentialType: CredentialType = .all
 
     struct Row: Encodable {
         let label: String
@@ -18,33 +26,53 @@ struct ListCommand: ParsableCommand {
         let cloud: String
         let status: String
         let current: CredentialJSON?
+        let custody: String
     }
 
-    static func status(of overview: AppOverview, now: Date) -> String {
-        guard let current = overview.current else { return "none" }
+    /// The credential a row shows: the current one, or with a `type` the live one of that type
+    /// that expires last.
+    static func shown(_ overview: AppOverview, type: CredentialType) -> CredentialRecord? {
+        guard type != .all else { return overview.credentials.first { $0.credential.state == .current } }
+        return overview.credentials.filter { type.includes($0.credential.kind) && [.current, .previous].contains($0.credential.state) }
+            .max { ($0.credential.expires ?? .distantFuture) < ($1.credential.expires ?? .distantFuture) }
+    }
+
+    static func status(of overview: AppOverview, shown: Credential?, now: Date) -> String {
+        guard let current = shown else { return "none" }
         guard let expires = current.expires else { return "ok" }
         if expires <= now { return "expired" }
         if expires.timeIntervalSince(now) <= overview.record.app.policy.rotateBefore { return "due" }
         return "ok"
     }
 
+    /// The row of an app; `nil` when `type` asks for a credential type it has none of.
+    static func row(_ overview: AppOverview, type: CredentialType, now: Date) -> Row? {
+        let app = overview.record.app
+        let shown = Self.shown(overview, type: type)
+        if type != .all, shown == nil { return nil }
+        let holdsValue = shown?.hasValue ?? false
+        return Row(
+            label: app.label, appId: app.appID, tenant: app.tenant, cloud: app.cloud.rawValue,
+            status: status(of: overview, shown: shown?.credential, now: now),
+            current: shown.map { CredentialJSON($0.credential, now: now, valueStored: nil) },
+            custody: CredentialCustody.of(app, holdsValue: holdsValue).rawValue)
+    }
+
     func run() throws {
         try reportingErrors {
             let now = Date()
-            let rows = try options.reading { try $0.overview() }.map { overview in
-                let app = overview.record.app
-                return Row(
-                    label: app.label, appId: app.appID, tenant: app.tenant, cloud: app.cloud.rawValue,
-                    status: Self.status(of: overview, now: now),
-                    current: overview.current.map { CredentialJSON($0, now: now, valueStored: nil) })
-            }
+            let overviews: [AppOverview] = try options.reading { try $0.overview() }
+            let rows = overviews.compactMap { Self.row($0, type: credentialType, now: now) }
             if output.json { return try Printer.json(rows) }
-            if rows.isEmpty { return Printer.line("No apps yet; add one with `secrets app add`.") }
+            if rows.isEmpty {
+                let empty = credentialType == .all ? "No apps yet; add one with `secrets app add`." : "No app has a live \(credentialType.rawValue)."
+                return Printer.line(empty)
+            }
             Printer.table(
-                ["LABEL", "APP ID", "TENANT", "CLOUD", "EXPIRES", "DAYS", "STATUS"],
+                ["LABEL", "APP ID", "TENANT", "CLOUD", "EXPIRES", "DAYS", "STATUS", "TYPE", "CUSTODY"],
                 rows.map { row in
                     [row.label, row.appId, row.tenant, row.cloud, row.current.map { Printer.day($0.expires) } ?? "-",
-                     row.current?.daysLeft.map(String.init) ?? "-", row.status]
+                     row.current?.daysLeft.map(String.init) ?? "-", row.status, row.current?.type ?? "-", row.custody]
                 })
         }
     }

@@ -77,6 +77,8 @@ struct CredentialJSON: Encodable {
     let retireAfter: Date?
     let displayName: String?
     let valueStored: Bool?
+    let type: String
+    let thumbprint: String?
 
     init(_ credential: Credential, now: Date, valueStored: Bool?) {
         keyId = credential.keyID
@@ -89,5 +91,7 @@ struct CredentialJSON: Encodable {
         retireAfter = credential.retireAfter
         displayName = credential.displayName
         self.valueStored = valueStored
+        type = credential.kind.rawValue
+        thumbprint = credential.thumbprint
     }
 }

@@ -21,9 +21,9 @@ import Foundation
 /// POST /_emulator/applications/{appId}/policy {"passwordsAllowed": false} → 204   (an app management policy that
 ///                                               forbids passwords: addPassword answers 400
 ///                                               CredentialTypeNotAllowedAsPerAppPolicy; true lifts it)
-/// POST /_emulator/faults                        {"operation": "token"|"getApplication"|"addPassword"|"removePassword"|"any",
+/// POST /_emulator/faults                        {"operation": "token"|"getApplication"|"listApplications"|"addPassword"|"removePassword"|"any",
 ///                                                "status"?, "retryAfter"?, "hangSeconds"?, "drop"?: true, "slowMs"?,
-///                                                "answerDelayMs"?, "times"?: 1}
+///                                                "answerDelayMs"?, "times"?: 1, "after"?: 0 (matching requests let through first)}
 ///                                               → 204   (exactly one of status, hangSeconds, drop, slowMs,
 ///                                                answerDelayMs: slowMs waits before the operation,
 ///                                                answerDelayMs after it, before the answer)
@@ -161,7 +161,7 @@ struct EntraControlAPI {
 
         case ("POST", ["faults"]):
             guard let object = object(), let name = object["operation"] as? String, let operation = EntraOperation(rawValue: name) else {
-                return bad("expected {\"operation\": token|getApplication|addPassword|removePassword|any, …}")
+                return bad("expected {\"operation\": token|getApplication|listApplications|addPassword|removePassword|any, …}")
             }
             let fault: EmulatedFault
             if let status = object["status"] as? Int {
@@ -177,7 +177,7 @@ struct EntraControlAPI {
             } else {
                 return bad("expected one of status, hangSeconds, drop, slowMs, answerDelayMs")
             }
-            await state.injectFault(fault, on: operation, times: object["times"] as? Int ?? 1)
+            await state.injectFault(fault, on: operation, times: object["times"] as? Int ?? 1, after: object["after"] as? Int ?? 0)
             return EmulatorJSON.empty(204)
 
         case ("DELETE", ["faults"]):

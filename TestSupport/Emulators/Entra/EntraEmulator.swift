@@ -127,8 +127,8 @@ public final class EntraEmulator: Sendable {
 
     /// Makes the next `times` requests of `operation` fail with `fault`. Faults are used in the
     /// order they were injected.
-    public func injectFault(_ fault: EmulatedFault, on operation: EntraOperation, times: Int = 1) async {
-        await state.injectFault(fault, on: operation, times: times)
+    public func injectFault(_ fault: EmulatedFault, on operation: EntraOperation, times: Int = 1, after skip: Int = 0) async {
+        await state.injectFault(fault, on: operation, times: times, after: skip)
     }
 
     /// Removes every fault not used yet.

@@ -78,6 +78,8 @@ actor EntraEmulatorState {
         var fault: EmulatedFault
         var operation: EntraOperation
         var remaining: Int
+        /// Matching requests to let through first (a fault in the middle of paging).
+        var skip = 0
     }
 
     private(set) var configuration: EntraEmulator.Configuration
@@ -286,9 +288,9 @@ actor EntraEmulatorState {
 
     // MARK: Faults
 
-    func injectFault(_ fault: EmulatedFault, on operation: EntraOperation, times: Int) {
+    func injectFault(_ fault: EmulatedFault, on operation: EntraOperation, times: Int, after skip: Int = 0) {
         guard times > 0 else { return }
-        faults.append(PendingFault(fault: fault, operation: operation, remaining: times))
+        faults.append(PendingFault(fault: fault, operation: operation, remaining: times, skip: max(0, skip)))
     }
 
     func clearFaults() {
@@ -298,6 +300,10 @@ actor EntraEmulatorState {
     /// The next pending fault for `operation`, counted as used.
     func takeFault(for operation: EntraOperation) -> EmulatedFault? {
         guard let index = faults.firstIndex(where: { $0.operation.matches(operation) && $0.remaining > 0 }) else { return nil }
+        if faults[index].skip > 0 {
+            faults[index].skip -= 1
+            return nil
+        }
         faults[index].remaining -= 1
         let fault = faults[index].fault
         if faults[index].remaining == 0 { faults.remove(at: index) }

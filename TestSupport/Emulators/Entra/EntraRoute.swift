@@ -34,7 +34,8 @@ enum EntraRoute: Sendable, Equatable {
     var operation: EntraOperation? {
         switch self {
         case .token: return .token
-        case .listApplications, .getApplication, .applicationsDelta: return .getApplication
+        case .getApplication: return .getApplication
+        case .listApplications, .applicationsDelta: return .listApplications
         case .addPassword: return .addPassword
         case .removePassword: return .removePassword
         case .credentialSignInActivities: return .credentialSignInActivities

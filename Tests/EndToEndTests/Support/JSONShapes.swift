@@ -15,6 +15,8 @@ struct CredentialJSON: Decodable {
     let retireAfter: Date?
     let displayName: String?
     let valueStored: Bool?
+    let type: String
+    let thumbprint: String?
 }
 
 /// A row of `list --json`.
@@ -25,6 +27,7 @@ struct ListRow: Decodable {
     let cloud: String
     let status: String
     let current: CredentialJSON?
+    let custody: String
 }
 
 /// `expiring --json`.
@@ -40,6 +43,8 @@ struct ExpiringReport: Decodable {
         let expires: Date
         let daysLeft: Int
         let expired: Bool
+        let type: String
+        let custody: String
     }
 
     let checkedAt: Date

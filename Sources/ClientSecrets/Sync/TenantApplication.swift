@@ -1,18 +1,12 @@
-import ClientSecrets
 import Foundation
 
 /// A credential of an application in the tenant, as Graph lists it: metadata only, never a value.
+///
+/// Graph's answers are not trusted: ``Vault/applyTenantRound(_:scanner:now:)`` checks every
+/// field before it stores one.
 public struct TenantCredential: Sendable, Hashable {
-    /// A client secret or a certificate.
-    public enum Kind: String, Sendable, Hashable {
-        /// A client secret (`passwordCredential`).
-        case secret
-        /// A certificate (`keyCredential`).
-        case certificate
-    }
-
     /// Whether it is a secret or a certificate.
-    public var kind: Kind
+    public var kind: CredentialKind
     /// Its key id (a lowercase GUID).
     public var keyID: String
     /// Its display name, if any (a certificate's is usually its subject).
@@ -25,6 +19,17 @@ public struct TenantCredential: Sendable, Hashable {
     public var start: Date?
     /// When it stops being valid.
     public var end: Date?
+
+    /// A credential as Graph listed it.
+    public init(kind: CredentialKind, keyID: String, displayName: String? = nil, hint: String? = nil, thumbprint: String? = nil, start: Date? = nil, end: Date? = nil) {
+        self.kind = kind
+        self.keyID = keyID
+        self.displayName = displayName
+        self.hint = hint
+        self.thumbprint = thumbprint
+        self.start = start
+        self.end = end
+    }
 }
 
 /// An application in the tenant, or what changed of it: `nil` for a property the answer left
@@ -40,9 +45,18 @@ public struct TenantApplication: Sendable, Hashable {
     public var secrets: [TenantCredential]?
     /// Its certificates; `nil` when the answer did not list them.
     public var certificates: [TenantCredential]?
+
+    /// An application as Graph listed it.
+    public init(objectID: String, appID: String? = nil, displayName: String? = nil, secrets: [TenantCredential]? = nil, certificates: [TenantCredential]? = nil) {
+        self.objectID = objectID
+        self.appID = appID
+        self.displayName = displayName
+        self.secrets = secrets
+        self.certificates = certificates
+    }
 }
 
-/// One round of the tenant's changes (``TenantInventory/changes(since:)``).
+/// One round of the tenant's changes (`TenantInventory.changes(since:)` in module `EntraID`).
 public struct TenantChanges: Sendable {
     /// Applications new or changed since the round the link came from (every application, for a full round).
     public var applications: [TenantApplication]
@@ -56,4 +70,14 @@ public struct TenantChanges: Sendable {
     public var resyncReason: String?
     /// Pages read.
     public var pages: Int
+
+    /// A round as read.
+    public init(applications: [TenantApplication], removedObjectIDs: [String], deltaLink: String, isFullRound: Bool, resyncReason: String? = nil, pages: Int) {
+        self.applications = applications
+        self.removedObjectIDs = removedObjectIDs
+        self.deltaLink = deltaLink
+        self.isFullRound = isFullRound
+        self.resyncReason = resyncReason
+        self.pages = pages
+    }
 }

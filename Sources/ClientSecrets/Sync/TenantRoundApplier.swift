@@ -1,0 +1,256 @@
+import Foundation
+import Storage
+
+/// Applies one round of the tenant's changes inside a vault write (see
+/// ``Vault/applyTenantRound(_:scanner:now:)``): every app and credential is read once, then
+/// only what differs is written.
+struct TenantRoundApplier {
+    let vault: Vault
+    let scanner: AppRecord
+    let now: Date
+    var summary = TenantSyncSummary()
+    private var apps: [RecordID: AppRecord] = [:]
+    private var byObjectID: [String: RecordID] = [:]
+    private var byAppID: [String: RecordID] = [:]
+    private var credentials: [RecordID: [CredentialRecord]] = [:]
+    private var seen: Set<RecordID> = []
+
+    /// At most this many drift and refusal lines are kept; the summary counts the rest.
+    static let lineLimit = 200
+
+    init(vault: Vault, scanner: AppRecord, db: any StorageTransaction, now: Date) throws {
+        self.vault = vault
+        self.scanner = scanner
+        self.now = now
+        let context = try vault.metadataContext()
+        var credentials: [RecordID: [CredentialRecord]] = [:]
+        try db.forEachRow(sql: "SELECT \(Vault.credentialColumnsWithoutValue) FROM credentials") { row in
+            let record = try vault.decodeCredential(row, context: context)
+            credentials[record.appRecordID, default: []].append(record)
+        }
+        self.credentials = credentials
+        for row in try db.rows(sql: "SELECT * FROM apps") {
+            let record = try vault.decodeApp(row, context: context)
+            apps[record.id] = record
+            byAppID[record.app.appID] = record.id
+            if let objectID = record.app.objectID { byObjectID[objectID] = record.id }
+        }
+    }
+
+    // MARK: Applications
+
+    mutating func apply(_ application: TenantApplication, writer: inout VaultWriter) throws {
+        let objectID = application.objectID.lowercased()
+        guard Validation.isGUID(objectID) else {
+            return refuse("an application whose id \(Self.quoted(objectID)) is not a GUID")
+        }
+        let appID = application.appID?.lowercased()
+        if let appID, !Validation.isGUID(appID) {
+            return refuse("application \(objectID): its app ID \(Self.quoted(appID)) is not a GUID")
+        }
+        guard let id = byObjectID[objectID] ?? appID.flatMap({ byAppID[$0] }) else {
+            return try register(application, objectID: objectID, appID: appID, writer: &writer)
+        }
+        seen.insert(id)
+        var record = apps[id]!
+        guard record.app.monitored else { return reportDrift(of: record, against: application) }
+        if record.app.objectID != objectID {
+            record.app.objectID = objectID
+            try rewrite(record, writer: &writer)
+        }
+        var held = credentials[id] ?? []
+        for (kind, listed) in [(CredentialKind.secret, application.secrets), (.certificate, application.certificates)] {
+            guard let listed else { continue }
+            try reconcile(kind, listed: checked(listed, kind: kind, app: record.app.label), held: &held, app: record, writer: &writer)
+        }
+        try assignCurrent(&held, app: record, writer: &writer)
+        credentials[id] = held
+    }
+
+    private mutating func register(_ application: TenantApplication, objectID: String, appID: String?, writer: inout VaultWriter) throws {
+        guard let appID else { return refuse("application \(objectID) is new to the vault but its app ID was not listed") }
+        let label = try vault.freeLabel(displayName: application.displayName, appID: appID, writer.db)
+        let app = App(label: label, appID: appID, tenant: scanner.app.tenant, cloud: scanner.app.cloud, issuer: .entraID, monitored: true, objectID: objectID)
+        var incoming = checked(application.secrets ?? [], kind: .secret, app: label)
+        incoming += checked(application.certificates ?? [], kind: .certificate, app: label)
+        let record = try vault.insertApp(app, auditAs: .tenantAppAdd, detail: "found in the tenant with \(incoming.count) credential(s)", writer: &writer)
+        let current = Self.current(of: incoming)
+        var held: [CredentialRecord] = []
+        for var credential in incoming {
+            credential.state = credential.keyID == current ? .current : .previous
+            held.append(try vault.storeCredential(credential, value: nil, secretKey: nil, for: record, audited: false, writer: &writer))
+        }
+        apps[record.id] = record
+        byAppID[appID] = record.id
+        byObjectID[objectID] = record.id
+        credentials[record.id] = held
+        seen.insert(record.id)
+        summary.appsAdded += 1
+        summary.credentialsAdded += held.count
+    }
+
+    /// Graph's delta query named the application removed.
+    mutating func removed(objectID: String, writer: inout VaultWriter) throws {
+        guard let id = byObjectID[objectID], let record = apps[id] else { return }
+        try retireAll(of: record, why: "removed from the tenant", writer: &writer)
+    }
+
+    /// After a full round: monitored apps of this tenant that the round did not list are gone.
+    mutating func removeUnseen(writer: inout VaultWriter) throws {
+        let unseen = apps.values.filter { $0.app.objectID != nil && $0.app.tenant == scanner.app.tenant && !seen.contains($0.id) }
+        for record in unseen.sorted(by: { $0.app.label < $1.app.label }) {
+            try retireAll(of: record, why: "missing from a full read of the tenant", writer: &writer)
+        }
+    }
+
+    private mutating func retireAll(of record: AppRecord, why: String, writer: inout VaultWriter) throws {
+        var held = credentials[record.id] ?? []
+        let active = held.indices.filter { held[$0].credential.state != .retired }
+        guard record.app.monitored else {
+            if !active.isEmpty { drift("\(record.app.label): the application was \(why), but the vault still holds \(active.count) credential(s) for it") }
+            return
+        }
+        guard !active.isEmpty else { return }
+        for index in active {
+            held[index].credential.state = .retired
+            held[index].credential.retireAfter = nil
+            try vault.updateCredentialMeta(id: held[index].id, app: record.id, credential: held[index].credential, writer: &writer)
+        }
+        credentials[record.id] = held
+        try writer.audit(.tenantAppRemoved, app: record.app.label, appID: record.app.appID, detail: "\(why); \(active.count) credential(s) kept as retired")
+        summary.appsRemoved += 1
+        summary.credentialsRemoved += active.count
+    }
+
+    private mutating func rewrite(_ record: AppRecord, writer: inout VaultWriter) throws {
+        let labelHash = try vault.lookupHash("label", record.app.label)
+        let appIDHash = try vault.lookupHash("app-id", record.app.appID)
+        let meta = try vault.sealApp(record.app, id: record.id, labelHash: labelHash, appIDHash: appIDHash)
+        try writer.update("apps", id: record.id, [("meta", meta), ("updated_at", writer.timestamp)])
+        apps[record.id] = record
+        if let objectID = record.app.objectID { byObjectID[objectID] = record.id }
+    }
+
+    // MARK: Credentials
+
+    private mutating func reconcile(
+        _ kind: CredentialKind, listed: [Credential], held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter
+    ) throws {
+        let listedIDs = Set(listed.map(\.keyID))
+        for index in held.indices where held[index].credential.kind == kind && held[index].credential.state != .retired
+            && !listedIDs.contains(held[index].credential.keyID) {
+            held[index].credential.state = .retired
+            held[index].credential.retireAfter = nil
+            try vault.updateCredentialMeta(id: held[index].id, app: app.id, credential: held[index].credential, writer: &writer)
+            try writer.audit(
+                .tenantCredentialRemoved, app: app.app.label, appID: app.app.appID, keyID: held[index].credential.keyID,
+                detail: "\(kind.rawValue) deleted in the tenant; kept as retired")
+            summary.credentialsRemoved += 1
+        }
+        for credential in listed {
+            guard let index = held.firstIndex(where: { $0.credential.keyID == credential.keyID }) else {
+                held.append(try vault.storeCredential(credential, value: nil, secretKey: nil, for: app, audited: false, writer: &writer))
+                try writer.audit(
+                    .tenantCredentialAdd, app: app.app.label, appID: app.app.appID, keyID: credential.keyID,
+                    detail: "\(kind.rawValue), \(Self.expiry(credential.expires))")
+                summary.credentialsAdded += 1
+                continue
+            }
+            // A key id the vault retired stays retired: Graph does not reuse key ids.
+            var mine = held[index].credential
+            guard mine.state != .retired else { continue }
+            let endChanged = mine.expires.map(Vault.epochSeconds) != credential.expires.map(Vault.epochSeconds)
+            guard endChanged || mine.displayName != credential.displayName || mine.thumbprint != credential.thumbprint || mine.kind != kind else { continue }
+            let detail = endChanged ? "end date \(Self.expiry(mine.expires)) → \(Self.expiry(credential.expires))" : "display name or thumbprint changed"
+            mine.expires = credential.expires
+            mine.displayName = credential.displayName
+            mine.thumbprint = credential.thumbprint
+            mine.kind = kind
+            held[index].credential = mine
+            try vault.updateCredentialMeta(id: held[index].id, app: app.id, credential: mine, writer: &writer)
+            try writer.audit(.tenantCredentialChange, app: app.app.label, appID: app.app.appID, keyID: mine.keyID, detail: detail)
+            summary.credentialsChanged += 1
+        }
+    }
+
+    /// The credential that expires last is `current`, the other live ones `previous`: for an app
+    /// the vault only monitors, that is the one its users most likely have.
+    private func assignCurrent(_ held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter) throws {
+        let current = Self.current(of: held.map(\.credential).filter { $0.state != .retired })
+        for index in held.indices where held[index].credential.state != .retired {
+            let state: CredentialState = held[index].credential.keyID == current ? .current : .previous
+            guard held[index].credential.state != state else { continue }
+            held[index].credential.state = state
+            held[index].credential.retireAfter = nil
+            try vault.updateCredentialMeta(id: held[index].id, app: app.id, credential: held[index].credential, writer: &writer)
+        }
+    }
+
+    static func current(of credentials: [Credential]) -> String? {
+        credentials.max { ($0.expires ?? .distantFuture, $0.validFrom, $0.keyID) < ($1.expires ?? .distantFuture, $1.validFrom, $1.keyID) }?.keyID
+    }
+
+    /// The credentials Graph listed, as the vault stores them; a credential whose key id is not
+    /// a GUID, repeats, or whose dates are out of range is refused, and a display name, hint or
+    /// thumbprint that is not what Graph documents is dropped.
+    private mutating func checked(_ listed: [TenantCredential], kind: CredentialKind, app: String) -> [Credential] {
+        var keyIDs = Set<String>()
+        var result: [Credential] = []
+        for item in listed {
+            let keyID = item.keyID.lowercased()
+            guard Validation.isGUID(keyID), keyIDs.insert(keyID).inserted else {
+                refuse("\(app): a \(kind.rawValue) whose key id \(Self.quoted(keyID)) is not a GUID or is listed twice")
+                continue
+            }
+            guard [item.start, item.end].allSatisfy({ $0.map(Self.isStorable) ?? true }) else {
+                refuse("\(app): \(kind.rawValue) \(keyID) has a start or end date outside 1970–9999")
+                continue
+            }
+            let displayName = item.displayName.flatMap { (try? Validation.printable($0, field: "display-name", maximumCount: 256)) != nil ? $0 : nil }
+            let hint = item.hint.flatMap { $0.count <= 3 && (try? Validation.printable($0, field: "hint", maximumCount: 3)) != nil ? $0 : nil }
+            let thumbprint = item.thumbprint.flatMap { text in
+                text.count == 40 && text.allSatisfy(\.isHexDigit) ? text.uppercased() : nil
+            }
+            result.append(Credential(
+                keyID: keyID, hint: kind == .secret ? hint ?? "" : "", created: now.wholeSeconds, validFrom: (item.start ?? now).wholeSeconds,
+                expires: item.end?.wholeSeconds, state: .previous, displayName: displayName, kind: kind, thumbprint: kind == .certificate ? thumbprint : nil))
+        }
+        return result
+    }
+
+    static func isStorable(_ date: Date) -> Bool { (0...253_402_300_799).contains(date.timeIntervalSince1970) }
+
+    // MARK: Managed apps
+
+    /// An app the vault manages is the admin's: differences are reported, never applied.
+    private mutating func reportDrift(of record: AppRecord, against application: TenantApplication) {
+        let held = credentials[record.id] ?? []
+        let label = record.app.label
+        for (kind, listed) in [(CredentialKind.secret, application.secrets), (.certificate, application.certificates)] {
+            guard let listed else { continue }
+            let listedIDs = Set(listed.map { $0.keyID.lowercased() })
+            for credential in held.map(\.credential) where credential.kind == kind && credential.state != .retired && !listedIDs.contains(credential.keyID) {
+                drift("\(label): the vault's \(credential.state.rawValue) \(kind.rawValue) \(credential.keyID) is no longer in the tenant")
+            }
+            let heldIDs = Set(held.map(\.credential.keyID))
+            for keyID in listedIDs.sorted() where Validation.isGUID(keyID) && !heldIDs.contains(keyID) {
+                drift("\(label): \(kind.rawValue) \(keyID) in the tenant is not in the vault")
+            }
+        }
+    }
+
+    private mutating func drift(_ line: String) {
+        if summary.drift.count < Self.lineLimit { summary.drift.append(line) }
+    }
+
+    private mutating func refuse(_ line: String) {
+        if summary.refused.count < Self.lineLimit { summary.refused.append(line) }
+    }
+
+    /// A value from Graph in a message: at most 40 characters, control characters shown as `?`.
+    static func quoted(_ text: String) -> String {
+        "\"" + String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).map { $0.properties.generalCategory == .control ? "?" : $0 })) + "\""
+    }
+
+    static func expiry(_ date: Date?) -> String { date.map { "expires \(DateParser.format($0))" } ?? "no expiry" }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Storage
+
+/// The tenant's applications in the vault: `secrets sync` applies a round of Graph's delta
+/// query here, and keeps where the round ended.
+extension Vault {
+    static func tenantSyncBinding(id: RecordID) -> RecordCipher.Binding {
+        RecordCipher.Binding(table: "tenant_syncs", column: "meta", row: id)
+    }
+
+    func decodeTenantSync(_ row: StoredRow) throws -> (id: RecordID, state: TenantSyncState) {
+        let id = RecordID(try row["id"] as Data)
+        let state = try cipher.openJSON(TenantSyncState.self, from: row["meta"], key: keys.metadataCipherKey, binding: Self.tenantSyncBinding(id: id))
+        try authenticate(table: "tenant_syncs", row: row)
+        return (id, state)
+    }
+
+    /// Where the last sync with the scanner app `name` left its tenant; `nil` before the first.
+    /// A reader can ask.
+    public func tenantSyncState(scanner name: String) throws -> TenantSyncState? {
+        try read { db in
+            let scanner = try findApp(db, name)
+            return try tenantSyncState(db, scanner: scanner.id)
+        }
+    }
+
+    func tenantSyncState(_ db: any StorageTransaction, scanner: RecordID) throws -> TenantSyncState? {
+        guard try db.tableExists("tenant_syncs"),
+              let row = try db.row(sql: "SELECT * FROM tenant_syncs WHERE id = ?", arguments: [scanner.data])
+        else { return nil }
+        return try decodeTenantSync(row).state
+    }
+
+    /// Forgets where the scanner `app` left its tenant (the app is being removed).
+    func deleteTenantSync(of app: RecordID, writer: inout VaultWriter) throws {
+        guard try writer.db.tableExists("tenant_syncs") else { return }
+        try writer.delete("tenant_syncs", id: app)
+    }
+
+    /// Applies one round of the tenant's changes, read as the scanner app `scanner`, and keeps
+    /// the round's delta link for the next one.
+    ///
+    /// The whole round and its link are one transaction: a sync that fails or is killed before
+    /// it commits leaves the vault as it was, with the previous link, and the next run reads the
+    /// same changes again (applying a round twice changes nothing the second time). Graph's
+    /// answers are checked field by field; what is not as Graph documents it is refused
+    /// (``TenantSyncSummary/refused``) and the rest applied.
+    ///
+    /// - Applications the vault does not know are registered *monitored* (``App/monitored``):
+    ///   issuer Entra ID, the scanner's tenant and cloud, a label from the display name (or the
+    ///   app ID when that is taken or unusable), their credentials' metadata and no values.
+    /// - For a monitored app, credentials new in the tenant are added, changed end dates and
+    ///   display names updated, and credentials deleted in the tenant marked `retired`, each with
+    ///   an audit entry; the one that expires last is `current`. An application removed from
+    ///   the tenant (or missing from a full round) has its credentials retired.
+    /// - An app the vault manages (not monitored) is never changed: where it differs from the
+    ///   tenant, ``TenantSyncSummary/drift`` says so.
+    ///
+    /// - Throws: ``VaultError`` when the vault is damaged, the scanner unknown, or the caller
+    ///   not an admin.
+    @discardableResult
+    public func applyTenantRound(_ round: TenantChanges, scanner name: String, now: Date = Date()) throws -> TenantSyncSummary {
+        guard round.deltaLink.utf8.count <= 16_384, (try? Validation.printable(round.deltaLink, field: "delta-link", maximumCount: 16_384)) != nil else {
+            throw VaultError.invalidValue(field: "delta-link", reason: "Graph's delta link is longer than 16384 bytes or holds control characters; nothing was stored")
+        }
+        return try write(now: now) { writer in
+            // Sync acts on what the vault holds, so it checks the whole vault first, as rotate does.
+            try checkIntegrity(writer.db)
+            let scanner = try findApp(writer.db, name)
+            var applier = try TenantRoundApplier(vault: self, scanner: scanner, db: writer.db, now: writer.now)
+            applier.summary.fullRound = round.isFullRound
+            applier.summary.resyncReason = round.resyncReason
+            applier.summary.pages = round.pages
+            applier.summary.applicationsSeen = round.applications.count
+            for application in round.applications { try applier.apply(application, writer: &writer) }
+            for objectID in round.removedObjectIDs { try applier.removed(objectID: objectID.lowercased(), writer: &writer) }
+            if round.isFullRound { try applier.removeUnseen(writer: &writer) }
+            try storeTenantSyncState(round: round, scanner: scanner, writer: &writer)
+            let summary = applier.summary
+            try writer.audit(
+                .tenantSync, app: scanner.app.label, appID: scanner.app.appID,
+                detail: "\(round.isFullRound ? "full" : "incremental") round of \(round.pages) page(s), \(round.applications.count) application(s): "
+                    + "\(summary.appsAdded) app(s) added, \(summary.appsRemoved) removed; \(summary.credentialsAdded) credential(s) added, "
+                    + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed; \(summary.drift.count) drift, \(summary.refused.count) refused")
+            return summary
+        }
+    }
+
+    private func storeTenantSyncState(round: TenantChanges, scanner: AppRecord, writer: inout VaultWriter) throws {
+        try VaultSchema.createTenantSyncs(writer.db)
+        let previous = try tenantSyncState(writer.db, scanner: scanner.id)
+        let state = TenantSyncState(
+            tenant: scanner.app.tenant, deltaLink: round.deltaLink, lastRound: writer.now,
+            lastFullRound: round.isFullRound ? writer.now : previous?.lastFullRound ?? writer.now)
+        let meta = try cipher.sealJSON(state, key: keys.metadataCipherKey, binding: Self.tenantSyncBinding(id: scanner.id))
+        if previous == nil {
+            try writer.insert("tenant_syncs", [("id", scanner.id.data), ("updated_at", writer.timestamp), ("meta", meta)])
+        } else {
+            try writer.update("tenant_syncs", id: scanner.id, [("updated_at", writer.timestamp), ("meta", meta)])
+        }
+    }
+
+    /// A label for an application found in the tenant: its display name when that is a usable,
+    /// free label, else its app ID (numbered when even that is taken, since any label may be a GUID).
+    func freeLabel(displayName: String?, appID: String, _ db: any StorageTransaction) throws -> String {
+        if let name = displayName?.trimmingCharacters(in: .whitespaces), !name.isEmpty, (try? Validation.label(name)) != nil,
+           !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .format }),
+           try findAppIfPresent(db, name) == nil {
+            return name
+        }
+        var label = appID
+        var suffix = 2
+        while try findAppIfPresent(db, label) != nil {
+            label = "\(appID)-\(suffix)"
+            suffix += 1
+        }
+        return label
+    }
+}

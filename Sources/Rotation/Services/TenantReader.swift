@@ -1,0 +1,18 @@
+import ClientSecrets
+
+/// Reads which applications a tenant has and their credentials' metadata, a round of changes
+/// at a time (Microsoft Graph's delta query): what `secrets sync` applies to the vault.
+public protocol TenantReader: Sendable {
+    /// One round: what changed since `deltaLink` (kept from the last round), or every
+    /// application when it is `nil` or the service no longer accepts it.
+    ///
+    /// - Throws: ``RotationFailure`` saying what the service refused.
+    func changes(since deltaLink: String?) async throws -> TenantChanges
+}
+
+extension RotationEnvironment {
+    /// An environment that does not know how to read a tenant says so.
+    public func tenantReader(scanner: AppRecord, in vault: Vault) throws -> any TenantReader {
+        throw RotationFailure.misconfigured("this environment cannot read a tenant's applications; use the standard providers")
+    }
+}

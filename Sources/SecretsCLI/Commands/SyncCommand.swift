@@ -1,0 +1,74 @@
+import ArgumentParser
+import ClientSecrets
+import Foundation
+import Rotation
+
+/// `secrets sync SCANNER`: brings the vault in line with the tenant's applications and their
+/// secrets' and certificates' metadata, through Graph's delta query.
+struct SyncCommand: NetworkCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Register every application of the tenant and its credentials' metadata, incrementally.",
+        discussion: """
+            SCANNER is an app in the vault whose secret may read the tenant's applications (Microsoft \
+            Graph application permission Application.Read.All, read-only; a rotator that also holds it \
+            will do). The first run reads every application; later runs read only what changed since \
+            (Graph's delta query; the link is kept in the vault). A link Graph no longer accepts starts \
+            a full read, and the output says so.
+
+            Applications new to the vault are registered as monitored: their secrets' and certificates' \
+            metadata, never values, and rotation leaves them alone. For monitored apps, new credentials \
+            are added, changed end dates updated and deleted ones kept as retired, each audited. Apps \
+            the vault manages are never changed; where they differ from the tenant, the output says so.
+
+            A sync is atomic: it reads a whole round, then stores it and the new link in one \
+            transaction. A sync that fails or is killed changes nothing, and the next run reads the \
+            same changes again. Needs an admin identity.
+
+            Exit codes: 0 synced; 64 usage; 66 unknown scanner; 69 Graph unavailable (after retrying \
+            429/503 as Retry-After asks); 77 the scanner may not read the applications or cannot sign \
+            in; 78 the scanner has no secret in the vault.
+            """)
+
+    @OptionGroup var options: VaultOptions
+    @Argument(help: "The scanner app's label or app ID.") var scanner: String
+    @Flag(name: .long, help: "Read every application, not only what changed since the last sync.") var full = false
+    @OptionGroup var output: JSONOption
+
+    func run(network access: NetworkAccess) throws {
+        try reportingErrors {
+            let network = try access.factoryOrHandOver()
+            try network.checkEndpoints()
+            let vault = try options.open()
+            guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "sync writes the vault and reads the scanner's secret: it needs an admin identity") }
+            try vault.checkIntegrity()
+            let record = try vault.app(scanner)
+            let environment = try network.environment(
+                for: ManualIssuer.run(.init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
+            let reader = try environment.tenantReader(scanner: record, in: vault)
+            let link = full ? nil : try vault.tenantSyncState(scanner: record.app.label)?.deltaLink
+            let round = try runBlocking { try await reader.changes(since: link) }
+            let summary = try vault.applyTenantRound(round, scanner: record.app.label)
+            try print(summary, scanner: record.app)
+        }
+    }
+
+    struct Report: Encodable {
+        let scanner: String
+        let tenant: String
+        let summary: TenantSyncSummary
+    }
+
+    private func print(_ summary: TenantSyncSummary, scanner: App) throws {
+        if output.json { return try Printer.json(Report(scanner: scanner.label, tenant: scanner.tenant, summary: summary)) }
+        let kind = summary.fullRound ? "full read" : "changes since the last sync"
+        Printer.line("Synced tenant \(scanner.tenant) as \(scanner.label): \(kind), \(summary.applicationsSeen) application(s) in \(summary.pages) page(s).")
+        if let reason = summary.resyncReason {
+            Printer.line("Graph no longer accepted the kept delta link (\(reason)), so every application was read again.")
+        }
+        Printer.line(
+            "  apps: \(summary.appsAdded) added, \(summary.appsRemoved) removed; credentials: \(summary.credentialsAdded) added, "
+                + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed")
+        for line in summary.drift { Printer.line("  differs (managed, left alone): \(line)") }
+        for line in summary.refused { Terminal.printError("secrets: refused from Graph: \(line)") }
+    }
+}
