@@ -65,8 +65,9 @@ public struct RotationEngine: Sendable {
 
     /// What a run of `selection` would do, app by app, from the vault alone.
     ///
-    /// - Throws: ``VaultError/appNotFound(_:)`` for a named app that does not exist, before
-    ///   anything is done.
+    /// - Throws: ``VaultError/appNotFound(_:)`` for a named app that does not exist, and
+    ///   ``RotationFailure/misconfigured(_:)`` for a named app that is only monitored
+    ///   (``App/monitored``), before anything is done.
     public func plan(_ selection: RotationSelection) throws -> [RotationPlan] {
         let now = options.clock()
         let overviews: [AppOverview]
@@ -74,6 +75,11 @@ public struct RotationEngine: Sendable {
         case .apps(let names, _):
             var seen = Set<RecordID>()
             overviews = try names.map { try vault.overview(of: $0) }.filter { seen.insert($0.record.id).inserted }
+            if let monitored = overviews.first(where: \.record.app.monitored) {
+                let label = monitored.record.app.label
+                throw RotationFailure.misconfigured(
+                    "\(label) is only monitored (found by `secrets sync`): the vault holds no value of it and rotation leaves it alone; `secrets app edit \(label) --manage` (with its issuer and rotator) lets rotation manage it")
+            }
         case .due, .all:
             overviews = try vault.overview()
         }

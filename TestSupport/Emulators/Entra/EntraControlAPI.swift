@@ -11,6 +11,8 @@ import Foundation
 ///                                                "startDateTime"?, "replicated"?: true}
 ///                                               → 200 {"keyId", "secretText"}   (a value is generated if none is given)
 /// DELETE /_emulator/applications/{appId}        → 204, 404   (deletes it; the delta query reports it as @removed)
+/// DELETE /_emulator/applications/{appId}/credentials/{keyId} → 204, 404   (a person removes a secret or certificate)
+/// PATCH /_emulator/applications/{appId}/credentials/{keyId} {"endDateTime"} → 204, 404   (its end date moves)
 /// POST /_emulator/delta/expire                  {"gone"?: false} → 204   (every delta token issued so far expires:
 ///                                                400 syncStateNotFound, or with "gone" 410 resyncRequired)
 /// POST /_emulator/applications/{appId}/certificates {"endDateTime", "startDateTime"?, "displayName"?, "keyId"?,
@@ -90,6 +92,17 @@ struct EntraControlAPI {
 
         case ("DELETE", let route) where route.count == 2 && route[0] == "applications":
             return await state.deleteApplication(appID: route[1]) ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such application"])
+
+        case ("DELETE", let route) where route.count == 4 && route[0] == "applications" && route[2] == "credentials":
+            return await state.removeCredential(appID: route[1], keyID: route[3])
+                ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such application or credential"])
+
+        case ("PATCH", let route) where route.count == 4 && route[0] == "applications" && route[2] == "credentials":
+            guard let text = object()?["endDateTime"] as? String, let end = EmulatorJSON.parseDate(text) else {
+                return bad("expected {\"endDateTime\": \"2027-01-01T00:00:00Z\"}")
+            }
+            return await state.setCredentialEnd(appID: route[1], keyID: route[3], end: end)
+                ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such application or credential"])
 
         case ("POST", ["delta", "expire"]):
             await state.expireDeltaTokens(gone: object()?["gone"] as? Bool ?? false)

@@ -88,6 +88,18 @@ public final class EntraEmulator: Sendable {
         await state.addCertificate(appID: appID, keyID: keyID, displayName: displayName, thumbprint: thumbprint, start: start, end: expires)
     }
 
+    /// Removes the secret or certificate `keyID` of `appID`; false when there is none.
+    @discardableResult
+    public func removeCredential(appID: String, keyID: String) async -> Bool {
+        await state.removeCredential(appID: appID, keyID: keyID)
+    }
+
+    /// Moves the end date of the credential `keyID` of `appID`; false when there is none.
+    @discardableResult
+    public func setCredentialEnd(appID: String, keyID: String, end: Date) async -> Bool {
+        await state.setCredentialEnd(appID: appID, keyID: keyID, end: end)
+    }
+
     /// Deletes the application `appID`; false when there is none. The delta query reports it as removed.
     @discardableResult
     public func deleteApplication(appID: String) async -> Bool {

@@ -225,6 +225,39 @@ actor EntraEmulatorState {
         return true
     }
 
+    /// Removes the secret or certificate `keyID` of the application `appID`, as a person in the
+    /// portal would; false when it has no such credential.
+    func removeCredential(appID: String, keyID: String) -> Bool {
+        let key = appID.lowercased()
+        guard let application = applications[key] else { return false }
+        if application.secrets.contains(where: { $0.keyID == keyID.lowercased() }) {
+            return removeSecret(objectID: application.objectID, keyID: keyID)
+        }
+        var updated = application
+        updated.certificates.removeAll { $0.keyID == keyID.lowercased() }
+        guard updated.certificates.count != application.certificates.count else { return false }
+        applications[key] = updated
+        changed(key)
+        return true
+    }
+
+    /// Moves the end of the credential `keyID` of `appID` (a certificate's credential replaced by
+    /// an update of the application's `keyCredentials`); false when there is no such credential.
+    func setCredentialEnd(appID: String, keyID: String, end: Date) -> Bool {
+        let key = appID.lowercased()
+        guard var application = applications[key] else { return false }
+        if let index = application.secrets.firstIndex(where: { $0.keyID == keyID.lowercased() }) {
+            application.secrets[index].end = end
+        } else if let index = application.certificates.firstIndex(where: { $0.keyID == keyID.lowercased() }) {
+            application.certificates[index].end = end
+        } else {
+            return false
+        }
+        applications[key] = application
+        changed(key)
+        return true
+    }
+
     /// Every key the application `appID` ever held, oldest first: what a test checks a claim
     /// like "removed at the issuer" against, even for a key added and removed within one run.
     func keyHistory(appID: String) -> [KeyEvent] {

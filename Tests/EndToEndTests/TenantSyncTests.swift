@@ -1,0 +1,211 @@
+import Emulators
+import Foundation
+import ProcessHarness
+import Testing
+
+/// `secrets sync` against the emulated Graph (issue 15): a full read of a tenant of several
+/// pages, the changes a later incremental read sees, a delta link Graph no longer accepts,
+/// throttling in the middle of paging, a sync killed mid-read, and apps the vault manages left
+/// alone. The rotator holds `Application.Read.All` as well and serves as the scanner.
+@Suite("secrets sync: the whole tenant", .serialized)
+struct TenantSyncTests {
+    struct Report: Decodable {
+        struct Summary: Decodable {
+            let fullRound: Bool
+            let resyncReason: String?
+            let pages: Int
+            let applicationsSeen: Int
+            let appsAdded: Int
+            let appsRemoved: Int
+            let credentialsAdded: Int
+            let credentialsChanged: Int
+            let credentialsRemoved: Int
+            let drift: [String]
+            let refused: [String]
+        }
+
+        let scanner: String
+        let tenant: String
+        let summary: Summary
+    }
+
+    /// A tenant app the test registered directly in the emulator (not through the vault).
+    struct TenantApp {
+        let appID: String
+        let displayName: String
+        let secretKey: String
+        let certificateKey: String?
+    }
+
+    /// A world whose rotator may read the tenant, and `count` more applications in the tenant
+    /// that the vault does not know: app `i` has a secret ending in `i` days and a half, and
+    /// every third one a certificate ending a day later.
+    static func world(_ name: String, tenantApps count: Int) async throws -> (EmulatorWorld, [TenantApp]) {
+        let world = try await EmulatorWorld.make(name, rotatorRoles: ["Application.ReadWrite.OwnedBy", "Application.Read.All"])
+        var apps: [TenantApp] = []
+        let now = Date()
+        for index in 0..<count {
+            let appID = Sandbox.guid()
+            let displayName = "tenant app \(index)"
+            await world.entra.registerApplication(appID: appID, displayName: displayName)
+            let secretKey = await world.entra.addSecret(
+                appID: appID, value: Sandbox.secretValue(), displayName: "pw", expires: now.addingTimeInterval(Double(index) * 86_400 + 43_200))
+            var certificateKey: String?
+            if index % 3 == 0 {
+                certificateKey = await world.entra.addCertificate(
+                    appID: appID, displayName: "CN=\(displayName)", expires: now.addingTimeInterval(Double(index + 1) * 86_400 + 43_200))?.keyID
+            }
+            apps.append(TenantApp(appID: appID, displayName: displayName, secretKey: secretKey, certificateKey: certificateKey))
+        }
+        return (world, apps)
+    }
+
+    static func sync(_ world: EmulatorWorld, _ extra: [String] = []) async throws -> Report {
+        let result = try await world.sandbox.succeedAsync(["sync", "rotator", "--json"] + extra)
+        return try world.sandbox.decode(Report.self, from: result)
+    }
+
+    @Test("a full read over several pages registers every application, monitored, with its secrets and certificates; the next read sees only the changes")
+    func fullThenIncremental() async throws {
+        let (world, apps) = try await Self.world("sync-full", tenantApps: 250)
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        let managed = try await world.addEntraApp("managed", displayName: "Managed", expiresInDays: 90)
+        let managedBefore = try sandbox.succeed(["app", "show", "managed", "--json"]).output
+
+        let first = try await Self.sync(world)
+        #expect(first.summary.fullRound && first.summary.pages == 3, "\(first.summary)")
+        #expect(first.summary.appsAdded == 250)
+        #expect(first.summary.credentialsAdded == 250 + 84)
+        #expect(first.summary.drift.isEmpty && first.summary.refused.isEmpty, "\(first.summary)")
+
+        let rows = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"]))
+        #expect(rows.count == 252)
+        #expect(rows.first { $0.label == "managed" }?.custody == "managed")
+        #expect(rows.filter { $0.label.hasPrefix("tenant app") }.allSatisfy { $0.custody == "monitored" })
+        let fourth = try #require(rows.first { $0.label == "tenant app 3" })
+        #expect(fourth.current?.type == "certificate", "the credential that ends last is current")
+
+        let secrets = try sandbox.decode(ExpiringReport.self, from: try sandbox.run(["expiring", "--days", "10", "--json", "--type", "secret"]))
+        #expect(Set(secrets.credentials.map(\.label)) == Set((0..<10).map { "tenant app \($0)" }))
+        #expect(secrets.credentials.allSatisfy { $0.type == "secret" && $0.custody == "monitored" })
+        let certificates = try sandbox.decode(
+            ExpiringReport.self, from: try sandbox.run(["expiring", "--days", "10", "--json", "--type", "certificate"]))
+        #expect(certificates.credentials.map(\.label) == ["tenant app 0", "tenant app 3", "tenant app 6"])
+        let metrics = try sandbox.run(["expiring", "--days", "2", "--format", "prometheus"]).output
+        #expect(metrics.contains("type=\"certificate\"") && metrics.contains("type=\"secret\""), "\(metrics)")
+
+        // What a person changes in the tenant between two syncs.
+        let added = Sandbox.guid()
+        await world.entra.registerApplication(appID: added, displayName: "added later")
+        await world.entra.addSecret(appID: added, value: Sandbox.secretValue(), expires: Date().addingTimeInterval(40 * 86_400))
+        #expect(await world.entra.removeCredential(appID: apps[1].appID, keyID: apps[1].secretKey))
+        let certificate = await world.entra.addCertificate(appID: apps[2].appID, displayName: "CN=new", expires: Date().addingTimeInterval(300 * 86_400))
+        let newEnd = Date().addingTimeInterval(500 * 86_400)
+        #expect(await world.entra.setCredentialEnd(appID: apps[4].appID, keyID: apps[4].secretKey, end: newEnd))
+        #expect(await world.entra.deleteApplication(appID: apps[3].appID))
+        #expect(await world.entra.removeCredential(appID: managed.appID, keyID: managed.oldKey))
+
+        let second = try await Self.sync(world)
+        #expect(!second.summary.fullRound)
+        #expect(second.summary.applicationsSeen < 10, "only what changed is read: \(second.summary)")
+        #expect(second.summary.appsAdded == 1 && second.summary.appsRemoved == 1)
+        #expect(second.summary.credentialsAdded == 2, "the new app's secret and the new certificate")
+        #expect(second.summary.credentialsChanged == 1)
+        #expect(second.summary.credentialsRemoved == 1 + 2, "tenant app 1's secret, and tenant app 3's secret and certificate")
+        #expect(second.summary.drift.count == 1 && second.summary.drift[0].contains("managed") && second.summary.drift[0].contains(managed.oldKey))
+        #expect(try sandbox.succeed(["app", "show", "managed", "--json"]).output == managedBefore, "a managed app is never changed")
+
+        let removed = try sandbox.decode(AppJSON.self, from: try sandbox.succeed(["app", "show", "tenant app 1", "--json"]))
+        #expect(removed.credentials?.first { $0.keyId == apps[1].secretKey }?.state == "retired", "kept, marked, not dropped")
+        let moved = try sandbox.decode(AppJSON.self, from: try sandbox.succeed(["app", "show", "tenant app 4", "--json"]))
+        #expect(moved.credentials?.first { $0.keyId == apps[4].secretKey }?.expires.map { Int($0.timeIntervalSince1970) } == Int(newEnd.timeIntervalSince1970))
+        let withCertificate = try sandbox.decode(AppJSON.self, from: try sandbox.succeed(["app", "show", "tenant app 2", "--json"]))
+        #expect(withCertificate.credentials?.first { $0.keyId == certificate?.keyID }?.type == "certificate")
+        let log = try sandbox.succeed(["log"]).output
+        #expect(log.contains("tenant.credential-removed") && log.contains(apps[1].secretKey))
+        #expect(log.contains("tenant.app-removed") && log.contains("tenant app 3"))
+
+        let third = try await Self.sync(world)
+        #expect(third.summary.applicationsSeen == 0 && third.summary.credentialsAdded == 0 && third.summary.credentialsRemoved == 0)
+        try sandbox.succeed(["verify"])
+
+        // Rotation leaves monitored apps alone; --manage hands one to it.
+        struct Plan: Decodable {
+            let label: String
+            let rotate: Bool
+            let reason: String
+        }
+        struct Plans: Decodable { let dryRun: [Plan] }
+        let plans = try sandbox.decode(Plans.self, from: try sandbox.succeed(["rotate", "--due", "--dry-run", "--json"])).dryRun
+        let due = try #require(plans.first { $0.label == "tenant app 0" }, "its secret ends within a day")
+        #expect(!due.rotate && due.reason.contains("only monitored"), "\(due)")
+        let named = try sandbox.run(["rotate", "tenant app 0", "--dry-run"])
+        #expect(named.status == 78 && named.errorOutput.contains("only monitored"), "\(named)")
+        try sandbox.succeed(["app", "edit", "tenant app 0", "--manage"])
+        #expect(try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"])).first { $0.label == "tenant app 0" }?.custody == "managed")
+    }
+
+    @Test("a delta link Graph no longer accepts starts a full read, and the output says why")
+    func lostDeltaLink() async throws {
+        let (world, _) = try await Self.world("sync-lost-link", tenantApps: 5)
+        defer { Task { await world.finish() } }
+        _ = try await Self.sync(world)
+        await world.entra.expireDeltaTokens(gone: true)
+        await world.entra.registerApplication(appID: Sandbox.guid(), displayName: "after the link expired")
+        let text = try await world.sandbox.succeedAsync(["sync", "rotator"]).output
+        #expect(text.contains("full read") && text.contains("no longer accepted"), "\(text)")
+        let report = try await Self.sync(world)
+        #expect(!report.summary.fullRound, "the new link is kept: \(report.summary)")
+        let rows = try world.sandbox.decode([ListRow].self, from: try world.sandbox.succeed(["list", "--json"]))
+        #expect(rows.contains { $0.label == "after the link expired" })
+    }
+
+    @Test("throttling in the middle of paging is waited out (Retry-After) and the read completes")
+    func throttledMidPaging() async throws {
+        let (world, _) = try await Self.world("sync-throttled", tenantApps: 150)
+        defer { Task { await world.finish() } }
+        await world.entra.clearRequests()
+        await world.entra.injectFault(.status(429, retryAfter: 1), on: .listApplications, times: 2, after: 1)
+        let report = try await Self.sync(world)
+        #expect(report.summary.appsAdded == 150)
+        #expect(await world.entra.requests().filter { $0.operation == .listApplications }.map(\.status) == [200, 429, 429, 200])
+    }
+
+    @Test("a sync killed in the middle of reading changes nothing; the next one completes")
+    func killedMidRead() async throws {
+        let (world, _) = try await Self.world("sync-killed", tenantApps: 150)
+        defer { Task { await world.finish() } }
+        let before = try world.sandbox.succeed(["list", "--json"]).output
+        // The second page never answers within the run: SIGKILL lands while it waits.
+        await world.entra.injectFault(.hang(seconds: 20), on: .listApplications, times: 1, after: 1)
+        let killed = try await world.sandbox.runAsync(["sync", "rotator"], killAfter: 4)
+        #expect(!killed.exitedNormally, "\(killed)")
+        // A request is recorded once answered: the first page was, the second was still held.
+        #expect(await world.entra.requests().filter { $0.operation == .listApplications && $0.status == 200 }.count == 1, "the kill came after the first page")
+        #expect(try world.sandbox.succeed(["list", "--json"]).output == before)
+        try world.sandbox.succeed(["verify"])
+        await world.entra.clearFaults()
+        let report = try await Self.sync(world)
+        #expect(report.summary.fullRound && report.summary.appsAdded == 150)
+    }
+
+    @Test("a reader sees the synced metadata and no value; only an admin syncs")
+    func readers() async throws {
+        let (world, apps) = try await Self.world("sync-reader", tenantApps: 3)
+        defer { Task { await world.finish() } }
+        _ = try await Self.sync(world)
+        let sandbox = world.sandbox
+        let reader = sandbox.directory.path("reader.txt")
+        let readerKey = try Tools.generateKey(at: reader)
+        try sandbox.directory.chmod("reader.txt", 0o600)
+        try sandbox.succeed(["recipients", "add", readerKey, "--role", "reader"])
+        let asReader = ["SECRETS_IDENTITY": reader]
+        let rows = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"], environment: asReader))
+        #expect(rows.contains { $0.appId == apps[1].appID && $0.current?.keyId == apps[1].secretKey })
+        let denied = try await sandbox.runAsync(["sync", "rotator"], environment: asReader)
+        #expect(denied.status == 77, "\(denied)")
+        let noValue = try sandbox.run(["secret", "get", "tenant app 0"])
+        #expect(noValue.status == 66, "a monitored app's value was never stored: \(noValue)")
+    }
+}
