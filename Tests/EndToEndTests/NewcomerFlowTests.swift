@@ -107,7 +107,7 @@ struct NewcomerFlowTests {
         let lines = table.output.split(separator: "\n")
         #expect(lines.first?.hasPrefix("LABEL") == true)
         let row = try #require(lines.first { $0.hasPrefix("jamf-intune ") }, "\(table)")
-        #expect(row.contains(Self.appID) && row.contains(Self.tenant) && row.hasSuffix("due"))
+        #expect(row.contains(Self.appID) && row.contains(Self.tenant) && row.contains(" due ") && row.contains(" secret ") && row.hasSuffix(" held"), "\(row)")
 
         let rows = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"]))
         try #require(rows.count == 1)
@@ -169,7 +169,7 @@ struct NewcomerFlowTests {
             #expect(metrics.contains { parts[0] == $0 || parts[0].hasPrefix($0 + "{") }, "unknown metric: \(line)")
         }
         #expect(lines.contains("secrets_expiring_check_success 1"), "\(result)")
-        let labels = "{app=\"jamf-intune\",app_id=\"\(Self.appID)\",key_id=\"\(keyID)\",state=\"current\"}"
+        let labels = "{app=\"jamf-intune\",app_id=\"\(Self.appID)\",key_id=\"\(keyID)\",state=\"current\",type=\"secret\"}"
         #expect(lines.contains("secrets_credential_days_left\(labels) 19"), "\(result)")
         let expiry = try #require(lines.first { $0.hasPrefix("secrets_credential_expiry_timestamp_seconds\(labels) ") })
         let timestamp = try #require(TimeInterval(String(expiry.split(separator: " ")[1])))

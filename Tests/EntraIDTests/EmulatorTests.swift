@@ -36,7 +36,7 @@ struct EmulatorTests {
     func dropSendsNothing() async throws {
         let emulator = EntraEmulator()
         let url = try await emulator.start()
-        await emulator.injectFault(.dropConnection, on: .getApplication)
+        await emulator.injectFault(.dropConnection, on: .listApplications)
         let received = try Self.rawExchange(port: UInt16(url.port!), "GET /v1.0/applications HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         #expect(received.isEmpty)
         // The next one is answered (401: no token).

@@ -103,8 +103,8 @@ extension Vault {
     /// A label for an application found in the tenant: its display name when that is a usable,
     /// free label, else its app ID (numbered when even that is taken, since any label may be a GUID).
     func freeLabel(displayName: String?, appID: String, _ db: any StorageTransaction) throws -> String {
+        // Every view escapes what a label may hold but a terminal would act on (TerminalText).
         if let name = displayName?.trimmingCharacters(in: .whitespaces), !name.isEmpty, (try? Validation.label(name)) != nil,
-           !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .format }),
            try findAppIfPresent(db, name) == nil {
             return name
         }

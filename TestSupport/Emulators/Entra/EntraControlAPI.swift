@@ -13,6 +13,9 @@ import Foundation
 /// DELETE /_emulator/applications/{appId}        → 204, 404   (deletes it; the delta query reports it as @removed)
 /// DELETE /_emulator/applications/{appId}/credentials/{keyId} → 204, 404   (a person removes a secret or certificate)
 /// PATCH /_emulator/applications/{appId}/credentials/{keyId} {"endDateTime"} → 204, 404   (its end date moves)
+/// POST /_emulator/tenant                        {"count", "prefix"?, "secrets"?: 2, "certificates"?: 1, "minDays"?: 1, "maxDays"?: 400}
+///                                               → 200 {"appIds"}   (registers `count` applications at once, ends spread
+///                                               over the days given: a benchmark's tenant)
 /// POST /_emulator/delta/expire                  {"gone"?: false} → 204   (every delta token issued so far expires:
 ///                                                400 syncStateNotFound, or with "gone" 410 resyncRequired)
 /// POST /_emulator/applications/{appId}/certificates {"endDateTime", "startDateTime"?, "displayName"?, "keyId"?,
@@ -74,6 +77,17 @@ struct EntraControlAPI {
                 owners: object["owners"] as? [String] ?? [], roles: object["roles"] as? [String] ?? []
             )
             return EmulatorJSON.response(200, ["id": id, "appId": appID.lowercased()])
+
+        case ("POST", ["tenant"]):
+            guard let object = object(), let count = object["count"] as? Int, (1...100_000).contains(count) else {
+                return bad("expected {\"count\": 1…100000, \"prefix\"?, \"secrets\"?: 2, \"certificates\"?: 1, \"minDays\"?: 1, \"maxDays\"?: 400}")
+            }
+            let low = object["minDays"] as? Int ?? 1
+            let high = max(low, object["maxDays"] as? Int ?? 400)
+            let ids = await state.registerTenant(
+                count: count, prefix: object["prefix"] as? String ?? "tenant app", secrets: max(0, object["secrets"] as? Int ?? 2),
+                certificates: max(0, object["certificates"] as? Int ?? 1), endDays: low...high)
+            return EmulatorJSON.response(200, ["appIds": ids])
 
         case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "sign-ins":
             guard let object = object(), let keyID = object["keyId"] as? String else {
