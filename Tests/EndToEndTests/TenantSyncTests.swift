@@ -94,6 +94,7 @@ struct TenantSyncTests {
         #expect(certificates.credentials.map(\.label) == ["tenant app 0", "tenant app 3", "tenant app 6"])
         let metrics = try sandbox.run(["expiring", "--days", "2", "--format", "prometheus"]).output
         #expect(metrics.contains("type=\"certificate\"") && metrics.contains("type=\"secret\""), "\(metrics)")
+        #expect(metrics.contains("secrets_tenant_sync_last_round_timestamp_seconds{scanner=\"rotator\",tenant=\"\(EmulatorWorld.tenant)\"} "), "\(metrics)")
 
         // What a person changes in the tenant between two syncs.
         let added = Sandbox.guid()
@@ -143,7 +144,15 @@ struct TenantSyncTests {
         let named = try sandbox.run(["rotate", "tenant app 0", "--dry-run"])
         #expect(named.status == 78 && named.errorOutput.contains("only monitored"), "\(named)")
         try sandbox.succeed(["app", "edit", "tenant app 0", "--manage"])
-        #expect(try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"])).first { $0.label == "tenant app 0" }?.custody == "managed")
+        try sandbox.succeed(["app", "edit", "tenant app 5", "--rotator", "rotator"])
+        let custody = Dictionary(
+            try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"])).map { ($0.label, $0.custody) }, uniquingKeysWith: { a, _ in a })
+        #expect(custody["tenant app 0"] == "managed" && custody["tenant app 5"] == "managed", "a rotator implies --manage")
+        #expect(custody["tenant app 6"] == "monitored")
+        // A managed app is the admin's from now on: the next sync reports, never changes it.
+        #expect(await world.entra.removeCredential(appID: apps[5].appID, keyID: apps[5].secretKey))
+        let afterManage = try await Self.sync(world)
+        #expect(afterManage.summary.credentialsRemoved == 0 && afterManage.summary.drift.contains { $0.contains("tenant app 5") }, "\(afterManage.summary)")
     }
 
     @Test("a delta link Graph no longer accepts starts a full read, and the output says why")

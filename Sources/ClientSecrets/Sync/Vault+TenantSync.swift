@@ -24,6 +24,18 @@ extension Vault {
         }
     }
 
+    /// Where every scanner left its tenant, by the scanner's label (for monitoring: a sync that
+    /// stopped running shows as an old ``TenantSyncState/lastRound``). A reader can ask.
+    public func tenantSyncStates() throws -> [(scanner: String, state: TenantSyncState)] {
+        try read { db in
+            guard try db.tableExists("tenant_syncs") else { return [] }
+            return try db.rows(sql: "SELECT * FROM tenant_syncs").map { row in
+                let sync = try decodeTenantSync(row)
+                return (try appRecord(db, id: sync.id).app.label, sync.state)
+            }.sorted { $0.scanner < $1.scanner }
+        }
+    }
+
     func tenantSyncState(_ db: any StorageTransaction, scanner: RecordID) throws -> TenantSyncState? {
         guard try db.tableExists("tenant_syncs"),
               let row = try db.row(sql: "SELECT * FROM tenant_syncs WHERE id = ?", arguments: [scanner.data])

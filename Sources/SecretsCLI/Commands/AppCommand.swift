@@ -86,7 +86,7 @@ struct AppFieldOptions: ParsableArguments {
     var secretDescription: String?
 
     @Flag(name: .long, help: ArgumentHelp(
-        "Let rotation manage an app that `secrets sync` only monitors; sync then reports where it differs from the tenant instead of changing it."))
+        "Let rotation manage an app that `secrets sync` only monitors (--rotator and --consumer imply it); sync then reports where it differs from the tenant instead of changing it."))
     var manage = false
 
     func parsedCloud() throws -> Cloud? {
@@ -200,7 +200,8 @@ struct AppFieldOptions: ParsableArguments {
         if !tag.isEmpty { app.tags = tag }
         if let notes { app.notes = notes }
         if let secretDescription { app.secretDescription = secretDescription.isEmpty ? nil : secretDescription }
-        if manage { app.monitored = false }
+        // A rotator or a consumer asks the vault to manage the app, as `--rotator` implies its issuer.
+        if manage || !(rotator ?? "").isEmpty || !consumer.isEmpty { app.monitored = false }
     }
 }
 

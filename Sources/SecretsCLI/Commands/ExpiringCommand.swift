@@ -166,7 +166,8 @@ struct ExpiringCommand: ParsableCommand {
             let report = Self.json(found, days: days, status: status.lowercased(), now: now)
             StandardStreams.out(report)
         case .prometheus:
-            Printer.verbatim(Self.prometheus(items, days: days, now: now).trimmingCharacters(in: .newlines) + "\n")
+            let syncs = try vault.tenantSyncStates()
+            Printer.verbatim(Self.prometheus(items, days: days, now: now, syncs: syncs).trimmingCharacters(in: .newlines) + "\n")
         case .table:
             let items = items
             let summary: String
@@ -205,7 +206,7 @@ struct ExpiringCommand: ParsableCommand {
         return out
     }
 
-    static func prometheus(_ items: [Item], days: Int, now: Date) -> String {
+    static func prometheus(_ items: [Item], days: Int, now: Date, syncs: [(scanner: String, state: TenantSyncState)] = []) -> String {
         // Every label value is escaped, not only the label: key ids and app ids come from issuers
         // and imports, and one unescaped quote or newline forges a series.
         func labels(_ item: Item) -> String {
@@ -224,6 +225,18 @@ struct ExpiringCommand: ParsableCommand {
 
             """
         for item in items { text += "secrets_credential_days_left{\(labels(item))} \(item.daysLeft)\n" }
+        if !syncs.isEmpty {
+            // A sync that stopped running would leave the listing silently stale: alert on its age.
+            func labels(_ sync: (scanner: String, state: TenantSyncState)) -> String {
+                "scanner=\"\(prometheusLabel(sync.scanner))\",tenant=\"\(prometheusLabel(sync.state.tenant))\""
+            }
+            text += """
+                # HELP secrets_tenant_sync_last_round_timestamp_seconds When `secrets sync` last applied a round of the tenant's changes.
+                # TYPE secrets_tenant_sync_last_round_timestamp_seconds gauge
+
+                """
+            for sync in syncs { text += "secrets_tenant_sync_last_round_timestamp_seconds{\(labels(sync))} \(Int64(sync.state.lastRound.timeIntervalSince1970))\n" }
+        }
         return text + prometheusCheck(success: true, days: days, now: now)
     }
 
