@@ -44,8 +44,9 @@ COLUMNS = {
     "credentials": ["id", "app", "key_id_hash", "state", "expires_at", "created_at", "meta", "secret"],
     "audit": ["seq", "at", "action", "outcome", "details", "prev_hash", "hash"],
     "rotations": ["id", "app", "kind", "step", "status", "started_at", "updated_at", "revision", "meta"],
+    "tenant_syncs": ["id", "updated_at", "meta"],
 }
-KEY_COLUMN = {"keyring": "id", "apps": "id", "credentials": "id", "audit": "seq", "rotations": "id"}
+KEY_COLUMN = {"keyring": "id", "apps": "id", "credentials": "id", "audit": "seq", "rotations": "id", "tenant_syncs": "id"}
 
 
 def derive(key, vault_id, purpose):

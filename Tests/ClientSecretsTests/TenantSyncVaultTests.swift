@@ -46,7 +46,7 @@ struct TenantSyncVaultTests {
             certificates: [TenantCredential(kind: .certificate, keyID: Sample.guid(), thumbprint: "zz", end: Sample.at(days: 30))])
         let summary = try vault.applyTenantRound(
             Self.round([hostile, TenantApplication(objectID: "x", appID: Sample.guid()), TenantApplication(objectID: Sample.guid(), appID: "y")]),
-            scanner: "scanner", now: Sample.now)
+            scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         #expect(summary.appsAdded == 1)
         #expect(summary.refused.count == 5, "\(summary.refused)")
         #expect(summary.refused.allSatisfy { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
@@ -61,7 +61,7 @@ struct TenantSyncVaultTests {
         #expect(try vault.verify().problems.isEmpty)
 
         let badLink = #expect(throws: VaultError.self) {
-            try vault.applyTenantRound(Self.round([], link: "https://graph.microsoft.com/\u{0}"), scanner: "scanner", now: Sample.now)
+            try vault.applyTenantRound(Self.round([], link: "https://graph.microsoft.com/\u{0}"), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         }
         #expect(badLink?.code == .invalidValue)
         #expect(try vault.tenantSyncState(scanner: "scanner")?.deltaLink == Self.link, "a refused round stores nothing")
@@ -77,17 +77,17 @@ struct TenantSyncVaultTests {
                 secrets: [Self.secret(days: Double(index + 1))],
                 certificates: [TenantCredential(kind: .certificate, keyID: Sample.guid(), thumbprint: String(repeating: "ab", count: 20), end: Sample.at(days: 50))])
         }
-        let first = try vault.applyTenantRound(Self.round(apps), scanner: "scanner", now: Sample.now)
+        let first = try vault.applyTenantRound(Self.round(apps), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         #expect(first.appsAdded == 5 && first.credentialsAdded == 10)
         let audit = try vault.auditLog().count
-        let second = try vault.applyTenantRound(Self.round(apps, link: Self.link + "2"), scanner: "scanner", now: Sample.at(days: 1))
+        let second = try vault.applyTenantRound(Self.round(apps, link: Self.link + "2"), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.at(days: 1))
         #expect(second.changedNothing, "\(second)")
         #expect(try vault.auditLog().count == audit + 1, "only the sync itself is audited")
         let state = try #require(try vault.tenantSyncState(scanner: "scanner"))
         #expect(state.deltaLink == Self.link + "2" && state.lastFullRound == Sample.at(days: 1))
         let certificate = try #require(try vault.overview(of: "app 0").credentials.first { $0.credential.kind == .certificate })
         #expect(certificate.credential.thumbprint == String(repeating: "AB", count: 20))
-        #expect(try vault.overview(of: "app 0").current?.kind == .certificate, "the credential that ends last is current")
+        #expect(try vault.overview(of: "app 0").current?.kind == .secret, "a certificate is never current, though it ends last")
     }
 
     @Test("an app the vault manages is never changed; where it differs from the tenant, the summary says so")
@@ -103,7 +103,7 @@ struct TenantSyncVaultTests {
         let stranger = Sample.guid()
         let summary = try vault.applyTenantRound(
             Self.round([TenantApplication(objectID: Sample.guid(), appID: managed.appID, displayName: "Orders", secrets: [Self.secret(stranger, days: 9)], certificates: [])]),
-            scanner: "scanner", now: Sample.now)
+            scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         #expect(summary.changedNothing)
         #expect(summary.drift.count == 2, "\(summary.drift)")
         #expect(summary.drift.contains { $0.contains(held.credential.keyID) && $0.contains("no longer in the tenant") })
@@ -120,10 +120,10 @@ struct TenantSyncVaultTests {
         let gone = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "gone", secrets: [Self.secret(days: 5)], certificates: [])
         let missing = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "missing", secrets: [Self.secret(days: 6)], certificates: [])
         let stays = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "stays", secrets: [Self.secret(days: 7)], certificates: [])
-        try vault.applyTenantRound(Self.round([gone, missing, stays]), scanner: "scanner", now: Sample.now)
-        let incremental = try vault.applyTenantRound(Self.round([], removed: [gone.objectID], full: false), scanner: "scanner", now: Sample.now)
+        try vault.applyTenantRound(Self.round([gone, missing, stays]), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
+        let incremental = try vault.applyTenantRound(Self.round([], removed: [gone.objectID], full: false), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         #expect(incremental.appsRemoved == 1 && incremental.credentialsRemoved == 1)
-        let full = try vault.applyTenantRound(Self.round([stays]), scanner: "scanner", now: Sample.now)
+        let full = try vault.applyTenantRound(Self.round([stays]), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         #expect(full.appsRemoved == 1, "missing from a full round: \(full)")
         for label in ["gone", "missing"] {
             #expect(try vault.overview(of: label).credentials.map(\.credential.state) == [.retired])
@@ -139,30 +139,139 @@ struct TenantSyncVaultTests {
         defer { harness.remove() }
         let reader = try X25519Identity.generate()
         try vault.addRecipient(reader.recipient, role: .reader, name: "monitoring", now: Sample.now)
-        try vault.applyTenantRound(Self.round([]), scanner: "scanner", now: Sample.now)
+        try vault.applyTenantRound(Self.round([]), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         _ = try vault.rekey(now: Sample.now)
         let reopened = try harness.open()
         #expect(try reopened.tenantSyncState(scanner: "scanner")?.deltaLink == Self.link)
         #expect(try reopened.verify().checked["tenant_syncs"] == 1)
         #expect(try harness.open([reader]).tenantSyncState(scanner: "scanner")?.deltaLink == Self.link, "a reader can read it")
-        // Someone with the file (a reader) puts another link in: they cannot tag the row.
+        // A reader holds the metadata key: it can seal a state of its choosing (a link to its own
+        // server) that opens fine. What it cannot make is the row's admin-only tag.
+        let readerVault = try harness.open([reader])
+        let scannerID = try readerVault.app("scanner").id
+        let forged = TenantSyncState(
+            tenant: "contoso.onmicrosoft.com", deltaLink: "https://attacker.example/v1.0/applications/delta?$deltatoken=x",
+            lastRound: Sample.now, lastFullRound: Sample.now)
+        let sealed = try readerVault.cipher.sealJSON(forged, key: readerVault.keys.metadataCipherKey, binding: Vault.tenantSyncBinding(id: scannerID))
         try RawVaultFile.write(harness.path) { db in
-            let id = try #require(try Data.fetchOne(db, sql: "SELECT id FROM tenant_syncs"))
-            try RawVaultFile.flipByte(db, "tenant_syncs", "meta", id: id)
+            try RawVaultFile.set(db, "tenant_syncs", "meta", to: sealed, id: scannerID.data)
         }
         let admin = try harness.open()
+        let refused = #expect(throws: VaultError.self) { try admin.tenantSyncState(scanner: "scanner") }
+        #expect(refused?.code == .tampered, "the row's tag, not its ciphertext, gives it away: \(String(describing: refused))")
         #expect(throws: VaultError.self) { try admin.checkIntegrity() }
-        #expect(throws: VaultError.self) { try admin.tenantSyncState(scanner: "scanner") }
     }
 
     @Test("removing the scanner app removes its kept link")
     func removingTheScanner() throws {
         let (harness, vault) = try Self.vault()
         defer { harness.remove() }
-        try vault.applyTenantRound(Self.round([]), scanner: "scanner", now: Sample.now)
+        try vault.applyTenantRound(Self.round([]), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
         try vault.removeApp("scanner", now: Sample.now)
         let count = try RawVaultFile.read(harness.path) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tenant_syncs") }
         #expect(count == 0)
         #expect(try vault.verify().problems.isEmpty)
+    }
+
+    @Test("the same key id as a secret and a certificate is refused, and the rest of the round applied, now and on every later round")
+    func keyIDInBothLists() throws {
+        let (harness, vault) = try Self.vault()
+        defer { harness.remove() }
+        let shared = Sample.guid()
+        let app = TenantApplication(
+            objectID: Sample.guid(), appID: Sample.guid(), displayName: "twice", secrets: [Self.secret(shared, days: 5)],
+            certificates: [TenantCredential(kind: .certificate, keyID: shared, end: Sample.at(days: 6))])
+        let other = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "other", secrets: [Self.secret(days: 7)], certificates: [])
+        for _ in 0..<2 {
+            let summary = try vault.applyTenantRound(Self.round([app, other]), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
+            #expect(summary.refusedCount == 1, "\(summary.refused)")
+        }
+        #expect(try vault.overview(of: "twice").credentials.map(\.credential.kind) == [.secret])
+        #expect(try vault.overview(of: "other").current != nil)
+    }
+
+    @Test("a scanner that sees part of the tenant never retires what another scanner found")
+    func partialScanner() throws {
+        let (harness, vault) = try Self.vault()
+        defer { harness.remove() }
+        try vault.addApp(Sample.app("owned-by"), now: Sample.now)
+        let everything = (0..<3).map { TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "app \($0)", secrets: [Self.secret(days: 9)], certificates: []) }
+        try vault.applyTenantRound(Self.round(everything), scanner: "scanner", readFrom: nil, now: Sample.now)
+        // The second scanner's full round lists only the app it owns.
+        let partial = try vault.applyTenantRound(Self.round([everything[0]]), scanner: "owned-by", readFrom: nil, now: Sample.now)
+        #expect(partial.appsRemoved == 0)
+        // The first scanner's next full round no longer lists app 2: that one it retires.
+        let next = try vault.applyTenantRound(
+            Self.round(Array(everything.prefix(2))), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
+        #expect(next.appsRemoved == 1)
+        #expect(try vault.overview(of: "app 1").current != nil && vault.overview(of: "app 2").current == nil)
+    }
+
+    @Test("a round read before another sync stored one is not applied over it")
+    func staleRound() throws {
+        let (harness, vault) = try Self.vault()
+        defer { harness.remove() }
+        let before = try vault.tenantSyncState(scanner: "scanner")
+        try vault.applyTenantRound(Self.round([], link: Self.link + "new"), scanner: "scanner", readFrom: before, now: Sample.now)
+        let stale = #expect(throws: VaultError.self) {
+            try vault.applyTenantRound(Self.round([], link: Self.link + "old"), scanner: "scanner", readFrom: before, now: Sample.now)
+        }
+        #expect(stale?.code == .busy)
+        #expect(try vault.tenantSyncState(scanner: "scanner")?.deltaLink == Self.link + "new")
+    }
+
+    @Test("a credential refused for one bad field is not taken for deleted; a restored application's credentials come back")
+    func refusedAndRestored() throws {
+        let (harness, vault) = try Self.vault()
+        defer { harness.remove() }
+        let key = Sample.guid()
+        let app = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "kept", secrets: [Self.secret(key, days: 9)], certificates: [])
+        try vault.applyTenantRound(Self.round([app]), scanner: "scanner", readFrom: nil, now: Sample.now)
+        var broken = app
+        broken.secrets = [TenantCredential(kind: .secret, keyID: key, end: Date(timeIntervalSince1970: 1e12))]
+        let refused = try vault.applyTenantRound(Self.round([broken]), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
+        #expect(refused.refusedCount == 1 && refused.credentialsRemoved == 0, "\(refused)")
+        // Deleted (to deleted items), then restored with its credentials.
+        try vault.applyTenantRound(Self.round([], removed: [app.objectID], full: false), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
+        #expect(try vault.overview(of: "kept").current == nil)
+        let restored = try vault.applyTenantRound(Self.round([app], full: false), scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
+        #expect(restored.credentialsAdded == 1)
+        #expect(try vault.overview(of: "kept").current?.keyID == key)
+    }
+
+    @Test("taking over a monitored app keeps its other secrets until a person retires them; rotation never retires a certificate")
+    func takeOver() throws {
+        let (harness, vault) = try Self.vault()
+        defer { harness.remove() }
+        let older = Sample.guid()
+        let app = TenantApplication(
+            objectID: Sample.guid(), appID: Sample.guid(), displayName: "taken", secrets: [Self.secret(older, days: 20), Self.secret(days: 90)],
+            certificates: [TenantCredential(kind: .certificate, keyID: Sample.guid(), end: Sample.at(days: 5))])
+        try vault.applyTenantRound(Self.round([app]), scanner: "scanner", readFrom: nil, now: Sample.now)
+        try vault.editApp("taken", now: Sample.now) { $0.monitored = false; $0.rotator = "scanner"; $0.issuer = .entraID }
+        let credentials = try vault.overview(of: "taken").credentials.map(\.credential)
+        let inherited = try #require(credentials.first { $0.keyID == older })
+        #expect(inherited.state == .previous && inherited.retireAfter == .distantFuture)
+        #expect(credentials.first { $0.kind == .certificate }?.retireAfter == nil)
+        #expect(try vault.auditLog().last?.detail?.contains("1 inherited previous secret(s) kept") == true)
+        #expect(try vault.verify().problems.isEmpty)
+    }
+
+    @Test("the first sync makes a format-2 vault format 3; one without the table reads as before")
+    func formatThree() throws {
+        let (harness, _) = try Self.vault()
+        defer { harness.remove() }
+        // As a vault made before sync existed: format 2, no tenant_syncs table.
+        try RawVaultFile.write(harness.path) { db in
+            try db.execute(sql: "DROP TABLE tenant_syncs")
+            try db.execute(sql: "UPDATE vault SET format = 2")
+        }
+        let old = try harness.open()
+        #expect(old.format == 2)
+        #expect(try old.verify().problems.isEmpty)
+        #expect(try old.tenantSyncState(scanner: "scanner") == nil)
+        try old.applyTenantRound(Self.round([]), scanner: "scanner", readFrom: nil, now: Sample.now)
+        #expect(try RawVaultFile.read(harness.path) { db in try Int.fetchOne(db, sql: "SELECT format FROM vault") } == 3)
+        #expect(try harness.open().verify().problems.isEmpty)
     }
 }

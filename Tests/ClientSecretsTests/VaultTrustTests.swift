@@ -128,7 +128,7 @@ struct VaultTrustTests {
 
         let upgraded = try Vault.open(at: harness.path, identities: [harness.admin], trust: trust)
         #expect(upgraded.format == VaultSchema.formatVersion)
-        #expect(upgraded.trustNotice?.contains("upgraded the vault to format 2") == true)
+        #expect(upgraded.trustNotice?.contains("upgraded the vault to format \(VaultSchema.formatVersion)") == true)
         #expect(try upgraded.auditLog().last?.action == .vaultUpgrade)
         #expect(try upgraded.verify().isClean)
         #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == upgraded.fingerprint())

@@ -84,7 +84,7 @@ struct TenantSyncTests {
         #expect(rows.first { $0.label == "managed" }?.custody == "managed")
         #expect(rows.filter { $0.label.hasPrefix("tenant app") }.allSatisfy { $0.custody == "monitored" })
         let fourth = try #require(rows.first { $0.label == "tenant app 3" })
-        #expect(fourth.current?.type == "certificate", "the credential that ends last is current")
+        #expect(fourth.current?.type == "secret" && fourth.current?.keyId == apps[3].secretKey, "the secret is current, though the certificate ends later")
 
         let secrets = try sandbox.decode(ExpiringReport.self, from: try sandbox.run(["expiring", "--days", "10", "--json", "--type", "secret"]))
         #expect(Set(secrets.credentials.map(\.label)) == Set((0..<10).map { "tenant app \($0)" }))

@@ -17,17 +17,21 @@ public enum Validation {
         }
     }
 
-    /// True when `value` is a GUID written 8-4-4-4-12 in hexadecimal.
     /// Whether `value` is 1 to `maximumDigits` ASCII digits: a record number on a server.
     public static func isNumber(_ value: String, maximumDigits: Int) -> Bool {
         !value.isEmpty && value.count <= maximumDigits && value.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
+    /// True when `value` is a GUID written 8-4-4-4-12 in ASCII hexadecimal (`Character.isHexDigit`
+    /// alone accepts fullwidth digits too).
     public static func isGUID(_ value: String) -> Bool {
         let groups = value.split(separator: "-", omittingEmptySubsequences: false)
         guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return false }
-        return groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+        return groups.allSatisfy { $0.allSatisfy(isHexDigit) }
     }
+
+    /// An ASCII hexadecimal digit.
+    public static func isHexDigit(_ character: Character) -> Bool { character.isASCII && character.isHexDigit }
 
     /// A tenant: its GUID or a DNS domain such as `contoso.onmicrosoft.com`.
     public static func tenant(_ value: String) throws {

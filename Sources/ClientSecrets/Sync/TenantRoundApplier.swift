@@ -13,14 +13,18 @@ struct TenantRoundApplier {
     private var byObjectID: [String: RecordID] = [:]
     private var byAppID: [String: RecordID] = [:]
     private var credentials: [RecordID: [CredentialRecord]] = [:]
-    private var seen: Set<RecordID> = []
+    /// The object ids this scanner saw before this round (its last state) and in it.
+    let known: Set<String>
+    private(set) var seen: Set<String> = []
+    private(set) var removedNow: Set<String> = []
 
-    /// At most this many drift and refusal lines are kept; the summary counts the rest.
+    /// At most this many drift and refusal lines are kept; the summary counts them all.
     static let lineLimit = 200
 
-    init(vault: Vault, scanner: AppRecord, db: any StorageTransaction, now: Date) throws {
+    init(vault: Vault, scanner: AppRecord, known: Set<String>, db: any StorageTransaction, now: Date) throws {
         self.vault = vault
         self.scanner = scanner
+        self.known = known
         self.now = now
         let context = try vault.metadataContext()
         var credentials: [RecordID: [CredentialRecord]] = [:]
@@ -39,11 +43,20 @@ struct TenantRoundApplier {
 
     // MARK: Applications
 
+    /// The object ids the scanner knows once this round is applied: for a full round what it
+    /// listed, else what it knew, plus what it listed, less what it named removed.
+    func knownAfter(fullRound: Bool) -> Set<String> {
+        fullRound ? seen : known.union(seen).subtracting(removedNow)
+    }
+
     mutating func apply(_ application: TenantApplication, writer: inout VaultWriter) throws {
         let objectID = application.objectID.lowercased()
         guard Validation.isGUID(objectID) else {
             return refuse("an application whose id \(Self.quoted(objectID)) is not a GUID")
         }
+        // Seen, whatever else is wrong with it: an application refused below is still in the
+        // tenant, and a full round must not take it for removed.
+        seen.insert(objectID)
         let appID = application.appID?.lowercased()
         if let appID, !Validation.isGUID(appID) {
             return refuse("application \(objectID): its app ID \(Self.quoted(appID)) is not a GUID")
@@ -51,17 +64,24 @@ struct TenantRoundApplier {
         guard let id = byObjectID[objectID] ?? appID.flatMap({ byAppID[$0] }) else {
             return try register(application, objectID: objectID, appID: appID, writer: &writer)
         }
-        seen.insert(id)
         var record = apps[id]!
+        guard record.app.tenant == scanner.app.tenant, record.app.cloud == scanner.app.cloud else {
+            return refuse("application \(objectID): the vault holds its app ID under tenant \(record.app.tenant) (\(record.app.cloud.rawValue)), not this scanner's; left alone")
+        }
         guard record.app.monitored else { return reportDrift(of: record, against: application) }
         if record.app.objectID != objectID {
             record.app.objectID = objectID
             try rewrite(record, writer: &writer)
         }
         var held = credentials[id] ?? []
+        var keyIDs = Set<String>()
         for (kind, listed) in [(CredentialKind.secret, application.secrets), (.certificate, application.certificates)] {
             guard let listed else { continue }
-            try reconcile(kind, listed: checked(listed, kind: kind, app: record.app.label), held: &held, app: record, writer: &writer)
+            // Present is what Graph listed with a valid key id, even if another field of it was
+            // refused: a credential refused for a bad date is not taken for deleted.
+            let present = Set(listed.map { $0.keyID.lowercased() }.filter(Validation.isGUID))
+            let incoming = checked(listed, kind: kind, app: record.app.label, keyIDs: &keyIDs)
+            try reconcile(kind, listed: incoming, present: present, held: &held, app: record, writer: &writer)
         }
         try assignCurrent(&held, app: record, writer: &writer)
         credentials[id] = held
@@ -71,8 +91,9 @@ struct TenantRoundApplier {
         guard let appID else { return refuse("application \(objectID) is new to the vault but its app ID was not listed") }
         let label = try vault.freeLabel(displayName: application.displayName, appID: appID, writer.db)
         let app = App(label: label, appID: appID, tenant: scanner.app.tenant, cloud: scanner.app.cloud, issuer: .entraID, monitored: true, objectID: objectID)
-        var incoming = checked(application.secrets ?? [], kind: .secret, app: label)
-        incoming += checked(application.certificates ?? [], kind: .certificate, app: label)
+        var keyIDs = Set<String>()
+        var incoming = checked(application.secrets ?? [], kind: .secret, app: label, keyIDs: &keyIDs)
+        incoming += checked(application.certificates ?? [], kind: .certificate, app: label, keyIDs: &keyIDs)
         let record = try vault.insertApp(app, auditAs: .tenantAppAdd, detail: "found in the tenant with \(incoming.count) credential(s)", writer: &writer)
         let current = Self.current(of: incoming)
         var held: [CredentialRecord] = []
@@ -84,21 +105,26 @@ struct TenantRoundApplier {
         byAppID[appID] = record.id
         byObjectID[objectID] = record.id
         credentials[record.id] = held
-        seen.insert(record.id)
         summary.appsAdded += 1
         summary.credentialsAdded += held.count
     }
 
-    /// Graph's delta query named the application removed.
+    /// Graph's delta query named the application removed. Only an application this scanner
+    /// knows is acted on: another scanner's view of the tenant is its own.
     mutating func removed(objectID: String, writer: inout VaultWriter) throws {
-        guard let id = byObjectID[objectID], let record = apps[id] else { return }
+        guard Validation.isGUID(objectID), known.contains(objectID) || seen.contains(objectID) else { return }
+        removedNow.insert(objectID)
+        guard let id = byObjectID[objectID], let record = apps[id], record.app.tenant == scanner.app.tenant else { return }
         try retireAll(of: record, why: "removed from the tenant", writer: &writer)
     }
 
-    /// After a full round: monitored apps of this tenant that the round did not list are gone.
+    /// After a full round: the applications this scanner knew and the round did not list are gone.
+    /// Only those: a scanner that sees part of the tenant (an `OwnedBy` rotator) leaves the
+    /// applications other scanners found alone.
     mutating func removeUnseen(writer: inout VaultWriter) throws {
-        let unseen = apps.values.filter { $0.app.objectID != nil && $0.app.tenant == scanner.app.tenant && !seen.contains($0.id) }
-        for record in unseen.sorted(by: { $0.app.label < $1.app.label }) {
+        let gone = known.subtracting(seen).compactMap { byObjectID[$0].flatMap { apps[$0] } }
+            .filter { $0.app.tenant == scanner.app.tenant && $0.app.cloud == scanner.app.cloud }
+        for record in gone.sorted(by: { $0.app.label < $1.app.label }) {
             try retireAll(of: record, why: "missing from a full read of the tenant", writer: &writer)
         }
     }
@@ -111,15 +137,22 @@ struct TenantRoundApplier {
             return
         }
         guard !active.isEmpty else { return }
-        for index in active {
-            held[index].credential.state = .retired
-            held[index].credential.retireAfter = nil
-            try vault.updateCredentialMeta(id: held[index].id, app: record.id, credential: held[index].credential, writer: &writer)
-        }
+        for index in active { try retire(&held[index], app: record, writer: &writer) }
         credentials[record.id] = held
         try writer.audit(.tenantAppRemoved, app: record.app.label, appID: record.app.appID, detail: "\(why); \(active.count) credential(s) kept as retired")
         summary.appsRemoved += 1
         summary.credentialsRemoved += active.count
+    }
+
+    /// Marks a credential retired and wipes its value, as a rotation's retirement does.
+    private func retire(_ record: inout CredentialRecord, app: AppRecord, writer: inout VaultWriter) throws {
+        record.credential.state = .retired
+        record.credential.retireAfter = nil
+        try vault.updateCredentialMeta(id: record.id, app: app.id, credential: record.credential, writer: &writer)
+        if record.hasValue {
+            try writer.update("credentials", id: record.id, [("secret", nil)])
+            record = CredentialRecord(id: record.id, appRecordID: record.appRecordID, credential: record.credential, hasValue: false)
+        }
     }
 
     private mutating func rewrite(_ record: AppRecord, writer: inout VaultWriter) throws {
@@ -134,14 +167,11 @@ struct TenantRoundApplier {
     // MARK: Credentials
 
     private mutating func reconcile(
-        _ kind: CredentialKind, listed: [Credential], held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter
+        _ kind: CredentialKind, listed: [Credential], present: Set<String>, held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter
     ) throws {
-        let listedIDs = Set(listed.map(\.keyID))
         for index in held.indices where held[index].credential.kind == kind && held[index].credential.state != .retired
-            && !listedIDs.contains(held[index].credential.keyID) {
-            held[index].credential.state = .retired
-            held[index].credential.retireAfter = nil
-            try vault.updateCredentialMeta(id: held[index].id, app: app.id, credential: held[index].credential, writer: &writer)
+            && !present.contains(held[index].credential.keyID) {
+            try retire(&held[index], app: app, writer: &writer)
             try writer.audit(
                 .tenantCredentialRemoved, app: app.app.label, appID: app.app.appID, keyID: held[index].credential.keyID,
                 detail: "\(kind.rawValue) deleted in the tenant; kept as retired")
@@ -156,16 +186,32 @@ struct TenantRoundApplier {
                 summary.credentialsAdded += 1
                 continue
             }
-            // A key id the vault retired stays retired: Graph does not reuse key ids.
             var mine = held[index].credential
-            guard mine.state != .retired else { continue }
+            guard mine.kind == kind else {
+                refuse("\(app.app.label): \(mine.kind.rawValue) \(mine.keyID) is listed as a \(kind.rawValue) now; left as it was")
+                continue
+            }
+            if mine.state == .retired {
+                // Listed again: an application restored from deleted items brings its credentials
+                // back (a monitored app's credentials are retired by sync only).
+                mine.state = .previous
+                mine.expires = credential.expires
+                mine.displayName = credential.displayName
+                mine.thumbprint = credential.thumbprint
+                held[index].credential = mine
+                try vault.updateCredentialMeta(id: held[index].id, app: app.id, credential: mine, writer: &writer)
+                try writer.audit(
+                    .tenantCredentialAdd, app: app.app.label, appID: app.app.appID, keyID: mine.keyID,
+                    detail: "\(kind.rawValue) listed in the tenant again, \(Self.expiry(mine.expires))")
+                summary.credentialsAdded += 1
+                continue
+            }
             let endChanged = mine.expires.map(Vault.epochSeconds) != credential.expires.map(Vault.epochSeconds)
-            guard endChanged || mine.displayName != credential.displayName || mine.thumbprint != credential.thumbprint || mine.kind != kind else { continue }
+            guard endChanged || mine.displayName != credential.displayName || mine.thumbprint != credential.thumbprint else { continue }
             let detail = endChanged ? "end date \(Self.expiry(mine.expires)) → \(Self.expiry(credential.expires))" : "display name or thumbprint changed"
             mine.expires = credential.expires
             mine.displayName = credential.displayName
             mine.thumbprint = credential.thumbprint
-            mine.kind = kind
             held[index].credential = mine
             try vault.updateCredentialMeta(id: held[index].id, app: app.id, credential: mine, writer: &writer)
             try writer.audit(.tenantCredentialChange, app: app.app.label, appID: app.app.appID, keyID: mine.keyID, detail: detail)
@@ -173,8 +219,9 @@ struct TenantRoundApplier {
         }
     }
 
-    /// The credential that expires last is `current`, the other live ones `previous`: for an app
-    /// the vault only monitors, that is the one its users most likely have.
+    /// The secret that expires last is `current`, the other live credentials `previous`: for an
+    /// app the vault only monitors, that is the secret its users most likely have. A certificate
+    /// is never `current`: rotation, once an admin takes the app over, manages secrets only.
     private func assignCurrent(_ held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter) throws {
         let current = Self.current(of: held.map(\.credential).filter { $0.state != .retired })
         for index in held.indices where held[index].credential.state != .retired {
@@ -187,14 +234,13 @@ struct TenantRoundApplier {
     }
 
     static func current(of credentials: [Credential]) -> String? {
-        credentials.max { ($0.expires ?? .distantFuture, $0.validFrom, $0.keyID) < ($1.expires ?? .distantFuture, $1.validFrom, $1.keyID) }?.keyID
+        credentials.filter { $0.kind == .secret }.max { ($0.expires ?? .distantFuture, $0.validFrom, $0.keyID) < ($1.expires ?? .distantFuture, $1.validFrom, $1.keyID) }?.keyID
     }
 
     /// The credentials Graph listed, as the vault stores them; a credential whose key id is not
     /// a GUID, repeats, or whose dates are out of range is refused, and a display name, hint or
     /// thumbprint that is not what Graph documents is dropped.
-    private mutating func checked(_ listed: [TenantCredential], kind: CredentialKind, app: String) -> [Credential] {
-        var keyIDs = Set<String>()
+    private mutating func checked(_ listed: [TenantCredential], kind: CredentialKind, app: String, keyIDs: inout Set<String>) -> [Credential] {
         var result: [Credential] = []
         for item in listed {
             let keyID = item.keyID.lowercased()
@@ -209,7 +255,7 @@ struct TenantRoundApplier {
             let displayName = item.displayName.flatMap { (try? Validation.printable($0, field: "display-name", maximumCount: 256)) != nil ? $0 : nil }
             let hint = item.hint.flatMap { $0.count <= 3 && (try? Validation.printable($0, field: "hint", maximumCount: 3)) != nil ? $0 : nil }
             let thumbprint = item.thumbprint.flatMap { text in
-                text.count == 40 && text.allSatisfy(\.isHexDigit) ? text.uppercased() : nil
+                text.count == 40 && text.allSatisfy(Validation.isHexDigit) ? text.uppercased() : nil
             }
             result.append(Credential(
                 keyID: keyID, hint: kind == .secret ? hint ?? "" : "", created: now.wholeSeconds, validFrom: (item.start ?? now).wholeSeconds,
@@ -240,10 +286,12 @@ struct TenantRoundApplier {
     }
 
     private mutating func drift(_ line: String) {
+        summary.driftCount += 1
         if summary.drift.count < Self.lineLimit { summary.drift.append(line) }
     }
 
     private mutating func refuse(_ line: String) {
+        summary.refusedCount += 1
         if summary.refused.count < Self.lineLimit { summary.refused.append(line) }
     }
 

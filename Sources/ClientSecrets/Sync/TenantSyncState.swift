@@ -12,12 +12,30 @@ public struct TenantSyncState: Sendable, Hashable, Codable {
     public var lastRound: Date
     /// When the last full round (every application) was applied.
     public var lastFullRound: Date
+    /// The object ids of the applications this scanner has seen in the tenant and not seen
+    /// removed, sorted: a full round retires only the monitored apps among these that it no
+    /// longer lists, so a scanner that sees part of the tenant never retires what another found.
+    public var objectIDs: [String]
 
     /// A state as a round leaves it.
-    public init(tenant: String, deltaLink: String, lastRound: Date, lastFullRound: Date) {
+    public init(tenant: String, deltaLink: String, lastRound: Date, lastFullRound: Date, objectIDs: [String] = []) {
         self.tenant = tenant
         self.deltaLink = deltaLink
         self.lastRound = lastRound
         self.lastFullRound = lastFullRound
+        self.objectIDs = objectIDs
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case tenant, deltaLink, lastRound, lastFullRound, objectIDs
+    }
+
+    /// Decodes a state; one without `objectIDs` knows none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tenant: try container.decode(String.self, forKey: .tenant), deltaLink: try container.decode(String.self, forKey: .deltaLink),
+            lastRound: try container.decode(Date.self, forKey: .lastRound), lastFullRound: try container.decode(Date.self, forKey: .lastFullRound),
+            objectIDs: try container.decodeIfPresent([String].self, forKey: .objectIDs) ?? [])
     }
 }

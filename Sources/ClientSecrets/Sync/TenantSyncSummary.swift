@@ -21,11 +21,16 @@ public struct TenantSyncSummary: Sendable, Hashable, Codable {
     public var credentialsChanged = 0
     /// Credentials of monitored apps deleted in the tenant, kept as `retired`.
     public var credentialsRemoved = 0
-    /// Where an app the vault manages differs from the tenant; reported, never changed.
+    /// Where an app the vault manages differs from the tenant; reported, never changed (the
+    /// first 200 lines; ``driftCount`` counts them all).
     public var drift: [String] = []
+    /// How many differences there were.
+    public var driftCount = 0
     /// What the round held that the vault refused to store (a field that is not what Graph
-    /// documents), one line each; the rest of the round is applied.
+    /// documents), one line each, the first 200; the rest of the round is applied.
     public var refused: [String] = []
+    /// How many refusals there were.
+    public var refusedCount = 0
 
     /// An empty summary.
     public init() {}

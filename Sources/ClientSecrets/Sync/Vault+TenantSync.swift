@@ -68,10 +68,15 @@ extension Vault {
     /// - An app the vault manages (not monitored) is never changed: where it differs from the
     ///   tenant, ``TenantSyncSummary/drift`` says so.
     ///
-    /// - Throws: ``VaultError`` when the vault is damaged, the scanner unknown, or the caller
-    ///   not an admin.
+    /// - Parameter readFrom: the scanner's state when the round's read began (``tenantSyncState(scanner:)``,
+    ///   `nil` when there was none). When another sync stored a round meanwhile, this older
+    ///   one is not applied over it.
+    /// - Throws: ``VaultError`` when the vault is damaged, the scanner unknown, the caller not an
+    ///   admin, or ``VaultError/busy(reason:)`` when another sync stored a round since `readFrom`.
     @discardableResult
-    public func applyTenantRound(_ round: TenantChanges, scanner name: String, now: Date = Date()) throws -> TenantSyncSummary {
+    public func applyTenantRound(
+        _ round: TenantChanges, scanner name: String, readFrom: TenantSyncState?, now: Date = Date()
+    ) throws -> TenantSyncSummary {
         guard round.deltaLink.utf8.count <= 16_384, (try? Validation.printable(round.deltaLink, field: "delta-link", maximumCount: 16_384)) != nil else {
             throw VaultError.invalidValue(field: "delta-link", reason: "Graph's delta link is longer than 16384 bytes or holds control characters; nothing was stored")
         }
@@ -79,7 +84,16 @@ extension Vault {
             // Sync acts on what the vault holds, so it checks the whole vault first, as rotate does.
             try checkIntegrity(writer.db)
             let scanner = try findApp(writer.db, name)
-            var applier = try TenantRoundApplier(vault: self, scanner: scanner, db: writer.db, now: writer.now)
+            let stored = try tenantSyncState(writer.db, scanner: scanner.id)
+            guard stored == readFrom else {
+                throw VaultError.busy(reason: "another sync as \(scanner.app.label) stored a round while this one was reading; nothing was applied, run sync again")
+            }
+            // An older `secrets` would not count this table in the signed digest and take the
+            // vault for tampered: the format says it needs a newer one.
+            try VaultSchema.createTenantSyncs(writer.db)
+            try writer.db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1 AND format < ?", arguments: [VaultSchema.formatVersion, VaultSchema.formatVersion])
+            let known = stored?.tenant == scanner.app.tenant ? Set(stored?.objectIDs ?? []) : []
+            var applier = try TenantRoundApplier(vault: self, scanner: scanner, known: known, db: writer.db, now: writer.now)
             applier.summary.fullRound = round.isFullRound
             applier.summary.resyncReason = round.resyncReason
             applier.summary.pages = round.pages
@@ -87,23 +101,25 @@ extension Vault {
             for application in round.applications { try applier.apply(application, writer: &writer) }
             for objectID in round.removedObjectIDs { try applier.removed(objectID: objectID.lowercased(), writer: &writer) }
             if round.isFullRound { try applier.removeUnseen(writer: &writer) }
-            try storeTenantSyncState(round: round, scanner: scanner, writer: &writer)
+            try storeTenantSyncState(
+                round: round, scanner: scanner, previous: stored, objectIDs: applier.knownAfter(fullRound: round.isFullRound), writer: &writer)
             let summary = applier.summary
             try writer.audit(
                 .tenantSync, app: scanner.app.label, appID: scanner.app.appID,
                 detail: "\(round.isFullRound ? "full" : "incremental") round of \(round.pages) page(s), \(round.applications.count) application(s): "
                     + "\(summary.appsAdded) app(s) added, \(summary.appsRemoved) removed; \(summary.credentialsAdded) credential(s) added, "
-                    + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed; \(summary.drift.count) drift, \(summary.refused.count) refused")
+                    + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed; \(summary.driftCount) drift, \(summary.refusedCount) refused")
             return summary
         }
     }
 
-    private func storeTenantSyncState(round: TenantChanges, scanner: AppRecord, writer: inout VaultWriter) throws {
-        try VaultSchema.createTenantSyncs(writer.db)
-        let previous = try tenantSyncState(writer.db, scanner: scanner.id)
+    private func storeTenantSyncState(
+        round: TenantChanges, scanner: AppRecord, previous: TenantSyncState?, objectIDs: Set<String>, writer: inout VaultWriter
+    ) throws {
         let state = TenantSyncState(
-            tenant: scanner.app.tenant, deltaLink: round.deltaLink, lastRound: writer.now,
-            lastFullRound: round.isFullRound ? writer.now : previous?.lastFullRound ?? writer.now)
+            tenant: scanner.app.tenant, deltaLink: round.deltaLink, lastRound: writer.now.wholeSeconds,
+            lastFullRound: round.isFullRound ? writer.now.wholeSeconds : previous?.lastFullRound ?? writer.now.wholeSeconds,
+            objectIDs: objectIDs.sorted())
         let meta = try cipher.sealJSON(state, key: keys.metadataCipherKey, binding: Self.tenantSyncBinding(id: scanner.id))
         if previous == nil {
             try writer.insert("tenant_syncs", [("id", scanner.id.data), ("updated_at", writer.timestamp), ("meta", meta)])
@@ -114,9 +130,13 @@ extension Vault {
 
     /// A label for an application found in the tenant: its display name when that is a usable,
     /// free label, else its app ID (numbered when even that is taken, since any label may be a GUID).
+    ///
+    /// A display name is anyone's who may register an app: one shaped like a GUID could take the
+    /// app ID of an app added later (names are looked up as labels first), and invisible
+    /// formatting characters make a label look like another, so neither becomes a label.
     func freeLabel(displayName: String?, appID: String, _ db: any StorageTransaction) throws -> String {
-        // Every view escapes what a label may hold but a terminal would act on (TerminalText).
         if let name = displayName?.trimmingCharacters(in: .whitespaces), !name.isEmpty, (try? Validation.label(name)) != nil,
+           !Validation.isGUID(name), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .format }),
            try findAppIfPresent(db, name) == nil {
             return name
         }

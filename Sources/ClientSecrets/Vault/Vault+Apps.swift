@@ -166,9 +166,30 @@ extension Vault {
             try writer.update("apps", id: record.id, [
                 ("label_hash", labelHash), ("app_id_hash", appIDHash), ("meta", meta), ("updated_at", writer.timestamp),
             ])
-            try writer.audit(.appEdit, app: app.label, appID: app.appID, detail: changes(from: record.app, to: app))
+            var detail = changes(from: record.app, to: app)
+            if record.app.monitored, !app.monitored {
+                let kept = try keepInheritedSecrets(of: AppRecord(id: record.id, app: app, createdAt: record.createdAt, updatedAt: writer.now), writer: &writer)
+                if kept > 0 { detail += "; \(kept) inherited previous secret(s) kept until retired by hand (`secrets rotate --retire-now`)" }
+            }
+            try writer.audit(.appEdit, app: app.label, appID: app.appID, detail: detail)
             return AppRecord(id: record.id, app: app, createdAt: record.createdAt, updatedAt: writer.now)
         }
+    }
+
+    /// When an admin takes over an app `secrets sync` only monitored, its other live secrets are
+    /// the tenant's, used by whatever used them before: rotation retires a `previous` secret once
+    /// its overlap has passed (`retireAfter`), so these get no end to theirs and stay until a
+    /// person retires them. Returns how many.
+    private func keepInheritedSecrets(of app: AppRecord, writer: inout VaultWriter) throws -> Int {
+        var kept = 0
+        for record in try credentials(writer.db, of: app) where record.credential.kind == .secret && record.credential.state == .previous {
+            guard record.credential.retireAfter == nil else { continue }
+            var credential = record.credential
+            credential.retireAfter = .distantFuture
+            try updateCredentialMeta(id: record.id, app: app.id, credential: credential, writer: &writer)
+            kept += 1
+        }
+        return kept
     }
 
     /// Removes an app and its credentials (values wiped); the audit log keeps its history.

@@ -117,8 +117,8 @@ public struct Vault: Sendable {
                 let vaultID = [UInt8](try db.value(Data.self, sql: "SELECT vault_id FROM vault WHERE id = 1") ?? Data())
                 guard vaultID.count == 16 else { throw VaultError.integrityMismatch(reason: "the vault row has no valid vault id") }
                 let format = try db.value(Int.self, sql: "SELECT format FROM vault WHERE id = 1") ?? 0
-                guard format == 1 || format == VaultSchema.formatVersion else {
-                    throw VaultError.notAVault(path: path, reason: "its format \(format) is not one this version reads (1 or \(VaultSchema.formatVersion)); use a newer secrets")
+                guard (1...VaultSchema.formatVersion).contains(format) else {
+                    throw VaultError.notAVault(path: path, reason: "its format \(format) is not one this version reads (1 to \(VaultSchema.formatVersion)); use a newer secrets")
                 }
                 for identity in identities {
                     let recipient = identity.recipient.description

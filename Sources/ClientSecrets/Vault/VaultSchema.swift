@@ -6,8 +6,11 @@ enum VaultSchema {
     /// The format version stored in the `vault` row; a newer one is refused rather than misread.
     ///
     /// Format 2 adds an `auth` tag to every row (keyed with a key only admins hold), signs the
-    /// digest with the vault's authority key, and keeps the authority keys' succession.
-    static let formatVersion = 2
+    /// digest with the vault's authority key, and keeps the authority keys' succession. Format 3
+    /// adds the `tenant_syncs` table to the signed digest: a `secrets` that reads only format 2
+    /// would not count its rows, and so refuses the vault instead of calling it tampered. A
+    /// format-2 vault becomes format 3 at its first `secrets sync`.
+    static let formatVersion = 3
 
     static func create(_ db: any StorageTransaction) throws {
         try db.executeScript(sql: """

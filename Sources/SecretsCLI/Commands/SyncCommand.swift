@@ -22,11 +22,13 @@ struct SyncCommand: NetworkCommand {
 
             A sync is atomic: it reads a whole round, then stores it and the new link in one \
             transaction. A sync that fails or is killed changes nothing, and the next run reads the \
-            same changes again. Needs an admin identity.
+            same changes again; one that finds another sync stored a round meanwhile stores nothing \
+            (75). Needs an admin identity. The first sync makes the vault format 3, which a secrets \
+            older than sync does not open.
 
             Exit codes: 0 synced; 64 usage; 66 unknown scanner; 69 Graph unavailable (after retrying \
             429/503 as Retry-After asks); 77 the scanner may not read the applications or cannot sign \
-            in; 78 the scanner has no secret in the vault.
+            in; 75 another sync stored a round meanwhile; 78 the scanner has no secret in the vault.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -45,9 +47,11 @@ struct SyncCommand: NetworkCommand {
             let environment = try network.environment(
                 for: ManualIssuer.run(.init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))
             let reader = try environment.tenantReader(scanner: record, in: vault)
-            let link = full ? nil : try vault.tenantSyncState(scanner: record.app.label)?.deltaLink
+            let state = try vault.tenantSyncState(scanner: record.app.label)
+            // A link kept for another tenant (the scanner's was edited since) is not followed.
+            let link = full || state?.tenant != record.app.tenant ? nil : state?.deltaLink
             let round = try runBlocking { try await reader.changes(since: link) }
-            let summary = try vault.applyTenantRound(round, scanner: record.app.label)
+            let summary = try vault.applyTenantRound(round, scanner: record.app.label, readFrom: state)
             try print(summary, scanner: record.app)
         }
     }
@@ -69,6 +73,10 @@ struct SyncCommand: NetworkCommand {
             "  apps: \(summary.appsAdded) added, \(summary.appsRemoved) removed; credentials: \(summary.credentialsAdded) added, "
                 + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed")
         for line in summary.drift { Printer.line("  differs (managed, left alone): \(line)") }
+        if summary.driftCount > summary.drift.count { Printer.line("  … and \(summary.driftCount - summary.drift.count) more differences") }
         for line in summary.refused { Terminal.printError("secrets: refused from Graph: \(line)") }
+        if summary.refusedCount > summary.refused.count {
+            Terminal.printError("secrets: … and \(summary.refusedCount - summary.refused.count) more refused from Graph")
+        }
     }
 }

@@ -53,6 +53,7 @@ import Foundation
 ///                                                400 for a plan the emulators cannot seed
 /// POST /_emulator/world/apps                    {"rotatorAppId", "apps": [{"label", …}]} → 200 {"apps", "vaultCommands"}
 ///                                                (more apps for the world of that rotator)
+/// DELETE /_emulator/requests                   → 204   (forgets the requests recorded so far)
 /// GET  /_emulator/requests                      → 200 {"value": [{"method", "path", "query", "status", "operation", "clientId"}]}
 /// ```
 struct EntraControlAPI {
@@ -279,6 +280,10 @@ struct EntraControlAPI {
             } catch {
                 return bad("\(error)")
             }
+
+        case ("DELETE", ["requests"]):
+            await state.clearRequests()
+            return EmulatorJSON.empty(204)
 
         case ("GET", ["requests"]):
             let requests = await state.requests().map { request -> [String: Any] in
