@@ -33,6 +33,11 @@ struct OutputHygieneTests {
             """
         let path = try sandbox.directory.write(document, to: "az.json")
         try sandbox.succeed(["import", "--from-azure", path, "--tenant", "contoso.onmicrosoft.com"])
+        // A display name with invisible formatting characters is not made a label (it would look
+        // like another); a person may still choose such a label, and every view escapes it.
+        let rows = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"]))
+        #expect(rows.first { $0.appId == appID }?.label == appID)
+        try sandbox.succeed(["app", "edit", appID, "--label", "pay\u{202E}exe.lla"])
         return (appID, otherAppID)
     }
 

@@ -4,12 +4,22 @@ public enum CredentialCustody: String, Sendable, Hashable, Codable, CaseIterable
     case managed
     /// The vault holds the value, and a person rotates it.
     case held
-    /// The vault only knows that it exists and when it expires (found by `secrets sync` or an import).
+    /// The vault only knows that it exists and when it expires: its app was found by `secrets
+    /// sync` or an import and is only monitored, or a person registered it without its value.
     case monitored
 
-    /// The custody of a credential of `app`; `holdsValue` when the vault holds its value.
+    /// The custody of a credential of `app`; `holdsValue` when the vault holds its value, asked
+    /// only for an app a person rotates (``needsValueToTell(_:)``).
     public static func of(_ app: App, holdsValue: Bool) -> CredentialCustody {
-        if !app.monitored, app.issuer != .manual { return .managed }
+        if app.monitored { return .monitored }
+        if app.issuer != .manual { return .managed }
         return holdsValue ? .held : .monitored
+    }
+
+    /// Whether the custody of `app`'s credentials depends on whether the vault holds each value:
+    /// only for an app a person rotates. Monitoring reads values' presence for those alone, so
+    /// that it stays on the expiry index for everything else.
+    public static func needsValueToTell(_ app: App) -> Bool {
+        !app.monitored && app.issuer == .manual
     }
 }

@@ -23,10 +23,11 @@ public struct RecordID: Sendable, Hashable, CustomStringConvertible {
     public var description: String { Hex.encode(bytes) }
 }
 
-/// Lowercase hexadecimal, for ids and digests shown to people.
-enum Hex {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+/// Hexadecimal, for ids and digests shown to people (lowercase) and certificate thumbprints as
+/// Entra ID shows them (uppercase).
+package enum Hex {
+    package static func encode(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String {
+        let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         var out: [UInt8] = []
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])

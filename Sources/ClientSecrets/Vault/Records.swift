@@ -41,18 +41,15 @@ public struct ExpiringCredential: Sendable, Hashable {
     public let app: App
     /// The credential.
     public let credential: Credential
-    /// Whether the vault holds its value.
-    public let holdsValue: Bool
+    /// How far the vault looks after it.
+    public let custody: CredentialCustody
 
     /// An entry of the listing.
-    public init(app: App, credential: Credential, holdsValue: Bool) {
+    public init(app: App, credential: Credential, custody: CredentialCustody) {
         self.app = app
         self.credential = credential
-        self.holdsValue = holdsValue
+        self.custody = custody
     }
-
-    /// How far the vault looks after it.
-    public var custody: CredentialCustody { .of(app, holdsValue: holdsValue) }
 }
 
 /// A recipient in the vault's keyring.

@@ -190,7 +190,7 @@ extension Vault {
     /// can run it.
     ///
     /// This is what monitoring runs, so it reads only the rows in the window (through the expiry
-    /// index, and a row's header for whether it holds a value), each app's record once, and its columns in place: the associated data of both
+    /// index; a row itself only to tell whether a person-rotated app's value is held), each app's record once, and its columns in place: the associated data of both
     /// records is written from the backend's column buffers (``StorageColumns``) into one reused buffer, in the
     /// layout ``credentialMetaBinding(id:app:state:expiresAt:keyIDHash:)`` and
     /// ``appBinding(_:labelHash:appIDHash:)`` describe, so no `Data`, id or binding is made per
@@ -204,8 +204,7 @@ extension Vault {
             var aad = RecordCipher.AssociatedDataWriter()
             var result: [ExpiringCredential] = []
             try db.scan(sql: """
-                SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta,
-                    length(c.secret) IS NOT NULL
+                SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
                 FROM credentials c LEFT JOIN apps a ON a.id = c.app
                 WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
                 ORDER BY c.expires_at, c.id
@@ -255,7 +254,13 @@ extension Vault {
                     }
                     if let key { apps[key] = app }
                 }
-                result.append(ExpiringCredential(app: app, credential: credential, holdsValue: row.integer(9) != 0))
+                // Whether the value is held matters for an app a person rotates only; asking reads
+                // the row itself, off the index, so it is asked for those alone.
+                var holdsValue = false
+                if CredentialCustody.needsValueToTell(app) {
+                    holdsValue = try db.value(Bool.self, sql: "SELECT length(secret) IS NOT NULL FROM credentials WHERE id = ?", arguments: [Data(id)]) ?? false
+                }
+                result.append(ExpiringCredential(app: app, credential: credential, custody: .of(app, holdsValue: holdsValue)))
             }
             return result
         }

@@ -37,9 +37,10 @@ package struct VaultWriter {
 
     /// Inserts a row whose primary key column is `key`.
     mutating func insert(_ table: String, key: String = "id", _ values: [(String, (any StoredValueConvertible)?)]) throws {
-        let columns = values.map(\.0).joined(separator: ", ")
+        // Closures, not key paths: a tuple's key path is built at run time, on every row.
+        let columns = values.map { $0.0 }.joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        try db.execute(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))", arguments: values.map(\.1))
+        try db.execute(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))", arguments: values.map { $0.1 })
         let keyValue = values.first { $0.0 == key }!.1!
         guard let row = try fetch(table, key: key, keyValue) else { throw VaultError.storage(reason: "a row just written to \(table) is missing") }
         try authenticate(table, key: key, row: row)
@@ -67,7 +68,7 @@ package struct VaultWriter {
         }
         try removeContribution(table, row: old)
         let assignments = values.map { "\($0.0) = ?" }.joined(separator: ", ")
-        try db.execute(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?", arguments: values.map(\.1) + [id.data])
+        try db.execute(sql: "UPDATE \(table) SET \(assignments) WHERE id = ?", arguments: values.map { $0.1 } + [id.data])
         guard let new = try fetch(table, key: "id", id.data) else { throw VaultError.storage(reason: "row \(id) of \(table) vanished") }
         try authenticate(table, key: "id", row: new)
     }

@@ -158,7 +158,7 @@ public struct TenantInventory: TenantReader {
                 list.map { credential in
                     TenantCredential(
                         kind: .certificate, keyID: credential.keyId.lowercased(), displayName: credential.displayName,
-                        thumbprint: credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { $0.map { String(format: "%02X", $0) }.joined() },
+                        thumbprint: credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { Hex.encode($0, uppercase: true) },
                         start: credential.startDateTime.flatMap(RFC3339Timestamp.parse), end: credential.endDateTime.flatMap(RFC3339Timestamp.parse))
                 }
             })

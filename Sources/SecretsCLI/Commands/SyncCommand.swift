@@ -42,7 +42,7 @@ struct SyncCommand: NetworkCommand {
             try network.checkEndpoints()
             let vault = try options.open()
             guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "sync writes the vault and reads the scanner's secret: it needs an admin identity") }
-            try vault.checkIntegrity()
+            // The whole vault is checked where it counts: inside the transaction that applies the round.
             let record = try vault.app(scanner)
             let environment = try network.environment(
                 for: ManualIssuer.run(.init(keyID: nil, expires: nil, valueFromStandardInput: false, confirmedRemoved: [])))

@@ -184,6 +184,19 @@ actor EntraEmulatorState {
         appIDs[objectID.lowercased()].flatMap { applications[$0] }
     }
 
+    /// Every application in the order of its last change, kept until the next change: the pages
+    /// of one delta round all read the same order, and a tenant of 10,000 applications is
+    /// not sorted again for each of its 100 pages.
+    private var changeOrder: (changeNumber: Int, applications: [Application])?
+
+    /// Every application, in the order of its last change (oldest first).
+    func applicationsByChange() -> [Application] {
+        if let changeOrder, changeOrder.changeNumber == changeNumber { return changeOrder.applications }
+        let ordered = applications.values.sorted { $0.changedAt < $1.changedAt }
+        changeOrder = (changeNumber, ordered)
+        return ordered
+    }
+
     func allApplications() -> [Application] {
         applications.values.sorted { $0.appID < $1.appID }
     }

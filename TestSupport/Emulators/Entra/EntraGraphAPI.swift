@@ -268,9 +268,8 @@ struct EntraGraphAPI {
             since = parts[0]
         }
         let selected = Self.selected(request)
-        let applications = await state.allApplications()
-            .filter { canRead(caller, $0) && $0.changedAt > since && $0.changedAt <= upTo }
-            .sorted { $0.changedAt < $1.changedAt }
+        let applications = await state.applicationsByChange()
+            .filter { $0.changedAt > since && $0.changedAt <= upTo && canRead(caller, $0) }
         var removals: [[String: Any]] = []
         if since > 0 {
             let everything = caller.roles.contains(Self.readAll) || caller.roles.contains(Self.readWriteAll)
@@ -301,7 +300,7 @@ struct EntraGraphAPI {
         } else {
             body["@odata.deltaLink"] = Self.link(request, path: Self.deltaPath, keeping: ["$select"], name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
         }
-        return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType)
+        return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType, sortedKeys: false)
     }
 
     /// An opaque token holding `numbers` (Graph's tokens are opaque; these are base64url).
