@@ -59,7 +59,7 @@ struct TamperTests {
         let report = try scenario.open().verify()
         #expect(report.problems == [])
         #expect(report.isClean)
-        #expect(report.checked == ["keyring": 1, "apps": 2, "credentials": 3, "audit": scenario.auditCount, "rotations": 0, "tenant_syncs": 0])
+        #expect(report.checked == ["keyring": 1, "apps": 2, "credentials": 3, "audit": scenario.auditCount, "rotations": 0])
         #expect(scenario.auditCount == 7)
         #expect(report.secretValuesChecked == 3)
         #expect(!report.secretValuesSkipped)

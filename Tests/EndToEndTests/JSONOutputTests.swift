@@ -71,7 +71,7 @@ struct JSONOutputTests {
         #expect(!appLog.isEmpty && appLog.allSatisfy { $0.appID == appID })
 
         let verified = try sandbox.decode(VerifyJSON.self, from: try sandbox.succeed(["verify", "--json"]))
-        #expect(verified.checked == ["keyring": 1, "apps": 2, "credentials": 2, "audit": log.count, "rotations": 0, "tenant_syncs": 0])
+        #expect(verified.checked == ["keyring": 1, "apps": 2, "credentials": 2, "audit": log.count, "rotations": 0])
         #expect(verified.secretValuesChecked == 2)
         #expect(!verified.secretValuesSkipped)
         #expect(verified.problems.isEmpty)

@@ -152,11 +152,11 @@ extension Vault {
                 try db.execute(
                     sql: "UPDATE vault SET format = ?, digest = ?, seal = ?, authority = ? WHERE id = 1",
                     arguments: [
-                        VaultSchema.formatVersion, Data(digest.bytes),
+                        VaultSchema.baseFormat, Data(digest.bytes),
                         Data(try digest.signature(counter: counter, vaultID: keys.vaultID, authority: authority)), Data(publicKey.rawRepresentation),
                     ])
                 var writer = try VaultWriter(db: db, keys: keys, actor: actor, now: now)
-                try writer.audit(.vaultUpgrade, detail: "format 1 -> \(VaultSchema.formatVersion): rows authenticated with an admin-only key, digest signed by authority \(Self.fingerprint(of: publicKey))")
+                try writer.audit(.vaultUpgrade, detail: "format 1 -> \(VaultSchema.baseFormat): rows authenticated with an admin-only key, digest signed by authority \(Self.fingerprint(of: publicKey))")
                 try writer.commit()
             }
         }

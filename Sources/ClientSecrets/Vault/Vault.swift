@@ -36,7 +36,7 @@ public struct Vault: Sendable {
     var keys: DataKeys { sharedKeys.keys }
     var cipher: RecordCipher { RecordCipher(vaultID: keys.vaultID) }
     /// The format the file is in: 2, or 1 for a vault a reader opened before any admin upgraded it.
-    var format = VaultSchema.formatVersion
+    var format = VaultSchema.baseFormat
     /// Whether the rotation journal's table exists: in every format-2 vault, and in a format-1
     /// vault only if it was made after rotation existed (an admin's open adds it). Known from
     /// the open on, so that no read asks the schema.
@@ -78,7 +78,7 @@ public struct Vault: Sendable {
                 try db.execute(
                     sql: "INSERT INTO vault (id, vault_id, format, created_at, digest, counter, seal, authority) VALUES (1, ?, ?, ?, ?, 0, ?, ?)",
                     arguments: [
-                        Data(vaultID), VaultSchema.formatVersion, created, Data(IntegrityDigest.empty.bytes), Data(seal),
+                        Data(vaultID), VaultSchema.baseFormat, created, Data(IntegrityDigest.empty.bytes), Data(seal),
                         Data(try authority.publicKey().rawRepresentation),
                     ])
                 try db.execute(
@@ -155,9 +155,9 @@ public struct Vault: Sendable {
                 return vault
             }
             try vault.upgrade()
-            vault.format = VaultSchema.formatVersion
+            vault.format = VaultSchema.baseFormat
             vault.hasJournal = true
-            vault.trustNotice = "upgraded the vault to format \(VaultSchema.formatVersion): every row is now authenticated with an admin-only key; its fingerprint is \(try vault.fingerprint())"
+            vault.trustNotice = "upgraded the vault to format \(VaultSchema.baseFormat): every row is now authenticated with an admin-only key; its fingerprint is \(try vault.fingerprint())"
         }
         try vault.anchor(trust: trust, pinned: pinned)
         vault.sharedKeys.anchor(try vault.storedAuthority())

@@ -5,12 +5,16 @@ import Storage
 enum VaultSchema {
     /// The format version stored in the `vault` row; a newer one is refused rather than misread.
     ///
-    /// Format 2 adds an `auth` tag to every row (keyed with a key only admins hold), signs the
-    /// digest with the vault's authority key, and keeps the authority keys' succession. Format 3
-    /// adds the `tenant_syncs` table to the signed digest: a `secrets` that reads only format 2
-    /// would not count its rows, and so refuses the vault instead of calling it tampered. A
-    /// format-2 vault becomes format 3 at its first `secrets sync`.
+    /// The newest format this version reads and writes. Format 2 adds an `auth` tag to every row
+    /// (keyed with a key only admins hold), signs the digest with the vault's authority key, and
+    /// keeps the authority keys' succession. Format 3 adds the `tenant_syncs` table to the signed
+    /// digest: a `secrets` that reads only format 2 would not count its rows, and so refuses the
+    /// vault instead of calling it tampered.
     static let formatVersion = 3
+
+    /// The format a new vault (and a format-1 vault upgraded) gets: 2, which every `secrets`
+    /// since format 2 reads. The first `secrets sync` makes it 3 (``createTenantSyncs(_:)``).
+    static let baseFormat = 2
 
     static func create(_ db: any StorageTransaction) throws {
         try db.executeScript(sql: """
@@ -72,12 +76,11 @@ enum VaultSchema {
             """)
         try createRotations(db, authenticated: true)
         try createAuthority(db)
-        try createTenantSyncs(db)
     }
 
     /// Where `secrets sync` resumes: one row per scanner app (its row id), holding the sealed
-    /// delta link of the tenant's last round. Added after format 2 shipped; the first sync
-    /// creates it in older vaults, and readers treat a missing table as no rows.
+    /// delta link of the tenant's last round. The first sync creates it (and makes the vault
+    /// format 3); readers treat a missing table as no rows.
     static func createTenantSyncs(_ db: any StorageTransaction) throws {
         try db.executeScript(sql: """
             CREATE TABLE IF NOT EXISTS tenant_syncs (
@@ -107,8 +110,7 @@ enum VaultSchema {
     /// transaction.
     static func addAuthentication(_ db: any StorageTransaction) throws {
         if try !db.tableExists("rotations") { try createRotations(db, authenticated: true) }
-        try createTenantSyncs(db)
-        for table in IntegrityDigest.tables where try !db.columnNames(in: table).contains("auth") {
+        for table in try IntegrityDigest.presentTables(db) where try !db.columnNames(in: table).contains("auth") {
             try db.executeScript(sql: "ALTER TABLE \(table) ADD COLUMN auth BLOB")
         }
         if try !db.columnNames(in: "vault").contains("authority") {
