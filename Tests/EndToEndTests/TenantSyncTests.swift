@@ -203,6 +203,9 @@ struct TenantSyncTests {
     func readers() async throws {
         let (world, apps) = try await Self.world("sync-reader", tenantApps: 3)
         defer { Task { await world.finish() } }
+        let signing = Sandbox.guid()
+        await world.entra.registerApplication(appID: signing, displayName: "certificates only")
+        let certificate = await world.entra.addCertificate(appID: signing, displayName: "CN=signing", expires: Date().addingTimeInterval(60 * 86_400))
         _ = try await Self.sync(world)
         let sandbox = world.sandbox
         let reader = sandbox.directory.path("reader.txt")
@@ -212,6 +215,9 @@ struct TenantSyncTests {
         let asReader = ["SECRETS_IDENTITY": reader]
         let rows = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"], environment: asReader))
         #expect(rows.contains { $0.appId == apps[1].appID && $0.current?.keyId == apps[1].secretKey })
+        let certificateOnly = try #require(rows.first { $0.appId == signing })
+        #expect(certificateOnly.current?.keyId == certificate?.keyID && certificateOnly.current?.type == "certificate" && certificateOnly.status == "ok",
+            "an app with no current credential shows its live one: \(certificateOnly)")
         let denied = try await sandbox.runAsync(["sync", "rotator"], environment: asReader)
         #expect(denied.status == 77, "\(denied)")
         let noValue = try sandbox.run(["secret", "get", "tenant app 0"])

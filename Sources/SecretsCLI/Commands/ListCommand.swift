@@ -7,7 +7,9 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List apps with their current credential's expiry and status.",
         discussion: """
-            Status: ok; due (expires within the app's rotate-before); expired; none (no current credential). \
+            Status: ok; due (expires within the app's rotate-before); expired; none (no live credential). An \
+            app without a current credential (a monitored app with certificates only) shows the live one \
+            that expires last. \
             With --type secret or certificate, each app's live credential of that type that expires last \
             is shown instead, and apps without one are left out. Custody: managed (rotation manages it), \
             held (the vault holds the value) or monitored (found by `secrets sync`; metadata only).
@@ -29,10 +31,11 @@ struct ListCommand: ParsableCommand {
         let custody: String
     }
 
-    /// The credential a row shows: the current one, or with a `type` the live one of that type
-    /// that expires last.
+    /// The credential a row shows: the current one (for an app without one, such as a monitored
+    /// app with certificates only, its live credential that expires last), or with a `type` the
+    /// live one of that type that expires last.
     static func shown(_ overview: AppOverview, type: CredentialType) -> CredentialRecord? {
-        guard type != .all else { return overview.credentials.first { $0.credential.state == .current } }
+        if type == .all, let current = overview.credentials.first(where: { $0.credential.state == .current }) { return current }
         return overview.credentials.filter { type.includes($0.credential.kind) && [.current, .previous].contains($0.credential.state) }
             .max { ($0.credential.expires ?? .distantFuture) < ($1.credential.expires ?? .distantFuture) }
     }
