@@ -33,7 +33,8 @@ struct SecretHygieneTests {
         let rotatorSecret = Sandbox.secretValue(), apiSecret = Sandbox.secretValue()
         let passphrase = "hygiene passphrase \(UUID().uuidString)", exportPassphrase = "export passphrase \(UUID().uuidString)"
         let rotatorID = Sandbox.guid(), intuneID = Sandbox.guid(), apiClientID = Sandbox.guid()
-        await entra.registerApplication(appID: rotatorID, displayName: "rotator", roles: ["Application.ReadWrite.OwnedBy"])
+        // The rotator may read the tenant too: it serves as `sync`'s scanner.
+        await entra.registerApplication(appID: rotatorID, displayName: "rotator", roles: ["Application.ReadWrite.OwnedBy", "Application.Read.All"])
         let rotatorKey = await entra.addSecret(appID: rotatorID, value: rotatorSecret, expires: Date().addingTimeInterval(300 * 86_400))
         await entra.registerApplication(appID: intuneID, displayName: "Jamf Pro Intune", owners: [rotatorID])
         let oldKey = await entra.addSecret(appID: intuneID, value: known, expires: Date().addingTimeInterval(12 * 86_400))
@@ -116,6 +117,14 @@ struct SecretHygieneTests {
         try await sandbox.succeedAsync(["rotate", "jamf-api", "--force"])
         let newAPISecret = try await sandbox.succeedAsync(["secret", "get", "jamf-api"]).output
         #expect(newAPISecret != apiSecret && !newAPISecret.isEmpty)
+
+        // The whole tenant, as the rotator (a full read, then an incremental one), and the listings
+        // that show what it found; the rekey below re-seals the kept delta link.
+        try await sandbox.succeedAsync(["sync", "rotator"])
+        try await sandbox.succeedAsync(["sync", "rotator", "--json"])
+        for arguments in [["expiring", "--days", "400", "--type", "all", "--format", "prometheus"], ["list", "--type", "secret"]] {
+            _ = try sandbox.run(arguments)
+        }
 
         // Keys, the audit log, verification, the identity's passphrase.
         try sandbox.succeed(["rekey"])
