@@ -2,7 +2,7 @@ import Foundation
 
 /// A credential of an application in the tenant, as Graph lists it: metadata only, never a value.
 ///
-/// Graph's answers are not trusted: ``Vault/applyTenantRound(_:scanner:now:)`` checks every
+/// Graph's answers are not trusted: ``Vault/applyTenantRound(_:scanner:readFrom:now:)`` checks every
 /// field before it stores one.
 public struct TenantCredential: Sendable, Hashable {
     /// Whether it is a secret or a certificate.

@@ -2,7 +2,7 @@ import Foundation
 import Storage
 
 /// Applies one round of the tenant's changes inside a vault write (see
-/// ``Vault/applyTenantRound(_:scanner:now:)``): every app and credential is read once, then
+/// ``Vault/applyTenantRound(_:scanner:readFrom:now:)``): every app and credential is read once, then
 /// only what differs is written.
 struct TenantRoundApplier {
     let vault: Vault
