@@ -15,8 +15,8 @@ struct TenantRoundApplier {
     private var credentials: [RecordID: [CredentialRecord]] = [:]
     /// The object ids this scanner saw before this round (its last state) and in it.
     let known: Set<String>
-    private(set) var seen: Set<String> = []
-    private(set) var removedNow: Set<String> = []
+    private var seen: Set<String> = []
+    private var removedNow: Set<String> = []
 
     /// At most this many drift and refusal lines are kept; the summary counts them all.
     static let lineLimit = 200
