@@ -178,12 +178,15 @@ public struct ExportedCredential: Sendable, Hashable, Codable {
     public var type: CredentialKind?
     /// A certificate's SHA-1 thumbprint; absent for a secret.
     public var thumbprint: String?
+    /// `servicePrincipal` for a service principal's credential; absent for the app registration's.
+    public var holder: CredentialHolder?
 
     /// The metadata part.
     public var credential: Credential {
         Credential(
             keyID: keyId, hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
-            displayName: displayName, retireAfter: retireAfter, kind: type ?? .secret, thumbprint: thumbprint)
+            displayName: displayName, retireAfter: retireAfter, kind: type ?? .secret, thumbprint: thumbprint,
+            holder: holder ?? .application)
     }
 
     /// Describes `credential` with its value.
@@ -199,5 +202,6 @@ public struct ExportedCredential: Sendable, Hashable, Codable {
         self.value = value
         type = credential.kind == .secret ? nil : credential.kind
         thumbprint = credential.thumbprint
+        holder = credential.holder == .application ? nil : credential.holder
     }
 }

@@ -31,11 +31,15 @@ public struct Credential: Sendable, Hashable, Codable {
     public var kind: CredentialKind
     /// A certificate's SHA-1 thumbprint (40 uppercase hex digits, as Entra ID shows it); `nil` for a secret.
     public var thumbprint: String?
+    /// Whether the app registration holds it (every credential rotation manages) or the app's
+    /// service principal (found by `secrets sync --service-principals`, monitored only).
+    public var holder: CredentialHolder
 
     /// Creates credential metadata.
     public init(
         keyID: String, hint: String, created: Date, validFrom: Date, expires: Date?, state: CredentialState,
-        displayName: String? = nil, retireAfter: Date? = nil, kind: CredentialKind = .secret, thumbprint: String? = nil
+        displayName: String? = nil, retireAfter: Date? = nil, kind: CredentialKind = .secret, thumbprint: String? = nil,
+        holder: CredentialHolder = .application
     ) {
         self.keyID = keyID.lowercased()
         self.hint = hint
@@ -47,6 +51,7 @@ public struct Credential: Sendable, Hashable, Codable {
         self.retireAfter = retireAfter
         self.kind = kind
         self.thumbprint = thumbprint
+        self.holder = holder
     }
 
     /// Whole days from `now` until expiry (negative once expired), or `nil` without an expiry.
@@ -58,7 +63,7 @@ public struct Credential: Sendable, Hashable, Codable {
 
 extension Credential {
     private enum CodingKeys: String, CodingKey {
-        case keyID, hint, created, validFrom, expires, state, displayName, retireAfter, kind, thumbprint
+        case keyID, hint, created, validFrom, expires, state, displayName, retireAfter, kind, thumbprint, holder
     }
 
     /// Decodes what ``encode(to:)`` writes; a credential without `kind` is a secret, as every
@@ -72,11 +77,12 @@ extension Credential {
             displayName: try container.decodeIfPresent(String.self, forKey: .displayName),
             retireAfter: try container.decodeIfPresent(Date.self, forKey: .retireAfter),
             kind: try container.decodeIfPresent(CredentialKind.self, forKey: .kind) ?? .secret,
-            thumbprint: try container.decodeIfPresent(String.self, forKey: .thumbprint))
+            thumbprint: try container.decodeIfPresent(String.self, forKey: .thumbprint),
+            holder: try container.decodeIfPresent(CredentialHolder.self, forKey: .holder) ?? .application)
     }
 
-    /// Encodes the credential; `kind` and `thumbprint` only for a certificate, so a secret's
-    /// shape is the one it always had.
+    /// Encodes the credential; `kind` and `thumbprint` only for a certificate and `holder` only
+    /// for a service principal's, so an app registration's secret has the shape it always had.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(keyID, forKey: .keyID)
@@ -89,5 +95,6 @@ extension Credential {
         try container.encodeIfPresent(retireAfter, forKey: .retireAfter)
         if kind != .secret { try container.encode(kind, forKey: .kind) }
         try container.encodeIfPresent(thumbprint, forKey: .thumbprint)
+        if holder != .application { try container.encode(holder, forKey: .holder) }
     }
 }

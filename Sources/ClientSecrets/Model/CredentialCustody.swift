@@ -8,10 +8,11 @@ public enum CredentialCustody: String, Sendable, Hashable, Codable, CaseIterable
     /// sync` or an import and is only monitored, or a person registered it without its value.
     case monitored
 
-    /// The custody of a credential of `app`; `holdsValue` when the vault holds its value, asked
-    /// only for an app a person rotates (``needsValueToTell(_:)``).
-    public static func of(_ app: App, holdsValue: Bool) -> CredentialCustody {
-        if app.monitored { return .monitored }
+    /// The custody of a credential of `app` held by `holder`; `holdsValue` when the vault holds
+    /// its value, asked only for an app a person rotates (``needsValueToTell(_:holder:)``). A
+    /// service principal's credential is only ever monitored: rotation manages the app registration's.
+    public static func of(_ app: App, holder: CredentialHolder = .application, holdsValue: Bool) -> CredentialCustody {
+        if app.monitored || holder != .application { return .monitored }
         if app.issuer != .manual { return .managed }
         return holdsValue ? .held : .monitored
     }
@@ -19,7 +20,7 @@ public enum CredentialCustody: String, Sendable, Hashable, Codable, CaseIterable
     /// Whether the custody of `app`'s credentials depends on whether the vault holds each value:
     /// only for an app a person rotates. Monitoring reads values' presence for those alone, so
     /// that it stays on the expiry index for everything else.
-    public static func needsValueToTell(_ app: App) -> Bool {
-        !app.monitored && app.issuer == .manual
+    public static func needsValueToTell(_ app: App, holder: CredentialHolder = .application) -> Bool {
+        holder == .application && !app.monitored && app.issuer == .manual
     }
 }

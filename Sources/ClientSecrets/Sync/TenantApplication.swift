@@ -56,11 +56,16 @@ public struct TenantApplication: Sendable, Hashable {
     }
 }
 
-/// One round of the tenant's changes (`TenantInventory.changes(since:)` in module `EntraID`).
+/// One round of the tenant's changes (`TenantInventory.changes(of:since:)` in module `EntraID`):
+/// of its app registrations, or of its service principals.
 public struct TenantChanges: Sendable {
-    /// Applications new or changed since the round the link came from (every application, for a full round).
+    /// Whose credentials the round lists: the app registrations' (Graph's `applications`) or the
+    /// service principals' (`servicePrincipals`, each listed as a ``TenantApplication`` whose
+    /// object id is the service principal's).
+    public var holder: CredentialHolder
+    /// Objects new or changed since the round the link came from (every one, for a full round).
     public var applications: [TenantApplication]
-    /// Object ids of the applications removed since then.
+    /// Object ids of the objects removed since then.
     public var removedObjectIDs: [String]
     /// The link of the next round: keep it, and pass it to the next call.
     public var deltaLink: String
@@ -72,7 +77,11 @@ public struct TenantChanges: Sendable {
     public var pages: Int
 
     /// A round as read.
-    public init(applications: [TenantApplication], removedObjectIDs: [String], deltaLink: String, isFullRound: Bool, resyncReason: String? = nil, pages: Int) {
+    public init(
+        holder: CredentialHolder = .application, applications: [TenantApplication], removedObjectIDs: [String], deltaLink: String, isFullRound: Bool,
+        resyncReason: String? = nil, pages: Int
+    ) {
+        self.holder = holder
         self.applications = applications
         self.removedObjectIDs = removedObjectIDs
         self.deltaLink = deltaLink

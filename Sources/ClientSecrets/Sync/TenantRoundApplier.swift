@@ -13,18 +13,23 @@ struct TenantRoundApplier {
     private var byObjectID: [String: RecordID] = [:]
     private var byAppID: [String: RecordID] = [:]
     private var credentials: [RecordID: [CredentialRecord]] = [:]
-    /// The object ids this scanner saw before this round (its last state) and in it.
+    /// The object ids of the applications this scanner saw before this round (its last state).
     let known: Set<String>
     private var seen: Set<String> = []
     private var removedNow: Set<String> = []
+    /// The service principals this scanner saw before this round, their app IDs by object id.
+    let knownPrincipals: [String: String]
+    private var seenPrincipals: [String: String] = [:]
+    private var removedPrincipals: Set<String> = []
 
     /// At most this many drift and refusal lines are kept; the summary counts them all.
     static let lineLimit = 200
 
-    init(vault: Vault, scanner: AppRecord, known: Set<String>, db: any StorageTransaction, now: Date) throws {
+    init(vault: Vault, scanner: AppRecord, known: Set<String>, knownPrincipals: [String: String] = [:], db: any StorageTransaction, now: Date) throws {
         self.vault = vault
         self.scanner = scanner
         self.known = known
+        self.knownPrincipals = knownPrincipals
         self.now = now
         let context = try vault.metadataContext()
         var credentials: [RecordID: [CredentialRecord]] = [:]
@@ -49,6 +54,12 @@ struct TenantRoundApplier {
         fullRound ? seen : known.union(seen).subtracting(removedNow)
     }
 
+    /// The service principals the scanner knows once their round is applied, as ``knownAfter(fullRound:)``.
+    func knownPrincipalsAfter(fullRound: Bool) -> [String: String] {
+        if fullRound { return seenPrincipals }
+        return knownPrincipals.merging(seenPrincipals) { _, new in new }.filter { !removedPrincipals.contains($0.key) }
+    }
+
     mutating func apply(_ application: TenantApplication, writer: inout VaultWriter) throws {
         let objectID = application.objectID.lowercased()
         guard Validation.isGUID(objectID) else {
@@ -62,39 +73,77 @@ struct TenantRoundApplier {
             return refuse("application \(objectID): its app ID \(Self.quoted(appID)) is not a GUID")
         }
         guard let id = byObjectID[objectID] ?? appID.flatMap({ byAppID[$0] }) else {
-            return try register(application, objectID: objectID, appID: appID, writer: &writer)
+            return try register(application, holder: .application, objectID: objectID, appID: appID, writer: &writer)
         }
-        var record = apps[id]!
-        guard record.app.tenant == scanner.app.tenant, record.app.cloud == scanner.app.cloud else {
-            return refuse("application \(objectID): the vault holds its app ID under tenant \(record.app.tenant) (\(record.app.cloud.rawValue)), not this scanner's; left alone")
-        }
-        guard record.app.monitored else { return reportDrift(of: record, against: application) }
+        guard var record = checkedRecord(id, what: "application \(objectID)") else { return }
+        guard record.app.monitored else { return reportDrift(of: record, against: application, holder: .application) }
         if record.app.objectID != objectID {
             record.app.objectID = objectID
             try rewrite(record, writer: &writer)
         }
-        var held = credentials[id] ?? []
-        var keyIDs = Set<String>()
-        for (kind, listed) in [(CredentialKind.secret, application.secrets), (.certificate, application.certificates)] {
-            guard let listed else { continue }
-            // Present is what Graph listed with a valid key id, even if another field of it was
-            // refused: a credential refused for a bad date is not taken for deleted.
-            let present = Set(listed.map { $0.keyID.lowercased() }.filter(Validation.isGUID))
-            let incoming = checked(listed, kind: kind, app: record.app.label, keyIDs: &keyIDs)
-            try reconcile(kind, listed: incoming, present: present, held: &held, app: record, writer: &writer)
-        }
-        try assignCurrent(&held, app: record, writer: &writer)
-        credentials[id] = held
+        try reconcile(application, holder: .application, app: record, writer: &writer)
     }
 
-    private mutating func register(_ application: TenantApplication, objectID: String, appID: String?, writer: inout VaultWriter) throws {
-        guard let appID else { return refuse("application \(objectID) is new to the vault but its app ID was not listed") }
+    /// Applies a service principal's credentials to the app with its app ID, registering one
+    /// (monitored) when the vault has none: the app of a gallery or SAML enterprise app is
+    /// usually registered in another tenant.
+    mutating func apply(servicePrincipal principal: TenantApplication, writer: inout VaultWriter) throws {
+        let objectID = principal.objectID.lowercased()
+        guard Validation.isGUID(objectID) else {
+            return refuse("a service principal whose id \(Self.quoted(objectID)) is not a GUID")
+        }
+        // An update lists "at least the changed properties": the app ID of one seen before is kept.
+        guard let appID = principal.appID?.lowercased() ?? knownPrincipals[objectID] ?? seenPrincipals[objectID] else {
+            return refuse("service principal \(objectID) is new to this scanner but its app ID was not listed")
+        }
+        guard Validation.isGUID(appID) else {
+            return refuse("service principal \(objectID): its app ID \(Self.quoted(appID)) is not a GUID")
+        }
+        seenPrincipals[objectID] = appID
+        guard let id = byAppID[appID] else {
+            return try register(principal, holder: .servicePrincipal, objectID: nil, appID: appID, writer: &writer)
+        }
+        guard let record = checkedRecord(id, what: "service principal \(objectID)") else { return }
+        guard record.app.monitored else { return reportDrift(of: record, against: principal, holder: .servicePrincipal) }
+        try reconcile(principal, holder: .servicePrincipal, app: record, writer: &writer)
+    }
+
+    /// The app `id`, if it is in the scanner's tenant and cloud; else refused as `what`.
+    private mutating func checkedRecord(_ id: RecordID, what: String) -> AppRecord? {
+        let record = apps[id]!
+        guard record.app.tenant == scanner.app.tenant, record.app.cloud == scanner.app.cloud else {
+            refuse("\(what): the vault holds its app ID under tenant \(record.app.tenant) (\(record.app.cloud.rawValue)), not this scanner's; left alone")
+            return nil
+        }
+        return record
+    }
+
+    /// Brings the credentials `holder` holds for the monitored app `record` in line with `listed`.
+    private mutating func reconcile(_ listed: TenantApplication, holder: CredentialHolder, app record: AppRecord, writer: inout VaultWriter) throws {
+        var held = credentials[record.id] ?? []
+        var keyIDs = Set<String>()
+        for (kind, items) in [(CredentialKind.secret, listed.secrets), (.certificate, listed.certificates)] {
+            guard let items else { continue }
+            // Present is what Graph listed with a valid key id, even if another field of it was
+            // refused: a credential refused for a bad date is not taken for deleted.
+            let present = Set(items.map { $0.keyID.lowercased() }.filter(Validation.isGUID))
+            let incoming = checked(items, kind: kind, holder: holder, app: record.app.label, keyIDs: &keyIDs)
+            try reconcile(kind, holder: holder, listed: incoming, present: present, held: &held, app: record, writer: &writer)
+        }
+        try assignCurrent(&held, app: record, writer: &writer)
+        credentials[record.id] = held
+    }
+
+    private mutating func register(_ application: TenantApplication, holder: CredentialHolder, objectID: String?, appID: String?, writer: inout VaultWriter) throws {
+        let what = holder == .application ? "application" : "service principal"
+        guard let appID else { return refuse("\(what) \(objectID ?? application.objectID) is new to the vault but its app ID was not listed") }
         let label = try vault.freeLabel(displayName: application.displayName, appID: appID, writer.db)
         let app = App(label: label, appID: appID, tenant: scanner.app.tenant, cloud: scanner.app.cloud, issuer: .entraID, monitored: true, objectID: objectID)
         var keyIDs = Set<String>()
-        var incoming = checked(application.secrets ?? [], kind: .secret, app: label, keyIDs: &keyIDs)
-        incoming += checked(application.certificates ?? [], kind: .certificate, app: label, keyIDs: &keyIDs)
-        let record = try vault.insertApp(app, auditAs: .tenantAppAdd, detail: "found in the tenant with \(incoming.count) credential(s)", writer: &writer)
+        var incoming = checked(application.secrets ?? [], kind: .secret, holder: holder, app: label, keyIDs: &keyIDs)
+        incoming += checked(application.certificates ?? [], kind: .certificate, holder: holder, app: label, keyIDs: &keyIDs)
+        let record = try vault.insertApp(
+            app, auditAs: .tenantAppAdd, detail: "found in the tenant (its \(what)) with \(incoming.count) credential(s)", writer: &writer)
         let current = Self.current(of: incoming)
         var held: [CredentialRecord] = []
         for var credential in incoming {
@@ -103,7 +152,7 @@ struct TenantRoundApplier {
         }
         apps[record.id] = record
         byAppID[appID] = record.id
-        byObjectID[objectID] = record.id
+        if let objectID { byObjectID[objectID] = record.id }
         credentials[record.id] = held
         summary.appsAdded += 1
         summary.credentialsAdded += held.count
@@ -115,7 +164,27 @@ struct TenantRoundApplier {
         guard Validation.isGUID(objectID), known.contains(objectID) || seen.contains(objectID) else { return }
         removedNow.insert(objectID)
         guard let id = byObjectID[objectID], let record = apps[id], record.app.tenant == scanner.app.tenant else { return }
-        try retireAll(of: record, why: "removed from the tenant", writer: &writer)
+        try retireAll(of: record, holder: .application, why: "removed from the tenant", writer: &writer)
+    }
+
+    /// Graph's delta query named the service principal removed: its credentials are retired,
+    /// if this scanner knows it, as ``removed(objectID:writer:)`` does for an application.
+    mutating func removed(servicePrincipal objectID: String, writer: inout VaultWriter) throws {
+        guard Validation.isGUID(objectID), let appID = knownPrincipals[objectID] ?? seenPrincipals[objectID] else { return }
+        removedPrincipals.insert(objectID)
+        seenPrincipals[objectID] = nil
+        guard let id = byAppID[appID], let record = apps[id], record.app.tenant == scanner.app.tenant else { return }
+        try retireAll(of: record, holder: .servicePrincipal, why: "removed from the tenant", writer: &writer)
+    }
+
+    /// After a full round of service principals: those this scanner knew and the round did not list are gone.
+    mutating func removeUnseenPrincipals(writer: inout VaultWriter) throws {
+        let gone = Set(knownPrincipals.filter { seenPrincipals[$0.key] == nil }.values).subtracting(seenPrincipals.values)
+            .compactMap { byAppID[$0].flatMap { apps[$0] } }
+            .filter { $0.app.tenant == scanner.app.tenant && $0.app.cloud == scanner.app.cloud }
+        for record in gone.sorted(by: { $0.app.label < $1.app.label }) {
+            try retireAll(of: record, holder: .servicePrincipal, why: "missing from a full read of the tenant", writer: &writer)
+        }
     }
 
     /// After a full round: the applications this scanner knew and the round did not list are gone.
@@ -125,22 +194,27 @@ struct TenantRoundApplier {
         let gone = known.subtracting(seen).compactMap { byObjectID[$0].flatMap { apps[$0] } }
             .filter { $0.app.tenant == scanner.app.tenant && $0.app.cloud == scanner.app.cloud }
         for record in gone.sorted(by: { $0.app.label < $1.app.label }) {
-            try retireAll(of: record, why: "missing from a full read of the tenant", writer: &writer)
+            try retireAll(of: record, holder: .application, why: "missing from a full read of the tenant", writer: &writer)
         }
     }
 
-    private mutating func retireAll(of record: AppRecord, why: String, writer: inout VaultWriter) throws {
+    /// Retires the credentials `holder` holds for `record`: its app registration or its service
+    /// principal is gone, and the other's credentials stay as they are.
+    private mutating func retireAll(of record: AppRecord, holder: CredentialHolder, why: String, writer: inout VaultWriter) throws {
         var held = credentials[record.id] ?? []
-        let active = held.indices.filter { held[$0].credential.state != .retired }
+        let active = held.indices.filter { held[$0].credential.state != .retired && held[$0].credential.holder == holder }
+        let what = holder == .application ? "application" : "service principal"
         guard record.app.monitored else {
-            if !active.isEmpty { drift("\(record.app.label): the application was \(why), but the vault still holds \(active.count) credential(s) for it") }
+            if !active.isEmpty { drift("\(record.app.label): the \(what) was \(why), but the vault still holds \(active.count) credential(s) for it") }
             return
         }
         guard !active.isEmpty else { return }
         for index in active { try retire(&held[index], app: record, writer: &writer) }
+        try assignCurrent(&held, app: record, writer: &writer)
         credentials[record.id] = held
-        try writer.audit(.tenantAppRemoved, app: record.app.label, appID: record.app.appID, detail: "\(why); \(active.count) credential(s) kept as retired")
-        summary.appsRemoved += 1
+        try writer.audit(
+            .tenantAppRemoved, app: record.app.label, appID: record.app.appID, detail: "its \(what) was \(why); \(active.count) credential(s) kept as retired")
+        if holder == .application { summary.appsRemoved += 1 } else { summary.servicePrincipalsRemoved += 1 }
         summary.credentialsRemoved += active.count
     }
 
@@ -167,10 +241,11 @@ struct TenantRoundApplier {
     // MARK: Credentials
 
     private mutating func reconcile(
-        _ kind: CredentialKind, listed: [Credential], present: Set<String>, held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter
+        _ kind: CredentialKind, holder: CredentialHolder, listed: [Credential], present: Set<String>, held: inout [CredentialRecord], app: AppRecord,
+        writer: inout VaultWriter
     ) throws {
-        for index in held.indices where held[index].credential.kind == kind && held[index].credential.state != .retired
-            && !present.contains(held[index].credential.keyID) {
+        for index in held.indices where held[index].credential.kind == kind && held[index].credential.holder == holder
+            && held[index].credential.state != .retired && !present.contains(held[index].credential.keyID) {
             try retire(&held[index], app: app, writer: &writer)
             try writer.audit(
                 .tenantCredentialRemoved, app: app.app.label, appID: app.app.appID, keyID: held[index].credential.keyID,
@@ -187,8 +262,8 @@ struct TenantRoundApplier {
                 continue
             }
             var mine = held[index].credential
-            guard mine.kind == kind else {
-                refuse("\(app.app.label): \(mine.kind.rawValue) \(mine.keyID) is listed as a \(kind.rawValue) now; left as it was")
+            guard mine.kind == kind, mine.holder == holder else {
+                refuse("\(app.app.label): \(mine.kind.rawValue) \(mine.keyID) of the \(mine.holder.rawValue) is listed as a \(kind.rawValue) of the \(holder.rawValue) now; left as it was")
                 continue
             }
             if mine.state == .retired {
@@ -221,7 +296,8 @@ struct TenantRoundApplier {
 
     /// The secret that expires last is `current`, the other live credentials `previous`: for an
     /// app the vault only monitors, that is the secret its users most likely have. A certificate
-    /// is never `current`: rotation, once an admin takes the app over, manages secrets only.
+    /// is never `current`, nor is a service principal's credential: rotation, once an admin takes
+    /// the app over, manages the app registration's secrets only.
     private func assignCurrent(_ held: inout [CredentialRecord], app: AppRecord, writer: inout VaultWriter) throws {
         let current = Self.current(of: held.map(\.credential).filter { $0.state != .retired })
         for index in held.indices where held[index].credential.state != .retired {
@@ -234,13 +310,15 @@ struct TenantRoundApplier {
     }
 
     static func current(of credentials: [Credential]) -> String? {
-        credentials.filter { $0.kind == .secret }.max { ($0.expires ?? .distantFuture, $0.validFrom, $0.keyID) < ($1.expires ?? .distantFuture, $1.validFrom, $1.keyID) }?.keyID
+        credentials.filter { $0.kind == .secret && $0.holder == .application }.max { ($0.expires ?? .distantFuture, $0.validFrom, $0.keyID) < ($1.expires ?? .distantFuture, $1.validFrom, $1.keyID) }?.keyID
     }
 
     /// The credentials Graph listed, as the vault stores them; a credential whose key id is not
     /// a GUID, repeats, or whose dates are out of range is refused, and a display name, hint or
     /// thumbprint that is not what Graph documents is dropped.
-    private mutating func checked(_ listed: [TenantCredential], kind: CredentialKind, app: String, keyIDs: inout Set<String>) -> [Credential] {
+    private mutating func checked(
+        _ listed: [TenantCredential], kind: CredentialKind, holder: CredentialHolder, app: String, keyIDs: inout Set<String>
+    ) -> [Credential] {
         var result: [Credential] = []
         for item in listed {
             let keyID = item.keyID.lowercased()
@@ -259,7 +337,7 @@ struct TenantRoundApplier {
             }
             result.append(Credential(
                 keyID: keyID, hint: kind == .secret ? hint ?? "" : "", created: now.wholeSeconds, validFrom: (item.start ?? now).wholeSeconds,
-                expires: item.end?.wholeSeconds, state: .previous, displayName: displayName, kind: kind, thumbprint: kind == .certificate ? thumbprint : nil))
+                expires: item.end?.wholeSeconds, state: .previous, displayName: displayName, kind: kind, thumbprint: kind == .certificate ? thumbprint : nil, holder: holder))
         }
         return result
     }
@@ -269,18 +347,20 @@ struct TenantRoundApplier {
     // MARK: Managed apps
 
     /// An app the vault manages is the admin's: differences are reported, never applied.
-    private mutating func reportDrift(of record: AppRecord, against application: TenantApplication) {
-        let held = credentials[record.id] ?? []
+    private mutating func reportDrift(of record: AppRecord, against application: TenantApplication, holder: CredentialHolder) {
+        let held = (credentials[record.id] ?? []).filter { $0.credential.holder == holder }
+        let whose = holder == .application ? "" : " of its service principal"
+
         let label = record.app.label
         for (kind, listed) in [(CredentialKind.secret, application.secrets), (.certificate, application.certificates)] {
             guard let listed else { continue }
             let listedIDs = Set(listed.map { $0.keyID.lowercased() })
             for credential in held.map(\.credential) where credential.kind == kind && credential.state != .retired && !listedIDs.contains(credential.keyID) {
-                drift("\(label): the vault's \(credential.state.rawValue) \(kind.rawValue) \(credential.keyID) is no longer in the tenant")
+                drift("\(label): the vault's \(credential.state.rawValue) \(kind.rawValue)\(whose) \(credential.keyID) is no longer in the tenant")
             }
             let heldIDs = Set(held.map(\.credential.keyID))
             for keyID in listedIDs.sorted() where Validation.isGUID(keyID) && !heldIDs.contains(keyID) {
-                drift("\(label): \(kind.rawValue) \(keyID) in the tenant is not in the vault")
+                drift("\(label): \(kind.rawValue)\(whose) \(keyID) in the tenant is not in the vault")
             }
         }
     }

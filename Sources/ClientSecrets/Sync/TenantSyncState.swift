@@ -16,26 +16,44 @@ public struct TenantSyncState: Sendable, Hashable, Codable {
     /// removed, sorted: a full round retires only the monitored apps among these that it no
     /// longer lists, so a scanner that sees part of the tenant never retires what another found.
     public var objectIDs: [String]
+    /// The link that starts the next round of the tenant's service principals; `nil` until a
+    /// sync with `--service-principals`.
+    public var servicePrincipalDeltaLink: String?
+    /// When the last full round of service principals was applied.
+    public var lastServicePrincipalFullRound: Date?
+    /// The service principals this scanner has seen and not seen removed: their app IDs by
+    /// object id. Graph names a removed service principal by its object id alone, and an
+    /// update need not repeat its app ID.
+    public var servicePrincipals: [String: String]
 
     /// A state as a round leaves it.
-    public init(tenant: String, deltaLink: String, lastRound: Date, lastFullRound: Date, objectIDs: [String] = []) {
+    public init(
+        tenant: String, deltaLink: String, lastRound: Date, lastFullRound: Date, objectIDs: [String] = [],
+        servicePrincipalDeltaLink: String? = nil, lastServicePrincipalFullRound: Date? = nil, servicePrincipals: [String: String] = [:]
+    ) {
         self.tenant = tenant
         self.deltaLink = deltaLink
         self.lastRound = lastRound
         self.lastFullRound = lastFullRound
         self.objectIDs = objectIDs
+        self.servicePrincipalDeltaLink = servicePrincipalDeltaLink
+        self.lastServicePrincipalFullRound = lastServicePrincipalFullRound
+        self.servicePrincipals = servicePrincipals
     }
 
     private enum CodingKeys: String, CodingKey {
-        case tenant, deltaLink, lastRound, lastFullRound, objectIDs
+        case tenant, deltaLink, lastRound, lastFullRound, objectIDs, servicePrincipalDeltaLink, lastServicePrincipalFullRound, servicePrincipals
     }
 
-    /// Decodes a state; one without `objectIDs` knows none.
+    /// Decodes a state; one without `objectIDs` or `servicePrincipals` knows none.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             tenant: try container.decode(String.self, forKey: .tenant), deltaLink: try container.decode(String.self, forKey: .deltaLink),
             lastRound: try container.decode(Date.self, forKey: .lastRound), lastFullRound: try container.decode(Date.self, forKey: .lastFullRound),
-            objectIDs: try container.decodeIfPresent([String].self, forKey: .objectIDs) ?? [])
+            objectIDs: try container.decodeIfPresent([String].self, forKey: .objectIDs) ?? [],
+            servicePrincipalDeltaLink: try container.decodeIfPresent(String.self, forKey: .servicePrincipalDeltaLink),
+            lastServicePrincipalFullRound: try container.decodeIfPresent(Date.self, forKey: .lastServicePrincipalFullRound),
+            servicePrincipals: try container.decodeIfPresent([String: String].self, forKey: .servicePrincipals) ?? [:])
     }
 }

@@ -11,7 +11,20 @@ public struct TenantSyncSummary: Sendable, Hashable, Codable {
     public var pages = 0
     /// Applications in the round (new or changed ones; every one for a full round).
     public var applicationsSeen = 0
-    /// Applications registered in the vault, monitored only.
+    /// Whether service principals were read too (`--service-principals`).
+    public var servicePrincipalsRead = false
+    /// Whether their round read every one of them.
+    public var servicePrincipalsFullRound = false
+    /// Why their full round was read although a link was kept, in Graph's words.
+    public var servicePrincipalsResyncReason: String?
+    /// Pages of service principals read.
+    public var servicePrincipalPages = 0
+    /// Service principals in their round (new or changed ones; every one for a full round).
+    public var servicePrincipalsSeen = 0
+    /// Service principals of monitored apps removed from the tenant (their credentials retired).
+    public var servicePrincipalsRemoved = 0
+    /// Applications registered in the vault, monitored only (found as an app registration or,
+    /// for an app registered in another tenant, as its service principal).
     public var appsAdded = 0
     /// Monitored applications removed from the tenant (their credentials retired).
     public var appsRemoved = 0
@@ -37,6 +50,6 @@ public struct TenantSyncSummary: Sendable, Hashable, Codable {
 
     /// Whether the round changed nothing in the vault.
     public var changedNothing: Bool {
-        appsAdded == 0 && appsRemoved == 0 && credentialsAdded == 0 && credentialsChanged == 0 && credentialsRemoved == 0
+        appsAdded == 0 && appsRemoved == 0 && servicePrincipalsRemoved == 0 && credentialsAdded == 0 && credentialsChanged == 0 && credentialsRemoved == 0
     }
 }

@@ -68,17 +68,31 @@ extension Vault {
     /// - An app the vault manages (not monitored) is never changed: where it differs from the
     ///   tenant, ``TenantSyncSummary/drift`` says so.
     ///
-    /// - Parameter readFrom: the scanner's state when the round's read began (``tenantSyncState(scanner:)``,
-    ///   `nil` when there was none). When another sync stored a round meanwhile, this older
-    ///   one is not applied over it.
+    /// - Service principals' credentials (a round with ``TenantChanges/holder`` `.servicePrincipal`,
+    ///   when given) are applied to the app with the same app ID, registered monitored when the
+    ///   vault has none, held by the service principal (``CredentialHolder``): monitored only,
+    ///   never current, and retired when the service principal is removed, whatever becomes of
+    ///   the app registration, and the other way round. The vault becomes format 4.
+    ///
+    /// - Parameters:
+    ///   - round: a round of the tenant's app registrations.
+    ///   - servicePrincipals: a round of its service principals, read after `round`, if any.
+    ///   - readFrom: the scanner's state when the round's read began (``tenantSyncState(scanner:)``,
+    ///     `nil` when there was none). When another sync stored a round meanwhile, this older
+    ///     one is not applied over it.
     /// - Throws: ``VaultError`` when the vault is damaged, the scanner unknown, the caller not an
     ///   admin, or ``VaultError/busy(reason:)`` when another sync stored a round since `readFrom`.
     @discardableResult
     public func applyTenantRound(
-        _ round: TenantChanges, scanner name: String, readFrom: TenantSyncState?, now: Date = Date()
+        _ round: TenantChanges, servicePrincipals: TenantChanges? = nil, scanner name: String, readFrom: TenantSyncState?, now: Date = Date()
     ) throws -> TenantSyncSummary {
-        guard round.deltaLink.utf8.count <= 16_384, (try? Validation.printable(round.deltaLink, field: "delta-link", maximumCount: 16_384)) != nil else {
-            throw VaultError.invalidValue(field: "delta-link", reason: "Graph's delta link is longer than 16384 bytes or holds control characters; nothing was stored")
+        for link in [round.deltaLink, servicePrincipals?.deltaLink].compactMap({ $0 }) {
+            guard link.utf8.count <= 16_384, (try? Validation.printable(link, field: "delta-link", maximumCount: 16_384)) != nil else {
+                throw VaultError.invalidValue(field: "delta-link", reason: "Graph's delta link is longer than 16384 bytes or holds control characters; nothing was stored")
+            }
+        }
+        guard round.holder == .application, servicePrincipals.map({ $0.holder == .servicePrincipal }) ?? true else {
+            throw VaultError.invalidValue(field: "round", reason: "the rounds given are not of app registrations and service principals, in that order; nothing was stored")
         }
         return try write(now: now) { writer in
             // Sync acts on what the vault holds, so it checks the whole vault first, as rotate does.
@@ -91,9 +105,12 @@ extension Vault {
             // An older `secrets` would not count this table in the signed digest and take the
             // vault for tampered: the format says it needs a newer one.
             try VaultSchema.createTenantSyncs(writer.db)
-            try writer.db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1 AND format < ?", arguments: [VaultSchema.formatVersion, VaultSchema.formatVersion])
-            let known = stored?.tenant == scanner.app.tenant ? Set(stored?.objectIDs ?? []) : []
-            var applier = try TenantRoundApplier(vault: self, scanner: scanner, known: known, db: writer.db, now: writer.now)
+            let format = servicePrincipals == nil ? VaultSchema.tenantSyncFormat : VaultSchema.servicePrincipalFormat
+            try writer.db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1 AND format < ?", arguments: [format, format])
+            let sameTenant = stored?.tenant == scanner.app.tenant
+            let known = sameTenant ? Set(stored?.objectIDs ?? []) : []
+            var applier = try TenantRoundApplier(
+                vault: self, scanner: scanner, known: known, knownPrincipals: sameTenant ? stored?.servicePrincipals ?? [:] : [:], db: writer.db, now: writer.now)
             applier.summary.fullRound = round.isFullRound
             applier.summary.resyncReason = round.resyncReason
             applier.summary.pages = round.pages
@@ -101,27 +118,46 @@ extension Vault {
             for application in round.applications { try applier.apply(application, writer: &writer) }
             for objectID in round.removedObjectIDs { try applier.removed(objectID: objectID.lowercased(), writer: &writer) }
             if round.isFullRound { try applier.removeUnseen(writer: &writer) }
-            try storeTenantSyncState(
-                round: round, scanner: scanner, previous: stored, objectIDs: applier.knownAfter(fullRound: round.isFullRound), writer: &writer)
+            if let principals = servicePrincipals {
+                applier.summary.servicePrincipalsRead = true
+                applier.summary.servicePrincipalsFullRound = principals.isFullRound
+                applier.summary.servicePrincipalsResyncReason = principals.resyncReason
+                applier.summary.servicePrincipalPages = principals.pages
+                applier.summary.servicePrincipalsSeen = principals.applications.count
+                for principal in principals.applications { try applier.apply(servicePrincipal: principal, writer: &writer) }
+                for objectID in principals.removedObjectIDs { try applier.removed(servicePrincipal: objectID.lowercased(), writer: &writer) }
+                if principals.isFullRound { try applier.removeUnseenPrincipals(writer: &writer) }
+            }
+            var state = TenantSyncState(
+                tenant: scanner.app.tenant, deltaLink: round.deltaLink, lastRound: writer.now.wholeSeconds,
+                lastFullRound: round.isFullRound || !sameTenant ? writer.now.wholeSeconds : stored?.lastFullRound ?? writer.now.wholeSeconds,
+                objectIDs: applier.knownAfter(fullRound: round.isFullRound).sorted())
+            if let principals = servicePrincipals {
+                state.servicePrincipalDeltaLink = principals.deltaLink
+                state.lastServicePrincipalFullRound = principals.isFullRound ? state.lastRound : stored?.lastServicePrincipalFullRound ?? state.lastRound
+                state.servicePrincipals = applier.knownPrincipalsAfter(fullRound: principals.isFullRound)
+            } else if sameTenant, let stored {
+                // Kept as they were: the next sync with --service-principals goes on from there.
+                state.servicePrincipalDeltaLink = stored.servicePrincipalDeltaLink
+                state.lastServicePrincipalFullRound = stored.lastServicePrincipalFullRound
+                state.servicePrincipals = stored.servicePrincipals
+            }
+            try storeTenantSyncState(state, scanner: scanner, isNew: stored == nil, writer: &writer)
             let summary = applier.summary
             try writer.audit(
                 .tenantSync, app: scanner.app.label, appID: scanner.app.appID,
-                detail: "\(round.isFullRound ? "full" : "incremental") round of \(round.pages) page(s), \(round.applications.count) application(s): "
-                    + "\(summary.appsAdded) app(s) added, \(summary.appsRemoved) removed; \(summary.credentialsAdded) credential(s) added, "
+                detail: "\(round.isFullRound ? "full" : "incremental") round of \(round.pages) page(s), \(round.applications.count) application(s)"
+                    + (servicePrincipals.map { ", \($0.isFullRound ? "full" : "incremental") round of \($0.pages) page(s), \($0.applications.count) service principal(s)" } ?? "")
+                    + ": "
+                    + "\(summary.appsAdded) app(s) added, \(summary.appsRemoved) removed, \(summary.servicePrincipalsRemoved) service principal(s) removed; \(summary.credentialsAdded) credential(s) added, "
                     + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed; \(summary.driftCount) drift, \(summary.refusedCount) refused")
             return summary
         }
     }
 
-    private func storeTenantSyncState(
-        round: TenantChanges, scanner: AppRecord, previous: TenantSyncState?, objectIDs: Set<String>, writer: inout VaultWriter
-    ) throws {
-        let state = TenantSyncState(
-            tenant: scanner.app.tenant, deltaLink: round.deltaLink, lastRound: writer.now.wholeSeconds,
-            lastFullRound: round.isFullRound ? writer.now.wholeSeconds : previous?.lastFullRound ?? writer.now.wholeSeconds,
-            objectIDs: objectIDs.sorted())
+    private func storeTenantSyncState(_ state: TenantSyncState, scanner: AppRecord, isNew: Bool, writer: inout VaultWriter) throws {
         let meta = try cipher.sealJSON(state, key: keys.metadataCipherKey, binding: Self.tenantSyncBinding(id: scanner.id))
-        if previous == nil {
+        if isNew {
             try writer.insert("tenant_syncs", [("id", scanner.id.data), ("updated_at", writer.timestamp), ("meta", meta)])
         } else {
             try writer.update("tenant_syncs", id: scanner.id, [("updated_at", writer.timestamp), ("meta", meta)])

@@ -250,12 +250,13 @@ extension App {
 }
 
 extension Credential {
-    /// Version 2 adds the kind and a certificate's thumbprint at the end; a secret without a
-    /// thumbprint is still written as version 1, so that an older `secrets` reads it.
-    static let recordVersion: UInt8 = 2
+    /// Version 2 adds the kind and a certificate's thumbprint at the end, version 3 the holder.
+    /// Each record is written in the oldest version that holds it (a secret of an app
+    /// registration is still version 1), so that an older `secrets` reads what it can.
+    static let recordVersion: UInt8 = 3
 
     func record() -> [UInt8] {
-        let version: UInt8 = kind == .secret && thumbprint == nil ? 1 : 2
+        let version: UInt8 = holder != .application ? 3 : kind == .secret && thumbprint == nil ? 1 : 2
         var writer = RecordWriter(version: version)
         writer.write(keyID)
         writer.write(hint)
@@ -269,6 +270,7 @@ extension Credential {
             writer.write(kind.rawValue)
             writer.write(thumbprint)
         }
+        if version >= 3 { writer.write(holder.rawValue) }
         return writer.bytes
     }
 
@@ -288,10 +290,11 @@ extension Credential {
             kind = try reader.readEnum(CredentialKind.self)
             thumbprint = try reader.readOptionalString()
         }
+        let holder = reader.version >= 3 ? try reader.readEnum(CredentialHolder.self) : .application
         try reader.finish()
         self.init(
             keyID: "", hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
-            displayName: displayName, retireAfter: retireAfter, kind: kind, thumbprint: thumbprint)
+            displayName: displayName, retireAfter: retireAfter, kind: kind, thumbprint: thumbprint, holder: holder)
         self.keyID = keyID
     }
 }

@@ -257,10 +257,10 @@ extension Vault {
                 // Whether the value is held matters for an app a person rotates only; asking reads
                 // the row itself, off the index, so it is asked for those alone.
                 var holdsValue = false
-                if CredentialCustody.needsValueToTell(app) {
+                if CredentialCustody.needsValueToTell(app, holder: credential.holder) {
                     holdsValue = try db.value(Bool.self, sql: "SELECT length(secret) IS NOT NULL FROM credentials WHERE id = ?", arguments: [Data(id)]) ?? false
                 }
-                result.append(ExpiringCredential(app: app, credential: credential, custody: .of(app, holdsValue: holdsValue)))
+                result.append(ExpiringCredential(app: app, credential: credential, custody: .of(app, holder: credential.holder, holdsValue: holdsValue)))
             }
             return result
         }

@@ -10,11 +10,19 @@ enum VaultSchema {
     /// keeps the authority keys' succession. Format 3 adds the `tenant_syncs` table to the signed
     /// digest: a `secrets` that reads only format 2 would not count its rows, and so refuses the
     /// vault instead of calling it tampered.
-    static let formatVersion = 3
+    static let formatVersion = 4
 
     /// The format a new vault (and a format-1 vault upgraded) gets: 2, which every `secrets`
-    /// since format 2 reads. The first `secrets sync` makes it 3 (``createTenantSyncs(_:)``).
+    /// since format 2 reads. The first `secrets sync` makes it 3 (``createTenantSyncs(_:)``), the
+    /// first with `--service-principals` 4 (``servicePrincipalFormat``): its credential records
+    /// name their holder (version 3), which a `secrets` of format 3 cannot read.
     static let baseFormat = 2
+
+    /// The format of a vault that tracks service principals' credentials.
+    static let servicePrincipalFormat = 4
+
+    /// The format of a vault with a `tenant_syncs` table.
+    static let tenantSyncFormat = 3
 
     static func create(_ db: any StorageTransaction) throws {
         try db.executeScript(sql: """

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One page of `GET /applications/delta`: items, and either the next page's link or the link of
+/// One page of `GET /applications/delta` or `GET /servicePrincipals/delta`: items, and either the next page's link or the link of
 /// the next round (Graph's "delta query overview": never both).
 struct GraphDeltaPage: Decodable, Sendable {
     var value: [GraphDeltaItem]
@@ -12,7 +12,7 @@ struct GraphDeltaPage: Decodable, Sendable {
     }
 }
 
-/// An application in a delta page: in full when new, with "at least the changed properties" when
+/// An application or service principal in a delta page: in full when new, with "at least the changed properties" when
 /// updated (a missing list means unchanged, not empty), or only its `id` and `@removed`.
 struct GraphDeltaItem: Decodable, Sendable {
     var id: String
@@ -40,4 +40,7 @@ struct GraphKeyCredential: Decodable, Sendable {
     var endDateTime: String?
     /// The certificate's SHA-1 thumbprint, base64 (Edm.Binary).
     var customKeyIdentifier: String?
+    /// `Verify` (a public key) or `Sign` (a private key: a service principal's SAML token-signing
+    /// certificate is listed as both, sharing `customKeyIdentifier`).
+    var usage: String?
 }

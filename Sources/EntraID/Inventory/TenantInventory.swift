@@ -3,8 +3,9 @@ import CryptoPrimitives
 import Foundation
 import Rotation
 
-/// Reads which applications the tenant has and their credentials' metadata, a round at a time,
-/// through Microsoft Graph's delta query, as a *scanner* app that holds `Application.Read.All`.
+/// Reads which applications (app registrations) and service principals the tenant has and their
+/// credentials' metadata, a round at a time, through Microsoft Graph's delta query, as a
+/// *scanner* app that holds `Application.Read.All`.
 ///
 /// A round follows `@odata.nextLink` to the `@odata.deltaLink` that starts the next one. Links
 /// are followed only to the Graph endpoint the inventory was made for: a link to anywhere else
@@ -34,30 +35,43 @@ public struct TenantInventory: TenantReader {
         scanner = ClientCredentials(clientID: self.scannerClientID, tenant: self.tenant, secret: scannerSecret)
     }
 
-    /// Reads one round: what changed since `deltaLink` (from the last round), or every
-    /// application when it is `nil` or Graph no longer accepts it.
+    /// Reads one round of app registrations (`holder` `.application`) or service principals:
+    /// what changed since `deltaLink` (from the last round of the same), or every one when it is
+    /// `nil` or Graph no longer accepts it.
     ///
     /// - Throws: ``RotationFailure`` saying what Graph refused, or that a link led elsewhere.
-    public func changes(since deltaLink: String? = nil) async throws -> TenantChanges {
+    public func changes(of holder: CredentialHolder = .application, since deltaLink: String? = nil) async throws -> TenantChanges {
         do {
-            return try await readRound(since: deltaLink)
+            return try await readRound(Collection(holder), since: deltaLink)
         } catch let failure as RotationFailure {
             // No text from a server or a transport reaches the caller with the scanner's secret in it.
             throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: scanner.secret))
         }
     }
 
-    private func readRound(since deltaLink: String?) async throws -> TenantChanges {
+    /// A Graph collection with a delta query, and how messages name it.
+    struct Collection {
+        let holder: CredentialHolder
+        let path: String
+        let plural: String
+
+        init(_ holder: CredentialHolder) {
+            self.holder = holder
+            (path, plural) = holder == .application ? ("applications", "applications") : ("servicePrincipals", "service principals")
+        }
+    }
+
+    private func readRound(_ collection: Collection, since deltaLink: String?) async throws -> TenantChanges {
         if let deltaLink {
             do {
-                return try await round(from: try followable(deltaLink), full: false)
+                return try await round(collection, from: try followable(deltaLink, in: collection), full: false)
             } catch let expired as ExpiredDeltaLink {
-                var changes = try await round(from: try start(), full: true)
+                var changes = try await round(collection, from: try start(collection), full: true)
                 changes.resyncReason = expired.reason
                 return changes
             }
         }
-        return try await round(from: try start(), full: true)
+        return try await round(collection, from: try start(collection), full: true)
     }
 
     /// Graph no longer accepts a round's link: 400 `syncStateNotFound` (identity resources,
@@ -66,19 +80,19 @@ public struct TenantInventory: TenantReader {
         let reason: String
     }
 
-    private func start() throws -> URL {
-        guard let url = endpoints.graphURL("applications/delta", query: "$select=" + Self.select) else {
+    private func start(_ collection: Collection) throws -> URL {
+        guard let url = endpoints.graphURL(collection.path + "/delta", query: "$select=" + Self.select) else {
             throw RotationFailure.misconfigured("the Graph endpoint \(endpoints.graph) makes no valid delta URL")
         }
         return url
     }
 
-    /// `link` as a URL, if it points at this inventory's Graph endpoint and its delta query.
-    func followable(_ link: String) throws -> URL {
+    /// `link` as a URL, if it points at this inventory's Graph endpoint and the collection's delta query.
+    func followable(_ link: String, in collection: Collection = Collection(.application)) throws -> URL {
         let base = endpoints.graph
         guard let url = URL(string: link), url.scheme?.lowercased() == base.scheme?.lowercased(),
               url.host?.lowercased() == base.host?.lowercased(), url.port == base.port,
-              url.path.hasPrefix(base.path + "/v1.0/applications/delta")
+              url.path.hasPrefix(base.path + "/v1.0/\(collection.path)/delta")
         else {
             let host = URL(string: link)?.host ?? "an unreadable address"
             throw RotationFailure.unexpectedResponse(
@@ -87,7 +101,7 @@ public struct TenantInventory: TenantReader {
         return url
     }
 
-    private func round(from first: URL, full: Bool) async throws -> TenantChanges {
+    private func round(_ collection: Collection, from first: URL, full: Bool) async throws -> TenantChanges {
         var url = first
         var applications: [TenantApplication] = []
         var removed: [String] = []
@@ -95,7 +109,7 @@ public struct TenantInventory: TenantReader {
         for page in 1...maximumPages {
             let exchange: GraphSession.Exchange
             do {
-                exchange = try await session.graph("GET", url, as: scanner, endpoints: endpoints, operation: "reading the tenant's applications")
+                exchange = try await session.graph("GET", url, as: scanner, endpoints: endpoints, operation: "reading the tenant's \(collection.plural)")
             } catch let refusal as GraphSession.TokenRefused {
                 throw RotationFailure.authenticationFailed(
                     "\(refusal.authority) refused the scanner \(scannerClientID): \(refusal.error.summary). Store a valid secret for the scanner app, then retry.")
@@ -106,56 +120,67 @@ public struct TenantInventory: TenantReader {
                 if !full, page == 1, response.status == 410 || (response.status == 400 && error.code == "syncStateNotFound") {
                     throw ExpiredDeltaLink(reason: error.summary)
                 }
-                throw failure(error)
+                throw failure(error, collection)
             }
             let decoded: GraphDeltaPage
             do {
                 decoded = try JSONDecoder().decode(GraphDeltaPage.self, from: response.body)
             } catch {
-                throw RotationFailure.unexpectedResponse("Graph answered the tenant's applications with a page this version cannot read")
+                throw RotationFailure.unexpectedResponse("Graph answered the tenant's \(collection.plural) with a page this version cannot read")
             }
             for item in decoded.value {
                 if item.removed != nil {
                     removed.append(item.id.lowercased())
                 } else {
-                    applications.append(Self.application(item))
+                    applications.append(Self.application(item))  // a service principal too: the same fields
                 }
             }
             if let deltaLink = decoded.deltaLink {
-                _ = try followable(deltaLink)
+                _ = try followable(deltaLink, in: collection)
                 return TenantChanges(
-                    applications: applications, removedObjectIDs: removed, deltaLink: deltaLink, isFullRound: full, resyncReason: nil, pages: page)
+                    holder: collection.holder, applications: applications, removedObjectIDs: removed, deltaLink: deltaLink, isFullRound: full, resyncReason: nil, pages: page)
             }
             guard let next = decoded.nextLink else {
-                throw RotationFailure.unexpectedResponse("Graph ended a page of the tenant's applications with neither a next page nor a delta link")
+                throw RotationFailure.unexpectedResponse("Graph ended a page of the tenant's \(collection.plural) with neither a next page nor a delta link")
             }
             guard seen.insert(next).inserted else {
                 throw RotationFailure.unexpectedResponse("Graph sent the same next-page link twice: the round is not read further")
             }
-            url = try followable(next)
+            url = try followable(next, in: collection)
         }
-        throw RotationFailure.unexpectedResponse("Graph's round of the tenant's applications did not end within \(maximumPages) pages")
+        throw RotationFailure.unexpectedResponse("Graph's round of the tenant's \(collection.plural) did not end within \(maximumPages) pages")
     }
 
-    private func failure(_ error: ServiceError) -> RotationFailure {
+    private func failure(_ error: ServiceError, _ collection: Collection) -> RotationFailure {
         switch error.status {
         case 401, 403:
             return .permissionDenied(
-                "the scanner \(scannerClientID) may not read the applications of tenant \(tenant): \(error.summary). "
+                "the scanner \(scannerClientID) may not read the \(collection.plural) of tenant \(tenant): \(error.summary). "
                     + "Grant it the Microsoft Graph application permission Application.Read.All with admin consent.")
         default:
-            return .unexpectedResponse("Graph refused to list the applications of tenant \(tenant): \(error.summary)")
+            return .unexpectedResponse("Graph refused to list the \(collection.plural) of tenant \(tenant): \(error.summary)")
         }
     }
 
+    /// The item as the vault sees it. A token-signing certificate (Graph's `addTokenSigningCertificate`
+    /// on a SAML enterprise app) is listed as three credentials sharing `customKeyIdentifier`: its
+    /// public key (`Verify`), its private key (`Sign`) and the password of the private key (a
+    /// `passwordCredential` with the `Sign` key's key id). They are one certificate to whoever
+    /// watches it expire: the `Verify` entry stands for it, and the other two are left out.
     static func application(_ item: GraphDeltaItem) -> TenantApplication {
-        TenantApplication(
+        let keys = item.keyCredentials ?? []
+        let verified = Set(keys.filter { $0.usage == "Verify" }.compactMap(\.customKeyIdentifier))
+        let signing = keys.filter { $0.usage == "Sign" && $0.customKeyIdentifier.map(verified.contains) == true }
+        let signingKeyIDs = Set(signing.map { $0.keyId.lowercased() })
+        return TenantApplication(
             objectID: item.id.lowercased(), appID: item.appId?.lowercased(), displayName: item.displayName,
             secrets: item.passwordCredentials.map { list in
-                list.map { TenantCredential(kind: .secret, keyID: $0.keyId.lowercased(), displayName: $0.displayName, hint: $0.hint, start: $0.start, end: $0.end) }
+                list.filter { !signingKeyIDs.contains($0.keyId.lowercased()) }.map {
+                    TenantCredential(kind: .secret, keyID: $0.keyId.lowercased(), displayName: $0.displayName, hint: $0.hint, start: $0.start, end: $0.end)
+                }
             },
             certificates: item.keyCredentials.map { list in
-                list.map { credential in
+                list.filter { !($0.usage == "Sign" && signingKeyIDs.contains($0.keyId.lowercased())) }.map { credential in
                     TenantCredential(
                         kind: .certificate, keyID: credential.keyId.lowercased(), displayName: credential.displayName,
                         thumbprint: credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { Hex.encode($0, uppercase: true) },

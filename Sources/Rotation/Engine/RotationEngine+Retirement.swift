@@ -13,6 +13,8 @@ extension RotationEngine {
         guard credential.state == .previous else { return "it is \(credential.state.rawValue)" }
         // Rotation creates and removes secrets; a certificate (found by `secrets sync`) is the tenant's.
         guard credential.kind == .secret else { return "it is a certificate, which rotation does not manage" }
+        // A service principal's secret is not the app registration's: removePassword cannot reach it.
+        guard credential.holder == .application else { return "its service principal holds it, and rotation manages the app registration's secrets only" }
         guard (credential.retireAfter ?? .distantPast) <= now else { return "its overlap has not passed" }
         if RotationState(open: open).waitsForPerson { return "a person has not confirmed the new secret is in place yet" }
         if open.contains(where: { $0.kind == .rollback && $0.keyID == credential.keyID }) { return "an unfinished rollback redeploys it" }

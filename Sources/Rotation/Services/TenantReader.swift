@@ -3,11 +3,19 @@ import ClientSecrets
 /// Reads which applications a tenant has and their credentials' metadata, a round of changes
 /// at a time (Microsoft Graph's delta query): what `secrets sync` applies to the vault.
 public protocol TenantReader: Sendable {
-    /// One round: what changed since `deltaLink` (kept from the last round), or every
-    /// application when it is `nil` or the service no longer accepts it.
+    /// One round of the objects that hold `holder`'s credentials (app registrations or service
+    /// principals): what changed since `deltaLink` (kept from the last round of the same), or
+    /// every one when it is `nil` or the service no longer accepts it.
     ///
     /// - Throws: ``RotationFailure`` saying what the service refused.
-    func changes(since deltaLink: String?) async throws -> TenantChanges
+    func changes(of holder: CredentialHolder, since deltaLink: String?) async throws -> TenantChanges
+}
+
+extension TenantReader {
+    /// One round of the tenant's app registrations (``changes(of:since:)``).
+    public func changes(since deltaLink: String?) async throws -> TenantChanges {
+        try await changes(of: .application, since: deltaLink)
+    }
 }
 
 extension RotationEnvironment {

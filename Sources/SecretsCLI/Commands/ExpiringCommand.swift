@@ -53,6 +53,10 @@ struct ExpiringCommand: ParsableCommand {
         let expired: Bool
         let type: String
         let custody: String
+        let holder: CredentialHolder
+
+        /// The TYPE cell of a table: a service principal's credential is marked "(SP)".
+        var typeCell: String { holder == .application ? type : "\(type) (SP)" }
     }
 
     /// The `--json` report, written directly (see ``JSONWriter``): `{checkedAt, credentials, days, status}`.
@@ -77,6 +81,7 @@ struct ExpiringCommand: ParsableCommand {
             writer.field("tenant", .string(entry.app.tenant))
             writer.field("type", .string(entry.credential.kind.rawValue))
             writer.field("custody", .string(entry.custody.rawValue))
+            writer.field("holder", .string(entry.credential.holder.rawValue))
             writer.endObject()
         }
         writer.endArray()
@@ -154,7 +159,8 @@ struct ExpiringCommand: ParsableCommand {
                     label: entry.app.label, appId: entry.app.appID, tenant: entry.app.tenant, cloud: entry.app.cloud.rawValue,
                     keyId: entry.credential.keyID, hint: entry.credential.hint, state: entry.credential.state.rawValue,
                     expires: entry.credential.expires!, daysLeft: entry.credential.daysLeft(at: now)!,
-                    expired: entry.credential.expires! <= now, type: entry.credential.kind.rawValue, custody: entry.custody.rawValue)
+                    expired: entry.credential.expires! <= now, type: entry.credential.kind.rawValue, custody: entry.custody.rawValue,
+                    holder: entry.credential.holder)
             }
         }
         let expiredCount = found.filter { $0.credential.expires! <= now }.count
@@ -182,7 +188,7 @@ struct ExpiringCommand: ParsableCommand {
             if !items.isEmpty {
                 Printer.table(
                     ["EXPIRES", "DAYS", "LABEL", "APP ID", "KEY ID", "STATE", "TYPE", "CUSTODY"],
-                    items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state, $0.type, $0.custody] })
+                    items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state, $0.typeCell, $0.custody] })
             }
         }
         if code != Self.ok { throw ExitCode(code) }

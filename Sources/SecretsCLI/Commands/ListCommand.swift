@@ -58,7 +58,7 @@ struct ListCommand: ParsableCommand {
             label: app.label, appId: app.appID, tenant: app.tenant, cloud: app.cloud.rawValue,
             status: status(of: overview, shown: shown?.credential, now: now),
             current: shown.map { CredentialJSON($0.credential, now: now, valueStored: nil) },
-            custody: CredentialCustody.of(app, holdsValue: holdsValue).rawValue)
+            custody: CredentialCustody.of(app, holder: shown?.credential.holder ?? .application, holdsValue: holdsValue).rawValue)
     }
 
     func run() throws {
@@ -75,7 +75,7 @@ struct ListCommand: ParsableCommand {
                 ["LABEL", "APP ID", "TENANT", "CLOUD", "EXPIRES", "DAYS", "STATUS", "TYPE", "CUSTODY"],
                 rows.map { row in
                     [row.label, row.appId, row.tenant, row.cloud, row.current.map { Printer.day($0.expires) } ?? "-",
-                     row.current?.daysLeft.map(String.init) ?? "-", row.status, row.current?.type ?? "-", row.custody]
+                     row.current?.daysLeft.map(String.init) ?? "-", row.status, row.current.map { $0.holder == CredentialHolder.application.rawValue ? $0.type : "\($0.type) (SP)" } ?? "-", row.custody]
                 })
         }
     }

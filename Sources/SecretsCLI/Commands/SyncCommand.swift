@@ -20,6 +20,13 @@ struct SyncCommand: NetworkCommand {
             are added, changed end dates updated and deleted ones kept as retired, each audited. Apps \
             the vault manages are never changed; where they differ from the tenant, the output says so.
 
+            With --service-principals, the tenant's service principals (enterprise apps) are read \
+            too: their SAML token-signing certificates and secrets expire as well. Their credentials \
+            join the app with the same app ID (registered monitored when the vault has none: a gallery \
+            app is registered in another tenant), shown as "(SP)", and are only ever monitored. A \
+            SAML certificate, which Graph lists as a public key, a private key and its password, is \
+            tracked as one certificate. The first such sync makes the vault format 4.
+
             A sync is atomic: it reads a whole round, then stores it and the new link in one \
             transaction. A sync that fails or is killed changes nothing, and the next run reads the \
             same changes again; one that finds another sync stored a round meanwhile stores nothing \
@@ -34,6 +41,7 @@ struct SyncCommand: NetworkCommand {
     @OptionGroup var options: VaultOptions
     @Argument(help: "The scanner app's label or app ID.") var scanner: String
     @Flag(name: .long, help: "Read every application, not only what changed since the last sync.") var full = false
+    @Flag(name: .long, help: "Read the tenant's service principals (enterprise apps) and their credentials too.") var servicePrincipals = false
     @OptionGroup var output: JSONOption
 
     func run(network access: NetworkAccess) throws {
@@ -49,9 +57,15 @@ struct SyncCommand: NetworkCommand {
             let reader = try environment.tenantReader(scanner: record, in: vault)
             let state = try vault.tenantSyncState(scanner: record.app.label)
             // A link kept for another tenant (the scanner's was edited since) is not followed.
-            let link = full || state?.tenant != record.app.tenant ? nil : state?.deltaLink
-            let round = try runBlocking { try await reader.changes(since: link) }
-            let summary = try vault.applyTenantRound(round, scanner: record.app.label, readFrom: state)
+            let sameTenant = !full && state?.tenant == record.app.tenant
+            let link = sameTenant ? state?.deltaLink : nil
+            let principalLink = sameTenant ? state?.servicePrincipalDeltaLink : nil
+            let (round, principals) = try runBlocking { [servicePrincipals] in
+                let round = try await reader.changes(of: .application, since: link)
+                let principals = servicePrincipals ? try await reader.changes(of: .servicePrincipal, since: principalLink) : nil
+                return (round, principals)
+            }
+            let summary = try vault.applyTenantRound(round, servicePrincipals: principals, scanner: record.app.label, readFrom: state)
             try print(summary, scanner: record.app)
         }
     }
@@ -69,8 +83,16 @@ struct SyncCommand: NetworkCommand {
         if let reason = summary.resyncReason {
             Printer.line("Graph no longer accepted the kept delta link (\(reason)), so every application was read again.")
         }
+        if summary.servicePrincipalsRead {
+            let principalKind = summary.servicePrincipalsFullRound ? "full read" : "changes since the last sync"
+            Printer.line("Service principals: \(principalKind), \(summary.servicePrincipalsSeen) in \(summary.servicePrincipalPages) page(s).")
+            if let reason = summary.servicePrincipalsResyncReason {
+                Printer.line("Graph no longer accepted the kept service-principal delta link (\(reason)), so every service principal was read again.")
+            }
+        }
+        let principalsRemoved = summary.servicePrincipalsRead ? ", \(summary.servicePrincipalsRemoved) service principal(s) removed" : ""
         Printer.line(
-            "  apps: \(summary.appsAdded) added, \(summary.appsRemoved) removed; credentials: \(summary.credentialsAdded) added, "
+            "  apps: \(summary.appsAdded) added, \(summary.appsRemoved) removed\(principalsRemoved); credentials: \(summary.credentialsAdded) added, "
                 + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed")
         for line in summary.drift { Printer.line("  differs (managed, left alone): \(line)") }
         if summary.driftCount > summary.drift.count { Printer.line("  … and \(summary.driftCount - summary.drift.count) more differences") }

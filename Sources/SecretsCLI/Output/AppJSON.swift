@@ -79,6 +79,7 @@ struct CredentialJSON: Encodable {
     let valueStored: Bool?
     let type: String
     let thumbprint: String?
+    let holder: String
 
     init(_ credential: Credential, now: Date, valueStored: Bool?) {
         keyId = credential.keyID
@@ -93,5 +94,6 @@ struct CredentialJSON: Encodable {
         self.valueStored = valueStored
         type = credential.kind.rawValue
         thumbprint = credential.thumbprint
+        holder = credential.holder.rawValue
     }
 }
