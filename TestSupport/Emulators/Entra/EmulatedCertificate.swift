@@ -13,4 +13,6 @@ public struct EmulatedCertificate: Sendable, Hashable {
     public var start: Date
     /// When it stops being valid (`endDateTime`).
     public var end: Date
+    /// `Verify` (a public key) or `Sign` (a private key: half of a SAML token-signing certificate).
+    public var usage = "Verify"
 }

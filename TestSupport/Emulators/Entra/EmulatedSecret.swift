@@ -21,4 +21,7 @@ public struct EmulatedSecret: Sendable, Hashable {
     public var usableFrom: Date
     /// The last token request made with it (what Graph's credential sign-in report shows), if any.
     public var lastSignIn: Date? = nil
+    /// Graph's `customKeyIdentifier`: set for the password of a token-signing certificate's
+    /// private key (the certificate's thumbprint), `nil` for a client secret.
+    public var customKeyIdentifier: [UInt8]? = nil
 }

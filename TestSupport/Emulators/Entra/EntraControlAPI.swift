@@ -16,6 +16,14 @@ import Foundation
 /// POST /_emulator/tenant                        {"count", "prefix"?, "secrets"?: 2, "certificates"?: 1, "minDays"?: 1, "maxDays"?: 400}
 ///                                               → 200 {"appIds"}   (registers `count` applications at once, ends spread
 ///                                               over the days given: a benchmark's tenant)
+/// POST /_emulator/servicePrincipals             {"appId", "displayName"?} → 200 {"id"}   (an enterprise app; its app
+///                                                need not be registered here)
+/// POST /_emulator/servicePrincipals/{id}/tokenSigningCertificate {"endDateTime", "displayName"?: "CN=…"}
+///                                               → 200 {"signKeyId", "verifyKeyId", "thumbprint"}   (as addTokenSigningCertificate:
+///                                                Sign and Verify keys and the private key's password)
+/// POST /_emulator/servicePrincipals/{id}/secrets {"endDateTime", "keyId"?, "displayName"?} → 200 {"keyId"}
+/// DELETE /_emulator/servicePrincipals/{id}       → 204, 404   (its delta query reports it as @removed)
+/// DELETE /_emulator/servicePrincipals/{id}/credentials/{keyId} → 204, 404
 /// POST /_emulator/delta/expire                  {"gone"?: false} → 204   (every delta token issued so far expires:
 ///                                                400 syncStateNotFound, or with "gone" 410 resyncRequired)
 /// POST /_emulator/applications/{appId}/certificates {"endDateTime", "startDateTime"?, "displayName"?, "keyId"?,
@@ -118,6 +126,40 @@ struct EntraControlAPI {
             }
             return await state.setCredentialEnd(appID: route[1], keyID: route[3], end: end)
                 ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such application or credential"])
+
+        case ("POST", ["servicePrincipals"]):
+            guard let object = object(), let appID = object["appId"] as? String, UUID(uuidString: appID) != nil else {
+                return bad("expected {\"appId\": a GUID, \"displayName\"?}")
+            }
+            let id = await state.registerServicePrincipal(appID: appID, displayName: object["displayName"] as? String ?? appID)
+            return EmulatorJSON.response(200, ["id": id])
+
+        case ("POST", let route) where route.count == 3 && route[0] == "servicePrincipals" && route[2] == "tokenSigningCertificate":
+            guard let object = object(), let text = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(text) else {
+                return bad("expected {\"endDateTime\": \"2027-01-01T00:00:00Z\", \"displayName\"?: \"CN=…\"}")
+            }
+            guard let added = await state.addTokenSigningCertificate(objectID: route[1], displayName: object["displayName"] as? String ?? "CN=Microsoft Azure Federated SSO Certificate", end: end) else {
+                return EmulatorJSON.response(404, ["error": "no such service principal"])
+            }
+            return EmulatorJSON.response(200, [
+                "signKeyId": added.sign, "verifyKeyId": added.verify, "thumbprint": added.thumbprint.map { String(format: "%02X", $0) }.joined(),
+            ])
+
+        case ("POST", let route) where route.count == 3 && route[0] == "servicePrincipals" && route[2] == "secrets":
+            guard let object = object(), let text = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(text) else {
+                return bad("expected {\"endDateTime\": \"2027-01-01T00:00:00Z\", \"keyId\"?, \"displayName\"?}")
+            }
+            guard let secret = await state.addPrincipalSecret(
+                objectID: route[1], keyID: object["keyId"] as? String, displayName: object["displayName"] as? String, end: end)
+            else { return EmulatorJSON.response(404, ["error": "no such service principal"]) }
+            return EmulatorJSON.response(200, ["keyId": secret.keyID])
+
+        case ("DELETE", let route) where route.count == 2 && route[0] == "servicePrincipals":
+            return await state.deleteServicePrincipal(objectID: route[1]) ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such service principal"])
+
+        case ("DELETE", let route) where route.count == 4 && route[0] == "servicePrincipals" && route[2] == "credentials":
+            return await state.removePrincipalCredential(objectID: route[1], keyID: route[3])
+                ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such service principal or credential"])
 
         case ("POST", ["delta", "expire"]):
             await state.expireDeltaTokens(gone: object()?["gone"] as? Bool ?? false)

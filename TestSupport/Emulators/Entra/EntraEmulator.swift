@@ -106,6 +106,36 @@ public final class EntraEmulator: Sendable {
         await state.deleteApplication(appID: appID)
     }
 
+    /// Registers a service principal (an enterprise app) for `appID` and returns its object id;
+    /// the app need not be registered here (a gallery app's registration is in another tenant).
+    public func registerServicePrincipal(appID: String, displayName: String) async -> String {
+        await state.registerServicePrincipal(appID: appID, displayName: displayName)
+    }
+
+    /// Adds a SAML token-signing certificate to a service principal as `addTokenSigningCertificate`
+    /// does (Sign and Verify keys and a password, one thumbprint); `nil` for an unknown one.
+    public func addTokenSigningCertificate(servicePrincipal objectID: String, displayName: String = "CN=Microsoft Azure Federated SSO Certificate", expires: Date) async -> (sign: String, verify: String, thumbprint: [UInt8])? {
+        await state.addTokenSigningCertificate(objectID: objectID, displayName: displayName, end: expires)
+    }
+
+    /// Adds a client secret to a service principal; `nil` for an unknown one.
+    @discardableResult
+    public func addSecret(servicePrincipal objectID: String, keyID: String? = nil, displayName: String? = nil, expires: Date) async -> EmulatedSecret? {
+        await state.addPrincipalSecret(objectID: objectID, keyID: keyID, displayName: displayName, end: expires)
+    }
+
+    /// Removes a service principal's credentials with key id `keyID`; false when there are none.
+    @discardableResult
+    public func removeCredential(servicePrincipal objectID: String, keyID: String) async -> Bool {
+        await state.removePrincipalCredential(objectID: objectID, keyID: keyID)
+    }
+
+    /// Deletes a service principal; false when there is none. Its delta query reports it as removed.
+    @discardableResult
+    public func deleteServicePrincipal(_ objectID: String) async -> Bool {
+        await state.deleteServicePrincipal(objectID: objectID)
+    }
+
     /// Expires every delta token issued so far: answered 400 `syncStateNotFound` (as Graph documents
     /// for identity resources), or with `gone` 410 `resyncRequired`.
     public func expireDeltaTokens(gone: Bool = false) async {

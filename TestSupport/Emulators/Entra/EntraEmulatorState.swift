@@ -20,7 +20,18 @@ actor EntraEmulatorState {
         var changedAt = 0
     }
 
-    /// An application deleted, as the delta query reports it.
+    /// A service principal: an application's instance in the tenant (an "enterprise app"). Only
+    /// what a tenant sync reads: its credentials, such as a SAML token-signing certificate.
+    struct ServicePrincipal: Sendable {
+        var objectID: String
+        var appID: String
+        var displayName: String
+        var secrets: [EmulatedSecret] = []
+        var certificates: [EmulatedCertificate] = []
+        var changedAt = 0
+    }
+
+    /// An application or service principal deleted, as the delta query reports it.
     struct Removal: Sendable {
         var objectID: String
         /// Who owned it, so that only callers who could read it hear of its removal.
@@ -32,6 +43,10 @@ actor EntraEmulatorState {
     private(set) var changeNumber = 0
     /// Deleted applications, for the delta query.
     private(set) var removals: [Removal] = []
+    /// Service principals by object id.
+    private var servicePrincipals: [String: ServicePrincipal] = [:]
+    /// Deleted service principals, for their delta query.
+    private(set) var principalRemovals: [Removal] = []
     /// Delta tokens below this change number are refused, as Graph refuses expired ones.
     private(set) var oldestDeltaToken = 0
     /// How an expired delta token is answered: `false` as Graph documents for identity resources
@@ -41,6 +56,86 @@ actor EntraEmulatorState {
     private func changed(_ key: String) {
         changeNumber += 1
         applications[key]?.changedAt = changeNumber
+    }
+
+    // MARK: Service principals
+
+    /// Registers a service principal for `appID` (which need not be registered here: a gallery
+    /// app's registration lives in another tenant) and returns its object id.
+    func registerServicePrincipal(appID: String, displayName: String) -> String {
+        let objectID = UUID().uuidString.lowercased()
+        servicePrincipals[objectID] = ServicePrincipal(objectID: objectID, appID: appID.lowercased(), displayName: displayName)
+        principalChanged(objectID)
+        return objectID
+    }
+
+    private func principalChanged(_ objectID: String) {
+        changeNumber += 1
+        servicePrincipals[objectID]?.changedAt = changeNumber
+    }
+
+    /// Adds a self-signed token-signing certificate as Graph's `addTokenSigningCertificate`
+    /// documents it: a `Sign` key, a `Verify` key and a password credential, all with the same
+    /// `customKeyIdentifier`, the password sharing the `Sign` key's key id. `nil` for an unknown
+    /// service principal; else the key ids (sign, verify) and the thumbprint.
+    func addTokenSigningCertificate(objectID: String, displayName: String, end: Date) -> (sign: String, verify: String, thumbprint: [UInt8])? {
+        let key = objectID.lowercased()
+        guard var principal = servicePrincipals[key] else { return nil }
+        let now = Date().addingTimeInterval(-Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1))
+        var thumbprint = [UInt8](repeating: 0, count: 20)
+        for index in thumbprint.indices { thumbprint[index] = UInt8.random(in: 0...255) }
+        let sign = UUID().uuidString.lowercased(), verify = UUID().uuidString.lowercased()
+        principal.certificates.append(EmulatedCertificate(keyID: sign, displayName: displayName, thumbprint: thumbprint, start: now, end: end, usage: "Sign"))
+        principal.certificates.append(EmulatedCertificate(keyID: verify, displayName: displayName, thumbprint: thumbprint, start: now, end: end, usage: "Verify"))
+        let password = SecretText.generate()
+        principal.secrets.append(EmulatedSecret(
+            keyID: sign, displayName: displayName, hint: String(password.prefix(3)), value: password, start: now, end: end, created: now, usableFrom: now,
+            customKeyIdentifier: thumbprint))
+        servicePrincipals[key] = principal
+        principalChanged(key)
+        return (sign, verify, thumbprint)
+    }
+
+    /// Adds a client secret to a service principal; `nil` for an unknown one.
+    func addPrincipalSecret(objectID: String, keyID: String?, displayName: String?, end: Date) -> EmulatedSecret? {
+        let key = objectID.lowercased()
+        guard var principal = servicePrincipals[key] else { return nil }
+        let now = Date()
+        let value = SecretText.generate()
+        let secret = EmulatedSecret(
+            keyID: (keyID ?? UUID().uuidString).lowercased(), displayName: displayName, hint: String(value.prefix(3)), value: value,
+            start: now, end: end, created: now, usableFrom: now)
+        principal.secrets.append(secret)
+        servicePrincipals[key] = principal
+        principalChanged(key)
+        return secret
+    }
+
+    /// Removes every credential of a service principal with key id `keyID` (both halves of a
+    /// token-signing key pair share none, but its password shares the `Sign` key's); false when none.
+    func removePrincipalCredential(objectID: String, keyID: String) -> Bool {
+        let key = objectID.lowercased(), keyID = keyID.lowercased()
+        guard var principal = servicePrincipals[key] else { return false }
+        let before = principal.secrets.count + principal.certificates.count
+        principal.secrets.removeAll { $0.keyID == keyID }
+        principal.certificates.removeAll { $0.keyID == keyID }
+        guard principal.secrets.count + principal.certificates.count != before else { return false }
+        servicePrincipals[key] = principal
+        principalChanged(key)
+        return true
+    }
+
+    /// Deletes a service principal; false when there is none. Its delta query reports it as removed.
+    func deleteServicePrincipal(objectID: String) -> Bool {
+        guard let principal = servicePrincipals.removeValue(forKey: objectID.lowercased()) else { return false }
+        changeNumber += 1
+        principalRemovals.append(Removal(objectID: principal.objectID, owners: [], changedAt: changeNumber))
+        return true
+    }
+
+    /// Every service principal, in the order of its last change (oldest first).
+    func servicePrincipalsByChange() -> [ServicePrincipal] {
+        servicePrincipals.values.sorted { $0.changedAt < $1.changedAt }
     }
 
     /// Makes every delta token issued so far expired.

@@ -112,7 +112,10 @@ struct EntraGraphAPI {
             return (await signInActivities(caller, request: request, error: error), caller.appID)
 
         case .applicationsDelta:
-            return (await delta(caller, request: request, error: error), caller.appID)
+            return (await delta(caller, request: request, of: .applications, error: error), caller.appID)
+
+        case .servicePrincipalsDelta:
+            return (await delta(caller, request: request, of: .servicePrincipals, error: error), caller.appID)
 
         case .removePassword(let key):
             guard let application = await application(key) else { return (notFound(key, clientRequestID), caller.appID) }
@@ -246,7 +249,11 @@ struct EntraGraphAPI {
     /// `@odata.deltaLink` (`$deltatoken`), never both. Page size: `Prefer: odata.maxpagesize=N`,
     /// 100 when absent. An expired token is refused as Graph documents for identity resources
     /// (400 `syncStateNotFound`), or, when configured, 410 `resyncRequired`.
-    private func delta(_ caller: Caller, request: HTTPRequest, error: (Int, String, String) -> HTTPResponse) async -> HTTPResponse {
+    ///
+    /// Service principals (`GET /servicePrincipals/delta`, "servicePrincipal: delta") are read
+    /// the same way by a caller with `Application.Read.All` or more; an `OwnedBy` caller owns
+    /// none here, so it reads none.
+    private func delta(_ caller: Caller, request: HTTPRequest, of collection: DeltaCollection, error: (Int, String, String) -> HTTPResponse) async -> HTTPResponse {
         let query = { (name: String) in request.query.first { $0.name == name }?.value }
         let changeNumber = await state.changeNumber
         var since = 0, upTo = changeNumber, offset = 0
@@ -268,16 +275,30 @@ struct EntraGraphAPI {
             since = parts[0]
         }
         let selected = Self.selected(request)
-        let applications = await state.applicationsByChange()
-            .filter { $0.changedAt > since && $0.changedAt <= upTo && canRead(caller, $0) }
+        let everything = caller.roles.contains(Self.readAll) || caller.roles.contains(Self.readWriteAll)
+        let itemCount: Int
+        let render: (Int) -> [String: Any]
+        let removed: [EntraEmulatorState.Removal]
+        switch collection {
+        case .applications:
+            let applications = await state.applicationsByChange()
+                .filter { $0.changedAt > since && $0.changedAt <= upTo && canRead(caller, $0) }
+            itemCount = applications.count
+            render = { Self.json(applications[$0]) }
+            removed = await state.removals
+        case .servicePrincipals:
+            let principals = everything ? await state.servicePrincipalsByChange().filter { $0.changedAt > since && $0.changedAt <= upTo } : []
+            itemCount = principals.count
+            render = { Self.json(principals[$0]) }
+            removed = await state.principalRemovals
+        }
         var removals: [[String: Any]] = []
         if since > 0 {
-            let everything = caller.roles.contains(Self.readAll) || caller.roles.contains(Self.readWriteAll)
-            removals = await state.removals
+            removals = removed
                 .filter { $0.changedAt > since && $0.changedAt <= upTo && (everything || $0.owners.contains(caller.appID)) }
                 .map { ["id": $0.objectID, "@removed": ["reason": "changed"]] }
         }
-        let count = applications.count + removals.count
+        let count = itemCount + removals.count
         var pageSize = 100
         if let prefer = request.headers[HTTPHeader("Prefer")], let range = prefer.range(of: "odata.maxpagesize=") {
             pageSize = max(1, Int(prefer[range.upperBound...].prefix { $0.isNumber }) ?? 100)
@@ -286,19 +307,20 @@ struct EntraGraphAPI {
         let end = min(offset + pageSize, count)
         // Only the page is turned into JSON: a tenant of 10,000 applications is read in 100 pages.
         let page: [[String: Any]] = (offset..<end).map { index in
-            guard index < applications.count else { return removals[index - applications.count] }
-            let full = Self.json(applications[index])
+            guard index < itemCount else { return removals[index - itemCount] }
+            let full = render(index)
             guard let selected else { return full }
             return full.filter { selected.contains($0.key) || $0.key == "id" }
         }
         var body: [String: Any] = [
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications",
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#\(collection.rawValue)",
             "value": page,
         ]
+        let path = "/v1.0/\(collection.rawValue)/delta"
         if end < count {
-            body["@odata.nextLink"] = Self.link(request, path: Self.deltaPath, keeping: ["$select"], name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end]))
+            body["@odata.nextLink"] = Self.link(request, path: path, keeping: ["$select"], name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end]))
         } else {
-            body["@odata.deltaLink"] = Self.link(request, path: Self.deltaPath, keeping: ["$select"], name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
+            body["@odata.deltaLink"] = Self.link(request, path: path, keeping: ["$select"], name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
         }
         return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType, sortedKeys: false)
     }
@@ -319,7 +341,10 @@ struct EntraGraphAPI {
         return numbers.count == count && numbers.allSatisfy { $0 >= 0 } ? numbers : nil
     }
 
-    static let deltaPath = "/v1.0/applications/delta"
+    /// A collection with a delta query.
+    enum DeltaCollection: String {
+        case applications, servicePrincipals
+    }
 
     /// `$select`'s properties, or `nil` for all of them.
     static func selected(_ request: HTTPRequest) -> Set<String>? {
@@ -404,6 +429,18 @@ struct EntraGraphAPI {
         ]
     }
 
+    /// A service principal as Graph's resource type documents it (the properties a sync selects).
+    static func json(_ principal: EntraEmulatorState.ServicePrincipal) -> [String: Any] {
+        [
+            "id": principal.objectID,
+            "appId": principal.appID,
+            "displayName": principal.displayName,
+            "servicePrincipalType": "Application",
+            "keyCredentials": principal.certificates.map { json($0) },
+            "passwordCredentials": principal.secrets.map { json($0) },
+        ]
+    }
+
     /// A `keyCredential` as Graph's resource type documents it: the thumbprint in
     /// `customKeyIdentifier` (Edm.Binary, so base64), `key` null when listing.
     static func json(_ certificate: EmulatedCertificate) -> [String: Any] {
@@ -415,7 +452,7 @@ struct EntraGraphAPI {
             "keyId": certificate.keyID,
             "startDateTime": EmulatorJSON.format(certificate.start, fractionalDigits: 0),
             "type": "AsymmetricX509Cert",
-            "usage": "Verify",
+            "usage": certificate.usage,
         ]
     }
 
@@ -425,7 +462,7 @@ struct EntraGraphAPI {
             return EmulatorJSON.format(value, fractionalDigits: hasFraction ? 7 : 0)
         }
         return [
-            "customKeyIdentifier": NSNull(),
+            "customKeyIdentifier": secret.customKeyIdentifier.map { Data($0).base64EncodedString() as Any } ?? NSNull(),
             "displayName": secret.displayName.map { $0 as Any } ?? NSNull(),
             "endDateTime": date(secret.end),
             "hint": secret.hint,

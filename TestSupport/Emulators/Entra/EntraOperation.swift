@@ -5,8 +5,8 @@ public enum EntraOperation: String, Sendable, Hashable, Codable, CaseIterable {
     case token
     /// `GET /v1.0/applications(appId='…')`, `GET /v1.0/applications?$filter=…`, `GET /v1.0/applications/{id}`.
     case getApplication
-    /// `GET /v1.0/applications` (every page of the listing) and `GET /v1.0/applications/delta`
-    /// (every page of a delta round): what a tenant sync reads.
+    /// `GET /v1.0/applications` (every page of the listing), `GET /v1.0/applications/delta` and
+    /// `GET /v1.0/servicePrincipals/delta` (every page of a delta round): what a tenant sync reads.
     case listApplications
     /// `POST /v1.0/applications/{id}/addPassword`.
     case addPassword

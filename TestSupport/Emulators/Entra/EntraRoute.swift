@@ -15,6 +15,8 @@ enum EntraRoute: Sendable, Equatable {
     case listApplications
     /// `GET /v1.0/applications/delta`: the delta query.
     case applicationsDelta
+    /// `GET /v1.0/servicePrincipals/delta`: the delta query of service principals.
+    case servicePrincipalsDelta
     /// `GET /v1.0/applications/{id}` or `/v1.0/applications(appId='…')`.
     case getApplication(ApplicationKey)
     /// `POST …/addPassword`.
@@ -35,7 +37,7 @@ enum EntraRoute: Sendable, Equatable {
         switch self {
         case .token: return .token
         case .getApplication: return .getApplication
-        case .listApplications, .applicationsDelta: return .listApplications
+        case .listApplications, .applicationsDelta, .servicePrincipalsDelta: return .listApplications
         case .addPassword: return .addPassword
         case .removePassword: return .removePassword
         case .credentialSignInActivities: return .credentialSignInActivities
@@ -64,6 +66,10 @@ enum EntraRoute: Sendable, Equatable {
         let rest = String(path.dropFirst("/v1.0/".count))
         if rest == "applications/delta" || rest == "applications/microsoft.graph.delta" {
             self = isGet ? .applicationsDelta : .methodNotAllowed
+            return
+        }
+        if rest == "servicePrincipals/delta" || rest == "servicePrincipals/microsoft.graph.delta" {
+            self = isGet ? .servicePrincipalsDelta : .methodNotAllowed
             return
         }
         guard let (key, action) = Self.application(in: rest) else {
