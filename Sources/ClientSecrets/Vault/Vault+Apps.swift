@@ -182,7 +182,8 @@ extension Vault {
     /// person retires them. Returns how many.
     private func keepInheritedSecrets(of app: AppRecord, writer: inout VaultWriter) throws -> Int {
         var kept = 0
-        for record in try credentials(writer.db, of: app) where record.credential.kind == .secret && record.credential.state == .previous {
+        for record in try credentials(writer.db, of: app)
+            where record.credential.kind == .secret && record.credential.holder == .application && record.credential.state == .previous {
             guard record.credential.retireAfter == nil else { continue }
             var credential = record.credential
             credential.retireAfter = .distantFuture
