@@ -22,6 +22,9 @@ struct TenantSyncTests {
             let credentialsRemoved: Int
             let drift: [String]
             let refused: [String]
+            let servicePrincipalsRead: Bool
+            let servicePrincipalsSeen: Int
+            let servicePrincipalsRemoved: Int
         }
 
         let scanner: String
@@ -222,5 +225,44 @@ struct TenantSyncTests {
         #expect(denied.status == 77, "\(denied)")
         let noValue = try sandbox.run(["secret", "get", "tenant app 0"])
         #expect(noValue.status == 66, "a monitored app's value was never stored: \(noValue)")
+    }
+
+    @Test("with --service-principals, an enterprise app's SAML certificate and secrets are monitored as one app's; a deleted service principal retires them")
+    func servicePrincipals() async throws {
+        let (world, apps) = try await Self.world("sync-principals", tenantApps: 2)
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        let gallery = Sandbox.guid()
+        let saml = await world.entra.registerServicePrincipal(appID: gallery, displayName: "Salesforce")
+        let signing = try #require(await world.entra.addTokenSigningCertificate(servicePrincipal: saml, expires: Date().addingTimeInterval(20 * 86_400)))
+        let own = await world.entra.registerServicePrincipal(appID: apps[1].appID, displayName: apps[1].displayName)
+        let principalSecret = try #require(await world.entra.addSecret(servicePrincipal: own, displayName: "sp secret", expires: Date().addingTimeInterval(5 * 86_400)))
+
+        let first = try await Self.sync(world, ["--service-principals"])
+        #expect(first.summary.servicePrincipalsRead && first.summary.servicePrincipalsSeen == 2, "\(first.summary)")
+        #expect(first.summary.refused.isEmpty, "the SAML certificate's shared key id is one certificate, not a clash: \(first.summary.refused)")
+        let report = try sandbox.decode(ExpiringReport.self, from: try sandbox.run(["expiring", "--days", "30", "--json"]))
+        let certificate = try #require(report.credentials.first { $0.appId == gallery })
+        #expect(certificate.keyId == signing.verify && certificate.type == "certificate" && certificate.holder == "servicePrincipal" && certificate.custody == "monitored")
+        #expect(report.credentials.filter { $0.appId == gallery }.count == 1, "Sign, Verify and the password are one certificate")
+        let onApp = try #require(report.credentials.first { $0.keyId == principalSecret.keyID })
+        #expect(onApp.label == apps[1].displayName && onApp.holder == "servicePrincipal")
+        #expect(report.credentials.first { $0.keyId == apps[1].secretKey }?.holder == "application")
+        let table = try sandbox.run(["expiring", "--days", "30"]).output
+        #expect(table.contains("certificate (SP)") && table.contains("secret (SP)"), "\(table)")
+        let listed = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"]))
+        #expect(listed.first { $0.appId == apps[1].appID }?.current?.keyId == apps[1].secretKey, "the app registration's secret stays current")
+
+        // A sync without the flag leaves them; one with it sees the deletion.
+        let plain = try await Self.sync(world)
+        #expect(!plain.summary.servicePrincipalsRead && plain.summary.credentialsRemoved == 0, "\(plain.summary)")
+        await world.entra.deleteServicePrincipal(saml)
+        let next = try await Self.sync(world, ["--service-principals"])
+        #expect(next.summary.servicePrincipalsSeen == 0 && next.summary.servicePrincipalsRemoved == 1 && next.summary.credentialsRemoved == 1, "\(next.summary)")
+        let after = try sandbox.decode(ExpiringReport.self, from: try sandbox.run(["expiring", "--days", "30", "--json"]))
+        #expect(!after.credentials.contains { $0.appId == gallery })
+        #expect(after.credentials.contains { $0.keyId == principalSecret.keyID })
+        let audit = try await sandbox.succeedAsync(["log", "--json"]).output
+        #expect(audit.contains("service principal"))
     }
 }

@@ -129,4 +129,35 @@ struct TenantInventoryTests {
         #expect(sent?.reason.contains("not followed") == true, "\(sent?.reason ?? "")")
         #expect(sent?.reason.contains("scanner-secret-value") == false)
     }
+
+    @Test("service principals are read through their own delta query; a SAML certificate's three entries are one certificate")
+    func servicePrincipals() async throws {
+        let (emulator, inventory, apps) = try await Self.tenantWith(apps: 2)
+        let gallery = UUID().uuidString.lowercased()
+        let saml = await emulator.registerServicePrincipal(appID: gallery, displayName: "Salesforce")
+        let signing = try #require(await emulator.addTokenSigningCertificate(servicePrincipal: saml, expires: Date().addingTimeInterval(90 * 86_400)))
+        let own = await emulator.registerServicePrincipal(appID: apps[0], displayName: "app 0")
+        let secret = try #require(await emulator.addSecret(servicePrincipal: own, expires: Date().addingTimeInterval(30 * 86_400)))
+
+        let round = try await inventory.changes(of: .servicePrincipal)
+        #expect(round.holder == .servicePrincipal && round.isFullRound)
+        #expect(round.deltaLink.contains("/v1.0/servicePrincipals/delta"))
+        let principal = try #require(round.applications.first { $0.objectID == saml })
+        #expect(principal.appID == gallery)
+        #expect(principal.secrets?.isEmpty == true, "the private key's password is part of the certificate")
+        #expect(principal.certificates?.map(\.keyID) == [signing.verify], "the Verify key stands for the pair")
+        #expect(principal.certificates?.first?.thumbprint == signing.thumbprint.map { String(format: "%02X", $0) }.joined())
+        #expect(round.applications.first { $0.objectID == own }?.secrets?.map(\.keyID) == [secret.keyID])
+        #expect(await emulator.requests().contains { $0.path == "/v1.0/servicePrincipals/delta" && $0.query.contains("$select=") })
+
+        // The next round: the deleted service principal, by its id alone.
+        await emulator.deleteServicePrincipal(saml)
+        let next = try await inventory.changes(of: .servicePrincipal, since: round.deltaLink)
+        #expect(!next.isFullRound && next.applications.isEmpty && next.removedObjectIDs == [saml])
+
+        // One collection's link is not followed for the other.
+        let crossed = await #expect(throws: RotationFailure.self) { try await inventory.changes(of: .application, since: round.deltaLink) }
+        #expect(crossed?.reason.contains("not followed") == true)
+        await emulator.stop()
+    }
 }

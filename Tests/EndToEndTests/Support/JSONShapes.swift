@@ -17,6 +17,7 @@ struct CredentialJSON: Decodable {
     let valueStored: Bool?
     let type: String
     let thumbprint: String?
+    let holder: String
 }
 
 /// A row of `list --json`.
@@ -45,6 +46,7 @@ struct ExpiringReport: Decodable {
         let expired: Bool
         let type: String
         let custody: String
+        let holder: String
     }
 
     let checkedAt: Date
