@@ -94,6 +94,14 @@ struct AzureApplicationsDocumentTests {
         #expect(reason.contains("pass --app-id"))
     }
 
+    @Test func servicePrincipalsAreNotApplications() {
+        // `az ad sp list`: a SAML app's password is its signing key's, never a client secret to hold.
+        let principal = #"{"id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "appId": "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f", "servicePrincipalType": "Application", "passwordCredentials": []}"#
+        #expect(failureReason("[\(principal)]").contains("not the output of az ad app list"))
+        let mixed = #"[{"appId": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "passwordCredentials": []}, "# + principal + "]"
+        #expect(failureReason(mixed).contains("is a service principal"))
+    }
+
     @Test func malformedSuppliedAppIDIsRefused() {
         #expect(failureReason(AzureFixture.azCredentialList, appID: "orders-api").contains("--app-id value is not a GUID"))
         #expect(failureReason("[]", appID: "6f3b1c2a9d4e4b7a8c1d2e5f6a7b8c9d").contains("--app-id value is not a GUID"))

@@ -145,4 +145,41 @@ struct ServicePrincipalSyncTests {
         #expect(!String(decoding: try JSONEncoder().encode(plain), as: UTF8.self).contains("holder"))
         #expect(try JSONDecoder().decode(Credential.self, from: json) == principal)
     }
+
+    @Test("an enterprise app deleted and created again between syncs keeps its new certificate; one without credentials, or a managed identity, is no app")
+    func recreatedAndEmpty() throws {
+        let (harness, vault) = try TenantSyncVaultTests.vault()
+        defer { harness.remove() }
+        let appID = Sample.guid()
+        let old = TenantApplication(objectID: Sample.guid(), appID: appID, displayName: "Salesforce", secrets: [], certificates: [Self.certificate(days: 10)])
+        _ = try apply(vault, TenantSyncVaultTests.round([]), Self.principals([old]))
+        let new = TenantApplication(objectID: Sample.guid(), appID: appID, displayName: "Salesforce", secrets: [], certificates: [Self.certificate(days: 30)])
+        let summary = try apply(vault, TenantSyncVaultTests.round([], full: false), Self.principals([new], removed: [old.objectID], full: false))
+        let credentials = try vault.overview(of: "Salesforce").credentials.map(\.credential)
+        #expect(credentials.first { $0.keyID == new.certificates![0].keyID }?.state == .previous, "\(summary)")
+        #expect(try vault.tenantSyncState(scanner: "scanner")?.servicePrincipals == [new.objectID: appID])
+
+        let empty = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "Microsoft Graph", secrets: [], certificates: [])
+        let identity = TenantApplication(
+            objectID: Sample.guid(), appID: Sample.guid(), displayName: "vm-identity", secrets: [], certificates: [Self.certificate(days: 40)],
+            servicePrincipalType: "ManagedIdentity")
+        let quiet = try apply(vault, TenantSyncVaultTests.round([], full: false), Self.principals([empty, identity], full: false))
+        #expect(quiet.appsAdded == 0 && quiet.changedNothing, "\(quiet)")
+        #expect(try vault.tenantSyncState(scanner: "scanner")?.servicePrincipals[empty.objectID] == empty.appID, "remembered all the same")
+    }
+
+    @Test("an export with a service principal's credential is version 2; one that makes it current is refused")
+    func exchange() throws {
+        let (harness, vault) = try TenantSyncVaultTests.vault()
+        defer { harness.remove() }
+        let saml = TenantApplication(objectID: Sample.guid(), appID: Sample.guid(), displayName: "Salesforce", secrets: [], certificates: [Self.certificate(days: 10)])
+        _ = try apply(vault, TenantSyncVaultTests.round([]), Self.principals([saml]))
+        var document = try vault.exportDocument(now: Sample.now)
+        #expect(document.version == 2)
+        #expect(try ExportDocument.decode(try document.encoded()).apps.first { $0.appId == saml.appID }?.credentials.first?.holder == .servicePrincipal)
+        let index = try #require(document.apps.firstIndex { $0.appId == saml.appID })
+        document.apps[index].credentials[0].state = .current
+        let refused = #expect(throws: VaultError.self) { try vault.importDocument(document, now: Sample.now) }
+        #expect(refused?.code == .invalidDocument)
+    }
 }

@@ -160,4 +160,17 @@ struct TenantInventoryTests {
         #expect(crossed?.reason.contains("not followed") == true)
         await emulator.stop()
     }
+
+    @Test("an update that lists a SAML app's passwords without its keys still leaves out the private key's password")
+    func partialUpdateOfSigningPassword() throws {
+        let thumbprint = Data((0..<20).map { UInt8($0) }).base64EncodedString()
+        let item = try JSONDecoder().decode(GraphDeltaItem.self, from: Data("""
+            {"id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "passwordCredentials": [
+              {"keyId": "6a0e7c1e-0d4a-4a5e-9d1e-1f2a3b4c5d6e", "customKeyIdentifier": "\(thumbprint)", "endDateTime": "2029-01-01T00:00:00Z"},
+              {"keyId": "7b1f8d2f-1e5b-4b6f-8e2f-2a3b4c5d6e7f", "customKeyIdentifier": null, "hint": "abc", "endDateTime": "2027-01-01T00:00:00Z"}]}
+            """.utf8))
+        let application = TenantInventory.application(item)
+        #expect(application.secrets?.map(\.keyID) == ["7b1f8d2f-1e5b-4b6f-8e2f-2a3b4c5d6e7f"])
+        #expect(application.certificates == nil, "not listed: unchanged, not empty")
+    }
 }

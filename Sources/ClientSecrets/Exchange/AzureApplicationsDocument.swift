@@ -110,9 +110,11 @@ public struct AzureApplicationsDocument: Sendable, Hashable {
 
     // MARK: - Shapes
 
-    /// An object that can only be an application: it has `appId` or `passwordCredentials`.
+    /// An object that can only be an application: it has `appId` or `passwordCredentials`, and
+    /// is not a service principal (`az ad sp list` has both, and a SAML app's password is its
+    /// signing key's, not a client secret to hold as current).
     private static func isApplicationLike(_ item: Any) -> Bool {
-        guard let object = item as? [String: Any] else { return false }
+        guard let object = item as? [String: Any], object["servicePrincipalType"] == nil else { return false }
         return object["appId"] != nil || object["passwordCredentials"] != nil
     }
 
@@ -128,6 +130,9 @@ public struct AzureApplicationsDocument: Sendable, Hashable {
         for (offset, item) in items.enumerated() {
             let place = "application \(offset + 1)"
             guard let object = item as? [String: Any] else { throw invalid("\(place) is not a JSON object") }
+            guard object["servicePrincipalType"] == nil else {
+                throw invalid("\(place) is a service principal (az ad sp list), not an application; track enterprise apps with `secrets sync --service-principals`")
+            }
             guard let rawAppID = present(object["appId"]) else { throw invalid("\(place) has no appId") }
             guard let appID = (rawAppID as? String).flatMap(normalizedGUID) else {
                 throw invalid("\(place) has a malformed appId (expected a GUID)")

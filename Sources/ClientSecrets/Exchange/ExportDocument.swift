@@ -16,13 +16,15 @@ public struct ExportDocument: Sendable, Hashable, Codable {
 
     /// The value of ``format``.
     public static let formatName = "secrets-export"
-    /// The version this build writes and reads.
-    public static let currentVersion = 1
+    /// The newest version this build writes and reads. Version 2 adds apps' `owners` and
+    /// credentials' `holder`; a document without either is still written as version 1, so that
+    /// an older `secrets` imports it, and one with them refuses it instead of dropping them.
+    public static let currentVersion = 2
 
     /// Creates a document.
     public init(exportedAt: Date, vaultID: String, apps: [ExportedApp]) {
         self.format = Self.formatName
-        self.version = Self.currentVersion
+        self.version = apps.contains { $0.owners != nil || $0.credentials.contains { $0.holder != nil } } ? 2 : 1
         self.exportedAt = exportedAt
         self.vaultID = vaultID
         self.apps = apps
@@ -63,8 +65,8 @@ public struct ExportDocument: Sendable, Hashable, Codable {
         guard document.format == formatName else {
             throw VaultError.invalidDocument(reason: "format is \"\(document.format.prefix(40))\", expected \"\(formatName)\"")
         }
-        guard document.version == currentVersion else {
-            throw VaultError.invalidDocument(reason: "export version \(document.version); this build reads version \(currentVersion)")
+        guard (1...currentVersion).contains(document.version) else {
+            throw VaultError.invalidDocument(reason: "export version \(document.version); this build reads versions 1 to \(currentVersion)")
         }
         return document
     }
@@ -120,6 +122,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
     public var monitored: Bool?
     /// The application's object id in the tenant, as `secrets sync` recorded it; absent otherwise.
     public var objectId: String?
+    /// Its owners, as `secrets sync --owners` last read them; absent when never read.
+    public var owners: [AppOwner]?
 
     /// The app this entry describes.
     public var app: App {
@@ -128,7 +132,8 @@ public struct ExportedApp: Sendable, Hashable, Codable {
             issuerSettings: issuerSettings ?? [:], consumers: consumers,
             policy: RotationPolicy(
                 lifetime: TimeInterval(lifetimeSeconds), rotateBefore: TimeInterval(rotateBeforeSeconds), overlap: TimeInterval(overlapSeconds)),
-            tags: tags, notes: notes, secretDescription: secretDescription, monitored: monitored ?? false, objectID: objectId)
+            tags: tags, notes: notes, secretDescription: secretDescription, monitored: monitored ?? false, objectID: objectId,
+            owners: owners)
     }
 
     /// Describes `app` with `credentials`.
@@ -151,6 +156,7 @@ public struct ExportedApp: Sendable, Hashable, Codable {
         self.credentials = credentials
         monitored = app.monitored ? true : nil
         objectId = app.objectID
+        owners = app.owners
     }
 }
 

@@ -75,6 +75,11 @@ extension Vault {
             let secretKey = try keys.requireSecretKey()
             var summary = ImportSummary()
             var conflicts: [String] = []
+            // Owners and service principals' credentials are stored in records a `secrets` of
+            // format 3 cannot read: the format says so, as sync's does.
+            if document.apps.contains(where: { $0.owners != nil || $0.credentials.contains { $0.holder != nil } }) {
+                try VaultSchema.raiseFormat(to: VaultSchema.tenantDetailFormat, writer.db)
+            }
             for entry in document.apps {
                 let incoming = entry.app
                 let existing = try findAppIfPresent(writer.db, appID: incoming.appID)
@@ -205,6 +210,11 @@ extension Vault {
                 if let value = credential.value, value.isEmpty || value.utf8.count > maximumSecretCount {
                     throw VaultError.invalidDocument(reason: "\(subject): the value is empty or longer than \(maximumSecretCount) bytes")
                 }
+                // A service principal's credential is only ever monitored: never the secret an
+                // app signs in with, so never current and never a value the vault hands out.
+                if credential.holder == .servicePrincipal, credential.state == .current || credential.value != nil {
+                    throw VaultError.invalidDocument(reason: "\(subject): a service principal's credential cannot be current or carry a value")
+                }
             }
             if entry.credentials.filter({ $0.state == .current }).count > 1 {
                 throw VaultError.invalidDocument(reason: "app \(entry.appId) has more than one current credential")
@@ -222,7 +232,7 @@ extension Vault {
     static func sameMetadata(_ a: Credential, _ b: Credential) -> Bool {
         func seconds(_ date: Date?) -> Int64? { date.map(epochSeconds) }
         return a.keyID == b.keyID && a.hint == b.hint && a.state == b.state && a.displayName == b.displayName
-            && a.kind == b.kind && a.thumbprint == b.thumbprint
+            && a.kind == b.kind && a.thumbprint == b.thumbprint && a.holder == b.holder
             && seconds(a.created) == seconds(b.created) && seconds(a.validFrom) == seconds(b.validFrom)
             && seconds(a.expires) == seconds(b.expires) && seconds(a.retireAfter) == seconds(b.retireAfter)
     }

@@ -39,13 +39,16 @@ public struct App: Sendable, Hashable, Codable {
     /// The application's object id in the tenant (not its app ID), as `secrets sync` found it:
     /// Graph's delta query names removed applications by it.
     public var objectID: String?
+    /// Who owns the app registration in the tenant, as the last `secrets sync --owners` read
+    /// it; `nil` when no sync has read them.
+    public var owners: [AppOwner]?
 
     /// Creates an app, normalising the app ID and tenant; call ``validate()`` before storing it.
     public init(
         label: String, appID: String, tenant: String, cloud: Cloud = .global, issuer: IssuerKind = .manual,
         rotator: String? = nil, jamfProIssuer: JamfProIssuerSettings? = nil, issuerSettings: [String: String] = [:], consumers: [Consumer] = [],
         policy: RotationPolicy = .default, tags: [String] = [], notes: String = "", secretDescription: String? = nil,
-        monitored: Bool = false, objectID: String? = nil
+        monitored: Bool = false, objectID: String? = nil, owners: [AppOwner]? = nil
     ) {
         self.label = label
         self.appID = appID.lowercased()
@@ -61,6 +64,7 @@ public struct App: Sendable, Hashable, Codable {
         self.secretDescription = secretDescription
         self.monitored = monitored
         self.objectID = objectID?.lowercased()
+        self.owners = owners
         if let jamfProIssuer { self.jamfProIssuer = jamfProIssuer }
     }
 
@@ -117,13 +121,17 @@ public struct App: Sendable, Hashable, Codable {
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
         if let secretDescription { try Validation.secretDescription(secretDescription) }
         if let objectID { try Validation.guid(objectID, field: "object-id") }
+        for owner in owners ?? [] {
+            try Validation.guid(owner.objectID, field: "owner")
+            if let name = owner.name { try Validation.printable(name, field: "owner", maximumCount: 256) }
+        }
     }
 }
 
 extension App {
     private enum CodingKeys: String, CodingKey {
         case label, appID, tenant, cloud, issuer, rotator, jamfProIssuer, issuerSettings, consumers, policy, tags, notes, secretDescription
-        case monitored, objectID
+        case monitored, objectID, owners
     }
 
     /// Decodes the shape ``encode(to:)`` writes; `jamfProIssuer` and `issuerSettings` are both
@@ -140,7 +148,8 @@ extension App {
             tags: try container.decode([String].self, forKey: .tags), notes: try container.decode(String.self, forKey: .notes),
             secretDescription: try container.decodeIfPresent(String.self, forKey: .secretDescription),
             monitored: try container.decodeIfPresent(Bool.self, forKey: .monitored) ?? false,
-            objectID: try container.decodeIfPresent(String.self, forKey: .objectID))
+            objectID: try container.decodeIfPresent(String.self, forKey: .objectID),
+            owners: try container.decodeIfPresent([AppOwner].self, forKey: .owners))
     }
 
     /// Encodes the app with a Jamf Pro API client's settings as `jamfProIssuer`, as before issuer
@@ -163,5 +172,6 @@ extension App {
         try container.encodeIfPresent(secretDescription, forKey: .secretDescription)
         if monitored { try container.encode(true, forKey: .monitored) }
         try container.encodeIfPresent(objectID, forKey: .objectID)
+        try container.encodeIfPresent(owners, forKey: .owners)
     }
 }

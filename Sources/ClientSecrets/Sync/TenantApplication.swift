@@ -45,9 +45,16 @@ public struct TenantApplication: Sendable, Hashable {
     public var secrets: [TenantCredential]?
     /// Its certificates; `nil` when the answer did not list them.
     public var certificates: [TenantCredential]?
+    /// A service principal's type (`Application`, `ManagedIdentity`, …); `nil` for an
+    /// application, or when the answer did not list it.
+    public var servicePrincipalType: String?
 
     /// An application as Graph listed it.
-    public init(objectID: String, appID: String? = nil, displayName: String? = nil, secrets: [TenantCredential]? = nil, certificates: [TenantCredential]? = nil) {
+    public init(
+        objectID: String, appID: String? = nil, displayName: String? = nil, secrets: [TenantCredential]? = nil, certificates: [TenantCredential]? = nil,
+        servicePrincipalType: String? = nil
+    ) {
+        self.servicePrincipalType = servicePrincipalType
         self.objectID = objectID
         self.appID = appID
         self.displayName = displayName
@@ -88,5 +95,40 @@ public struct TenantChanges: Sendable {
         self.isFullRound = isFullRound
         self.resyncReason = resyncReason
         self.pages = pages
+    }
+}
+
+/// An owner of an application, as Graph lists it (`$expand=owners`): unchecked until
+/// ``Vault/applyTenantRound(_:servicePrincipals:owners:scanner:readFrom:now:)`` checks it.
+public struct TenantOwner: Sendable, Hashable {
+    /// Its object id.
+    public var objectID: String
+    /// Graph's `@odata.type`, such as `#microsoft.graph.user`.
+    public var type: String?
+    /// Its display name.
+    public var displayName: String?
+    /// A user's sign-in name.
+    public var userPrincipalName: String?
+
+    /// An owner as Graph listed it.
+    public init(objectID: String, type: String?, displayName: String? = nil, userPrincipalName: String? = nil) {
+        self.objectID = objectID
+        self.type = type
+        self.displayName = displayName
+        self.userPrincipalName = userPrincipalName
+    }
+}
+
+/// Every application's owners, read in full (Graph's delta query cannot expand them).
+public struct TenantOwners: Sendable {
+    /// Owners by the application's app ID.
+    public var byAppID: [String: [TenantOwner]]
+    /// Requests made to read them.
+    public var requests: Int
+
+    /// Owners as read.
+    public init(byAppID: [String: [TenantOwner]], requests: Int) {
+        self.byAppID = byAppID
+        self.requests = requests
     }
 }

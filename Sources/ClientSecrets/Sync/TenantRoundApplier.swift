@@ -100,7 +100,12 @@ struct TenantRoundApplier {
             return refuse("service principal \(objectID): its app ID \(Self.quoted(appID)) is not a GUID")
         }
         seenPrincipals[objectID] = appID
+        // A managed identity's certificates are Azure's to rotate, never a person's.
+        guard principal.servicePrincipalType != "ManagedIdentity" else { return }
         guard let id = byAppID[appID] else {
+            // Most service principals hold no credential (Microsoft's own apps, consented
+            // third-party apps): only one that holds some is worth an app in the vault.
+            guard !(principal.secrets ?? []).isEmpty || !(principal.certificates ?? []).isEmpty else { return }
             return try register(principal, holder: .servicePrincipal, objectID: nil, appID: appID, writer: &writer)
         }
         guard let record = checkedRecord(id, what: "service principal \(objectID)") else { return }
@@ -173,6 +178,9 @@ struct TenantRoundApplier {
         guard Validation.isGUID(objectID), let appID = knownPrincipals[objectID] ?? seenPrincipals[objectID] else { return }
         removedPrincipals.insert(objectID)
         seenPrincipals[objectID] = nil
+        // Deleted and created again between two syncs: the new one, listed in this round, holds
+        // the app's service-principal credentials now.
+        guard !seenPrincipals.values.contains(appID) else { return }
         guard let id = byAppID[appID], let record = apps[id], record.app.tenant == scanner.app.tenant else { return }
         try retireAll(of: record, holder: .servicePrincipal, why: "removed from the tenant", writer: &writer)
     }
@@ -236,6 +244,45 @@ struct TenantRoundApplier {
         try writer.update("apps", id: record.id, [("meta", meta), ("updated_at", writer.timestamp)])
         apps[record.id] = record
         if let objectID = record.app.objectID { byObjectID[objectID] = record.id }
+    }
+
+    // MARK: Owners
+
+    /// Records who owns each app of the scanner's tenant, managed or monitored: owners are the
+    /// tenant's facts about the app, and change nothing the vault does with it.
+    mutating func apply(owners: TenantOwners, writer: inout VaultWriter) throws {
+        for (listedAppID, listed) in owners.byAppID.sorted(by: { $0.key < $1.key }) {
+            let appID = listedAppID.lowercased()
+            guard Validation.isGUID(appID), let id = byAppID[appID], var record = apps[id],
+                  record.app.tenant == scanner.app.tenant, record.app.cloud == scanner.app.cloud else { continue }
+            let checked = checked(listed, app: record.app.label)
+            guard record.app.owners != checked else { continue }
+            record.app.owners = checked
+            try rewrite(record, writer: &writer)
+            summary.ownersChanged += 1
+        }
+    }
+
+    /// The owners Graph listed, as the vault keeps them: one whose id is not a GUID is refused,
+    /// a name with control characters dropped; sorted, so that the same owners compare equal.
+    private mutating func checked(_ listed: [TenantOwner], app: String) -> [AppOwner] {
+        var result: [String: AppOwner] = [:]
+        for owner in listed {
+            let objectID = owner.objectID.lowercased()
+            guard Validation.isGUID(objectID) else {
+                refuse("\(app): an owner whose id \(Self.quoted(objectID)) is not a GUID")
+                continue
+            }
+            let kind: AppOwner.Kind = switch owner.type {
+            case "#microsoft.graph.user": .user
+            case "#microsoft.graph.servicePrincipal": .servicePrincipal
+            default: .other
+            }
+            let usable = { (text: String?) in text.flatMap { (try? Validation.printable($0, field: "owner", maximumCount: 256)) != nil && !$0.isEmpty ? $0 : nil } }
+            let name = kind == .user ? usable(owner.userPrincipalName) ?? usable(owner.displayName) : usable(owner.displayName)
+            result[objectID] = AppOwner(objectID: objectID, kind: kind, name: name)
+        }
+        return result.values.sorted { ($0.name ?? "~", $0.objectID) < ($1.name ?? "~", $1.objectID) }
     }
 
     // MARK: Credentials

@@ -19,6 +19,8 @@ public struct TenantSyncState: Sendable, Hashable, Codable {
     /// The link that starts the next round of the tenant's service principals; `nil` until a
     /// sync with `--service-principals`.
     public var servicePrincipalDeltaLink: String?
+    /// When the last round of service principals was applied; `nil` before the first.
+    public var lastServicePrincipalRound: Date?
     /// When the last full round of service principals was applied.
     public var lastServicePrincipalFullRound: Date?
     /// The service principals this scanner has seen and not seen removed: their app IDs by
@@ -29,8 +31,10 @@ public struct TenantSyncState: Sendable, Hashable, Codable {
     /// A state as a round leaves it.
     public init(
         tenant: String, deltaLink: String, lastRound: Date, lastFullRound: Date, objectIDs: [String] = [],
-        servicePrincipalDeltaLink: String? = nil, lastServicePrincipalFullRound: Date? = nil, servicePrincipals: [String: String] = [:]
+        servicePrincipalDeltaLink: String? = nil, lastServicePrincipalRound: Date? = nil, lastServicePrincipalFullRound: Date? = nil,
+        servicePrincipals: [String: String] = [:]
     ) {
+        self.lastServicePrincipalRound = lastServicePrincipalRound
         self.tenant = tenant
         self.deltaLink = deltaLink
         self.lastRound = lastRound
@@ -42,7 +46,8 @@ public struct TenantSyncState: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case tenant, deltaLink, lastRound, lastFullRound, objectIDs, servicePrincipalDeltaLink, lastServicePrincipalFullRound, servicePrincipals
+        case tenant, deltaLink, lastRound, lastFullRound, objectIDs, servicePrincipalDeltaLink, lastServicePrincipalRound, lastServicePrincipalFullRound
+        case servicePrincipals
     }
 
     /// Decodes a state; one without `objectIDs` or `servicePrincipals` knows none.
@@ -53,6 +58,7 @@ public struct TenantSyncState: Sendable, Hashable, Codable {
             lastRound: try container.decode(Date.self, forKey: .lastRound), lastFullRound: try container.decode(Date.self, forKey: .lastFullRound),
             objectIDs: try container.decodeIfPresent([String].self, forKey: .objectIDs) ?? [],
             servicePrincipalDeltaLink: try container.decodeIfPresent(String.self, forKey: .servicePrincipalDeltaLink),
+            lastServicePrincipalRound: try container.decodeIfPresent(Date.self, forKey: .lastServicePrincipalRound),
             lastServicePrincipalFullRound: try container.decodeIfPresent(Date.self, forKey: .lastServicePrincipalFullRound),
             servicePrincipals: try container.decodeIfPresent([String: String].self, forKey: .servicePrincipals) ?? [:])
     }

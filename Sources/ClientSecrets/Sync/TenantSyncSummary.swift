@@ -23,6 +23,12 @@ public struct TenantSyncSummary: Sendable, Hashable, Codable {
     public var servicePrincipalsSeen = 0
     /// Service principals of monitored apps removed from the tenant (their credentials retired).
     public var servicePrincipalsRemoved = 0
+    /// Whether every application's owners were read (`--owners`).
+    public var ownersRead = false
+    /// Requests made to read them.
+    public var ownerRequests = 0
+    /// Apps whose owners the vault records differently now.
+    public var ownersChanged = 0
     /// Applications registered in the vault, monitored only (found as an app registration or,
     /// for an app registered in another tenant, as its service principal).
     public var appsAdded = 0

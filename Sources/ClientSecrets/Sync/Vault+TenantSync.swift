@@ -73,10 +73,14 @@ extension Vault {
     ///   vault has none, held by the service principal (``CredentialHolder``): monitored only,
     ///   never current, and retired when the service principal is removed, whatever becomes of
     ///   the app registration, and the other way round. The vault becomes format 4.
+    /// - Owners (``TenantOwners``, when given) are recorded on every app of the scanner's tenant
+    ///   they name by app ID, managed or monitored (``App/owners``): they change nothing the vault
+    ///   does with the app. The vault becomes format 4.
     ///
     /// - Parameters:
     ///   - round: a round of the tenant's app registrations.
     ///   - servicePrincipals: a round of its service principals, read after `round`, if any.
+    ///   - owners: every application's owners, read after the rounds, if they were.
     ///   - readFrom: the scanner's state when the round's read began (``tenantSyncState(scanner:)``,
     ///     `nil` when there was none). When another sync stored a round meanwhile, this older
     ///     one is not applied over it.
@@ -84,7 +88,7 @@ extension Vault {
     ///   admin, or ``VaultError/busy(reason:)`` when another sync stored a round since `readFrom`.
     @discardableResult
     public func applyTenantRound(
-        _ round: TenantChanges, servicePrincipals: TenantChanges? = nil, scanner name: String, readFrom: TenantSyncState?, now: Date = Date()
+        _ round: TenantChanges, servicePrincipals: TenantChanges? = nil, owners: TenantOwners? = nil, scanner name: String, readFrom: TenantSyncState?, now: Date = Date()
     ) throws -> TenantSyncSummary {
         for link in [round.deltaLink, servicePrincipals?.deltaLink].compactMap({ $0 }) {
             guard link.utf8.count <= 16_384, (try? Validation.printable(link, field: "delta-link", maximumCount: 16_384)) != nil else {
@@ -105,8 +109,8 @@ extension Vault {
             // An older `secrets` would not count this table in the signed digest and take the
             // vault for tampered: the format says it needs a newer one.
             try VaultSchema.createTenantSyncs(writer.db)
-            let format = servicePrincipals == nil ? VaultSchema.tenantSyncFormat : VaultSchema.servicePrincipalFormat
-            try writer.db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1 AND format < ?", arguments: [format, format])
+            let format = servicePrincipals == nil && owners == nil ? VaultSchema.tenantSyncFormat : VaultSchema.tenantDetailFormat
+            try VaultSchema.raiseFormat(to: format, writer.db)
             let sameTenant = stored?.tenant == scanner.app.tenant
             let known = sameTenant ? Set(stored?.objectIDs ?? []) : []
             var applier = try TenantRoundApplier(
@@ -128,17 +132,24 @@ extension Vault {
                 for objectID in principals.removedObjectIDs { try applier.removed(servicePrincipal: objectID.lowercased(), writer: &writer) }
                 if principals.isFullRound { try applier.removeUnseenPrincipals(writer: &writer) }
             }
+            if let owners {
+                applier.summary.ownersRead = true
+                applier.summary.ownerRequests = owners.requests
+                try applier.apply(owners: owners, writer: &writer)
+            }
             var state = TenantSyncState(
                 tenant: scanner.app.tenant, deltaLink: round.deltaLink, lastRound: writer.now.wholeSeconds,
                 lastFullRound: round.isFullRound || !sameTenant ? writer.now.wholeSeconds : stored?.lastFullRound ?? writer.now.wholeSeconds,
                 objectIDs: applier.knownAfter(fullRound: round.isFullRound).sorted())
             if let principals = servicePrincipals {
                 state.servicePrincipalDeltaLink = principals.deltaLink
+                state.lastServicePrincipalRound = state.lastRound
                 state.lastServicePrincipalFullRound = principals.isFullRound ? state.lastRound : stored?.lastServicePrincipalFullRound ?? state.lastRound
                 state.servicePrincipals = applier.knownPrincipalsAfter(fullRound: principals.isFullRound)
             } else if sameTenant, let stored {
                 // Kept as they were: the next sync with --service-principals goes on from there.
                 state.servicePrincipalDeltaLink = stored.servicePrincipalDeltaLink
+                state.lastServicePrincipalRound = stored.lastServicePrincipalRound
                 state.lastServicePrincipalFullRound = stored.lastServicePrincipalFullRound
                 state.servicePrincipals = stored.servicePrincipals
             }
@@ -150,7 +161,9 @@ extension Vault {
                     + (servicePrincipals.map { ", \($0.isFullRound ? "full" : "incremental") round of \($0.pages) page(s), \($0.applications.count) service principal(s)" } ?? "")
                     + ": "
                     + "\(summary.appsAdded) app(s) added, \(summary.appsRemoved) removed, \(summary.servicePrincipalsRemoved) service principal(s) removed; \(summary.credentialsAdded) credential(s) added, "
-                    + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed; \(summary.driftCount) drift, \(summary.refusedCount) refused")
+                    + "\(summary.credentialsChanged) changed, \(summary.credentialsRemoved) removed; "
+                    + (owners == nil ? "" : "owners of \(summary.ownersChanged) app(s) changed; ")
+                    + "\(summary.driftCount) drift, \(summary.refusedCount) refused")
             return summary
         }
     }

@@ -124,10 +124,11 @@ extension App {
     /// ``IssuerKind/settings``), as key-value pairs after an optional secret description;
     /// version 5 each consumer's settings beyond the three Jamf Pro ones (see
     /// ``Consumer/Kind/settings``), as key-value pairs per consumer at the end; version 6 whether
-    /// the app is only monitored and its object id in the tenant, at the very end. Every earlier
+    /// the app is only monitored and its object id in the tenant, at the very end; version 7 its
+    /// owners after those (``owners``, when a sync read them). Every earlier
     /// version is still read, and an app is written in the oldest version that holds it, so that
     /// an older `secrets` reads it.
-    static let recordVersion: UInt8 = 6
+    static let recordVersion: UInt8 = 7
 
     /// The consumer settings with a slot of their own since version 2.
     static let fixedConsumerSettings: Set = ["apiClient", "canaryComputerID", "applyCommand"]
@@ -136,7 +137,7 @@ extension App {
         let others = otherIssuerSettings.sorted { $0.key < $1.key }
         let otherConsumerSettings = consumers.map { $0.orderedSettings.filter { !Self.fixedConsumerSettings.contains($0.key) } }
         let hasOtherConsumerSettings = otherConsumerSettings.contains { !$0.isEmpty }
-        let version: UInt8 = monitored || objectID != nil ? 6 : hasOtherConsumerSettings ? 5 : !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3
+        let version: UInt8 = owners != nil ? 7 : monitored || objectID != nil ? 6 : hasOtherConsumerSettings ? 5 : !others.isEmpty ? 4 : secretDescription == nil ? 2 : 3
         var writer = RecordWriter(version: version)
         writer.write(label)
         writer.write(appID)
@@ -171,6 +172,14 @@ extension App {
         if version >= 6 {
             writer.write(monitored ? "monitored" : "managed")
             writer.write(objectID)
+        }
+        if version >= 7, let owners {
+            writer.write(UInt32(owners.count))
+            for owner in owners {
+                writer.write(owner.objectID)
+                writer.write(owner.kind.rawValue)
+                writer.write(owner.name)
+            }
         }
         return writer.bytes
     }
@@ -237,12 +246,21 @@ extension App {
             }
             objectID = try reader.readOptionalString()
         }
+        var owners: [AppOwner]?
+        if reader.version >= 7 {
+            let count = Int(try reader.readUInt32())
+            guard count <= bytes.count else { throw RecordReader.Malformed() }
+            owners = try (0..<count).map { _ in
+                let objectID = try reader.readString()
+                return AppOwner(objectID: objectID, kind: try reader.readEnum(AppOwner.Kind.self), name: try reader.readOptionalString())
+            }
+        }
         try reader.finish()
         // Stored values were normalised when written; the public initialiser would only redo it.
         self.init(
             label: label, appID: "", tenant: "", cloud: cloud, issuer: issuer, rotator: rotator, jamfProIssuer: jamfProIssuer,
             issuerSettings: issuerSettings, consumers: consumers, policy: policy, tags: tags, notes: notes, secretDescription: secretDescription,
-            monitored: monitored)
+            monitored: monitored, owners: owners)
         self.objectID = objectID
         self.appID = appID
         self.tenant = tenant

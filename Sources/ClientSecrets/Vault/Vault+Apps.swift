@@ -152,7 +152,7 @@ extension Vault {
             app = App(
                 label: app.label, appID: app.appID, tenant: app.tenant, cloud: app.cloud, issuer: app.issuer,
                 rotator: app.rotator, issuerSettings: app.issuerSettings, consumers: app.consumers, policy: app.policy, tags: app.tags, notes: app.notes,
-                secretDescription: app.secretDescription, monitored: app.monitored, objectID: app.objectID)
+                secretDescription: app.secretDescription, monitored: app.monitored, objectID: app.objectID, owners: app.owners)
             try app.validate()
             let labelHash = try lookupHash("label", app.label)
             let appIDHash = try lookupHash("app-id", app.appID)

@@ -106,6 +106,12 @@ extension Vault {
                         throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "belongs to no readable app")
                     }
                     if record.credential.state == .current { currentPerApp[record.appRecordID, default: 0] += 1 }
+                    // Only a sync writes a service principal's credential: monitored, never current, no value.
+                    let holdsValue = try row["secret"] as Data? != nil
+                    if record.credential.holder == .servicePrincipal, record.credential.state == .current || holdsValue {
+                        throw VaultError.tampered(
+                            table: "credentials", row: record.id.description, reason: "is a service principal's credential that is current or holds a value")
+                    }
                 }
             }
             report.checked["credentials"] = count

@@ -14,12 +14,13 @@ enum VaultSchema {
 
     /// The format a new vault (and a format-1 vault upgraded) gets: 2, which every `secrets`
     /// since format 2 reads. The first `secrets sync` makes it 3 (``createTenantSyncs(_:)``), the
-    /// first with `--service-principals` 4 (``servicePrincipalFormat``): its credential records
-    /// name their holder (version 3), which a `secrets` of format 3 cannot read.
+    /// first with `--service-principals` or `--owners` 4 (``tenantDetailFormat``): its credential
+    /// records name their holder (version 3) and its app records their owners (version 7),
+    /// which a `secrets` of format 3 cannot read.
     static let baseFormat = 2
 
-    /// The format of a vault that tracks service principals' credentials.
-    static let servicePrincipalFormat = 4
+    /// The format of a vault that tracks service principals' credentials or apps' owners.
+    static let tenantDetailFormat = 4
 
     /// The format of a vault with a `tenant_syncs` table.
     static let tenantSyncFormat = 3
@@ -89,6 +90,11 @@ enum VaultSchema {
     /// Where `secrets sync` resumes: one row per scanner app (its row id), holding the sealed
     /// delta link of the tenant's last round. The first sync creates it (and makes the vault
     /// format 3); readers treat a missing table as no rows.
+    /// Makes the vault `format` if it is older: it now holds records an older `secrets` cannot read.
+    static func raiseFormat(to format: Int, _ db: any StorageTransaction) throws {
+        try db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1 AND format < ?", arguments: [format, format])
+    }
+
     static func createTenantSyncs(_ db: any StorageTransaction) throws {
         try db.executeScript(sql: """
             CREATE TABLE IF NOT EXISTS tenant_syncs (

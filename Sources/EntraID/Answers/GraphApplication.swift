@@ -21,6 +21,9 @@ struct GraphPasswordCredential: Decodable, Sendable {
     var startDateTime: String?
     var endDateTime: String?
     var hint: String?
+    /// Set (base64) for the password of a token-signing certificate's private key: the
+    /// certificate's thumbprint. A client secret has none.
+    var customKeyIdentifier: String?
 
     /// `endDateTime` as a date.
     var end: Date? { endDateTime.flatMap(RFC3339Timestamp.parse) }

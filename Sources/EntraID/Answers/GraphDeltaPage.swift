@@ -20,6 +20,8 @@ struct GraphDeltaItem: Decodable, Sendable {
     var displayName: String?
     var passwordCredentials: [GraphPasswordCredential]?
     var keyCredentials: [GraphKeyCredential]?
+    /// A service principal's type: `Application`, `ManagedIdentity`, `Legacy` or `SocialIdp`.
+    var servicePrincipalType: String?
     var removed: Removed?
 
     /// Why it left the collection: `changed` (deleted items, restorable) or `deleted`.
@@ -28,7 +30,7 @@ struct GraphDeltaItem: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, appId, displayName, passwordCredentials, keyCredentials, removed = "@removed"
+        case id, appId, displayName, passwordCredentials, keyCredentials, servicePrincipalType, removed = "@removed"
     }
 }
 

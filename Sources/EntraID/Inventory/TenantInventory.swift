@@ -81,7 +81,8 @@ public struct TenantInventory: TenantReader {
     }
 
     private func start(_ collection: Collection) throws -> URL {
-        guard let url = endpoints.graphURL(collection.path + "/delta", query: "$select=" + Self.select) else {
+        let select = collection.holder == .application ? Self.select : Self.select + ",servicePrincipalType"
+        guard let url = endpoints.graphURL(collection.path + "/delta", query: "$select=" + select) else {
             throw RotationFailure.misconfigured("the Graph endpoint \(endpoints.graph) makes no valid delta URL")
         }
         return url
@@ -151,7 +152,7 @@ public struct TenantInventory: TenantReader {
         throw RotationFailure.unexpectedResponse("Graph's round of the tenant's \(collection.plural) did not end within \(maximumPages) pages")
     }
 
-    private func failure(_ error: ServiceError, _ collection: Collection) -> RotationFailure {
+    func failure(_ error: ServiceError, _ collection: Collection) -> RotationFailure {
         switch error.status {
         case 401, 403:
             return .permissionDenied(
@@ -167,15 +168,24 @@ public struct TenantInventory: TenantReader {
     /// public key (`Verify`), its private key (`Sign`) and the password of the private key (a
     /// `passwordCredential` with the `Sign` key's key id). They are one certificate to whoever
     /// watches it expire: the `Verify` entry stands for it, and the other two are left out.
+    ///
+    /// An update in a delta round may list the passwords without the keys ("at least the changed
+    /// properties"), so a password is also known for a private key's by its own
+    /// `customKeyIdentifier`, the certificate's thumbprint (20 bytes): a client secret has none.
     static func application(_ item: GraphDeltaItem) -> TenantApplication {
         let keys = item.keyCredentials ?? []
         let verified = Set(keys.filter { $0.usage == "Verify" }.compactMap(\.customKeyIdentifier))
         let signing = keys.filter { $0.usage == "Sign" && $0.customKeyIdentifier.map(verified.contains) == true }
         let signingKeyIDs = Set(signing.map { $0.keyId.lowercased() })
+        let isSigningPassword = { (password: GraphPasswordCredential) -> Bool in
+            if signingKeyIDs.contains(password.keyId.lowercased()) { return true }
+            guard let identifier = password.customKeyIdentifier, let bytes = Data(base64Encoded: identifier) else { return false }
+            return verified.contains(identifier) || (item.keyCredentials == nil && bytes.count == 20)
+        }
         return TenantApplication(
             objectID: item.id.lowercased(), appID: item.appId?.lowercased(), displayName: item.displayName,
             secrets: item.passwordCredentials.map { list in
-                list.filter { !signingKeyIDs.contains($0.keyId.lowercased()) }.map {
+                list.filter { !isSigningPassword($0) }.map {
                     TenantCredential(kind: .secret, keyID: $0.keyId.lowercased(), displayName: $0.displayName, hint: $0.hint, start: $0.start, end: $0.end)
                 }
             },
@@ -186,6 +196,7 @@ public struct TenantInventory: TenantReader {
                         thumbprint: credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { Hex.encode($0, uppercase: true) },
                         start: credential.startDateTime.flatMap(RFC3339Timestamp.parse), end: credential.endDateTime.flatMap(RFC3339Timestamp.parse))
                 }
-            })
+            },
+            servicePrincipalType: item.servicePrincipalType)
     }
 }

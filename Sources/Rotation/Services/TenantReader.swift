@@ -9,6 +9,11 @@ public protocol TenantReader: Sendable {
     ///
     /// - Throws: ``RotationFailure`` saying what the service refused.
     func changes(of holder: CredentialHolder, since deltaLink: String?) async throws -> TenantChanges
+
+    /// Every application's owners, read in full.
+    ///
+    /// - Throws: ``RotationFailure`` saying what the service refused.
+    func owners() async throws -> TenantOwners
 }
 
 extension TenantReader {

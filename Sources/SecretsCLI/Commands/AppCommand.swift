@@ -285,6 +285,7 @@ struct AppShowCommand: ParsableCommand {
                 ("Consumers", app.consumers.isEmpty ? "none" : app.consumers.map(\.description).joined(separator: ", ")),
                 ("Tags", app.tags.joined(separator: ", ")),
                 ("New secret", RotationJournal.displayName(rotationID: "<rotation id>", description: app.secretDescription)),
+                ("Owners", app.owners.map { $0.isEmpty ? "none" : $0.map { $0.name ?? $0.objectID }.joined(separator: ", ") } ?? "not read (sync --owners)"),
                 ("Notes", app.notes),
             ] {
                 // Notes may span lines (the only field allowed to): each continues under the first,
@@ -298,11 +299,12 @@ struct AppShowCommand: ParsableCommand {
             }
             Printer.line("")
             Printer.table(
-                ["KEY ID", "HINT", "STATE", "CREATED", "EXPIRES", "DAYS", "VALUE"],
+                ["KEY ID", "TYPE", "HINT", "STATE", "CREATED", "EXPIRES", "DAYS", "VALUE"],
                 overview.credentials.map { record in
                     let credential = record.credential
-                    return [credential.keyID, credential.hint + "…", credential.state.rawValue, Printer.day(credential.created),
-                            Printer.day(credential.expires), credential.daysLeft(at: now).map(String.init) ?? "-",
+                    let type = credential.holder == .application ? credential.kind.rawValue : "\(credential.kind.rawValue) (SP)"
+                    return [credential.keyID, type, credential.kind == .secret ? credential.hint + "…" : "-", credential.state.rawValue,
+                            Printer.day(credential.created), Printer.day(credential.expires), credential.daysLeft(at: now).map(String.init) ?? "-",
                             record.hasValue ? "stored" : "not stored"]
                 })
         }

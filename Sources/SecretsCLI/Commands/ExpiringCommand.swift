@@ -82,6 +82,9 @@ struct ExpiringCommand: ParsableCommand {
             writer.field("type", .string(entry.credential.kind.rawValue))
             writer.field("custody", .string(entry.custody.rawValue))
             writer.field("holder", .string(entry.credential.holder.rawValue))
+            writer.beginArray(key: "owners")
+            for owner in entry.app.owners ?? [] { writer.element(owner.name ?? owner.objectID) }
+            writer.endArray()
             writer.endObject()
         }
         writer.endArray()
@@ -242,6 +245,17 @@ struct ExpiringCommand: ParsableCommand {
 
                 """
             for sync in syncs { text += "secrets_tenant_sync_last_round_timestamp_seconds{\(labels(sync))} \(Int64(sync.state.lastRound.timeIntervalSince1970))\n" }
+            let principals = syncs.filter { $0.state.lastServicePrincipalRound != nil }
+            if !principals.isEmpty {
+                text += """
+                    # HELP secrets_tenant_sync_last_service_principal_round_timestamp_seconds When `secrets sync --service-principals` last applied a round of the tenant's service principals.
+                    # TYPE secrets_tenant_sync_last_service_principal_round_timestamp_seconds gauge
+
+                    """
+                for sync in principals {
+                    text += "secrets_tenant_sync_last_service_principal_round_timestamp_seconds{\(labels(sync))} \(Int64(sync.state.lastServicePrincipalRound!.timeIntervalSince1970))\n"
+                }
+            }
         }
         return text + prometheusCheck(success: true, days: days, now: now)
     }

@@ -75,7 +75,9 @@ struct JamfPayloadCommand: ParsableCommand {
                     throw CLIError.noInput(
                         "\"\(record.label)\" has no current secret to put in the payload; add one with `secrets secret add \(record.label)` or rotate it")
                 }
-                let previous = overview.credentials.first { $0.credential.state == .previous }?.credential
+                let previous = overview.credentials.first {
+                    $0.credential.state == .previous && $0.credential.kind == .secret && $0.credential.holder == .application
+                }?.credential
                 let secret = reveal ? try vault.secretValue(of: record.label, keyID: current.keyID) : nil
                 payload = .update(
                     app: record, jamfProURL: consumer.target, credential: current, previous: previous, secret: secret,

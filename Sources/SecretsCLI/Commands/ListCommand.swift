@@ -29,15 +29,21 @@ struct ListCommand: ParsableCommand {
         let status: String
         let current: CredentialJSON?
         let custody: String
+        /// Who owns the app registration (a user's sign-in name, else a display name or object
+        /// id), as `sync --owners` last read it; empty when it was never read.
+        let owners: [String]
     }
 
     /// The credential a row shows: the current one (for an app without one, such as a monitored
     /// app with certificates only, its live credential that expires last), or with a `type` the
     /// live one of that type that expires last.
+    /// The app registration's own credentials come first: a service principal's is shown only
+    /// for an app without any (a gallery app's enterprise app).
     static func shown(_ overview: AppOverview, type: CredentialType) -> CredentialRecord? {
         if type == .all, let current = overview.credentials.first(where: { $0.credential.state == .current }) { return current }
-        return overview.credentials.filter { type.includes($0.credential.kind) && [.current, .previous].contains($0.credential.state) }
-            .max { ($0.credential.expires ?? .distantFuture) < ($1.credential.expires ?? .distantFuture) }
+        let live = overview.credentials.filter { type.includes($0.credential.kind) && [.current, .previous].contains($0.credential.state) }
+        let own = live.filter { $0.credential.holder == .application }
+        return (own.isEmpty ? live : own).max { ($0.credential.expires ?? .distantFuture) < ($1.credential.expires ?? .distantFuture) }
     }
 
     static func status(of overview: AppOverview, shown: Credential?, now: Date) -> String {
@@ -58,7 +64,8 @@ struct ListCommand: ParsableCommand {
             label: app.label, appId: app.appID, tenant: app.tenant, cloud: app.cloud.rawValue,
             status: status(of: overview, shown: shown?.credential, now: now),
             current: shown.map { CredentialJSON($0.credential, now: now, valueStored: nil) },
-            custody: CredentialCustody.of(app, holder: shown?.credential.holder ?? .application, holdsValue: holdsValue).rawValue)
+            custody: CredentialCustody.of(app, holder: shown?.credential.holder ?? .application, holdsValue: holdsValue).rawValue,
+            owners: (app.owners ?? []).map { $0.name ?? $0.objectID })
     }
 
     func run() throws {

@@ -27,6 +27,11 @@ struct SyncCommand: NetworkCommand {
             SAML certificate, which Graph lists as a public key, a private key and its password, is \
             tracked as one certificate. The first such sync makes the vault format 4.
 
+            With --owners, every application's owners are read as well (a full read each time: \
+            the delta query cannot expand them) and recorded on each app of the tenant, managed or \
+            monitored; `expiring --json` and `list --json` show them. Run it daily rather than hourly \
+            in a large tenant.
+
             A sync is atomic: it reads a whole round, then stores it and the new link in one \
             transaction. A sync that fails or is killed changes nothing, and the next run reads the \
             same changes again; one that finds another sync stored a round meanwhile stores nothing \
@@ -42,6 +47,7 @@ struct SyncCommand: NetworkCommand {
     @Argument(help: "The scanner app's label or app ID.") var scanner: String
     @Flag(name: .long, help: "Read every application, not only what changed since the last sync.") var full = false
     @Flag(name: .long, help: "Read the tenant's service principals (enterprise apps) and their credentials too.") var servicePrincipals = false
+    @Flag(name: .long, help: "Read every application's owners too (a full read each time).") var owners = false
     @OptionGroup var output: JSONOption
 
     func run(network access: NetworkAccess) throws {
@@ -60,12 +66,13 @@ struct SyncCommand: NetworkCommand {
             let sameTenant = !full && state?.tenant == record.app.tenant
             let link = sameTenant ? state?.deltaLink : nil
             let principalLink = sameTenant ? state?.servicePrincipalDeltaLink : nil
-            let (round, principals) = try runBlocking { [servicePrincipals] in
+            let (round, principals, owners) = try runBlocking { [servicePrincipals, owners] in
                 let round = try await reader.changes(of: .application, since: link)
                 let principals = servicePrincipals ? try await reader.changes(of: .servicePrincipal, since: principalLink) : nil
-                return (round, principals)
+                let listed = owners ? try await reader.owners() : nil
+                return (round, principals, listed)
             }
-            let summary = try vault.applyTenantRound(round, servicePrincipals: principals, scanner: record.app.label, readFrom: state)
+            let summary = try vault.applyTenantRound(round, servicePrincipals: principals, owners: owners, scanner: record.app.label, readFrom: state)
             try print(summary, scanner: record.app)
         }
     }
@@ -89,6 +96,9 @@ struct SyncCommand: NetworkCommand {
             if let reason = summary.servicePrincipalsResyncReason {
                 Printer.line("Graph no longer accepted the kept service-principal delta link (\(reason)), so every service principal was read again.")
             }
+        }
+        if summary.ownersRead {
+            Printer.line("Owners: every application's, in \(summary.ownerRequests) request(s); \(summary.ownersChanged) app(s) with owners new or changed.")
         }
         let principalsRemoved = summary.servicePrincipalsRead ? ", \(summary.servicePrincipalsRemoved) service principal(s) removed" : ""
         Printer.line(

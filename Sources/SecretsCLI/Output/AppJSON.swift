@@ -16,6 +16,8 @@ struct AppJSON: Encodable {
     let tags: [String]
     let notes: String
     let secretDescription: String?
+    /// Owners as `sync --owners` last read them; absent when never read.
+    let owners: [AppOwner]?
     let credentials: [CredentialJSON]?
 
     struct PolicyJSON: Encodable {
@@ -39,6 +41,7 @@ struct AppJSON: Encodable {
         tags = app.tags
         notes = app.notes
         secretDescription = app.secretDescription
+        owners = app.owners
         credentials = nil
     }
 
@@ -57,6 +60,7 @@ struct AppJSON: Encodable {
         tags = base.tags
         notes = base.notes
         secretDescription = base.secretDescription
+        owners = base.owners
         credentials = overview.credentials.map { CredentialJSON($0.credential, now: now, valueStored: $0.hasValue) }
     }
 

@@ -87,6 +87,12 @@ struct JSONWriter {
         }
     }
 
+    /// Writes one string element of an array.
+    mutating func element(_ string: String) {
+        separate()
+        appendQuoted(string)
+    }
+
     /// `"YYYY-MM-DDTHH:MM:SSZ"`, as ``DateParser/format(_:)`` writes it, straight into the buffer.
     private mutating func appendDate(_ date: Date) {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))

@@ -16,6 +16,7 @@ import Foundation
 /// POST /_emulator/tenant                        {"count", "prefix"?, "secrets"?: 2, "certificates"?: 1, "minDays"?: 1, "maxDays"?: 400}
 ///                                               → 200 {"appIds"}   (registers `count` applications at once, ends spread
 ///                                               over the days given: a benchmark's tenant)
+/// POST /_emulator/applications/{appId}/owners  {"userPrincipalName", "displayName"?} → 200 {"id"}   (a person owns it)
 /// POST /_emulator/servicePrincipals             {"appId", "displayName"?} → 200 {"id"}   (an enterprise app; its app
 ///                                                need not be registered here)
 /// POST /_emulator/servicePrincipals/{id}/tokenSigningCertificate {"endDateTime", "displayName"?: "CN=…"}
@@ -126,6 +127,15 @@ struct EntraControlAPI {
             }
             return await state.setCredentialEnd(appID: route[1], keyID: route[3], end: end)
                 ? EmulatorJSON.empty(204) : EmulatorJSON.response(404, ["error": "no such application or credential"])
+
+        case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "owners":
+            guard let object = object(), let upn = object["userPrincipalName"] as? String, !upn.isEmpty else {
+                return bad("expected {\"userPrincipalName\": …, \"displayName\"?}")
+            }
+            guard let id = await state.addUserOwner(appID: route[1], userPrincipalName: upn, displayName: object["displayName"] as? String ?? upn) else {
+                return EmulatorJSON.response(404, ["error": "no application \(route[1])"])
+            }
+            return EmulatorJSON.response(200, ["id": id])
 
         case ("POST", ["servicePrincipals"]):
             guard let object = object(), let appID = object["appId"] as? String, UUID(uuidString: appID) != nil else {

@@ -106,6 +106,13 @@ public final class EntraEmulator: Sendable {
         await state.deleteApplication(appID: appID)
     }
 
+    /// Makes a user an owner of the application `appID`; returns the user's object id, `nil` for
+    /// an unknown application.
+    @discardableResult
+    public func addOwner(appID: String, userPrincipalName: String, displayName: String) async -> String? {
+        await state.addUserOwner(appID: appID, userPrincipalName: userPrincipalName, displayName: displayName)
+    }
+
     /// Registers a service principal (an enterprise app) for `appID` and returns its object id;
     /// the app need not be registered here (a gallery app's registration is in another tenant).
     public func registerServicePrincipal(appID: String, displayName: String) async -> String {

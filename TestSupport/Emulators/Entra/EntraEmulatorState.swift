@@ -11,6 +11,8 @@ actor EntraEmulatorState {
         var displayName: String
         /// App ids of the callers (service principals) that own this application.
         var owners: Set<String>
+        /// Users who own it (people: what `owners` lists besides service principals).
+        var userOwners: [EmulatedUser] = []
         /// Graph application permissions granted to this app when it calls Graph.
         var roles: Set<String>
         var secrets: [EmulatedSecret]
@@ -269,6 +271,17 @@ actor EntraEmulatorState {
             }
             return appID
         }
+    }
+
+    /// Makes a user an owner of the application `appID` and returns the user's object id; `nil`
+    /// for an unknown application. Owners are not among the properties a delta round selects,
+    /// so this is no change to it.
+    func addUserOwner(appID: String, userPrincipalName: String, displayName: String) -> String? {
+        let key = appID.lowercased()
+        guard applications[key] != nil else { return nil }
+        let user = EmulatedUser(objectID: UUID().uuidString.lowercased(), userPrincipalName: userPrincipalName, displayName: displayName)
+        applications[key]?.userOwners.append(user)
+        return user.objectID
     }
 
     func application(appID: String) -> Application? {

@@ -78,18 +78,52 @@ struct EntraGraphAPI {
                 offset = decoded
             }
             let selected = Self.selected(request)
+            // `$expand=owners` (optionally `owners($select=…)`): each application's owners, at
+            // most 20 of them, as Graph expands a directory relationship.
+            let expandsOwners = query("$expand").map { $0.hasPrefix("owners") } ?? false
             let page = visible[offset..<min(offset + top, visible.count)]
+            var rendered: [[String: Any]] = []
+            for application in page {
+                var full = Self.json(application)
+                if let selected { full = full.filter { selected.contains($0.key) || $0.key == "id" } }
+                if expandsOwners { full["owners"] = Array(await owners(of: application).prefix(20)) }
+                rendered.append(full)
+            }
             var body: [String: Any] = [
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications",
-                "value": page.map { application in
-                    let full = Self.json(application)
-                    guard let selected else { return full }
-                    return full.filter { selected.contains($0.key) }
-                },
+                "value": rendered,
             ]
             if offset + top < visible.count,
-               let next = Self.link(request, path: request.path, keeping: ["$select", "$top", "$filter"], name: "$skiptoken",
+               let next = Self.link(request, path: request.path, keeping: ["$select", "$top", "$filter", "$expand"], name: "$skiptoken",
                                     token: Self.token(kind: "list", [offset + top])) {
+                body["@odata.nextLink"] = next
+            }
+            return (EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType), caller.appID)
+
+        case .listOwners(let key):
+            guard let application = await application(key) else { return (notFound(key, clientRequestID), caller.appID) }
+            guard canRead(caller, application) else { return (denied, caller.appID) }
+            let everyone = await owners(of: application)
+            var top = 100
+            if let text = request.query.first(where: { $0.name == "$top" })?.value {
+                guard let value = Int(text), (1...999).contains(value) else {
+                    return (error(400, "Request_UnsupportedQuery", "Invalid page size specified: '\(text)'. Must be between 1 and 999 inclusive."), caller.appID)
+                }
+                top = value
+            }
+            var offset = 0
+            if let token = request.query.first(where: { $0.name == "$skiptoken" })?.value {
+                guard let decoded = Self.tokenNumbers(token, kind: "owners", count: 1)?.first, decoded <= everyone.count else {
+                    return (error(400, "Request_BadRequest", "The specified page token value has expired or is invalid."), caller.appID)
+                }
+                offset = decoded
+            }
+            var body: [String: Any] = [
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects",
+                "value": Array(everyone[offset..<min(offset + top, everyone.count)]),
+            ]
+            if offset + top < everyone.count,
+               let next = Self.link(request, path: request.path, keeping: ["$select", "$top"], name: "$skiptoken", token: Self.token(kind: "owners", [offset + top])) {
                 body["@odata.nextLink"] = next
             }
             return (EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType), caller.appID)
@@ -427,6 +461,20 @@ struct EntraGraphAPI {
             "keyCredentials": application.certificates.map { json($0) },
             "passwordCredentials": application.secrets.map { json($0) },
         ]
+    }
+
+    /// An application's owners as Graph lists directory objects: users with their
+    /// `userPrincipalName`, then the service principals of the owning apps (this emulator names a
+    /// service principal by its app id, which is a GUID too).
+    private func owners(of application: EntraEmulatorState.Application) async -> [[String: Any]] {
+        var result: [[String: Any]] = application.userOwners.map {
+            ["@odata.type": "#microsoft.graph.user", "id": $0.objectID, "displayName": $0.displayName, "userPrincipalName": $0.userPrincipalName]
+        }
+        for appID in application.owners.sorted() {
+            let name = await state.application(appID: appID)?.displayName ?? appID
+            result.append(["@odata.type": "#microsoft.graph.servicePrincipal", "id": appID, "displayName": name, "appId": appID])
+        }
+        return result
     }
 
     /// A service principal as Graph's resource type documents it (the properties a sync selects).

@@ -17,6 +17,8 @@ enum EntraRoute: Sendable, Equatable {
     case applicationsDelta
     /// `GET /v1.0/servicePrincipals/delta`: the delta query of service principals.
     case servicePrincipalsDelta
+    /// `GET /v1.0/applications/{id}/owners`: every owner, in pages.
+    case listOwners(ApplicationKey)
     /// `GET /v1.0/applications/{id}` or `/v1.0/applications(appId='…')`.
     case getApplication(ApplicationKey)
     /// `POST …/addPassword`.
@@ -37,7 +39,7 @@ enum EntraRoute: Sendable, Equatable {
         switch self {
         case .token: return .token
         case .getApplication: return .getApplication
-        case .listApplications, .applicationsDelta, .servicePrincipalsDelta: return .listApplications
+        case .listApplications, .applicationsDelta, .servicePrincipalsDelta, .listOwners: return .listApplications
         case .addPassword: return .addPassword
         case .removePassword: return .removePassword
         case .credentialSignInActivities: return .credentialSignInActivities
@@ -84,6 +86,7 @@ enum EntraRoute: Sendable, Equatable {
         case nil: self = isGet ? .getApplication(key) : .methodNotAllowed
         case "addPassword"?, "microsoft.graph.addPassword"?: self = isPost ? .addPassword(key) : .methodNotAllowed
         case "removePassword"?, "microsoft.graph.removePassword"?: self = isPost ? .removePassword(key) : .methodNotAllowed
+        case "owners"?: self = isGet ? .listOwners(key) : .methodNotAllowed
         case let other?: self = .unknownGraph(segment: other)
         }
     }
