@@ -25,6 +25,9 @@ struct TenantSyncTests {
             let servicePrincipalsRead: Bool
             let servicePrincipalsSeen: Int
             let servicePrincipalsRemoved: Int
+            let ownersRead: Bool
+            let ownerRequests: Int
+            let ownersChanged: Int
         }
 
         let scanner: String
@@ -264,5 +267,34 @@ struct TenantSyncTests {
         #expect(after.credentials.contains { $0.keyId == principalSecret.keyID })
         let audit = try await sandbox.succeedAsync(["log", "--json"]).output
         #expect(audit.contains("service principal"))
+    }
+
+    @Test("with --owners, who owns each app is read (all of them, past Graph's expansion limit) and shown with what expires")
+    func owners() async throws {
+        let (world, apps) = try await Self.world("sync-owners", tenantApps: 3)
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        await world.entra.addOwner(appID: apps[0].appID, userPrincipalName: "ada@contoso.com", displayName: "Ada")
+        for index in 0..<25 {
+            await world.entra.addOwner(appID: apps[1].appID, userPrincipalName: "owner\(index)@contoso.com", displayName: "Owner \(index)")
+        }
+        await world.entra.clearRequests()
+        let first = try await Self.sync(world, ["--owners"])
+        #expect(first.summary.ownersRead && first.summary.ownersChanged >= 2, "\(first.summary)")
+        let requests = await world.entra.requests()
+        #expect(requests.contains { $0.path == "/v1.0/applications" && $0.query.contains("expand") })
+        #expect(requests.filter { $0.path.hasSuffix("/owners") }.count == 1, "only the app listed with 20 owners is read on its own")
+
+        let report = try sandbox.decode(ExpiringReport.self, from: try sandbox.run(["expiring", "--days", "30", "--json"]))
+        #expect(report.credentials.first { $0.appId == apps[0].appID }?.owners == ["ada@contoso.com"])
+        #expect(report.credentials.first { $0.appId == apps[1].appID }?.owners.count == 25)
+        #expect(report.credentials.first { $0.appId == apps[2].appID }?.owners == [])
+        let rows = try sandbox.decode([ListRow].self, from: try sandbox.succeed(["list", "--json"]))
+        #expect(rows.first { $0.appId == apps[0].appID }?.owners == ["ada@contoso.com"])
+        let shown = try sandbox.succeed(["app", "show", apps[0].displayName]).output
+        #expect(shown.contains("ada@contoso.com"), "\(shown)")
+
+        let again = try await Self.sync(world, ["--owners"])
+        #expect(again.summary.ownersChanged == 0, "owners that did not change are not written again: \(again.summary)")
     }
 }

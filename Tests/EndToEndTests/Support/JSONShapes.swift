@@ -29,6 +29,7 @@ struct ListRow: Decodable {
     let status: String
     let current: CredentialJSON?
     let custody: String
+    let owners: [String]
 }
 
 /// `expiring --json`.
@@ -47,6 +48,7 @@ struct ExpiringReport: Decodable {
         let type: String
         let custody: String
         let holder: String
+        let owners: [String]
     }
 
     let checkedAt: Date
