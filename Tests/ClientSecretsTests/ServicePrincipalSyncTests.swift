@@ -106,9 +106,7 @@ struct ServicePrincipalSyncTests {
     func managedAndTakeover() throws {
         let (harness, vault) = try TenantSyncVaultTests.vault()
         defer { harness.remove() }
-        var managed = Sample.app("orders")
-        managed.issuer = .entraID
-        managed.rotator = "scanner"
+        let managed = Sample.managedApp("orders", rotator: "scanner")
         try vault.addApp(managed, now: Sample.now)
         let before = try vault.overview(of: "orders")
         let stranger = Sample.guid()

@@ -16,9 +16,7 @@ struct TenantOwnersTests {
     func recorded() throws {
         let (harness, vault) = try TenantSyncVaultTests.vault()
         defer { harness.remove() }
-        var managed = Sample.app("orders")
-        managed.issuer = .entraID
-        managed.rotator = "scanner"
+        let managed = Sample.managedApp("orders", rotator: "scanner")
         try vault.addApp(managed, now: Sample.now)
         var elsewhere = Sample.app("elsewhere")
         elsewhere.tenant = "fabrikam.onmicrosoft.com"

@@ -94,9 +94,7 @@ struct TenantSyncVaultTests {
     func managedAppsAreLeftAlone() throws {
         let (harness, vault) = try Self.vault()
         defer { harness.remove() }
-        var managed = Sample.app("orders")
-        managed.issuer = .entraID
-        managed.rotator = "scanner"
+        let managed = Sample.managedApp("orders", rotator: "scanner")
         try vault.addApp(managed, now: Sample.now)
         let held = try vault.addSecret(to: "orders", value: Sample.value("orders-secret-value-0123456789"), expires: Sample.at(days: 40), now: Sample.now)
         let before = try vault.overview(of: "orders")

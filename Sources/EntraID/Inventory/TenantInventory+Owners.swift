@@ -73,18 +73,12 @@ extension TenantInventory {
     }
 
     private func get<Page: Decodable>(_ url: URL, as: Page.Type, collection: Collection, what: String) async throws -> Page {
-        let exchange: GraphSession.Exchange
-        do {
-            exchange = try await session.graph("GET", url, as: scanner, endpoints: endpoints, operation: "reading \(what)")
-        } catch let refusal as GraphSession.TokenRefused {
-            throw RotationFailure.authenticationFailed(
-                "\(refusal.authority) refused the scanner \(scannerClientID): \(refusal.error.summary). Store a valid secret for the scanner app, then retry.")
-        }
-        guard exchange.response.status == 200 else {
-            throw failure(ServiceError(status: exchange.response.status, body: exchange.response.body), collection)
+        let response = try await get(url, reading: what)
+        guard response.status == 200 else {
+            throw failure(ServiceError(status: response.status, body: response.body), collection)
         }
         do {
-            return try JSONDecoder().decode(Page.self, from: exchange.response.body)
+            return try JSONDecoder().decode(Page.self, from: response.body)
         } catch {
             throw RotationFailure.unexpectedResponse("Graph answered \(what) with a page this version cannot read")
         }

@@ -1,6 +1,7 @@
 import ClientSecrets
 import CryptoPrimitives
 import Foundation
+import HTTPClient
 import Rotation
 
 /// Reads which applications (app registrations) and service principals the tenant has and their
@@ -108,14 +109,7 @@ public struct TenantInventory: TenantReader {
         var removed: [String] = []
         var seen: Set<String> = []
         for page in 1...maximumPages {
-            let exchange: GraphSession.Exchange
-            do {
-                exchange = try await session.graph("GET", url, as: scanner, endpoints: endpoints, operation: "reading the tenant's \(collection.plural)")
-            } catch let refusal as GraphSession.TokenRefused {
-                throw RotationFailure.authenticationFailed(
-                    "\(refusal.authority) refused the scanner \(scannerClientID): \(refusal.error.summary). Store a valid secret for the scanner app, then retry.")
-            }
-            let response = exchange.response
+            let response = try await get(url, reading: "the tenant's \(collection.plural)")
             guard response.status == 200 else {
                 let error = ServiceError(status: response.status, body: response.body)
                 if !full, page == 1, response.status == 410 || (response.status == 400 && error.code == "syncStateNotFound") {
@@ -150,6 +144,16 @@ public struct TenantInventory: TenantReader {
             url = try followable(next, in: collection)
         }
         throw RotationFailure.unexpectedResponse("Graph's round of the tenant's \(collection.plural) did not end within \(maximumPages) pages")
+    }
+
+    /// `GET url` as the scanner; a token the scanner cannot get is said as such.
+    func get(_ url: URL, reading what: String) async throws -> HTTPResponse {
+        do {
+            return try await session.graph("GET", url, as: scanner, endpoints: endpoints, operation: "reading \(what)").response
+        } catch let refusal as GraphSession.TokenRefused {
+            throw RotationFailure.authenticationFailed(
+                "\(refusal.authority) refused the scanner \(scannerClientID): \(refusal.error.summary). Store a valid secret for the scanner app, then retry.")
+        }
     }
 
     func failure(_ error: ServiceError, _ collection: Collection) -> RotationFailure {

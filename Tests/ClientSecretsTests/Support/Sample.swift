@@ -15,6 +15,14 @@ enum Sample {
     /// A new random GUID, lowercased as the vault stores it.
     static func guid() -> String { UUID().uuidString.lowercased() }
 
+    /// An app that Entra ID rotates with `rotator`: one the vault manages.
+    static func managedApp(_ label: String, rotator: String) -> App {
+        var app = Sample.app(label)
+        app.issuer = .entraID
+        app.rotator = rotator
+        return app
+    }
+
     /// An app with a valid app ID and tenant unless given others.
     static func app(
         _ label: String, appID: String = guid(), tenant: String = "contoso.onmicrosoft.com",
