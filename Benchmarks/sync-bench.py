@@ -14,7 +14,10 @@ One run:
   4. makes C changes in the tenant (a third new secrets, a third removed credentials, a third
      moved end dates, on distinct random apps) and times the incremental sync the same way;
   5. times `secrets expiring --days 30 --json` (median of 5) and `age -d` of an export of the
-     synced vault (median of 5): the vault target is expiring within 2x of age -d.
+     synced vault (median of 5): the vault target is expiring within 2x of age -d;
+  6. (no target) gives 1% of the applications an owner and 5 of them 25 owners, adds N/10
+     enterprise apps with a SAML token-signing certificate, and times
+     `secrets sync rotator --service-principals --owners`: a full read of both.
 Checks that the first sync registered N apps and 3N credentials and the second saw the C changes.
 """
 import argparse
@@ -162,6 +165,27 @@ def main():
         ratio = statistics.median(expiring) / statistics.median(decrypts)
         print("expiring --days 30: %.3f s median (lists %d of %d credentials); age -d of the export %.3f s; %.2fx"
               % (statistics.median(expiring), listed, 3 * args.apps + 1, statistics.median(decrypts), ratio))
+
+        call(base, "POST", "/_emulator/config", {"latencyMs": 0})
+        for index, app_id in enumerate(app_ids[:args.apps // 100]):
+            call(base, "POST", "/_emulator/applications/%s/owners" % app_id, {"userPrincipalName": "owner%d@contoso.com" % index})
+        for app_id in app_ids[args.apps // 100:args.apps // 100 + 5]:
+            for index in range(25):
+                call(base, "POST", "/_emulator/applications/%s/owners" % app_id, {"userPrincipalName": "team%d@contoso.com" % index})
+        principals = args.apps // 10
+        for index in range(principals):
+            principal = call(base, "POST", "/_emulator/servicePrincipals", {"appId": "%08x-0000-4000-8000-%012x" % (index, index), "displayName": "saml %d" % index})
+            call(base, "POST", "/_emulator/servicePrincipals/%s/tokenSigningCertificate" % principal["id"], {"endDateTime": "2028-01-01T00:00:00Z"})
+        call(base, "POST", "/_emulator/config", {"latencyMs": args.latency_ms})
+        requests_served(base)
+        more_s, more_cpu, more_rss, out = measured([args.secrets, "sync", "rotator", "--service-principals", "--owners", "--json"], env)
+        more = json.loads(out)["summary"]
+        more_requests = requests_served(base)
+        if more["servicePrincipalsSeen"] != principals or more["appsAdded"] != principals or more["ownersChanged"] != args.apps // 100 + 5:
+            raise SystemExit("sync-bench: the sync with --service-principals --owners did %s" % more)
+        print("with --service-principals --owners (%d enterprise apps, %d apps with owners): %.2f s, %d requests (%d service-principal pages, %d for owners), CPU %.2f s, peak RSS %.1f MiB"
+              % (principals, more["ownersChanged"], more_s, more_requests, more["servicePrincipalPages"], more["ownerRequests"], more_cpu, more_rss / 1024), flush=True)
+
         print()
         print("targets (%d apps, %d credentials, %d ms latency per request):" % (args.apps, 3 * args.apps, args.latency_ms))
         print("  first full sync within 15 s: %s (%.2f s)" % ("MET" if full_s <= 15 else "MISSED", full_s))

@@ -21,9 +21,12 @@ public enum ProcessRunner {
     ///   - timeout: seconds before the process is sent SIGTERM (and SIGKILL shortly after).
     ///   - killAfter: when given, SIGKILL is sent this many seconds after the start unless the
     ///     process has exited by then (the crash tests' "power cut").
+    ///   - killWhen: when given, asked every 2 ms while the process runs; SIGKILL is sent the
+    ///     first time it answers true (a power cut at a moment the test can see, such as a file
+    ///     growing).
     public static func run(
         _ executable: String, arguments: [String], input: Data = Data(), environment: [String: String]? = nil,
-        timeout: TimeInterval, killAfter: TimeInterval? = nil
+        timeout: TimeInterval, killAfter: TimeInterval? = nil, killWhen: (@Sendable () -> Bool)? = nil
     ) throws -> ProcessResult {
         _ = ignoreBrokenPipes
         let command = ([executable] + arguments).joined(separator: " ")
@@ -56,7 +59,18 @@ public enum ProcessRunner {
         }
 
         var hasExited = false
-        if let killAfter, killAfter < timeout {
+        if let killWhen {
+            while Date().timeIntervalSince(start) < timeout {
+                if exited.wait(timeout: .now() + .milliseconds(2)) == .success {
+                    hasExited = true
+                    break
+                }
+                if killWhen() {
+                    kill(process.processIdentifier, SIGKILL)
+                    break
+                }
+            }
+        } else if let killAfter, killAfter < timeout {
             if exited.wait(timeout: .now() + killAfter) == .success {
                 hasExited = true
             } else {

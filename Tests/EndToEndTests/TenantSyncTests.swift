@@ -205,6 +205,32 @@ struct TenantSyncTests {
         #expect(report.summary.fullRound && report.summary.appsAdded == 150)
     }
 
+    @Test("a sync killed while it writes the round leaves the vault as it was; the next one applies the round whole")
+    func killedMidWrite() async throws {
+        let (world, _) = try await Self.world("sync-killed-write", tenantApps: 0)
+        defer { Task { await world.finish() } }
+        // Enough rows that the transaction spills pages into the write-ahead log before it commits.
+        await world.entra.registerTenant(count: 2_500, secrets: 2, certificates: 1)
+        let sandbox = world.sandbox
+        let before = try sandbox.succeed(["list", "--json"]).output
+        let log = sandbox.vault + "-wal"
+        let start = Self.size(of: log)
+        // The log grows only under a write, and the sync writes once, after the whole read.
+        let killed = try await sandbox.runAsync(["sync", "rotator"], killWhen: { Self.size(of: log) > start + 256 * 1024 })
+        #expect(!killed.exitedNormally, "the sync finished before the log grew: \(killed)")
+        let pages = await world.entra.requests().filter { $0.operation == .listApplications && $0.status == 200 }.count
+        #expect(pages == 26, "the read was complete: the kill came in the write")
+        #expect(try sandbox.succeed(["list", "--json"]).output == before, "nothing of the round is in the vault")
+        try sandbox.succeed(["verify"])
+        let report = try await Self.sync(world)
+        #expect(report.summary.appsAdded == 2_500 && report.summary.fullRound, "\(report.summary)")
+        try sandbox.succeed(["verify"])
+    }
+
+    static func size(of path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
     @Test("a reader sees the synced metadata and no value; only an admin syncs")
     func readers() async throws {
         let (world, apps) = try await Self.world("sync-reader", tenantApps: 3)

@@ -106,6 +106,13 @@ public final class EntraEmulator: Sendable {
         await state.deleteApplication(appID: appID)
     }
 
+    /// Registers `count` applications named `prefix N` at once, each with `secrets` secrets and
+    /// `certificates` certificates ending within `endDays` days (a benchmark's tenant); returns their app ids.
+    @discardableResult
+    public func registerTenant(count: Int, prefix: String = "tenant app", secrets: Int = 2, certificates: Int = 1, endDays: ClosedRange<Int> = 1...400) async -> [String] {
+        await state.registerTenant(count: count, prefix: prefix, secrets: secrets, certificates: certificates, endDays: endDays)
+    }
+
     /// Makes a user an owner of the application `appID`; returns the user's object id, `nil` for
     /// an unknown application.
     @discardableResult

@@ -8,12 +8,12 @@ extension Sandbox {
     /// it inside this test process keep their threads while the test waits.
     func runAsync(
         _ arguments: [String], stdin: String = "", environment changes: [String: String?] = [:],
-        timeout: TimeInterval = Sandbox.timeout, killAfter: TimeInterval? = nil
+        timeout: TimeInterval = Sandbox.timeout, killAfter: TimeInterval? = nil, killWhen: (@Sendable () -> Bool)? = nil
     ) async throws -> ProcessResult {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    try self.run(arguments, stdin: Data(stdin.utf8), environment: changes, timeout: timeout, killAfter: killAfter)
+                    try self.run(arguments, stdin: Data(stdin.utf8), environment: changes, timeout: timeout, killAfter: killAfter, killWhen: killWhen)
                 })
             }
         }

@@ -61,12 +61,12 @@ final class Sandbox: @unchecked Sendable {
     /// adds variables, or removes them where the value is `nil`.
     func run(
         _ arguments: [String], stdin: Data = Data(), environment changes: [String: String?] = [:],
-        timeout: TimeInterval = Sandbox.timeout, killAfter: TimeInterval? = nil
+        timeout: TimeInterval = Sandbox.timeout, killAfter: TimeInterval? = nil, killWhen: (@Sendable () -> Bool)? = nil
     ) throws -> ProcessResult {
         var environment = lock.withLock { self.environment }
         for (name, value) in changes { environment[name] = value }
         let result = try ProcessRunner.run(
-            binary, arguments: arguments, input: stdin, environment: environment, timeout: timeout, killAfter: killAfter)
+            binary, arguments: arguments, input: stdin, environment: environment, timeout: timeout, killAfter: killAfter, killWhen: killWhen)
         lock.withLock { transcript.append(result) }
         return result
     }
