@@ -173,4 +173,18 @@ struct TenantInventoryTests {
         #expect(application.secrets?.map(\.keyID) == ["7b1f8d2f-1e5b-4b6f-8e2f-2a3b4c5d6e7f"])
         #expect(application.certificates == nil, "not listed: unchanged, not empty")
     }
+
+    @Test("the emulator's delta pages are JSON whatever a display name holds")
+    func pagesEscapeText() async throws {
+        let (emulator, inventory, _) = try await Self.tenantWith(apps: 0)
+        let name = "quote \" backslash \\ newline \n bell \u{07} slash / é 🔑"
+        let appID = UUID().uuidString.lowercased()
+        await emulator.registerApplication(appID: appID, displayName: name)
+        await emulator.addSecret(appID: appID, value: SeededWorld.newSecretValue(), displayName: name, expires: Date().addingTimeInterval(86_400.5))
+        let round = try await inventory.changes()
+        let application = try #require(round.applications.first { $0.appID == appID })
+        #expect(application.displayName == name)
+        #expect(application.secrets?.first?.displayName == name)
+        await emulator.stop()
+    }
 }

@@ -15,6 +15,11 @@ enum EmulatorJSON {
     ) -> HTTPResponse {
         let options: JSONSerialization.WritingOptions = sortedKeys ? [.sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
         let body = (try? JSONSerialization.data(withJSONObject: object, options: options)) ?? Data("{}".utf8)
+        return response(status, body: body, contentType: contentType, headers: extra)
+    }
+
+    /// A response with a JSON body already written.
+    static func response(_ status: Int, body: Data, contentType: String = jsonContentType, headers extra: [String: String] = [:]) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers[.contentType] = contentType
         headers[HTTPHeader("request-id")] = UUID().uuidString.lowercased()
@@ -80,8 +85,7 @@ enum EmulatorJSON {
     /// `2027-05-01T00:00:00Z`, or with seven fractional digits as Graph writes times it chose.
     static func format(_ date: Date, fractionalDigits: Int = 0) -> String {
         let whole = date.timeIntervalSince1970.rounded(.down)
-        var text = Date(timeIntervalSince1970: whole).formatted(.iso8601)
-        if text.hasSuffix("Z") { text.removeLast() }
+        var text = wholeSeconds(whole)
         if fractionalDigits > 0 {
             let fraction = date.timeIntervalSince1970 - whole
             let scaled = Int((fraction * pow(10, Double(fractionalDigits))).rounded(.down))
@@ -89,6 +93,22 @@ enum EmulatorJSON {
             text += "." + String(repeating: "0", count: fractionalDigits - digits.count) + digits
         }
         return text + "Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` in UTC, from `gmtime_r` (what `.iso8601` formatting wrote for
+    /// years 0001-9999, at a fraction of its cost).
+    private static func wholeSeconds(_ seconds: Double) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        guard gmtime_r(&time, &parts) != nil, (1...9999).contains(parts.tm_year + 1900) else {
+            var text = Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+            if text.hasSuffix("Z") { text.removeLast() }
+            return text
+        }
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let year = String(parts.tm_year + 1900)
+        return String(repeating: "0", count: 4 - year.count) + year + "-" + two(parts.tm_mon + 1) + "-" + two(parts.tm_mday)
+            + "T" + two(parts.tm_hour) + ":" + two(parts.tm_min) + ":" + two(parts.tm_sec)
     }
 
     /// Graph's `innerError.date`: `2024-05-01T12:00:00` (no zone).

@@ -311,26 +311,26 @@ struct EntraGraphAPI {
         let selected = Self.selected(request)
         let everything = caller.roles.contains(Self.readAll) || caller.roles.contains(Self.readWriteAll)
         let itemCount: Int
-        let render: (Int) -> [String: Any]
+        let render: (Int, inout DeltaPageWriter) -> Void
         let removed: [EntraEmulatorState.Removal]
         switch collection {
         case .applications:
             let applications = await state.applicationsByChange()
                 .filter { $0.changedAt > since && $0.changedAt <= upTo && canRead(caller, $0) }
             itemCount = applications.count
-            render = { Self.json(applications[$0]) }
+            render = { $1.application(applications[$0]) }
             removed = await state.removals
         case .servicePrincipals:
             let principals = everything ? await state.servicePrincipalsByChange().filter { $0.changedAt > since && $0.changedAt <= upTo } : []
             itemCount = principals.count
-            render = { Self.json(principals[$0]) }
+            render = { $1.servicePrincipal(principals[$0]) }
             removed = await state.principalRemovals
         }
-        var removals: [[String: Any]] = []
+        var removals: [String] = []
         if since > 0 {
             removals = removed
                 .filter { $0.changedAt > since && $0.changedAt <= upTo && (everything || $0.owners.contains(caller.appID)) }
-                .map { ["id": $0.objectID, "@removed": ["reason": "changed"]] }
+                .map(\.objectID)
         }
         let count = itemCount + removals.count
         var pageSize = 100
@@ -340,23 +340,15 @@ struct EntraGraphAPI {
         guard offset <= count else { return error(400, "Request_BadRequest", "The specified page token value has expired or is invalid.") }
         let end = min(offset + pageSize, count)
         // Only the page is turned into JSON: a tenant of 10,000 applications is read in 100 pages.
-        let page: [[String: Any]] = (offset..<end).map { index in
-            guard index < itemCount else { return removals[index - itemCount] }
-            let full = render(index)
-            guard let selected else { return full }
-            return full.filter { selected.contains($0.key) || $0.key == "id" }
+        var page = DeltaPageWriter(context: "https://graph.microsoft.com/v1.0/$metadata#\(collection.rawValue)", selected: selected)
+        for index in offset..<end {
+            if index < itemCount { render(index, &page) } else { page.removed(removals[index - itemCount]) }
         }
-        var body: [String: Any] = [
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#\(collection.rawValue)",
-            "value": page,
-        ]
         let path = "/v1.0/\(collection.rawValue)/delta"
-        if end < count {
-            body["@odata.nextLink"] = Self.link(request, path: path, keeping: ["$select"], name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end]))
-        } else {
-            body["@odata.deltaLink"] = Self.link(request, path: path, keeping: ["$select"], name: "$deltatoken", token: Self.token(kind: "delta", [upTo]))
-        }
-        return EmulatorJSON.response(200, body, contentType: EmulatorJSON.graphContentType, sortedKeys: false)
+        let body = end < count
+            ? page.finish(linkName: "@odata.nextLink", link: Self.link(request, path: path, keeping: ["$select"], name: "$skiptoken", token: Self.token(kind: "page", [since, upTo, end])))
+            : page.finish(linkName: "@odata.deltaLink", link: Self.link(request, path: path, keeping: ["$select"], name: "$deltatoken", token: Self.token(kind: "delta", [upTo])))
+        return EmulatorJSON.response(200, body: body, contentType: EmulatorJSON.graphContentType)
     }
 
     /// An opaque token holding `numbers` (Graph's tokens are opaque; these are base64url).
@@ -504,11 +496,14 @@ struct EntraGraphAPI {
         ]
     }
 
+    /// A secret's date as Graph writes it: seven fractional digits for a time it chose.
+    static func dateText(_ value: Date) -> String {
+        let hasFraction = value.timeIntervalSince1970 != value.timeIntervalSince1970.rounded(.down)
+        return EmulatorJSON.format(value, fractionalDigits: hasFraction ? 7 : 0)
+    }
+
     static func json(_ secret: EmulatedSecret) -> [String: Any] {
-        func date(_ value: Date) -> String {
-            let hasFraction = value.timeIntervalSince1970 != value.timeIntervalSince1970.rounded(.down)
-            return EmulatorJSON.format(value, fractionalDigits: hasFraction ? 7 : 0)
-        }
+        let date = dateText
         return [
             "customKeyIdentifier": secret.customKeyIdentifier.map { Data($0).base64EncodedString() as Any } ?? NSNull(),
             "displayName": secret.displayName.map { $0 as Any } ?? NSNull(),
