@@ -113,7 +113,7 @@ let package = Package(
             path: "TestSupport/Emulators"
         ),
         .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Tools/secrets-emulator"),
-        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"]),
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives", "ProcessHarness"]),
         .testTarget(name: "EntraIDTests", dependencies: ["Rotation", "EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
         .testTarget(
             name: "JamfProTests",

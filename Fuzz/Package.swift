@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for the parsers that read untrusted input: age headers and stanzas, identity
-// files, `secrets export` documents, Azure (`az` / Graph) JSON and issuers' answers (Graph, the token
-// endpoint, Jamf Pro). A package of its own, so the
+// files, `secrets export` documents, Azure (`az` / Graph) JSON, issuers' answers (Graph, the token
+// endpoint, Jamf Pro) and PEM/DER certificates and RSA keys. A package of its own, so the
 // main build and `swift test` never see the sanitizer flags. Build and run with Scripts/fuzz.sh,
 // which passes `-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library`: the flags must
 // reach every module (so the libraries are instrumented for coverage), not only these targets.
@@ -36,6 +36,10 @@ let package = Package(
         .executableTarget(
             name: "FuzzAzureImport",
             dependencies: ["FuzzSupport", .product(name: "ClientSecrets", package: "secrets")]
+        ),
+        .executableTarget(
+            name: "FuzzCertificate",
+            dependencies: ["FuzzSupport", .product(name: "CryptoPrimitives", package: "secrets")]
         ),
         .executableTarget(
             name: "FuzzIssuerAnswers",

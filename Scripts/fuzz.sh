@@ -27,7 +27,7 @@ case "$mode" in
     merge) runs=0 max_time= ;;
     *) echo "usage: $0 [short|long|merge]" >&2; exit 64 ;;
 esac
-targets=${TARGETS:-"FuzzAgeHeader FuzzIdentityFile FuzzExportDocument FuzzAzureImport FuzzIssuerAnswers"}
+targets=${TARGETS:-"FuzzAgeHeader FuzzIdentityFile FuzzExportDocument FuzzAzureImport FuzzIssuerAnswers FuzzCertificate"}
 jobs=${JOBS:-1}
 export AGE_TESTKIT_DIR=${AGE_TESTKIT_DIR:-$root/../shared/testdata/age-testkit}
 [ -d "$AGE_TESTKIT_DIR" ] || echo "fuzz: no age testkit at $AGE_TESTKIT_DIR; running without its seeds and keys" >&2
@@ -94,6 +94,33 @@ for name, body in re.findall(r'static let (\w+) = """\n(.*?)\n\s*"""', source, r
     open(f'{sys.argv[2]}/fixture-{name}.json', 'w').write('\n'.join(l[indent:] for l in lines))
 PY
             for json in Examples/*/*.json; do cp "$json" "$directory/example-$(basename "$json")"; done
+            ;;
+        FuzzCertificate)
+            # Throwaway keys and certificates in every form the readers take, made now with
+            # Python's cryptography (no key is ever committed).
+            python3 - "$directory" <<'PY'
+import datetime, sys
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa, ec
+out = sys.argv[1]
+def write(name, data):
+    open(f'{out}/{name}', 'wb').write(data)
+for bits in (2048, 1024):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f'seed {bits}')])
+    now = datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=365))
+            .sign(key, hashes.SHA256()))
+    write(f'cert-{bits}.pem', cert.public_bytes(serialization.Encoding.PEM))
+    write(f'cert-{bits}.der', cert.public_bytes(serialization.Encoding.DER))
+    for form, label in ((serialization.PrivateFormat.PKCS8, 'pkcs8'), (serialization.PrivateFormat.TraditionalOpenSSL, 'pkcs1')):
+        write(f'key-{bits}-{label}.pem', key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption()))
+        write(f'key-{bits}-{label}.der', key.private_bytes(serialization.Encoding.DER, form, serialization.NoEncryption()))
+write('key-ec.pem', ec.generate_private_key(ec.SECP256R1()).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+PY
             ;;
     esac
 }

@@ -10,9 +10,17 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 // EVP_PKEY_CTX_set_hkdf_md and friends became functions in OpenSSL 3.0; before that they were
 // function-like macros that Swift cannot call. Fail the build with a clear message instead.
+// XN_FLAG_RFC2253 is a macro of several others, which Swift does not import.
+static const unsigned long SECRETS_XN_FLAG_RFC2253 = XN_FLAG_RFC2253;
+
 #if OPENSSL_VERSION_NUMBER < 0x30000000L
 #error "secrets needs OpenSSL 3.0 or newer (Debian: libssl-dev)"
 #endif

@@ -16,6 +16,12 @@ public enum CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
     case scryptMemoryLimitExceeded(needed: UInt64, limit: UInt64)
     /// scrypt parameters outside what the algorithm accepts.
     case invalidScryptParameters
+    /// A private or public key that cannot be read, or is not of the kind asked for (`reason` says which).
+    case invalidKey(reason: String)
+    /// An RSA key shorter than the minimum this tool accepts.
+    case weakKey(bits: Int, minimum: Int)
+    /// An X.509 certificate that cannot be read (`reason` says why).
+    case invalidCertificate(reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +37,12 @@ public enum CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
             return "scrypt would need \(needed) bytes of memory, more than the limit of \(limit)"
         case .invalidScryptParameters:
             return "invalid scrypt parameters"
+        case .invalidKey(let reason):
+            return "unusable key: \(reason)"
+        case .weakKey(let bits, let minimum):
+            return "an RSA key of \(bits) bits is too weak; at least \(minimum) bits are needed"
+        case .invalidCertificate(let reason):
+            return "unusable certificate: \(reason)"
         }
     }
 }
