@@ -114,7 +114,7 @@ let package = Package(
         ),
         .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Tools/secrets-emulator"),
         .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives", "ProcessHarness"]),
-        .testTarget(name: "EntraIDTests", dependencies: ["Rotation", "EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient"]),
+        .testTarget(name: "EntraIDTests", dependencies: ["Rotation", "EntraID", "ClientSecrets", "CryptoPrimitives", "Emulators", "HTTPClient", "ProcessHarness"]),
         .testTarget(
             name: "JamfProTests",
             dependencies: ["Rotation", "JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "Hooks", "ProcessHarness", "HTTPClient"]),
