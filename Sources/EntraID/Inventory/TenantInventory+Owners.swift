@@ -36,7 +36,7 @@ extension TenantInventory {
             guard requests <= maximumPages else {
                 throw RotationFailure.unexpectedResponse("Graph's list of the tenant's applications and owners did not end within \(maximumPages) pages")
             }
-            let page = try await get(url, as: GraphOwnedApplicationsPage.self, collection: collection, what: "the tenant's applications and their owners")
+            let page = try await get(url, as: GraphListPage<GraphOwnedApplication>.self, collection: collection, what: "the tenant's applications and their owners")
             for application in page.value {
                 guard let appID = application.appId?.lowercased() else { continue }
                 let owners = (application.owners ?? []).map(Self.owner)
@@ -58,7 +58,7 @@ extension TenantInventory {
             var links: Set<String> = []
             while true {
                 requests += 1
-                let page = try await get(next, as: GraphOwnerPage.self, collection: collection, what: "the owners of application \(objectID)")
+                let page = try await get(next, as: GraphListPage<GraphOwner>.self, collection: collection, what: "the owners of application \(objectID)")
                 owners += page.value.map(Self.owner)
                 guard let link = page.nextLink, links.insert(link).inserted, owners.count < 100_000 else { break }
                 next = try ownLink(link, path: "/v1.0/applications/\(objectID.lowercased())/owners")

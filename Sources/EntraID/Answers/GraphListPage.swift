@@ -1,9 +1,9 @@
 import Foundation
 
-/// A page of `GET /applications?$select=id,appId&$expand=owners(…)` (applications with their
-/// owners) or of `GET /applications/{id}/owners` (owners alone, with `OwnerPage`).
-struct GraphOwnedApplicationsPage: Decodable, Sendable {
-    var value: [GraphOwnedApplication]
+/// A page of a Graph listing: `GET /applications?$select=id,appId&$expand=owners(…)`
+/// (``GraphOwnedApplication`` items) or `GET /applications/{id}/owners` (``GraphOwner`` items).
+struct GraphListPage<Item: Decodable & Sendable>: Decodable, Sendable {
+    var value: [Item]
     var nextLink: String?
 
     enum CodingKeys: String, CodingKey {
@@ -16,16 +16,6 @@ struct GraphOwnedApplication: Decodable, Sendable {
     var id: String
     var appId: String?
     var owners: [GraphOwner]?
-}
-
-/// A page of one application's owners.
-struct GraphOwnerPage: Decodable, Sendable {
-    var value: [GraphOwner]
-    var nextLink: String?
-
-    enum CodingKeys: String, CodingKey {
-        case value, nextLink = "@odata.nextLink"
-    }
 }
 
 /// A directory object that owns an application: a user or a service principal.
