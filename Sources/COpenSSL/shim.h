@@ -19,7 +19,8 @@
 // EVP_PKEY_CTX_set_hkdf_md and friends became functions in OpenSSL 3.0; before that they were
 // function-like macros that Swift cannot call. Fail the build with a clear message instead.
 // XN_FLAG_RFC2253 is a macro of several others, which Swift does not import.
-static const unsigned long SECRETS_XN_FLAG_RFC2253 = XN_FLAG_RFC2253;
+// Without ASN1_STRFLGS_ESC_MSB, so a UTF-8 name reads as UTF-8, not as \C3\A9 escapes.
+static const unsigned long SECRETS_XN_FLAG_RFC2253_UTF8 = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
 
 #if OPENSSL_VERSION_NUMBER < 0x30000000L
 #error "secrets needs OpenSSL 3.0 or newer (Debian: libssl-dev)"

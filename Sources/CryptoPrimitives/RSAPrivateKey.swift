@@ -16,6 +16,8 @@ public enum RSASignatureAlgorithm: String, Sendable, Hashable, CaseIterable {
 public struct RSAPrivateKey: Sendable {
     /// The smallest key this tool makes or accepts: Entra ID asks for 2048 bits or more.
     public static let minimumBits = 2048
+    /// The largest: anything longer only makes each signature slower.
+    public static let maximumBits = 16_384
     /// The size of the keys ``generate(bits:)`` makes unless told otherwise (NIST SP 800-57's
     /// 128-bit strength, for certificates that may live three years).
     public static let defaultBits = 3072
@@ -27,7 +29,8 @@ public struct RSAPrivateKey: Sendable {
 
     /// A new key from OpenSSL's generator.
     public static func generate(bits: Int = defaultBits) throws -> RSAPrivateKey {
-        guard bits >= minimumBits, bits <= 16_384 else { throw CryptoError.weakKey(bits: bits, minimum: minimumBits) }
+        guard bits >= minimumBits else { throw CryptoError.weakKey(bits: bits, minimum: minimumBits) }
+        guard bits <= maximumBits else { throw CryptoError.invalidKey(reason: "keys of more than \(maximumBits) bits are not made") }
         guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else { throw CryptoError.openSSL("EVP_PKEY_CTX_new_id") }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(bits)) == 1 else {
@@ -76,6 +79,14 @@ public struct RSAPrivateKey: Sendable {
         }
         let bits = Int(EVP_PKEY_get_bits(key))
         guard bits >= Self.minimumBits else { throw CryptoError.weakKey(bits: bits, minimum: Self.minimumBits) }
+        guard bits <= Self.maximumBits else { throw CryptoError.invalidKey(reason: "it is longer than \(Self.maximumBits) bits") }
+        // The private numbers must belong together: a damaged key would sign what nobody can verify.
+        guard let check = EVP_PKEY_CTX_new_from_pkey(nil, key, nil) else { throw CryptoError.openSSL("EVP_PKEY_CTX_new_from_pkey") }
+        defer { EVP_PKEY_CTX_free(check) }
+        guard EVP_PKEY_pairwise_check(check) == 1 else {
+            ERR_clear_error()
+            throw CryptoError.invalidKey(reason: "its private and public parts do not belong together")
+        }
         guard let info = EVP_PKEY2PKCS8(key) else { throw CryptoError.openSSL("EVP_PKEY2PKCS8") }
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
         var out: UnsafeMutablePointer<UInt8>?

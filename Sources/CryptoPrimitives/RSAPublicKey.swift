@@ -39,7 +39,10 @@ public struct RSAPublicKey: Sendable, Hashable {
             guard let context = EVP_MD_CTX_new() else { return false }
             defer { EVP_MD_CTX_free(context) }
             var keyContext: OpaquePointer?
-            guard EVP_DigestVerifyInit(context, &keyContext, EVP_sha256(), nil, key) == 1, let keyContext else { return false }
+            guard EVP_DigestVerifyInit(context, &keyContext, EVP_sha256(), nil, key) == 1, let keyContext else {
+                ERR_clear_error()
+                return false
+            }
             try RSAPadding.configure(keyContext, for: algorithm)
             let verified = signature.withUnsafeBufferPointer { signature in
                 message.withUnsafeBufferPointer { message in

@@ -49,12 +49,17 @@ public struct X509Certificate: Sendable, Hashable {
     }
 
     private init(_ certificate: OpaquePointer, der: [UInt8]) throws {
-        guard let key = X509_get0_pubkey(certificate) else { throw CryptoError.invalidCertificate(reason: "it holds no public key this tool reads") }
+        guard let key = X509_get0_pubkey(certificate) else {
+            ERR_clear_error()
+            throw CryptoError.invalidCertificate(reason: "it holds no public key this tool reads")
+        }
         let publicKey = try RSAPublicKey(evpKey: key)
         guard publicKey.bits >= RSAPrivateKey.minimumBits else { throw CryptoError.weakKey(bits: publicKey.bits, minimum: RSAPrivateKey.minimumBits) }
         guard let notBefore = Self.date(X509_get0_notBefore(certificate)), let notAfter = Self.date(X509_get0_notAfter(certificate)) else {
+            ERR_clear_error()
             throw CryptoError.invalidCertificate(reason: "its validity dates cannot be read")
         }
+        guard notBefore < notAfter else { throw CryptoError.invalidCertificate(reason: "it ends before it starts") }
         self.der = der
         self.publicKey = publicKey
         self.notBefore = notBefore
@@ -66,7 +71,12 @@ public struct X509Certificate: Sendable, Hashable {
     /// 128-bit serial, valid from `notBefore` to `notAfter`, signed with SHA-256.
     public static func selfSigned(key: RSAPrivateKey, commonName: String, notBefore: Date, notAfter: Date) throws -> X509Certificate {
         guard !commonName.isEmpty, commonName.utf8.count <= 64 else { throw CryptoError.invalidCertificate(reason: "a common name is 1 to 64 bytes") }
-        guard notBefore < notAfter else { throw CryptoError.invalidCertificate(reason: "it would end before it starts") }
+        // Whole seconds, as a certificate holds them, from 1950 (UTCTime's first year) to 9999.
+        let range = -631_152_000.0...253_402_300_799.0
+        let start = notBefore.timeIntervalSince1970.rounded(.down), end = notAfter.timeIntervalSince1970.rounded(.down)
+        guard range.contains(start), range.contains(end), start < end else {
+            throw CryptoError.invalidCertificate(reason: "its validity must run forwards between 1950 and 9999")
+        }
         return try key.withKey { pkey in
             guard let certificate = X509_new() else { throw CryptoError.openSSL("X509_new") }
             defer { X509_free(certificate) }
@@ -77,8 +87,8 @@ public struct X509Certificate: Sendable, Hashable {
             defer { BN_free(number) }
             guard X509_set_version(certificate, 2) == 1,  // v3
                   BN_to_ASN1_INTEGER(number, X509_get_serialNumber(certificate)) != nil,
-                  ASN1_TIME_set(X509_getm_notBefore(certificate), time_t(notBefore.timeIntervalSince1970)) != nil,
-                  ASN1_TIME_set(X509_getm_notAfter(certificate), time_t(notAfter.timeIntervalSince1970)) != nil,
+                  ASN1_TIME_set(X509_getm_notBefore(certificate), time_t(start)) != nil,
+                  ASN1_TIME_set(X509_getm_notAfter(certificate), time_t(end)) != nil,
                   X509_set_pubkey(certificate, pkey) == 1,
                   let name = X509_get_subject_name(certificate),
                   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, commonName, -1, -1, 0) == 1,
@@ -118,13 +128,16 @@ public struct X509Certificate: Sendable, Hashable {
         guard let time else { return nil }
         var parts = tm()
         guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+        let seconds = timegm(&parts)
+        // -1 is also one second before 1970, which no certificate here starts or ends at.
+        guard seconds != -1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
     private static func name(_ name: OpaquePointer?) throws -> String {
         guard let name, let bio = BIO_new(BIO_s_mem()) else { throw CryptoError.openSSL("BIO_new") }
         defer { BIO_free(bio) }
-        guard X509_NAME_print_ex(bio, name, 0, SECRETS_XN_FLAG_RFC2253) >= 0 else { throw CryptoError.openSSL("X509_NAME_print_ex") }
+        guard X509_NAME_print_ex(bio, name, 0, SECRETS_XN_FLAG_RFC2253_UTF8) >= 0 else { throw CryptoError.openSSL("X509_NAME_print_ex") }
         var pointer: UnsafeMutablePointer<CChar>?
         let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &pointer)
         guard length >= 0 else { throw CryptoError.openSSL("BIO_get_mem_data") }

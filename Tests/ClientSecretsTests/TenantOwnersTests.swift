@@ -53,9 +53,15 @@ struct TenantOwnersTests {
         let (harness, vault) = try TenantSyncVaultTests.vault()
         defer { harness.remove() }
         let scanner = try vault.overview(of: "scanner").record.app
+        let before = try vault.exportDocument(now: Sample.now)
+        #expect(before.version == 1, "no owners yet: the version every secrets reads")
         try vault.applyTenantRound(
             TenantSyncVaultTests.round([]), owners: TenantOwners(byAppID: [scanner.appID: [Self.user("ada@contoso.com")]], requests: 1),
             scanner: "scanner", readFrom: nil, now: Sample.now)
+        // A copy from before the owners were read is no conflict, and the vault's owners stay.
+        let restored = try vault.importDocument(before, now: Sample.now)
+        #expect(restored.conflictsSkipped.isEmpty, "\(restored.conflictsSkipped)")
+        #expect(try vault.overview(of: "scanner").record.app.owners?.map(\.name) == ["ada@contoso.com"])
         try vault.editApp("scanner", now: Sample.now) { $0.notes = "reads the tenant" }
         #expect(try vault.overview(of: "scanner").record.app.owners?.map(\.name) == ["ada@contoso.com"])
         let document = try vault.exportDocument(now: Sample.now)

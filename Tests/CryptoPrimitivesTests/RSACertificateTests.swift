@@ -118,7 +118,7 @@ struct RSACertificateTests {
         #expect(throws: CryptoError.weakKey(bits: 1024, minimum: 2048)) { try RSAPrivateKey(pem: try secret("weak.pem")) }
         #expect(throws: CryptoError.weakKey(bits: 1024, minimum: 2048)) { try X509Certificate(pem: try file("weak-cert.pem")) }
         #expect(throws: CryptoError.self) { try RSAPrivateKey(pem: try secret("ec.pem")) }
-        #expect(throws: CryptoError.self) { try RSAPrivateKey(pem: try secret("key-encrypted.pem")) }
+        #expect(throws: CryptoError.invalidKey(reason: "the private key is encrypted; decrypt it first")) { try RSAPrivateKey(pem: try secret("key-encrypted.pem")) }
         #expect(throws: CryptoError.self) { try X509Certificate(pem: try file("key-pkcs8.pem")) }
     }
 
@@ -146,6 +146,28 @@ struct RSACertificateTests {
         #expect(throws: CryptoError.self) { try X509Certificate(der: Array(valid.der.dropLast())) }
         #expect(throws: CryptoError.self) { try RSAPrivateKey(der: SecureBytes(copying: [0x30, 0x03, 0x02, 0x01, 0x00])) }
         #expect(try X509Certificate(der: valid.der) == valid)
+        // Explanatory text around the one block is allowed (RFC 7468); a second block is not.
+        #expect(try X509Certificate(pem: "Subject: x\n" + valid.pem + "trailing words\n") == valid)
+        #expect(throws: CryptoError.invalidCertificate(reason: "the certificate's file holds more than one PEM block")) { try X509Certificate(pem: valid.pem + valid.pem) }
+        // The bits padding drops must be zero: one text, one DER.
+        let body = valid.pem.split(separator: "\n").dropFirst().dropLast().joined()
+        if let last = body.dropLast(body.hasSuffix("==") ? 2 : 1).last, body.hasSuffix("=") {
+            let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+            let flipped = table[(table.firstIndex(of: last)! ^ 1)]
+            var tampered = String(body.dropLast(body.hasSuffix("==") ? 3 : 2)) + String(flipped) + (body.hasSuffix("==") ? "==" : "=")
+            tampered = "-----BEGIN CERTIFICATE-----\n" + tampered + "\n-----END CERTIFICATE-----\n"
+            #expect(throws: CryptoError.invalidCertificate(reason: "the certificate's PEM block is not base64")) { try X509Certificate(pem: tampered) }
+        }
+    }
+
+    @Test("a name outside ASCII reads back as written; dates are whole seconds and must run forwards")
+    func namesAndDates() throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000.75), end = Date(timeIntervalSince1970: 1_900_000_000)
+        let certificate = try X509Certificate.selfSigned(key: Self.key, commonName: "rotateur café", notBefore: start, notAfter: end)
+        #expect(certificate.subject == "CN=rotateur café")
+        #expect(certificate.notBefore == Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(throws: CryptoError.self) { try X509Certificate.selfSigned(key: Self.key, commonName: "x", notBefore: end, notAfter: start) }
+        #expect(throws: CryptoError.self) { try X509Certificate.selfSigned(key: Self.key, commonName: "x", notBefore: start, notAfter: Date(timeIntervalSince1970: 3e11)) }
     }
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

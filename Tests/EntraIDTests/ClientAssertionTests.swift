@@ -65,9 +65,12 @@ struct ClientAssertionTests {
         let second = try ClientAssertion.make(clientID: "app", audience: audience, certificate: Self.certificate, key: Self.key)
         #expect(first.split(separator: ".")[1] != second.split(separator: ".")[1])
         let other = try RSAPrivateKey.generate(bits: 2048)
-        let forged = try ClientAssertion.make(clientID: "app", audience: audience, certificate: Self.certificate, key: other)
-        let parts = forged.split(separator: ".").map(String.init)
-        let signature = try #require(Data(base64Encoded: parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + String(repeating: "=", count: (4 - parts[2].count % 4) % 4)))
-        #expect(!Self.certificate.publicKey.isValidSignature(Array(signature), for: Array((parts[0] + "." + parts[1]).utf8), algorithm: .ps256))
+        #expect(throws: CryptoError.invalidKey(reason: "the private key is not the certificate's")) {
+            try ClientAssertion.make(clientID: "app", audience: audience, certificate: Self.certificate, key: other)
+        }
+        // Signed by another key all the same: the certificate's key does not verify it.
+        let parts = first.split(separator: ".").map(String.init)
+        let forged = try other.signature(for: Array((parts[0] + "." + parts[1]).utf8), algorithm: .ps256)
+        #expect(!Self.certificate.publicKey.isValidSignature(forged, for: Array((parts[0] + "." + parts[1]).utf8), algorithm: .ps256))
     }
 }

@@ -58,11 +58,12 @@ enum CertificateTarget {
         }
     }
 
-    /// Every reason the readers give, with the few values they put in (bit counts, labels).
+    /// Every reason the readers give, whole: a reason that merely starts like one could go on
+    /// to repeat the input.
     static func requireFixed(_ error: CryptoError) {
         switch error {
         case .invalidKey(let reason), .invalidCertificate(let reason):
-            Property.require(reasons.contains { reason.hasPrefix($0) }, "a refusal is not one of the fixed reasons (it may repeat the input): \(reason.prefix(80))")
+            Property.require(reasons.contains(reason), "a refusal is not one of the fixed reasons (it may repeat the input): \(reason.prefix(80))")
         case .weakKey, .openSSLFailure:
             break
         default:
@@ -70,9 +71,21 @@ enum CertificateTarget {
         }
     }
 
-    static let reasons = [
-        "it is empty", "it is not a DER private key", "bytes follow the key", "it is not an RSA key", "the private key is encrypted",
-        "the private key's PEM block is not base64", "the certificate's PEM block is not base64", "no PEM block", "it is not a DER X.509 certificate",
-        "bytes follow the certificate", "it holds no public key", "its validity dates cannot be read", "the certificate is encrypted",
-    ]
+    static let reasons: Set<String> = {
+        var reasons: Set = [
+            "it is empty", "it is not a DER private key (PKCS #8 or PKCS #1; an encrypted key must be decrypted first)", "bytes follow the key",
+            "it is not an RSA key (Entra ID's client assertions are RSA)", "it is not an RSA key", "it is longer than 16384 bits",
+            "its private and public parts do not belong together", "it is not a DER X.509 certificate", "bytes follow the certificate",
+            "it holds no public key this tool reads", "its validity dates cannot be read", "it ends before it starts",
+            "the private key's PEM block is not a \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block",
+            "the certificate's PEM block is not a \"CERTIFICATE\" block",
+        ]
+        for what in ["private key", "certificate"] {
+            reasons.formUnion([
+                "no PEM block found for the \(what)", "the \(what)'s file holds more than one PEM block", "the \(what) is encrypted; decrypt it first",
+                "the \(what)'s PEM block has no end line", "the \(what)'s PEM block is not base64",
+            ])
+        }
+        return reasons
+    }()
 }

@@ -85,7 +85,11 @@ extension Vault {
                 let existing = try findAppIfPresent(writer.db, appID: incoming.appID)
                 let app: AppRecord
                 if let existing {
-                    if existing.app != incoming {
+                    // Owners are what the last `sync --owners` read, not the app's settings: an
+                    // older copy's owners are no conflict, and the vault's own stay.
+                    var comparable = existing.app
+                    comparable.owners = incoming.owners
+                    if comparable != incoming {
                         conflicts.append("app \(incoming.appID) (\"\(incoming.label)\") differs from the vault's \"\(existing.app.label)\"")
                         continue
                     }

@@ -121,9 +121,17 @@ public struct App: Sendable, Hashable, Codable {
         try Validation.printable(notes, field: "notes", maximumCount: 4096, allowNewlines: true)
         if let secretDescription { try Validation.secretDescription(secretDescription) }
         if let objectID { try Validation.guid(objectID, field: "object-id") }
-        for owner in owners ?? [] {
-            try Validation.guid(owner.objectID, field: "owner")
-            if let name = owner.name { try Validation.printable(name, field: "owner", maximumCount: 256) }
+        if let owners {
+            guard owners.count <= AppOwner.maximumCount, Set(owners.map(\.objectID)).count == owners.count else {
+                throw VaultError.invalidValue(field: "owner", reason: "an app has at most \(AppOwner.maximumCount) owners, each listed once")
+            }
+            for owner in owners {
+                try Validation.guid(owner.objectID, field: "owner")
+                if let name = owner.name {
+                    guard name.utf8.count <= 1_024 else { throw VaultError.invalidValue(field: "owner", reason: "an owner's name is at most 1024 bytes") }
+                    try Validation.printable(name, field: "owner", maximumCount: 256)
+                }
+            }
         }
     }
 }

@@ -23,10 +23,21 @@ public struct AppOwner: Sendable, Hashable, Codable {
         case objectID = "objectId", kind, name
     }
 
+    /// The most owners the vault keeps for one app.
+    public static let maximumCount = 1_000
+
     /// An owner.
     public init(objectID: String, kind: Kind, name: String?) {
         self.objectID = objectID.lowercased()
         self.kind = kind
         self.name = name
+    }
+
+    /// Decodes an owner from an export document, normalised as ``init(objectID:kind:name:)`` does.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            objectID: try container.decode(String.self, forKey: .objectID), kind: try container.decode(Kind.self, forKey: .kind),
+            name: try container.decodeIfPresent(String.self, forKey: .name))
     }
 }

@@ -280,7 +280,11 @@ struct TenantRoundApplier {
             }
             let usable = { (text: String?) in text.flatMap { (try? Validation.printable($0, field: "owner", maximumCount: 256)) != nil && !$0.isEmpty ? $0 : nil } }
             let name = kind == .user ? usable(owner.userPrincipalName) ?? usable(owner.displayName) : usable(owner.displayName)
-            result[objectID] = AppOwner(objectID: objectID, kind: kind, name: name)
+            guard result.count < AppOwner.maximumCount || result[objectID] != nil else {
+                refuse("\(app): more than \(AppOwner.maximumCount) owners; the first \(AppOwner.maximumCount) are kept")
+                break
+            }
+            result[objectID] = AppOwner(objectID: objectID, kind: kind, name: name.flatMap { $0.utf8.count <= 1_024 ? $0 : nil })
         }
         return result.values.sorted { ($0.name ?? "~", $0.objectID) < ($1.name ?? "~", $1.objectID) }
     }

@@ -50,17 +50,28 @@ extension TenantInventory {
             url = try ownLink(next, path: "/v1.0/applications")
         }
         for (objectID, appID) in crowded {
-            // The id goes into a path: only a GUID does (it came from a server).
+            // The id goes into a path: only a GUID does (it came from a server). Without it the
+            // list is known to be partial, so none is recorded for the app.
             guard UUID(uuidString: objectID) != nil,
                   var next = endpoints.graphURL("applications/\(objectID.lowercased())/owners", query: "$select=\(Self.ownerSelect)&$top=999")
-            else { continue }
+            else {
+                byAppID[appID] = nil
+                continue
+            }
             var owners: [TenantOwner] = []
             var links: Set<String> = []
             while true {
                 requests += 1
+                guard requests <= maximumPages, owners.count <= AppOwner.maximumCount else {
+                    throw RotationFailure.unexpectedResponse(
+                        "Graph's owners of application \(objectID) did not end within \(maximumPages) requests or \(AppOwner.maximumCount) owners")
+                }
                 let page = try await get(next, as: GraphListPage<GraphOwner>.self, collection: collection, what: "the owners of application \(objectID)")
                 owners += page.value.map(Self.owner)
-                guard let link = page.nextLink, links.insert(link).inserted, owners.count < 100_000 else { break }
+                guard let link = page.nextLink else { break }
+                guard links.insert(link).inserted else {
+                    throw RotationFailure.unexpectedResponse("Graph sent the same next-page link twice for the owners of application \(objectID)")
+                }
                 next = try ownLink(link, path: "/v1.0/applications/\(objectID.lowercased())/owners")
             }
             byAppID[appID] = owners

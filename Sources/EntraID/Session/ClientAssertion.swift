@@ -19,6 +19,8 @@ public enum ClientAssertion {
         clientID: String, audience: URL, certificate: X509Certificate, key: RSAPrivateKey, algorithm: RSASignatureAlgorithm = .ps256,
         now: Date = Date(), lifetime: TimeInterval = 300, jwtID: String = UUID().uuidString.lowercased()
     ) throws -> String {
+        guard try certificate.matches(key) else { throw CryptoError.invalidKey(reason: "the private key is not the certificate's") }
+        guard now.timeIntervalSince1970.isFinite, lifetime.isFinite else { throw CryptoError.invalidCertificate(reason: "an assertion needs a finite time and lifetime") }
         let issued = Int(now.timeIntervalSince1970.rounded(.down))
         let header: [String: String] = switch algorithm {
         case .ps256: ["alg": "PS256", "typ": "JWT", "x5t#S256": base64URL(try certificate.sha256Thumbprint())]
