@@ -109,7 +109,9 @@ let package = Package(
         // speaking real HTTP; used by the tests and runnable as `secrets-emulator`.
         .target(
             name: "Emulators",
-            dependencies: [.product(name: "FlyingFox", package: "FlyingFox")],
+            // CryptoPrimitives checks client assertions' signatures; it is itself checked
+            // against Python's cryptography (RSACertificateTests, ClientAssertionTests).
+            dependencies: ["CryptoPrimitives", .product(name: "FlyingFox", package: "FlyingFox")],
             path: "TestSupport/Emulators"
         ),
         .executableTarget(name: "SecretsEmulator", dependencies: ["Emulators"], path: "Tools/secrets-emulator"),

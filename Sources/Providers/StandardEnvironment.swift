@@ -65,9 +65,9 @@ struct StandardEnvironment: RotationEnvironment {
                 throw RotationFailure.misconfigured(
                     "\(app.label) uses the entra-id issuer but names no rotator; add one with `secrets app edit \(app.label) --rotator LABEL` (an app with Application.ReadWrite.OwnedBy that owns \(app.label))")
             }
-            let rotator = try credentials(of: rotatorLabel, for: app, role: "rotator", in: vault)
+            let rotator = try signIn(of: rotatorLabel, for: app, role: "rotator", in: vault)
             var issuer = EntraIDIssuer(
-                app: app, rotatorClientID: rotator.clientID, rotatorSecret: rotator.secret,
+                app: app, rotatorClientID: rotator.clientID, rotatorCredential: rotator.credential,
                 endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph)
             issuer.usageGrace = tuning.usageGrace
             return issuer
@@ -101,15 +101,33 @@ struct StandardEnvironment: RotationEnvironment {
 
     func tenantReader(scanner: AppRecord, in vault: Vault) throws -> any TenantReader {
         let label = scanner.app.label
-        let secret: SecureBytes
+        let credential: SignInCredential
         do {
-            secret = try vault.secretValue(of: label)
+            credential = try vault.signInCredential(of: label)
         } catch let error as VaultError where error.code == .credentialNotFound || error.code == .noSecretValue {
-            throw RotationFailure.misconfigured("the scanner \(label) has no current secret in the vault; add it with `secrets secret add \(label)`")
+            throw RotationFailure.misconfigured(
+                "the scanner \(label) has no current secret or certificate in the vault; add one with `secrets secret add \(label)` or `secrets cert new \(label)`")
         }
         return TenantInventory(
-            scannerClientID: scanner.app.appID, scannerSecret: secret, tenant: scanner.app.tenant,
+            scannerClientID: scanner.app.appID, scannerCredential: credential, tenant: scanner.app.tenant,
             endpoints: try EntraEndpoints(cloud: scanner.app.cloud, environment: environment), session: graph)
+    }
+
+    /// The client ID of the app `label`, which `app` relies on to sign in to Entra ID, and its
+    /// current secret or certificate.
+    private func signIn(of label: String, for app: App, role: String, in vault: Vault) throws -> (clientID: String, credential: SignInCredential) {
+        let other: AppRecord
+        do {
+            other = try vault.app(label)
+        } catch let error as VaultError where error.code == .appNotFound {
+            throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
+        }
+        do {
+            return (other.app.appID, try vault.signInCredential(of: label))
+        } catch let error as VaultError where error.code == .credentialNotFound || error.code == .noSecretValue {
+            throw RotationFailure.misconfigured(
+                "\(app.label) needs the current secret or certificate of its \(role) \(label), and the vault holds none; add one with `secrets cert new \(label)` or `secrets secret add \(label)`")
+        }
     }
 
     /// The client ID and current secret of the app `label`, which `app` relies on.

@@ -63,9 +63,10 @@ struct SecretHygieneTests {
     }
 
     @Test("the token request body percent-encodes the secret and names the cloud scope")
-    func tokenBody() {
+    func tokenBody() throws {
         let credentials = ClientCredentials(clientID: "c", tenant: "t", secret: SecureBytes(copying: Array("a+b&c=d~e f%".utf8)))
-        let body = String(decoding: credentials.tokenRequestBody(scope: "https://graph.microsoft.us/.default"), as: UTF8.self)
+        let audience = try #require(URL(string: "https://login.microsoftonline.us/t/oauth2/v2.0/token"))
+        let body = String(decoding: try credentials.tokenRequestBody(scope: "https://graph.microsoft.us/.default", audience: audience), as: UTF8.self)
         #expect(body == "client_id=c&scope=https%3A%2F%2Fgraph.microsoft.us%2F.default&grant_type=client_credentials&client_secret=a%2Bb%26c%3Dd~e%20f%25")
     }
 

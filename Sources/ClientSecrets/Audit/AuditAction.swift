@@ -58,6 +58,14 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     /// A previous secret's retirement was postponed after a late sign-in.
     public static let secretRetirePostponed = AuditAction(rawValue: "secret.retire-postponed")
 
+    /// A certificate was added: made by `secrets cert new` or imported, with its private key
+    /// when the vault holds one.
+    public static let certificateAdd = AuditAction(rawValue: "certificate.add")
+    /// A pending certificate became current (`secrets cert activate`), after its sign-in was proven.
+    public static let certificateActivate = AuditAction(rawValue: "certificate.activate")
+    /// A certificate's private key was written out of the vault (`secrets cert export`).
+    public static let certificateExport = AuditAction(rawValue: "certificate.export")
+
     // Rotations.
 
     /// A new secret became current.

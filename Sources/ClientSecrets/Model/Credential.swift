@@ -34,12 +34,15 @@ public struct Credential: Sendable, Hashable, Codable {
     /// Whether the app registration holds it (every credential rotation manages) or the app's
     /// service principal (found by `secrets sync --service-principals`, monitored only).
     public var holder: CredentialHolder
+    /// A certificate the vault made or imported: its SHA-256 thumbprint, subject and DER;
+    /// `nil` for a secret and for a certificate only found in the tenant.
+    public var certificate: CertificateDetails?
 
     /// Creates credential metadata.
     public init(
         keyID: String, hint: String, created: Date, validFrom: Date, expires: Date?, state: CredentialState,
         displayName: String? = nil, retireAfter: Date? = nil, kind: CredentialKind = .secret, thumbprint: String? = nil,
-        holder: CredentialHolder = .application
+        holder: CredentialHolder = .application, certificate: CertificateDetails? = nil
     ) {
         self.keyID = keyID.lowercased()
         self.hint = hint
@@ -52,6 +55,7 @@ public struct Credential: Sendable, Hashable, Codable {
         self.kind = kind
         self.thumbprint = thumbprint
         self.holder = holder
+        self.certificate = certificate
     }
 
     /// Whole days from `now` until expiry (negative once expired), or `nil` without an expiry.
@@ -63,7 +67,7 @@ public struct Credential: Sendable, Hashable, Codable {
 
 extension Credential {
     private enum CodingKeys: String, CodingKey {
-        case keyID, hint, created, validFrom, expires, state, displayName, retireAfter, kind, thumbprint, holder
+        case keyID, hint, created, validFrom, expires, state, displayName, retireAfter, kind, thumbprint, holder, certificate
     }
 
     /// Decodes what ``encode(to:)`` writes; a credential without `kind` is a secret, as every
@@ -78,7 +82,8 @@ extension Credential {
             retireAfter: try container.decodeIfPresent(Date.self, forKey: .retireAfter),
             kind: try container.decodeIfPresent(CredentialKind.self, forKey: .kind) ?? .secret,
             thumbprint: try container.decodeIfPresent(String.self, forKey: .thumbprint),
-            holder: try container.decodeIfPresent(CredentialHolder.self, forKey: .holder) ?? .application)
+            holder: try container.decodeIfPresent(CredentialHolder.self, forKey: .holder) ?? .application,
+            certificate: try container.decodeIfPresent(CertificateDetails.self, forKey: .certificate))
     }
 
     /// Encodes the credential; `kind` and `thumbprint` only for a certificate and `holder` only
@@ -96,5 +101,6 @@ extension Credential {
         if kind != .secret { try container.encode(kind, forKey: .kind) }
         try container.encodeIfPresent(thumbprint, forKey: .thumbprint)
         if holder != .application { try container.encode(holder, forKey: .holder) }
+        try container.encodeIfPresent(certificate, forKey: .certificate)
     }
 }

@@ -38,6 +38,11 @@ struct RecordWriter {
         if let value { write(value) }
     }
 
+    mutating func write(_ value: [UInt8]) {
+        write(UInt32(value.count))
+        bytes.append(contentsOf: value)
+    }
+
     mutating func write(_ values: [String]) {
         write(UInt32(values.count))
         for value in values { write(value) }
@@ -81,6 +86,10 @@ struct RecordReader {
         // Records are authenticated before they are read and were written from Swift strings,
         // so the bytes are valid UTF-8; decoding (which would repair, not reject) is the fast path.
         return String(decoding: try take(count).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
+    mutating func readBytes() throws -> [UInt8] {
+        Array(try take(Int(try readUInt32())))
     }
 
     mutating func readDouble() throws -> Double {
@@ -268,13 +277,14 @@ extension App {
 }
 
 extension Credential {
-    /// Version 2 adds the kind and a certificate's thumbprint at the end, version 3 the holder.
+    /// Version 2 adds the kind and a certificate's thumbprint at the end, version 3 the holder,
+    /// version 4 the details of a certificate the vault made or imported.
     /// Each record is written in the oldest version that holds it (a secret of an app
     /// registration is still version 1), so that an older `secrets` reads what it can.
-    static let recordVersion: UInt8 = 3
+    static let recordVersion: UInt8 = 4
 
     func record() -> [UInt8] {
-        let version: UInt8 = holder != .application ? 3 : kind == .secret && thumbprint == nil ? 1 : 2
+        let version: UInt8 = certificate != nil ? 4 : holder != .application ? 3 : kind == .secret && thumbprint == nil ? 1 : 2
         var writer = RecordWriter(version: version)
         writer.write(keyID)
         writer.write(hint)
@@ -289,6 +299,11 @@ extension Credential {
             writer.write(thumbprint)
         }
         if version >= 3 { writer.write(holder.rawValue) }
+        if version >= 4, let certificate {
+            writer.write(certificate.sha256Thumbprint)
+            writer.write(certificate.subject)
+            writer.write(certificate.der)
+        }
         return writer.bytes
     }
 
@@ -309,10 +324,14 @@ extension Credential {
             thumbprint = try reader.readOptionalString()
         }
         let holder = reader.version >= 3 ? try reader.readEnum(CredentialHolder.self) : .application
+        var certificate: CertificateDetails?
+        if reader.version >= 4 {
+            certificate = CertificateDetails(sha256Thumbprint: try reader.readString(), subject: try reader.readString(), der: try reader.readBytes())
+        }
         try reader.finish()
         self.init(
             keyID: "", hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
-            displayName: displayName, retireAfter: retireAfter, kind: kind, thumbprint: thumbprint, holder: holder)
+            displayName: displayName, retireAfter: retireAfter, kind: kind, thumbprint: thumbprint, holder: holder, certificate: certificate)
         self.keyID = keyID
     }
 }

@@ -9,8 +9,9 @@ enum VaultSchema {
     /// (keyed with a key only admins hold), signs the digest with the vault's authority key, and
     /// keeps the authority keys' succession. Format 3 adds the `tenant_syncs` table to the signed
     /// digest: a `secrets` that reads only format 2 would not count its rows, and so refuses the
-    /// vault instead of calling it tampered.
-    static let formatVersion = 4
+    /// vault instead of calling it tampered. Format 5 holds certificate credentials the vault
+    /// made or imported (credential records of version 4).
+    static let formatVersion = 5
 
     /// The format a new vault (and a format-1 vault upgraded) gets: 2, which every `secrets`
     /// since format 2 reads. The first `secrets sync` makes it 3 (``createTenantSyncs(_:)``), the
@@ -18,6 +19,9 @@ enum VaultSchema {
     /// records name their holder (version 3) and its app records their owners (version 7),
     /// which a `secrets` of format 3 cannot read.
     static let baseFormat = 2
+
+    /// The format of a vault that holds a certificate it made or imported.
+    static let certificateFormat = 5
 
     /// The format of a vault that tracks service principals' credentials or apps' owners.
     static let tenantDetailFormat = 4

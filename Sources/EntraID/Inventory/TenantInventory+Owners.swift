@@ -18,7 +18,7 @@ extension TenantInventory {
         do {
             return try await readOwners()
         } catch let failure as RotationFailure {
-            throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: scanner.secret))
+            throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: scanner.scrubbable))
         }
     }
 

@@ -27,13 +27,19 @@ public struct TenantInventory: TenantReader {
 
     static let select = "id,appId,displayName,passwordCredentials,keyCredentials"
 
-    /// An inventory of `tenant` read as the scanner `scannerClientID` with `scannerSecret`.
-    public init(scannerClientID: String, scannerSecret: SecureBytes, tenant: String, endpoints: EntraEndpoints, session: GraphSession) {
+    /// An inventory of `tenant` read as the scanner `scannerClientID`, signing in with
+    /// `scannerCredential` (a secret or a certificate).
+    public init(scannerClientID: String, scannerCredential: SignInCredential, tenant: String, endpoints: EntraEndpoints, session: GraphSession) {
         self.scannerClientID = scannerClientID.lowercased()
         self.tenant = tenant.lowercased()
         self.endpoints = endpoints
         self.session = session
-        scanner = ClientCredentials(clientID: self.scannerClientID, tenant: self.tenant, secret: scannerSecret)
+        scanner = ClientCredentials(clientID: self.scannerClientID, tenant: self.tenant, proof: scannerCredential)
+    }
+
+    /// An inventory of `tenant` read as the scanner `scannerClientID` with `scannerSecret`.
+    public init(scannerClientID: String, scannerSecret: SecureBytes, tenant: String, endpoints: EntraEndpoints, session: GraphSession) {
+        self.init(scannerClientID: scannerClientID, scannerCredential: .secret(scannerSecret), tenant: tenant, endpoints: endpoints, session: session)
     }
 
     /// Reads one round of app registrations (`holder` `.application`) or service principals:
@@ -46,7 +52,7 @@ public struct TenantInventory: TenantReader {
             return try await readRound(Collection(holder), since: deltaLink)
         } catch let failure as RotationFailure {
             // No text from a server or a transport reaches the caller with the scanner's secret in it.
-            throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: scanner.secret))
+            throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: scanner.scrubbable))
         }
     }
 

@@ -92,7 +92,7 @@ extension EntraIDIssuer {
     }
 
     private func scrubbed(_ failure: RotationFailure) -> RotationFailure {
-        let scrub = { (text: String) in SecretScrubber.scrub(text, removing: rotator.secret) }
+        let scrub = { (text: String) in SecretScrubber.scrub(text, removing: rotator.scrubbable) }
         return RotationFailure(failure.code, scrub(failure.reason))
     }
 }

@@ -36,14 +36,16 @@ public struct EntraIDIssuer: Issuer {
     /// Entra ID keeps the previous secret valid: always `true`.
     public var keepsPreviousSecret: Bool { true }
 
-    /// Creates the issuer of `app`, acting as the rotator `rotatorClientID` with `rotatorSecret`.
+    /// Creates the issuer of `app`, acting as the rotator `rotatorClientID`, which signs in with
+    /// `rotatorCredential`: a secret, or (as Microsoft recommends) a certificate whose client
+    /// assertion replaces the secret in every token request.
     ///
     /// - Parameters:
     ///   - rotatorTenant: the tenant the rotator signs in to; `nil` for the app's tenant.
     ///   - endpoints: the app's cloud endpoints, usually `try EntraEndpoints(cloud: app.cloud)`.
     ///   - session: the session shared by every issuer of this run.
     public init(
-        app: App, rotatorClientID: String, rotatorSecret: SecureBytes, rotatorTenant: String? = nil,
+        app: App, rotatorClientID: String, rotatorCredential: SignInCredential, rotatorTenant: String? = nil,
         endpoints: EntraEndpoints, session: GraphSession, verification: VerificationPolicy = .standard
     ) {
         self.app = app
@@ -52,7 +54,17 @@ public struct EntraIDIssuer: Issuer {
         self.endpoints = endpoints
         self.session = session
         self.verification = verification
-        rotator = ClientCredentials(clientID: self.rotatorClientID, tenant: self.rotatorTenant, secret: rotatorSecret)
+        rotator = ClientCredentials(clientID: self.rotatorClientID, tenant: self.rotatorTenant, proof: rotatorCredential)
+    }
+
+    /// Creates the issuer of `app`, acting as the rotator `rotatorClientID` with `rotatorSecret`.
+    public init(
+        app: App, rotatorClientID: String, rotatorSecret: SecureBytes, rotatorTenant: String? = nil,
+        endpoints: EntraEndpoints, session: GraphSession, verification: VerificationPolicy = .standard
+    ) {
+        self.init(
+            app: app, rotatorClientID: rotatorClientID, rotatorCredential: .secret(rotatorSecret), rotatorTenant: rotatorTenant,
+            endpoints: endpoints, session: session, verification: verification)
     }
 
     /// Creates the issuer of `app` with the endpoints of its cloud and the overrides in `environment`.

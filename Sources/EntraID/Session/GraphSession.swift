@@ -144,10 +144,16 @@ public final class GraphSession: Sendable {
 
     /// Asks the token endpoint for a Graph token with `credentials`, uncached (a verification).
     func requestToken(_ credentials: ClientCredentials, endpoints: EntraEndpoints, operation: String) async throws(RotationFailure) -> TokenOutcome {
-        var body = credentials.tokenRequestBody(scope: endpoints.scope)
+        let url = endpoints.tokenURL(tenant: credentials.tenant)
+        var body: Data
+        do {
+            body = try credentials.tokenRequestBody(scope: endpoints.scope, audience: url)
+        } catch {
+            throw .misconfigured("\(operation): the client assertion could not be signed (\(error)); check the certificate with `secrets cert show`")
+        }
         let exchange: Exchange
         do {
-            exchange = try await send(Self.tokenRequest(endpoints.tokenURL(tenant: credentials.tenant), body: body), operation: operation)
+            exchange = try await send(Self.tokenRequest(url, body: body), operation: operation)
             body.wipe()
         } catch {
             body.wipe()
@@ -195,7 +201,7 @@ public final class GraphSession: Sendable {
     private func tokenKey(_ credentials: ClientCredentials, _ endpoints: EntraEndpoints) -> SessionCache.TokenKey {
         SessionCache.TokenKey(
             login: endpoints.login.absoluteString, tenant: credentials.tenant.lowercased(),
-            clientID: credentials.clientID.lowercased(), secretDigest: credentials.secretDigest, scope: endpoints.scope
+            clientID: credentials.clientID.lowercased(), secretDigest: credentials.proofDigest, scope: endpoints.scope
         )
     }
 

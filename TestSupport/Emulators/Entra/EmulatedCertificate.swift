@@ -1,7 +1,8 @@
 import Foundation
 
-/// A certificate credential (`keyCredential`) held by the emulator: metadata only, since Graph
-/// never returns a certificate's private key and this emulator signs nothing with it.
+/// A certificate credential (`keyCredential`) held by the emulator: its metadata and, when one
+/// was uploaded (Graph's `key`), the public certificate that client assertions are checked against.
+/// Graph never holds the private key.
 public struct EmulatedCertificate: Sendable, Hashable {
     /// The key id (a lowercase GUID).
     public var keyID: String
@@ -15,4 +16,8 @@ public struct EmulatedCertificate: Sendable, Hashable {
     public var end: Date
     /// `Verify` (a public key) or `Sign` (a private key: half of a SAML token-signing certificate).
     public var usage = "Verify"
+    /// The certificate's DER, when a real one was uploaded; `nil` for metadata only.
+    public var key: [UInt8]?
+    /// The last token request signed with it, if any.
+    public var lastSignIn: Date?
 }

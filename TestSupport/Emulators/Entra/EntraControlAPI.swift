@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import FlyingFox
 import Foundation
 
@@ -30,6 +31,10 @@ import Foundation
 /// POST /_emulator/applications/{appId}/certificates {"endDateTime", "startDateTime"?, "displayName"?, "keyId"?,
 ///                                                "thumbprint"? (40 hex digits; made up when absent)}
 ///                                               → 200 {"keyId", "thumbprint"}   (a keyCredential, metadata only)
+/// POST /_emulator/applications/{appId}/keyCredentials {"key": base64 DER, "keyId"?, "displayName"?}
+///                                               → 200 {"keyId", "thumbprint"}   (a person uploads a real certificate, as
+///                                                the portal or `az ad app credential reset --cert --append` does: its
+///                                                validity becomes the credential's; client assertions are checked against it)
 /// GET  /_emulator/applications/{appId}/secrets  → 200 {"value": [{"keyId", "displayName", "hint", "secretText",
 ///                                                "startDateTime", "endDateTime", "createdDateTime"}]}   (values included)
 /// POST /_emulator/applications/{appId}/policy {"passwordsAllowed": false} → 204   (an app management policy that
@@ -174,6 +179,16 @@ struct EntraControlAPI {
         case ("POST", ["delta", "expire"]):
             await state.expireDeltaTokens(gone: object()?["gone"] as? Bool ?? false)
             return EmulatorJSON.empty(204)
+
+        case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "keyCredentials":
+            guard let object = object(), let text = object["key"] as? String, let der = Data(base64Encoded: text),
+                  let parsed = try? X509Certificate(der: Array(der)), let sha1 = try? parsed.sha1Thumbprint()
+            else { return bad("expected {\"key\": base64 DER of an RSA certificate, \"keyId\"?, \"displayName\"?}") }
+            guard let certificate = await state.addCertificate(
+                appID: route[1], keyID: object["keyId"] as? String, displayName: object["displayName"] as? String ?? parsed.subject,
+                thumbprint: sha1, start: parsed.notBefore, end: parsed.notAfter, der: Array(der))
+            else { return EmulatorJSON.response(404, ["error": "no such application"]) }
+            return EmulatorJSON.response(200, ["keyId": certificate.keyID, "thumbprint": certificate.thumbprint.map { String(format: "%02X", $0) }.joined()])
 
         case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "certificates":
             guard let object = object(), let endText = object["endDateTime"] as? String, let end = EmulatorJSON.parseDate(endText) else {

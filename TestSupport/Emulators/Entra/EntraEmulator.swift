@@ -1,3 +1,4 @@
+import CryptoPrimitives
 import FlyingFox
 import FlyingSocks
 import Foundation
@@ -86,6 +87,21 @@ public final class EntraEmulator: Sendable {
         appID: String, keyID: String? = nil, displayName: String? = nil, thumbprint: [UInt8]? = nil, start: Date? = nil, expires: Date
     ) async -> EmulatedCertificate? {
         await state.addCertificate(appID: appID, keyID: keyID, displayName: displayName, thumbprint: thumbprint, start: start, end: expires)
+    }
+
+    /// Uploads the certificate `der` to `appID`, as a person does in the portal: its validity
+    /// becomes the credential's, and client assertions are checked against its public key.
+    /// `nil` for an unknown application or a certificate that does not read.
+    @discardableResult
+    public func uploadCertificate(appID: String, der: [UInt8], keyID: String? = nil) async -> EmulatedCertificate? {
+        guard let parsed = try? X509Certificate(der: der), let sha1 = try? parsed.sha1Thumbprint() else { return nil }
+        return await state.addCertificate(
+            appID: appID, keyID: keyID, displayName: parsed.subject, thumbprint: sha1, start: parsed.notBefore, end: parsed.notAfter, der: der)
+    }
+
+    /// The certificates of `appID`, with their last sign-ins.
+    public func certificates(ofApp appID: String) async -> [EmulatedCertificate] {
+        await state.certificates(ofApp: appID)
     }
 
     /// Removes the secret or certificate `keyID` of `appID`; false when there is none.

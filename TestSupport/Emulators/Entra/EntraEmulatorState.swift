@@ -309,15 +309,19 @@ actor EntraEmulatorState {
         applications.values.sorted { $0.appID < $1.appID }
     }
 
-    /// Adds a certificate credential to the application `appID`; `nil` when there is no such application.
-    func addCertificate(appID: String, keyID: String?, displayName: String?, thumbprint: [UInt8]?, start: Date?, end: Date) -> EmulatedCertificate? {
+    /// Adds a certificate credential to the application `appID`; `nil` when there is no such
+    /// application. With `der`, the real certificate that assertions are checked against.
+    func addCertificate(
+        appID: String, keyID: String?, displayName: String?, thumbprint: [UInt8]?, start: Date?, end: Date, der: [UInt8]? = nil
+    ) -> EmulatedCertificate? {
         let key = appID.lowercased()
         guard var application = applications[key] else { return nil }
         var generated = [UInt8](repeating: 0, count: 20)
         for index in generated.indices { generated[index] = UInt8.random(in: 0...255) }
-        let certificate = EmulatedCertificate(
+        var certificate = EmulatedCertificate(
             keyID: keyID?.lowercased() ?? UUID().uuidString.lowercased(), displayName: displayName, thumbprint: thumbprint ?? generated,
             start: start ?? Date(), end: end)
+        certificate.key = der
         application.certificates.append(certificate)
         applications[key] = application
         changed(key)
@@ -406,6 +410,10 @@ actor EntraEmulatorState {
         history[appID.lowercased()] ?? []
     }
 
+    func certificates(ofApp appID: String) -> [EmulatedCertificate] {
+        applications[appID.lowercased()]?.certificates ?? []
+    }
+
     func secrets(ofApp appID: String) -> [EmulatedSecret] {
         applications[appID.lowercased()]?.secrets ?? []
     }
@@ -431,6 +439,35 @@ actor EntraEmulatorState {
             applications[application.appID] = application
         }
         return result
+    }
+
+    /// Every `jti` of an accepted client assertion, per client: a second use is a replay.
+    private var assertionIDs: Set<String> = []
+
+    /// What the token endpoint says about a client `assertion` for `appID`, judged by `check`;
+    /// when accepted, the `jti` is remembered and a sign-in recorded for the certificate.
+    func signIn(appID: String, assertion: String, check: AssertionCheck) -> Result<Void, AssertionCheck.Refusal> {
+        let key = appID.lowercased()
+        guard var application = applications[key] else {
+            return .failure(AssertionCheck.Refusal(
+                status: 400, error: "unauthorized_client", aadsts: 700016, description: "Application with identifier '\(appID)' was not found in the directory."))
+        }
+        do {
+            let (keyID, jti) = try check.check(assertion, certificates: application.certificates)
+            guard assertionIDs.insert(key + " " + jti).inserted else {
+                return .failure(AssertionCheck.Refusal(
+                    status: 401, error: "invalid_client", aadsts: 700027, description: "Client assertion failed validation: its jti was already used (a replay)."))
+            }
+            if let index = application.certificates.firstIndex(where: { $0.keyID == keyID }) {
+                application.certificates[index].lastSignIn = check.now
+                applications[key] = application
+            }
+            return .success(())
+        } catch let refusal as AssertionCheck.Refusal {
+            return .failure(refusal)
+        } catch {
+            return .failure(AssertionCheck.Refusal(status: 400, error: "invalid_request", aadsts: 50027, description: "JWT token is invalid or malformed."))
+        }
     }
 
     /// Sets the last sign-in of secret `keyID` of `appID` (`nil` clears it); false when there is no such secret.

@@ -33,6 +33,26 @@ struct EntraTokenAPI {
             return (EmulatorJSON.oauthError(400, error: "invalid_scope", aadsts: 1002012,
                                             description: "The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."), clientID)
         }
+        if let assertion = form["client_assertion"] {
+            guard form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" else {
+                return (EmulatorJSON.oauthError(400, error: "invalid_request", aadsts: 50027,
+                                                description: "The client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer."), clientID)
+            }
+            guard form["client_secret"] == nil else {
+                return (EmulatorJSON.oauthError(400, error: "invalid_request", aadsts: 900144,
+                                                description: "Only one of 'client_assertion' and 'client_secret' may be sent."), clientID)
+            }
+            let host = request.headers[HTTPHeader("Host")] ?? ""
+            let check = AssertionCheck(clientID: clientID, audiences: ["http://\(host)/\(tenant)/oauth2/v2.0/token"], now: Date())
+            switch await state.signIn(appID: clientID, assertion: assertion, check: check) {
+            case .success:
+                let (token, expiresIn) = await state.issueToken(clientID: clientID)
+                let body: [String: Any] = ["token_type": "Bearer", "expires_in": expiresIn, "ext_expires_in": expiresIn, "access_token": token]
+                return (EmulatorJSON.response(200, body), clientID)
+            case .failure(let refusal):
+                return (EmulatorJSON.oauthError(refusal.status, error: refusal.error, aadsts: refusal.aadsts, description: refusal.description), clientID)
+            }
+        }
         switch await state.signIn(appID: clientID, secret: form["client_secret"]) {
         case .accepted:
             let (token, expiresIn) = await state.issueToken(clientID: clientID)

@@ -1,0 +1,113 @@
+import CryptoPrimitives
+import Foundation
+
+/// How the emulated token endpoint judges a client assertion (RFC 7523, Microsoft identity
+/// platform "certificate credentials"): the JWT's shape, its `alg` and thumbprint header, the
+/// signature against the public key of the uploaded certificate the thumbprint names, `iss` and
+/// `sub` against the client id, `aud` against this endpoint, `nbf`/`exp` and `jti` replay.
+///
+/// The AADSTS codes are those Entra ID gives: 50027 (a malformed JWT), 700021 (the identifier is
+/// not the client id), 700023 (the audience), 700024 (outside its time range), 700027 (the key
+/// was not found or the signature does not verify; also an expired key). Entra ID documents no
+/// code of its own for a replayed `jti`; the emulator answers it as 700027.
+struct AssertionCheck {
+    /// A refusal, in the token endpoint's error shape.
+    struct Refusal: Error {
+        var status: Int
+        var error: String
+        var aadsts: Int
+        var description: String
+    }
+
+    /// The longest lifetime accepted: the page asks for `exp` 5 to 10 minutes after `nbf`.
+    static let maximumLifetime: TimeInterval = 600
+    /// How far the clocks of the client and the endpoint may differ.
+    static let clockSkew: TimeInterval = 300
+
+    let clientID: String
+    /// This endpoint's own URL for the tenant: the only audience accepted.
+    let audiences: Set<String>
+    let now: Date
+
+    struct Header: Decodable {
+        var alg: String
+        var x5t: String?
+        var x5tS256: String?
+        enum CodingKeys: String, CodingKey { case alg, x5t, x5tS256 = "x5t#S256" }
+    }
+
+    struct Claims: Decodable {
+        var aud: String?
+        var iss: String?
+        var sub: String?
+        var jti: String?
+        var nbf: Double?
+        var exp: Double?
+    }
+
+    /// The certificate the assertion was signed with, and its `jti`; throws a ``Refusal``.
+    func check(_ assertion: String, certificates: [EmulatedCertificate]) throws -> (keyID: String, jti: String) {
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Self.base64URL(parts[0]), let claimBytes = Self.base64URL(parts[1]),
+              let signature = Self.base64URL(parts[2]),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)),
+              let claims = try? JSONDecoder().decode(Claims.self, from: Data(claimBytes))
+        else { throw Refusal(status: 400, error: "invalid_request", aadsts: 50027, description: "JWT token is invalid or malformed.") }
+        let algorithm: RSASignatureAlgorithm
+        let thumbprint: String
+        let sha256: Bool
+        switch (header.alg, header.x5tS256, header.x5t) {
+        case ("PS256", let value?, _): (algorithm, thumbprint, sha256) = (.ps256, value, true)
+        case ("RS256", _, let value?): (algorithm, thumbprint, sha256) = (.rs256, value, false)
+        default:
+            throw Refusal(status: 400, error: "invalid_request", aadsts: 50027,
+                          description: "JWT token is invalid or malformed: alg '\(header.alg)' without its thumbprint header (PS256 with x5t#S256, RS256 with x5t).")
+        }
+        let candidates = certificates.filter { certificate in
+            guard certificate.usage == "Verify", let der = certificate.key, let parsed = try? X509Certificate(der: der) else { return false }
+            let digest = sha256 ? try? parsed.sha256Thumbprint() : try? parsed.sha1Thumbprint()
+            return digest.map { Self.encode($0) } == thumbprint
+        }
+        guard let certificate = candidates.first, let der = certificate.key, let parsed = try? X509Certificate(der: der) else {
+            throw Refusal(status: 401, error: "invalid_client", aadsts: 700027,
+                          description: "Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '\(thumbprint)']")
+        }
+        let signingInput = Array("\(parts[0]).\(parts[1])".utf8)
+        guard parsed.publicKey.isValidSignature(signature, for: signingInput, algorithm: algorithm) else {
+            throw Refusal(status: 401, error: "invalid_client", aadsts: 700027, description: "Client assertion failed signature validation.")
+        }
+        guard now >= certificate.start, now < certificate.end else {
+            throw Refusal(status: 401, error: "invalid_client", aadsts: 700027,
+                          description: "Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '\(thumbprint)']")
+        }
+        guard claims.iss?.lowercased() == clientID, claims.sub?.lowercased() == clientID else {
+            throw Refusal(status: 401, error: "invalid_client", aadsts: 700021, description: "Client assertion application identifier doesn't match 'client_id' parameter.")
+        }
+        guard let audience = claims.aud, audiences.contains(audience) else {
+            throw Refusal(status: 401, error: "invalid_client", aadsts: 700023, description: "Client assertion audience claim does not match Realm issuer.")
+        }
+        let time = now.timeIntervalSince1970
+        guard let notBefore = claims.nbf, let expiry = claims.exp, notBefore - Self.clockSkew <= time, time < expiry + Self.clockSkew,
+              expiry > notBefore, expiry - notBefore <= Self.maximumLifetime
+        else {
+            throw Refusal(status: 401, error: "invalid_client", aadsts: 700024,
+                          description: "Client assertion is not within its valid time range. Current time: \(EmulatorJSON.format(now)), assertion valid from \(claims.nbf.map { EmulatorJSON.format(Date(timeIntervalSince1970: $0)) } ?? "?"), expiry time of assertion \(claims.exp.map { EmulatorJSON.format(Date(timeIntervalSince1970: $0)) } ?? "?").")
+        }
+        guard let jti = claims.jti, !jti.isEmpty else {
+            throw Refusal(status: 400, error: "invalid_request", aadsts: 50027, description: "JWT token is invalid or malformed: it has no jti.")
+        }
+        return (certificate.keyID, jti)
+    }
+
+    static func base64URL(_ text: Substring) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard !base64.contains("=") else { return nil }
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
