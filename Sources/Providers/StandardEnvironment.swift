@@ -113,6 +113,18 @@ struct StandardEnvironment: RotationEnvironment {
             endpoints: try EntraEndpoints(cloud: scanner.app.cloud, environment: environment), session: graph)
     }
 
+    func verifySignIn(of record: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> String {
+        let app = record.app
+        guard app.issuer != .jamfProAPIClient else {
+            throw RotationFailure.misconfigured("\(app.label) is a Jamf Pro API client, which signs in with a secret, not a certificate")
+        }
+        let issuer = EntraIDIssuer(
+            app: app, rotatorClientID: app.appID, rotatorCredential: credential,
+            endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph,
+            verification: VerificationPolicy(window: wait))
+        return try await issuer.verifySignIn(with: credential, keyID: keyID)
+    }
+
     /// The client ID of the app `label`, which `app` relies on to sign in to Entra ID, and its
     /// current secret or certificate.
     private func signIn(of label: String, for app: App, role: String, in vault: Vault) throws -> (clientID: String, credential: SignInCredential) {

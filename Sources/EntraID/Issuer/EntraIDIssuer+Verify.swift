@@ -21,8 +21,27 @@ extension EntraIDIssuer {
         }
     }
 
+    /// Requests a Graph token as the app itself with `credential` (a certificate just uploaded,
+    /// or a secret), retrying for the ``VerificationPolicy/window`` while Entra ID may still be
+    /// replicating it: for a certificate, a key that is not found yet (AADSTS700027) is retried too.
+    ///
+    /// - Throws: as ``verify(keyID:value:)``.
+    public func verifySignIn(with credential: SignInCredential, keyID: String) async throws -> String {
+        switch credential {
+        case .secret(let value):
+            return try await verify(keyID: keyID, value: value)
+        case .certificate:
+            let credentials = ClientCredentials(clientID: app.appID, tenant: app.tenant, proof: credential)
+            return try await verifyUnscrubbed(credentials, keyID: keyID.lowercased(), what: "certificate")
+        }
+    }
+
     private func verifyUnscrubbed(keyID: String, value: SecureBytes) async throws -> String {
-        let credentials = ClientCredentials(clientID: app.appID, tenant: app.tenant, secret: value)
+        try await verifyUnscrubbed(ClientCredentials(clientID: app.appID, tenant: app.tenant, secret: value), keyID: keyID, what: "secret")
+    }
+
+    private func verifyUnscrubbed(_ credentials: ClientCredentials, keyID: String, what: String) async throws -> String {
+        let certificate = what == "certificate"
         let authority = endpoints.authority(tenant: app.tenant)
         let clock = ContinuousClock()
         let started = clock.now
@@ -31,33 +50,39 @@ extension EntraIDIssuer {
         while true {
             attempts += 1
             let outcome = try await session.requestToken(
-                credentials, endpoints: endpoints, operation: "verifying secret \(keyID) of app \(app.appID)"
+                credentials, endpoints: endpoints, operation: "verifying \(what) \(keyID) of app \(app.appID)"
             )
             let elapsed = clock.now - started
             switch outcome {
             case .issued:
                 return "token issued by \(authority) after \(elapsed.shortDescription)"
             case .refused(let error):
-                guard Self.mayBeReplicating(error) else {
+                guard Self.mayBeReplicating(error) || certificate && error.aadsts == 700027 && Self.keyNotFound(error) else {
                     throw RotationFailure.verificationFailed(
-                        "\(authority) refused the new secret \(keyID) of app \(app.appID): \(describe(error))"
+                        "\(authority) refused the new \(what) \(keyID) of app \(app.appID): \(describe(error))"
                     )
                 }
                 guard elapsed + delay <= verification.window else {
                     let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
                     throw RotationFailure.verificationFailed(
-                        "\(authority) still refused the new secret \(keyID) of app \(app.appID) after \(elapsed.shortDescription) "
+                        "\(authority) still refused the new \(what) \(keyID) of app \(app.appID) after \(elapsed.shortDescription) "
                             + "(\(tries)): \(describe(error))"
                     )
                 }
                 do {
                     try await Task.sleep(for: delay)
                 } catch {
-                    throw RotationFailure.verificationFailed("verification of secret \(keyID) of app \(app.appID) was cancelled")
+                    throw RotationFailure.verificationFailed("verification of \(what) \(keyID) of app \(app.appID) was cancelled")
                 }
                 delay = min(delay * verification.multiplier, verification.maximumDelay)
             }
         }
+    }
+
+    /// Whether a certificate's refusal says its key was not found (not uploaded, or not
+    /// replicated yet), rather than a bad signature or an expired key.
+    static func keyNotFound(_ error: ServiceError) -> Bool {
+        (error.message ?? "").contains("key was not found")
     }
 
     /// Whether a refusal may be a secret (or app) that has not replicated yet: an invalid client

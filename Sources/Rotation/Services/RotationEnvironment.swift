@@ -18,4 +18,18 @@ public protocol RotationEnvironment: Sendable {
     ///
     /// - Throws: ``RotationFailure/misconfigured(_:)`` when the vault holds no secret for it.
     func tenantReader(scanner: AppRecord, in vault: Vault) throws -> any TenantReader
+
+    /// Proves that `app` signs in at its issuer with `credential` (a certificate a person just
+    /// uploaded, key `keyID` in the vault), retrying for up to `wait` while the issuer replicates
+    /// it. Returns a line for the output.
+    ///
+    /// - Throws: ``RotationFailure/verificationFailed(_:)`` when the issuer still refuses it.
+    func verifySignIn(of app: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> String
+}
+
+extension RotationEnvironment {
+    /// An environment that knows no sign-in check refuses.
+    public func verifySignIn(of app: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> String {
+        throw RotationFailure.misconfigured("this program cannot check a sign-in of \(app.app.label)")
+    }
 }

@@ -1,6 +1,7 @@
 import Age
 import ArgumentParser
 import ClientSecrets
+import CryptoPrimitives
 import Rotation
 
 /// The exit codes `secrets` uses, from `sysexits.h`; `expiring` has its own (see ``ExpiringCommand``).
@@ -44,6 +45,8 @@ enum ExitStatus {
             return error.code
         case is RotationSettingError:
             return usage
+        case is CryptoError:
+            return dataError
         case let error as RotationFailure:
             switch error.code {
             case .unavailable: return unavailable
@@ -66,7 +69,7 @@ enum ExitStatus {
         let commands = [
             "rotator", "concurrency", "app-id", "tenant", "key-id", "expires", "valid-from", "lifetime", "rotate-before", "overlap",
             "consumer", "tag", "notes", "cloud", "days", "name", "issuer", "state", "confirm-removed", "secret-description",
-            "issuer-setting", "consumer-setting",
+            "issuer-setting", "consumer-setting", "entra-key-id", "private-key", "certificate",
         ]
         return Set(declared + commands)
     }()
