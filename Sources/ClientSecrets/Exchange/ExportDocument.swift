@@ -19,12 +19,15 @@ public struct ExportDocument: Sendable, Hashable, Codable {
     /// The newest version this build writes and reads. Version 2 adds apps' `owners` and
     /// credentials' `holder`; a document without either is still written as version 1, so that
     /// an older `secrets` imports it, and one with them refuses it instead of dropping them.
-    public static let currentVersion = 2
+    /// Version 3 adds a certificate's `certificate` (thumbprint, subject, DER), whose value is
+    /// its private key.
+    public static let currentVersion = 3
 
     /// Creates a document.
     public init(exportedAt: Date, vaultID: String, apps: [ExportedApp]) {
         self.format = Self.formatName
-        self.version = apps.contains { $0.owners != nil || $0.credentials.contains { $0.holder != nil } } ? 2 : 1
+        self.version = apps.contains { $0.credentials.contains { $0.certificate != nil } } ? 3
+            : apps.contains { $0.owners != nil || $0.credentials.contains { $0.holder != nil } } ? 2 : 1
         self.exportedAt = exportedAt
         self.vaultID = vaultID
         self.apps = apps
@@ -186,13 +189,16 @@ public struct ExportedCredential: Sendable, Hashable, Codable {
     public var thumbprint: String?
     /// `servicePrincipal` for a service principal's credential; absent for the app registration's.
     public var holder: CredentialHolder?
+    /// A certificate the vault made or imported (its `value` is then the PEM private key);
+    /// absent otherwise.
+    public var certificate: CertificateDetails?
 
     /// The metadata part.
     public var credential: Credential {
         Credential(
             keyID: keyId, hint: hint, created: created, validFrom: validFrom, expires: expires, state: state,
             displayName: displayName, retireAfter: retireAfter, kind: type ?? .secret, thumbprint: thumbprint,
-            holder: holder ?? .application)
+            holder: holder ?? .application, certificate: certificate)
     }
 
     /// Describes `credential` with its value.
@@ -209,5 +215,6 @@ public struct ExportedCredential: Sendable, Hashable, Codable {
         type = credential.kind == .secret ? nil : credential.kind
         thumbprint = credential.thumbprint
         holder = credential.holder == .application ? nil : credential.holder
+        certificate = credential.certificate
     }
 }

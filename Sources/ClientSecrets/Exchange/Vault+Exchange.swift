@@ -80,6 +80,9 @@ extension Vault {
             if document.apps.contains(where: { $0.owners != nil || $0.credentials.contains { $0.holder != nil } }) {
                 try VaultSchema.raiseFormat(to: VaultSchema.tenantDetailFormat, writer.db)
             }
+            if document.apps.contains(where: { $0.credentials.contains { $0.certificate != nil } }) {
+                try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db)
+            }
             for entry in document.apps {
                 let incoming = entry.app
                 let existing = try findAppIfPresent(writer.db, appID: incoming.appID)
@@ -211,8 +214,13 @@ extension Vault {
                 guard keyIDs.insert(credential.keyId.lowercased()).inserted else {
                     throw VaultError.invalidDocument(reason: "\(subject) appears twice")
                 }
-                if let value = credential.value, value.isEmpty || value.utf8.count > maximumSecretCount {
+                if let details = credential.certificate {
+                    try validateCertificate(details, value: credential.value, credential: credential, subject: subject)
+                } else if let value = credential.value, value.isEmpty || value.utf8.count > maximumSecretCount {
                     throw VaultError.invalidDocument(reason: "\(subject): the value is empty or longer than \(maximumSecretCount) bytes")
+                }
+                if credential.type == .certificate, credential.certificate == nil, credential.value != nil {
+                    throw VaultError.invalidDocument(reason: "\(subject): a certificate's private key comes without its certificate")
                 }
                 // A service principal's credential is only ever monitored: never the secret an
                 // app signs in with, so never current and never a value the vault hands out.
@@ -226,6 +234,31 @@ extension Vault {
         }
     }
 
+    /// A certificate in a document must be what the vault itself would store: a certificate
+    /// that reads, whose thumbprints and dates are the credential's, with its own private key.
+    static func validateCertificate(_ details: CertificateDetails, value: String?, credential: ExportedCredential, subject: String) throws {
+        guard credential.type == .certificate, credential.holder == nil else {
+            throw VaultError.invalidDocument(reason: "\(subject): only an app registration's certificate carries a certificate")
+        }
+        guard details.der.count <= CertificateDetails.maximumSize, let certificate = try? details.certificate(),
+              let sha1 = try? certificate.sha1Thumbprint(), let sha256 = try? certificate.sha256Thumbprint(),
+              CertificateDetails.hex(sha1) == credential.thumbprint, CertificateDetails.hex(sha256) == details.sha256Thumbprint,
+              certificate.subject == details.subject, certificate.notAfter == credential.expires?.wholeSeconds
+        else {
+            throw VaultError.invalidDocument(reason: "\(subject): its certificate does not read, or disagrees with its thumbprints, subject or expiry")
+        }
+        guard let value else { return }
+        guard value.utf8.count <= maximumPrivateKeySize,
+              let key = try? RSAPrivateKey(pem: SecureBytes(copying: Array(value.utf8))), (try? certificate.matches(key)) == true
+        else {
+            throw VaultError.invalidDocument(reason: "\(subject): its value is not the certificate's private key in PEM")
+        }
+    }
+
+    /// The largest private key accepted as a certificate's value, in bytes of PEM (a 16,384-bit
+    /// PKCS #8 key is about 12.7 KiB).
+    public static let maximumPrivateKeySize = 16_384
+
     func secretValue(_ db: any StorageTransaction, record: CredentialRecord, secretKey: SecureBytes) throws -> SecureBytes {
         guard let sealed = try db.value(Data.self, sql: "SELECT secret FROM credentials WHERE id = ?", arguments: [record.id.data]) else {
             throw VaultError.noSecretValue(app: record.appRecordID.description, keyID: record.credential.keyID)
@@ -236,7 +269,7 @@ extension Vault {
     static func sameMetadata(_ a: Credential, _ b: Credential) -> Bool {
         func seconds(_ date: Date?) -> Int64? { date.map(epochSeconds) }
         return a.keyID == b.keyID && a.hint == b.hint && a.state == b.state && a.displayName == b.displayName
-            && a.kind == b.kind && a.thumbprint == b.thumbprint && a.holder == b.holder
+            && a.kind == b.kind && a.thumbprint == b.thumbprint && a.holder == b.holder && a.certificate == b.certificate
             && seconds(a.created) == seconds(b.created) && seconds(a.validFrom) == seconds(b.validFrom)
             && seconds(a.expires) == seconds(b.expires) && seconds(a.retireAfter) == seconds(b.retireAfter)
     }
