@@ -248,16 +248,16 @@ extension Vault {
             throw VaultError.invalidDocument(reason: "\(subject): its certificate does not read, or disagrees with its thumbprints, subject or expiry")
         }
         guard let value else { return }
-        guard value.utf8.count <= maximumPrivateKeySize,
-              let key = try? RSAPrivateKey(pem: SecureBytes(copying: Array(value.utf8))), (try? certificate.matches(key)) == true
+        guard value.utf8.count <= maximumCertificateValueSize,
+              let pair = try? CertificateBundle.decode(SecureBytes(copying: Array(value.utf8))), pair.certificate == certificate
         else {
-            throw VaultError.invalidDocument(reason: "\(subject): its value is not the certificate's private key in PEM")
+            throw VaultError.invalidDocument(reason: "\(subject): its value is not the certificate followed by its private key in PEM")
         }
     }
 
-    /// The largest private key accepted as a certificate's value, in bytes of PEM (a 16,384-bit
-    /// PKCS #8 key is about 12.7 KiB).
-    public static let maximumPrivateKeySize = 16_384
+    /// The largest certificate value accepted, in bytes of PEM: a 16,384-bit PKCS #8 key is
+    /// about 12.7 KiB, its certificate about 5.5 KiB.
+    public static let maximumCertificateValueSize = 24_576
 
     func secretValue(_ db: any StorageTransaction, record: CredentialRecord, secretKey: SecureBytes) throws -> SecureBytes {
         guard let sealed = try db.value(Data.self, sql: "SELECT secret FROM credentials WHERE id = ?", arguments: [record.id.data]) else {

@@ -16,6 +16,14 @@ public struct SigningCertificate: Sendable {
         self.certificate = certificate
         self.privateKey = privateKey
     }
+
+    /// A certificate and its key, before the vault has a key ID for them.
+    public struct Pair: Sendable {
+        /// The certificate.
+        public let certificate: X509Certificate
+        /// Its private key.
+        public let privateKey: RSAPrivateKey
+    }
 }
 
 /// How an app signs in to its issuer: with its current secret, or with a certificate through a

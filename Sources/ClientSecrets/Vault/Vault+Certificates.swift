@@ -3,8 +3,8 @@ import Foundation
 import Storage
 
 /// Certificate credentials the vault made or imported: the public certificate is metadata
-/// (anyone who can read the vault can print it for an upload), the private key is the sealed
-/// value, as a secret's is, and only an admin identity can read it.
+/// (anyone who can read the vault can print it for an upload); the sealed value, which only an
+/// admin identity can read, is the ``CertificateBundle``: the certificate and its private key.
 extension Vault {
     /// Stores `certificate` as a credential of the app `name`, with `privateKey` as its sealed
     /// value when given (a certificate without its key is tracked for expiry only).
@@ -35,7 +35,7 @@ extension Vault {
         try Validation.guid(keyID, field: "key-id")
         let details = try CertificateDetails(certificate)
         let thumbprint = CertificateDetails.hex(try certificate.sha1Thumbprint())
-        let value = privateKey?.pemEncoded()
+        let value = privateKey.map { CertificateBundle.encode(certificate: certificate, key: $0) }
         return try write(now: now) { writer in
             let secretKey = privateKey == nil ? nil : try keys.requireSecretKey()
             let app = try findApp(writer.db, name)
@@ -76,17 +76,16 @@ extension Vault {
                 field: "key-id", reason: "\(record.credential.keyID) of \(name) is a \(record.credential.kind == .secret ? "secret" : "certificate the vault has no copy of")")
         }
         let value = try secretValue(of: name, keyID: record.credential.keyID)
-        let certificate = try details.certificate()
-        let key: RSAPrivateKey
+        let pair: SigningCertificate.Pair
         do {
-            key = try RSAPrivateKey(pem: value)
+            pair = try CertificateBundle.decode(value)
         } catch {
-            throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "holds a private key that does not read")
+            throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "holds a certificate and key that do not read")
         }
-        guard try certificate.matches(key) else {
-            throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "holds a private key that is not its certificate's")
+        guard pair.certificate == (try details.certificate()) else {
+            throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "holds a certificate that is not its recorded one")
         }
-        return SigningCertificate(keyID: record.credential.keyID, certificate: certificate, privateKey: key)
+        return SigningCertificate(keyID: record.credential.keyID, certificate: pair.certificate, privateKey: pair.privateKey)
     }
 
     /// What the app `name` signs in with: its current credential's secret, or its current
@@ -137,15 +136,15 @@ extension Vault {
         }
     }
 
-    /// The certificate `keyID` of the app `name` and its private key as PEM, for an explicit
-    /// export; the export is audited. Admin only.
-    public func exportCertificate(of name: String, keyID: String, now: Date = Date()) throws -> (certificate: String, privateKey: SecureBytes) {
+    /// The certificate `keyID` of the app `name` and its private key, as the PEM of a
+    /// ``CertificateBundle``, for an explicit export; the export is audited. Admin only.
+    public func exportCertificate(of name: String, keyID: String, now: Date = Date()) throws -> SecureBytes {
         let signing = try signingCertificate(of: name, keyID: keyID)
         try write(now: now) { writer in
             let app = try findApp(writer.db, name)
             try writer.audit(.certificateExport, app: app.app.label, appID: app.app.appID, keyID: signing.keyID, detail: "private key written out")
         }
-        return (signing.certificate.pem, signing.privateKey.pemEncoded())
+        return CertificateBundle.encode(certificate: signing.certificate, key: signing.privateKey)
     }
 
     /// The credential `keyID` of the app `name`, or its current one; metadata only.

@@ -127,8 +127,7 @@ struct CertExportCommand: ParsableCommand {
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             do {
                 let exported = try vault.exportCertificate(of: app, keyID: keyId)
-                try handle.write(contentsOf: Data(exported.certificate.utf8))
-                try exported.privateKey.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+                try exported.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
                 try handle.synchronize()
             } catch {
                 unlink(output)
