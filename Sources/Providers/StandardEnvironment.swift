@@ -61,7 +61,10 @@ struct StandardEnvironment: RotationEnvironment {
         case .manual:
             return manualIssuer(app)
         case .entraID:
-            guard let rotatorLabel = app.rotator else {
+            // Without a rotator, an app that signs in with a certificate of its own rolls it
+            // itself (addKey and removeKey need no Graph permission, only the proof).
+            let ownsCertificate = try vault.overview(of: app.label).current?.kind == .certificate
+            guard let rotatorLabel = app.rotator ?? (ownsCertificate ? app.label : nil) else {
                 throw RotationFailure.misconfigured(
                     "\(app.label) uses the entra-id issuer but names no rotator; add one with `secrets app edit \(app.label) --rotator LABEL` (an app with Application.ReadWrite.OwnedBy that owns \(app.label))")
             }
@@ -70,6 +73,13 @@ struct StandardEnvironment: RotationEnvironment {
                 app: app, rotatorClientID: rotator.clientID, rotatorCredential: rotator.credential,
                 endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph)
             issuer.usageGrace = tuning.usageGrace
+            // An app that signs in with a certificate of its own rolls certificates, not secrets.
+            if ownsCertificate {
+                guard case .certificate(let own) = try vault.signInCredential(of: app.label) else {
+                    throw RotationFailure.misconfigured("\(app.label)'s current certificate changed during the run; run it again")
+                }
+                issuer.ownCertificate = own
+            }
             return issuer
         case .jamfProAPIClient:
             guard let settings = app.jamfProIssuer else {
@@ -113,7 +123,7 @@ struct StandardEnvironment: RotationEnvironment {
             endpoints: try EntraEndpoints(cloud: scanner.app.cloud, environment: environment), session: graph)
     }
 
-    func verifySignIn(of record: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> String {
+    func verifySignIn(of record: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> SignInProof {
         let app = record.app
         guard app.issuer != .jamfProAPIClient else {
             throw RotationFailure.misconfigured("\(app.label) is a Jamf Pro API client, which signs in with a secret, not a certificate")
@@ -122,7 +132,9 @@ struct StandardEnvironment: RotationEnvironment {
             app: app, rotatorClientID: app.appID, rotatorCredential: credential,
             endpoints: try EntraEndpoints(cloud: app.cloud, environment: environment), session: graph,
             verification: VerificationPolicy(window: wait))
-        return try await issuer.verifySignIn(with: credential, keyID: keyID)
+        let summary = try await issuer.verifySignIn(with: credential, keyID: keyID)
+        guard case .certificate(let signing) = credential else { return SignInProof(summary: summary, issuerKeyID: nil) }
+        return SignInProof(summary: summary, issuerKeyID: await issuer.keyID(of: signing.certificate))
     }
 
     /// The client ID of the app `label`, which `app` relies on to sign in to Entra ID, and its

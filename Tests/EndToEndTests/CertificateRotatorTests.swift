@@ -110,4 +110,45 @@ struct CertificateRotatorTests {
         #expect(log.output.contains("certificate.export") && log.output.contains("certificate.activate"))
         for line in keyLines { sandbox.expectNoLeak(of: line) }
     }
+
+    @Test("the rotator rolls its own certificate with addKey and removeKey, twice, the old one removed only after the overlap")
+    func selfRotation() async throws {
+        let world = try await World.make("cert-self-rotation")
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        // To find its own object id and list its own keys, the rotator owns itself.
+        await world.emulator.registerApplication(
+            appID: world.rotatorID, displayName: "secrets rotator", owners: [world.rotatorID], roles: ["Application.ReadWrite.OwnedBy"])
+        try sandbox.succeed(["cert", "new", "rotator", "--expires", "1y", "--bits", "2048"])
+        try await world.uploadPending()
+        try await sandbox.succeedAsync(["cert", "activate", "rotator"])
+        let first = try #require(try world.certificates().first { $0["state"] as? String == "current" }?["keyID"] as? String)
+        // Entra ID with no rotator: the app rolls its own certificate. A year's certificates with
+        // 3 s of overlap; `--force` stands in for the year passing.
+        try sandbox.succeed(["app", "edit", "rotator", "--issuer", "entra-id", "--lifetime", "1y", "--overlap", "3s"])
+
+        let rolled = try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
+        #expect(rolled.output.contains("1 app(s): 1 done"), "\(rolled)")
+        var atIssuer = await world.emulator.certificates(ofApp: world.rotatorID)
+        let second = try #require(try world.certificates().first { $0["state"] as? String == "current" }?["keyID"] as? String)
+        #expect(second != first)
+        #expect(Set(atIssuer.map(\.keyID)) == [first, second], "the old certificate stays during the overlap")
+        #expect(await world.emulator.secrets(ofApp: world.rotatorID).isEmpty, "no secret was ever made")
+        #expect(try world.certificates().first { $0["keyID"] as? String == first }?["state"] as? String == "previous")
+
+        // The new certificate signs the rotator in: the Jamf app rotates with it.
+        try await sandbox.succeedAsync(["rotate", "jamf"])
+        #expect(await world.emulator.certificates(ofApp: world.rotatorID).first { $0.keyID == second }?.lastSignIn != nil)
+
+        // After the overlap, the next run removes the first certificate (the proof signed by the
+        // second) and rolls again; the second stays for its own overlap.
+        try await Task.sleep(for: .seconds(4))
+        let again = try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
+        #expect(again.output.contains("1 app(s): 1 done"), "\(again)")
+        atIssuer = await world.emulator.certificates(ofApp: world.rotatorID)
+        let third = try #require(try world.certificates().first { $0["state"] as? String == "current" }?["keyID"] as? String)
+        #expect(Set(atIssuer.map(\.keyID)) == [second, third], "\(atIssuer.map(\.keyID))")
+        #expect(try world.certificates().first { $0["keyID"] as? String == first }?["state"] as? String == "retired")
+        #expect(try sandbox.succeed(["verify"]).succeeded)
+    }
 }

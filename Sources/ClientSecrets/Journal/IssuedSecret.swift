@@ -13,13 +13,19 @@ public struct IssuedSecret: Sendable {
     public var expires: Date?
     /// The display name the issuer recorded.
     public var displayName: String?
+    /// For an issuer that rolls certificates: the new certificate, whose bundle with its private
+    /// key is ``value``.
+    public var certificate: X509Certificate?
 
     /// Creates an issued secret.
-    public init(keyID: String, value: SecureBytes, validFrom: Date? = nil, expires: Date? = nil, displayName: String? = nil) {
+    public init(
+        keyID: String, value: SecureBytes, validFrom: Date? = nil, expires: Date? = nil, displayName: String? = nil, certificate: X509Certificate? = nil
+    ) {
         self.keyID = keyID.lowercased()
         self.value = value
         self.validFrom = validFrom
         self.expires = expires
         self.displayName = displayName
+        self.certificate = certificate
     }
 }

@@ -127,10 +127,17 @@ extension Vault {
                 try retire(row: row, app: app, reason: "replaced; the issuer invalidated it", writer: &writer)
             }
         }
-        let credential = Credential(
+        var credential = Credential(
             keyID: issued.keyID, hint: Self.hint(for: text ?? ""), created: writer.now.wholeSeconds,
             validFrom: (issued.validFrom ?? writer.now).wholeSeconds, expires: issued.expires?.wholeSeconds,
             state: keepsPrevious ? .pending : .current, displayName: issued.displayName)
+        if let certificate = issued.certificate {
+            credential.hint = ""
+            credential.kind = .certificate
+            credential.thumbprint = CertificateDetails.hex(try certificate.sha1Thumbprint())
+            credential.certificate = try CertificateDetails(certificate)
+            try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db)
+        }
         _ = try storeCredential(credential, value: issued.value, secretKey: secretKey, for: app, writer: &writer)
     }
 

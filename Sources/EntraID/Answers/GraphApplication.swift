@@ -12,6 +12,8 @@ struct GraphApplication: Decodable, Sendable {
     var displayName: String?
     /// Its client secrets (metadata only).
     var passwordCredentials: [GraphPasswordCredential]?
+    /// Its certificates (metadata only), read when the issuer rotates certificates.
+    var keyCredentials: [GraphKeyCredential]?
 }
 
 /// A `passwordCredential` without its `secretText`.

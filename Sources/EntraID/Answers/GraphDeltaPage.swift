@@ -1,3 +1,4 @@
+import ClientSecrets
 import Foundation
 
 /// One page of `GET /applications/delta` or `GET /servicePrincipals/delta`: items, and either the next page's link or the link of
@@ -45,4 +46,9 @@ struct GraphKeyCredential: Decodable, Sendable {
     /// `Verify` (a public key) or `Sign` (a private key: a service principal's SAML token-signing
     /// certificate is listed as both, sharing `customKeyIdentifier`).
     var usage: String?
+
+    /// `endDateTime` as a date.
+    var end: Date? { endDateTime.flatMap(RFC3339Timestamp.parse) }
+    /// `startDateTime` as a date.
+    var start: Date? { startDateTime.flatMap(RFC3339Timestamp.parse) }
 }

@@ -13,6 +13,17 @@ extension EntraIDIssuer {
     ///   replication cannot explain); ``RotationFailure/unavailable(_:)`` when the token endpoint
     ///   cannot be reached.
     public func verify(keyID: String, value: SecureBytes) async throws -> String {
+        if ownCertificate != nil {
+            // Rolling certificates, the value is a certificate bundle: proven by a sign-in with it.
+            let pair: SigningCertificate.Pair
+            do {
+                pair = try CertificateBundle.decode(value)
+            } catch {
+                throw RotationFailure.verificationFailed("the new certificate \(keyID) of app \(app.appID) does not read: \(error)")
+            }
+            let signing = SigningCertificate(keyID: keyID, certificate: pair.certificate, privateKey: pair.privateKey)
+            return try await verifySignIn(with: .certificate(signing), keyID: keyID)
+        }
         do {
             return try await verifyUnscrubbed(keyID: keyID.lowercased(), value: value)
         } catch let failure as RotationFailure {

@@ -32,6 +32,12 @@ public struct EntraIDIssuer: Issuer {
     /// ``Rotation/CredentialUsageReport``); a week unless the run says otherwise.
     public var usageGrace: TimeInterval = 7 * 86_400
     let rotator: ClientCredentials
+    /// The app's own current certificate, when the app signs in with one: the issuer then rolls
+    /// certificates instead of secrets (Graph's `addKey` and `removeKey`, each with a proof of
+    /// possession signed by this certificate). See ``EntraIDIssuer/createCertificate(_:signing:)``.
+    public var ownCertificate: SigningCertificate?
+    /// The size of the RSA keys made when rolling certificates.
+    public var certificateBits = RSAPrivateKey.defaultBits
 
     /// Entra ID keeps the previous secret valid: always `true`.
     public var keepsPreviousSecret: Bool { true }
@@ -91,6 +97,7 @@ public struct EntraIDIssuer: Issuer {
     /// secrets with the same display name that started during this call are removed: their
     /// values were never seen, so nothing can use them.
     public func createSecret(_ request: SecretRequest) async throws -> IssuedSecret {
+        if let ownCertificate { return try await createCertificate(request, signing: ownCertificate) }
         let started = Date()
         return try await guarded {
             let body = try Self.json(["passwordCredential": [
@@ -133,7 +140,10 @@ public struct EntraIDIssuer: Issuer {
 
     /// Removes the password credential `keyID` and says whether the app held it.
     public func removeSecretReporting(keyID: String) async throws -> SecretRemoval {
-        try await guarded {
+        if let ownCertificate, try await guarded({ try await readApplication() }).keyCredentials?.contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) == true {
+            return try await removeCertificate(keyID: keyID, signing: ownCertificate)
+        }
+        return try await guarded {
             let body = try Self.json(["keyId": keyID.lowercased()])
             let exchange = try await callOnApplication(action: "removePassword", body: body, operation: "removePassword")
             let status = exchange.response.status
@@ -142,7 +152,14 @@ public struct EntraIDIssuer: Issuer {
             if status == 400 || status == 404 {
                 // Graph's answer for a key id the app does not hold is not documented: look.
                 let current = try await readApplication()
-                if !(current.passwordCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) { return .notHeld }
+                if !(current.passwordCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) {
+                    // Never "not held" for a certificate the app still has: the vault would call it retired.
+                    if (current.keyCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) {
+                        throw RotationFailure.misconfigured(
+                            "key \(keyID.lowercased()) of app \(app.label) is a certificate: only an app that signs in with a certificate of its own removes its certificates (removeKey); remove it in the portal")
+                    }
+                    return .notHeld
+                }
             }
             throw graphFailure(error, operation: "remove secret \(keyID.lowercased()) from")
         }
@@ -152,6 +169,11 @@ public struct EntraIDIssuer: Issuer {
     public func secrets(markedWith marker: String) async throws -> [IssuedSecretInfo] {
         try await guarded {
             let application = try await readApplication()
+            if ownCertificate != nil {
+                return (application.keyCredentials ?? [])
+                    .filter { $0.displayName?.contains(marker) ?? false }
+                    .map { IssuedSecretInfo(keyID: $0.keyId, displayName: $0.displayName, expires: $0.end) }
+            }
             return (application.passwordCredentials ?? [])
                 .filter { $0.displayName?.contains(marker) ?? false }
                 .map { IssuedSecretInfo(keyID: $0.keyId, displayName: $0.displayName, expires: $0.end) }
@@ -165,7 +187,7 @@ public struct EntraIDIssuer: Issuer {
         guard Validation.isGUID(app.appID) else {
             throw RotationFailure.misconfigured("app \(app.label): the app id \"\(app.appID.prefix(64))\" is not a GUID")
         }
-        guard let url = endpoints.graphURL("applications(appId='\(app.appID)')", query: "$select=id,appId,displayName,passwordCredentials") else {
+        guard let url = endpoints.graphURL("applications(appId='\(app.appID)')", query: "$select=id,appId,displayName,passwordCredentials,keyCredentials") else {
             throw RotationFailure.misconfigured("cannot build a Graph URL from \(endpoints.graph.absoluteString)")
         }
         let exchange = try await call("GET", url, operation: "reading app \(app.appID)")
@@ -181,7 +203,7 @@ public struct EntraIDIssuer: Issuer {
 
     /// POSTs `body` to `applications/{object id}/{action}`; when a remembered object id is no
     /// longer found, looks the app up again once.
-    private func callOnApplication(action: String, body: Data, operation: String) async throws -> GraphSession.Exchange {
+    func callOnApplication(action: String, body: Data, operation: String) async throws -> GraphSession.Exchange {
         var cached = await session.cache.objectID(for: objectKey)
         while true {
             let objectID: String
@@ -220,7 +242,7 @@ public struct EntraIDIssuer: Issuer {
         SessionCache.ObjectKey(graph: endpoints.graph.absoluteString, tenant: app.tenant, appID: app.appID)
     }
 
-    private static func json(_ object: [String: Any]) throws -> Data {
+    static func json(_ object: [String: Any]) throws -> Data {
         do {
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         } catch {

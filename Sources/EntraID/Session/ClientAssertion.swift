@@ -29,6 +29,11 @@ public enum ClientAssertion {
         let claims = Claims(
             aud: audience.absoluteString, exp: issued + Int(min(max(lifetime, 1), maximumLifetime)), iat: issued, iss: clientID, jti: jwtID,
             nbf: issued, sub: clientID)
+        return try signed(header: header, claims: claims, key: key, algorithm: algorithm)
+    }
+
+    /// A compact JWS (RFC 7515 §7.1) of `claims` under `header`, signed with `key`.
+    static func signed(header: [String: String], claims: some Encodable, key: RSAPrivateKey, algorithm: RSASignatureAlgorithm) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let signingInput = base64URL(Array(try encoder.encode(header))) + "." + base64URL(Array(try encoder.encode(claims)))

@@ -11,8 +11,9 @@ extension RotationEngine {
     /// retirement asking).
     static func mayRetire(_ credential: Credential, open: [RotationJournal], now: Date) -> String? {
         guard credential.state == .previous else { return "it is \(credential.state.rawValue)" }
-        // Rotation creates and removes secrets; a certificate (found by `secrets sync`) is the tenant's.
-        guard credential.kind == .secret else { return "it is a certificate, which rotation does not manage" }
+        // Rotation creates and removes secrets, and the certificates the vault made or imported
+        // (an app rolling its own); a certificate only found by `secrets sync` is the tenant's.
+        guard credential.kind == .secret || credential.certificate != nil else { return "it is a certificate the vault only monitors, which rotation does not manage" }
         // A service principal's secret is not the app registration's: removePassword cannot reach it.
         guard credential.holder == .application else { return "its service principal holds it, and rotation manages the app registration's secrets only" }
         guard (credential.retireAfter ?? .distantPast) <= now else { return "its overlap has not passed" }

@@ -270,10 +270,11 @@ public struct RotationEngine: Sendable {
             result = AppRotationResult(label: app.app.label)
             let open = try await commits.read { try $0.openJournals(of: app.id) }
             try RotationState(open: open).check(.retireNow, label: app.app.label, keepsPreviousSecret: true)
-            // Only the app registration's secrets: a certificate or a service principal's
-            // credential is the tenant's, and rotation never removes it.
+            // Only the app registration's secrets and the certificates the vault made: a
+            // certificate only monitored or a service principal's credential is the tenant's,
+            // and rotation never removes it.
             let previous = overview.credentials.map(\.credential).filter { (credential: Credential) -> Bool in
-                credential.state == .previous && credential.kind == .secret && credential.holder == .application
+                credential.state == .previous && (credential.kind == .secret || credential.certificate != nil) && credential.holder == .application
             }
             guard !previous.isEmpty else {
                 throw RotationRefusal(waitsForPerson: false, message: "\(app.app.label) has no previous secret to retire (nothing was changed)")

@@ -51,7 +51,12 @@ public struct IssuedSecretCheck: Sendable {
             throw RotationFailure.invalidAnswer(
                 "the issuer answered with key id \(keyID), which the vault already holds for this app: a new secret must have a new key id")
         }
-        if let problem = Self.valueProblem(issued.value) {
+        if let certificate = issued.certificate {
+            // Made here, not by the server: the bundle must still be that certificate and its key.
+            guard (try? CertificateBundle.decode(issued.value))?.certificate == certificate else {
+                throw RotationFailure.invalidAnswer("the new certificate's value is not that certificate and its private key")
+            }
+        } else if let problem = Self.valueProblem(issued.value) {
             throw RotationFailure.invalidAnswer("the issuer's secret value \(problem)")
         }
         let expires = issued.expires ?? requestedExpiry
@@ -74,7 +79,7 @@ public struct IssuedSecretCheck: Sendable {
         }
         return IssuedSecret(
             keyID: keyID, value: issued.value, validFrom: issued.validFrom, expires: expires,
-            displayName: issued.displayName.map(Self.displayName))
+            displayName: issued.displayName.map(Self.displayName), certificate: issued.certificate)
     }
 
     /// Only the listings whose key id is a GUID: a secret the issuer lists under anything else

@@ -21,15 +21,30 @@ public protocol RotationEnvironment: Sendable {
 
     /// Proves that `app` signs in at its issuer with `credential` (a certificate a person just
     /// uploaded, key `keyID` in the vault), retrying for up to `wait` while the issuer replicates
-    /// it. Returns a line for the output.
+    /// it; then, for a certificate, looks up the key ID the issuer gave it, when the app may read
+    /// itself.
     ///
     /// - Throws: ``RotationFailure/verificationFailed(_:)`` when the issuer still refuses it.
-    func verifySignIn(of app: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> String
+    func verifySignIn(of app: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> SignInProof
+}
+
+/// What a proven sign-in found.
+public struct SignInProof: Sendable, Hashable {
+    /// A line for the output, such as `token issued by … after 1.2 s`.
+    public var summary: String
+    /// The issuer's key ID for the certificate, when the app could read its own credentials.
+    public var issuerKeyID: String?
+
+    /// Creates a proof.
+    public init(summary: String, issuerKeyID: String?) {
+        self.summary = summary
+        self.issuerKeyID = issuerKeyID
+    }
 }
 
 extension RotationEnvironment {
     /// An environment that knows no sign-in check refuses.
-    public func verifySignIn(of app: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> String {
+    public func verifySignIn(of app: AppRecord, with credential: SignInCredential, keyID: String, wait: Duration) async throws -> SignInProof {
         throw RotationFailure.misconfigured("this program cannot check a sign-in of \(app.app.label)")
     }
 }

@@ -48,10 +48,17 @@ struct CertActivateCommand: NetworkCommand {
             let proof = try runBlocking {
                 try await environment.verifySignIn(of: record, with: .certificate(signing), keyID: signing.keyID, wait: .seconds(seconds))
             }
+            if let entraKeyId, let found = proof.issuerKeyID, found != entraKeyId.lowercased() {
+                throw VaultError.invalidValue(field: "entra-key-id", reason: "Entra ID holds this certificate as key \(found), not \(entraKeyId.lowercased())")
+            }
             let lock = try VaultLock(vaultPath: vault.path, holder: "cert activate", wait: VaultLock.commandWait)
             defer { _ = lock }
-            let active = try vault.activateCertificate(of: app, keyID: chosen.credential.keyID, issuerKeyID: entraKeyId)
-            Printer.line("Certificate \(active.credential.keyID) of \"\(record.app.label)\" is current (\(proof)).")
+            let active = try vault.activateCertificate(of: app, keyID: chosen.credential.keyID, issuerKeyID: entraKeyId ?? proof.issuerKeyID)
+            Printer.line("Certificate \(active.credential.keyID) of \"\(record.app.label)\" is current (\(proof.summary)).")
+            if entraKeyId == nil, proof.issuerKeyID == nil, active.credential.keyID == chosen.credential.keyID {
+                Terminal.printError(
+                    "secrets: Entra ID's key ID for it is unknown (\(record.app.label) cannot read its own registration): run `secrets cert activate` with --entra-key-id next time, or make the app an owner of itself, so that a rotation can later remove this certificate")
+            }
         }
     }
 }

@@ -111,3 +111,38 @@ struct AssertionCheck {
             .replacingOccurrences(of: "=", with: "")
     }
 }
+
+extension AssertionCheck {
+    /// Why `proof` is not a valid proof of possession for the application `objectID` (Graph,
+    /// "Generate proof of possession tokens for rolling keys"), or `nil`: signed with the private
+    /// key of one of its valid certificates (named by `x5t` or `x5t#S256`), `aud`
+    /// `00000002-0000-0000-c000-000000000000`, `iss` its object id, `nbf`/`exp` around now and
+    /// at most 10 minutes apart.
+    static func proofProblem(_ proof: String, objectID: String, certificates: [EmulatedCertificate], now: Date) -> String? {
+        let parts = proof.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = base64URL(parts[0]), let claimBytes = base64URL(parts[1]), let signature = base64URL(parts[2]),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)),
+              let claims = try? JSONDecoder().decode(Claims.self, from: Data(claimBytes))
+        else { return "the proof is not a JWT" }
+        let valid = certificates.filter { $0.usage == "Verify" && $0.key != nil && now >= $0.start && now < $0.end }
+        let match: (EmulatedCertificate, X509Certificate, RSASignatureAlgorithm)? = valid.lazy.compactMap { certificate in
+            guard let der = certificate.key, let parsed = try? X509Certificate(der: der) else { return nil }
+            switch (header.alg, header.x5tS256, header.x5t) {
+            case ("PS256", let value?, _) where (try? parsed.sha256Thumbprint()).map(encode) == value: return (certificate, parsed, .ps256)
+            case ("RS256", _, let value?) where (try? parsed.sha1Thumbprint()).map(encode) == value: return (certificate, parsed, .rs256)
+            default: return nil
+            }
+        }.first
+        guard let (_, certificate, algorithm) = match else { return "the proof is not signed by a valid certificate of the application" }
+        guard certificate.publicKey.isValidSignature(signature, for: Array("\(parts[0]).\(parts[1])".utf8), algorithm: algorithm) else {
+            return "the proof's signature does not verify"
+        }
+        guard claims.aud == "00000002-0000-0000-c000-000000000000" else { return "the proof's audience is not 00000002-0000-0000-c000-000000000000" }
+        guard claims.iss?.lowercased() == objectID.lowercased() else { return "the proof's issuer is not the application's object id" }
+        let time = now.timeIntervalSince1970
+        guard let notBefore = claims.nbf, let expiry = claims.exp, notBefore - clockSkew <= time, time < expiry,
+              expiry > notBefore, expiry - notBefore <= maximumLifetime
+        else { return "the proof is not within its valid time range (at most 10 minutes)" }
+        return nil
+    }
+}

@@ -22,7 +22,7 @@ struct EntraGraphAPI {
     static let auditLogReadAll = "AuditLog.Read.All"
     static let directoryReadAll = "Directory.Read.All"
 
-    private struct Caller {
+    struct Caller {
         var appID: String
         var roles: Set<String>
     }
@@ -150,6 +150,14 @@ struct EntraGraphAPI {
 
         case .servicePrincipalsDelta:
             return (await delta(caller, request: request, of: .servicePrincipals, error: error), caller.appID)
+
+        case .addKey(let key), .removeKey(let key):
+            guard let application = await application(key) else { return (notFound(key, clientRequestID), caller.appID) }
+            // An application needs no permission to roll its own certificates; another caller
+            // needs write access, as for passwords. The proof is required either way.
+            guard caller.appID == application.appID || canWrite(caller, application) else { return (denied, caller.appID) }
+            let adding = if case .addKey = route { true } else { false }
+            return (await rollKey(adding: adding, application: application, request: request, error: error), caller.appID)
 
         case .removePassword(let key):
             guard let application = await application(key) else { return (notFound(key, clientRequestID), caller.appID) }
@@ -411,7 +419,7 @@ struct EntraGraphAPI {
             || (caller.roles.contains(Self.readWriteOwnedBy) && application.owners.contains(caller.appID))
     }
 
-    private func canWrite(_ caller: Caller, _ application: EntraEmulatorState.Application) -> Bool {
+    func canWrite(_ caller: Caller, _ application: EntraEmulatorState.Application) -> Bool {
         caller.roles.contains(Self.readWriteAll)
             || (caller.roles.contains(Self.readWriteOwnedBy) && application.owners.contains(caller.appID))
     }

@@ -12,6 +12,10 @@ public enum EntraOperation: String, Sendable, Hashable, Codable, CaseIterable {
     case addPassword
     /// `POST /v1.0/applications/{id}/removePassword`.
     case removePassword
+    /// `POST /v1.0/applications/{id}/addKey`.
+    case addKey
+    /// `POST /v1.0/applications/{id}/removeKey`.
+    case removeKey
     /// `GET /beta/reports/appCredentialSignInActivities`.
     case credentialSignInActivities
     /// Matches every operation above (for faults only; requests are never recorded as `any`).

@@ -25,6 +25,10 @@ enum EntraRoute: Sendable, Equatable {
     case addPassword(ApplicationKey)
     /// `POST …/removePassword`.
     case removePassword(ApplicationKey)
+    /// `POST …/addKey`: a certificate added with a proof of possession.
+    case addKey(ApplicationKey)
+    /// `POST …/removeKey`.
+    case removeKey(ApplicationKey)
     /// `GET /beta/reports/appCredentialSignInActivities` (with `$filter=appId eq '…'`).
     case credentialSignInActivities
     /// A Graph path this emulator does not serve (Graph answers 400 for an unknown segment).
@@ -42,6 +46,8 @@ enum EntraRoute: Sendable, Equatable {
         case .listApplications, .applicationsDelta, .servicePrincipalsDelta, .listOwners: return .listApplications
         case .addPassword: return .addPassword
         case .removePassword: return .removePassword
+        case .addKey: return .addKey
+        case .removeKey: return .removeKey
         case .credentialSignInActivities: return .credentialSignInActivities
         case .unknownGraph, .methodNotAllowed, .unknown: return nil
         }
@@ -86,6 +92,8 @@ enum EntraRoute: Sendable, Equatable {
         case nil: self = isGet ? .getApplication(key) : .methodNotAllowed
         case "addPassword"?, "microsoft.graph.addPassword"?: self = isPost ? .addPassword(key) : .methodNotAllowed
         case "removePassword"?, "microsoft.graph.removePassword"?: self = isPost ? .removePassword(key) : .methodNotAllowed
+        case "addKey"?, "microsoft.graph.addKey"?: self = isPost ? .addKey(key) : .methodNotAllowed
+        case "removeKey"?, "microsoft.graph.removeKey"?: self = isPost ? .removeKey(key) : .methodNotAllowed
         case "owners"?: self = isGet ? .listOwners(key) : .methodNotAllowed
         case let other?: self = .unknownGraph(segment: other)
         }

@@ -1,0 +1,117 @@
+import ClientSecrets
+import CryptoPrimitives
+import Foundation
+import Rotation
+
+/// Rolling an app's own certificates: Graph's `addKey` and `removeKey`, which an application may
+/// call on itself given a proof of possession signed by one of its valid certificates
+/// (``ProofOfPossession``). The rotation engine drives them as it drives secrets: the new
+/// certificate is the "secret", its value the bundle of certificate and private key.
+extension EntraIDIssuer {
+    /// Makes a key pair and a self-signed certificate ending at `request.expires`, and adds it to
+    /// the app with `addKey`, named `request.displayName` (which carries the rotation id, so a
+    /// resumed rotation finds it), proving possession with `signing`.
+    func createCertificate(_ request: SecretRequest, signing: SigningCertificate) async throws -> IssuedSecret {
+        try await guarded {
+            let now = Date()
+            let key = try RSAPrivateKey.generate(bits: certificateBits)
+            let certificate = try X509Certificate.selfSigned(
+                key: key, commonName: String(app.label.prefix(64)), notBefore: now.addingTimeInterval(-60), notAfter: request.expires.wholeSeconds)
+            let exchange = try await callWithProof(action: "addKey", signing: signing, operation: "addKey") { proof in
+                try Self.json([
+                    "keyCredential": [
+                        "type": "AsymmetricX509Cert", "usage": "Verify", "key": Data(certificate.der).base64EncodedString(),
+                        "displayName": request.displayName,
+                    ],
+                    "passwordCredential": NSNull(),
+                    "proof": proof,
+                ])
+            }
+            guard exchange.response.status == 200 else {
+                throw graphFailure(ServiceError(status: exchange.response.status, body: exchange.response.body), operation: "add a certificate to", lifetimeOf: request)
+            }
+            guard let added = try? JSONDecoder().decode(GraphKeyCredential.self, from: exchange.response.body), Validation.isGUID(added.keyId) else {
+                throw RotationFailure.unexpectedResponse("addKey for app \(app.appID) answered without a keyId")
+            }
+            if let thumbprint = added.customKeyIdentifier, Data(base64Encoded: thumbprint).map(Array.init) != (try certificate.sha1Thumbprint()) {
+                throw RotationFailure.invalidAnswer("addKey for app \(app.appID) answered with another certificate's thumbprint")
+            }
+            if exchange.earlierAttemptMayHaveSucceeded {
+                await removeDuplicateCertificates(of: request.displayName, keeping: added.keyId, signing: signing)
+            }
+            return IssuedSecret(
+                keyID: added.keyId, value: CertificateBundle.encode(certificate: certificate, key: key), validFrom: certificate.notBefore,
+                expires: certificate.notAfter, displayName: request.displayName, certificate: certificate)
+        }
+    }
+
+    /// Entra ID's key ID for `certificate` on the app, found by its SHA-1 thumbprint (Graph's
+    /// `customKeyIdentifier`); `nil` when the app cannot read itself or does not hold it.
+    public func keyID(of certificate: X509Certificate) async -> String? {
+        guard let thumbprint = try? certificate.sha1Thumbprint(), let application = try? await guarded({ try await readApplication() }) else { return nil }
+        let matches = (application.keyCredentials ?? []).filter {
+            $0.usage != "Sign" && $0.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map(Array.init) == thumbprint && Validation.isGUID($0.keyId)
+        }
+        return matches.count == 1 ? matches[0].keyId.lowercased() : nil
+    }
+
+    /// Removes the certificate `keyID` with `removeKey` and says whether the app held it.
+    func removeCertificate(keyID: String, signing: SigningCertificate) async throws -> SecretRemoval {
+        try await guarded {
+            let exchange = try await callWithProof(action: "removeKey", signing: signing, operation: "removeKey") { proof in
+                try Self.json(["keyId": keyID.lowercased(), "proof": proof])
+            }
+            let status = exchange.response.status
+            if (200..<300).contains(status) { return .removed }
+            let error = ServiceError(status: status, body: exchange.response.body)
+            if status == 400 || status == 404 {
+                let current = try await readApplication()
+                if !(current.keyCredentials ?? []).contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) { return .notHeld }
+            }
+            throw graphFailure(error, operation: "remove certificate \(keyID.lowercased()) from")
+        }
+    }
+
+    /// POSTs to `applications/{object id}/{action}` a body that carries a fresh proof for the
+    /// object id; when a remembered object id is no longer found, looks the app up again once.
+    private func callWithProof(
+        action: String, signing: SigningCertificate, operation: String, body: (String) throws -> Data
+    ) async throws -> GraphSession.Exchange {
+        var cached = await session.cache.objectID(for: objectKeyForProof)
+        while true {
+            let objectID: String
+            if let cached { objectID = cached } else { objectID = try await readApplication().id }
+            guard Validation.isGUID(objectID), let url = endpoints.graphURL("applications/\(objectID)/\(action)") else {
+                throw RotationFailure.unexpectedResponse("Graph named app \(app.appID) by an object id that is not a GUID")
+            }
+            let proof: String
+            do {
+                proof = try ProofOfPossession.make(objectID: objectID, signing: signing)
+            } catch {
+                throw RotationFailure.misconfigured("the proof of possession for app \(app.appID) could not be signed (\(error)); check it with `secrets cert show \(app.label)`")
+            }
+            let exchange = try await session.graph(
+                "POST", url, json: try body(proof), as: rotator, endpoints: endpoints, operation: "\(operation) for app \(app.appID)")
+            if exchange.response.status == 404, cached != nil {
+                await session.cache.setObjectID(nil, for: objectKeyForProof)
+                cached = nil
+                continue
+            }
+            return exchange
+        }
+    }
+
+    /// Removes certificates named `displayName` other than `keyID`: added by attempts whose answer
+    /// was lost. Best effort: the engine's marker lookup remains the backstop.
+    private func removeDuplicateCertificates(of displayName: String, keeping keyID: String, signing: SigningCertificate) async {
+        guard let application = try? await readApplication() else { return }
+        for credential in application.keyCredentials ?? []
+        where credential.displayName == displayName && credential.keyId.lowercased() != keyID.lowercased() && Validation.isGUID(credential.keyId) {
+            _ = try? await removeCertificate(keyID: credential.keyId, signing: signing)
+        }
+    }
+
+    private var objectKeyForProof: SessionCache.ObjectKey {
+        SessionCache.ObjectKey(graph: endpoints.graph.absoluteString, tenant: app.tenant, appID: app.appID)
+    }
+}
