@@ -143,12 +143,21 @@ struct CertificateRotatorTests {
         // After the overlap, the next run removes the first certificate (the proof signed by the
         // second) and rolls again; the second stays for its own overlap.
         try await Task.sleep(for: .seconds(4))
-        let again = try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
+        let again = try await sandbox.succeedAsync(["rotate", "rotator", "--force"], environment: ["SECRETS_LOG_LEVEL": "trace"])
         #expect(again.output.contains("1 app(s): 1 done"), "\(again)")
         atIssuer = await world.emulator.certificates(ofApp: world.rotatorID)
         let third = try #require(try world.certificates().first { $0["state"] as? String == "current" }?["keyID"] as? String)
         #expect(Set(atIssuer.map(\.keyID)) == [second, third], "\(atIssuer.map(\.keyID))")
         #expect(try world.certificates().first { $0["keyID"] as? String == first }?["state"] as? String == "retired")
         #expect(try sandbox.succeed(["verify"]).succeeded)
+
+        // The key made by the run logged at trace level shows in none of its output.
+        let exported = sandbox.directory.path("third.pem")
+        try sandbox.succeed(["cert", "export", "rotator", "--key-id", third, "--output", exported])
+        let keyLines = try String(contentsOfFile: exported, encoding: .utf8).components(separatedBy: "-----BEGIN PRIVATE KEY-----").last?
+            .split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 32 }.map(String.init) ?? []
+        #expect(keyLines.count > 20)
+        #expect(!again.errorOutput.isEmpty, "trace logging wrote nothing")
+        for line in keyLines { sandbox.expectNoLeak(of: line) }
     }
 }

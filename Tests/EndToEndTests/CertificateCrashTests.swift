@@ -1,0 +1,80 @@
+import Emulators
+import Foundation
+import ProcessHarness
+import Testing
+
+/// The certificate path under crashes and faults (issue 16): a rotator rolling its own
+/// certificate is killed at random moments, and Graph fails `addKey` in the ways the fault
+/// harness injects elsewhere; afterwards exactly the vault's certificates are at Entra ID, one is
+/// current and signs in, and the vault verifies.
+@Suite("Certificate rotation: crashes and faults", .serialized)
+struct CertificateCrashTests {
+    /// A rotator that signs in with an activated certificate and rolls its own (it owns itself).
+    static func selfRotatingWorld(_ name: String) async throws -> CertificateRotatorTests.World {
+        let world = try await CertificateRotatorTests.World.make(name)
+        await world.emulator.registerApplication(
+            appID: world.rotatorID, displayName: "secrets rotator", owners: [world.rotatorID], roles: ["Application.ReadWrite.OwnedBy"])
+        try world.sandbox.succeed(["cert", "new", "rotator", "--expires", "1y", "--bits", "2048"])
+        try await world.uploadPending()
+        try await world.sandbox.succeedAsync(["cert", "activate", "rotator"])
+        try world.sandbox.succeed(["app", "edit", "rotator", "--issuer", "entra-id", "--lifetime", "1y", "--overlap", "0s"])
+        return world
+    }
+
+    /// What must hold after any crash or fault, once a clean run finished what was left: the
+    /// certificates at Entra ID are exactly the vault's live ones (no orphan, none lost), one is
+    /// current, the rotator signs in with it, and the vault verifies.
+    static func expectConsistent(_ world: CertificateRotatorTests.World, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let settled = try await world.sandbox.runAsync(["rotate", "rotator"])
+        #expect(settled.succeeded, "\(settled)", sourceLocation: sourceLocation)
+        let vault = try world.certificates()
+        let live = Set(vault.filter { ($0["state"] as? String) != "retired" }.compactMap { $0["keyID"] as? String })
+        let atIssuer = Set(await world.emulator.certificates(ofApp: world.rotatorID).map(\.keyID))
+        #expect(atIssuer == live, "at Entra ID \(atIssuer.sorted()), live in the vault \(live.sorted())", sourceLocation: sourceLocation)
+        #expect(vault.filter { $0["state"] as? String == "current" }.count == 1, sourceLocation: sourceLocation)
+        #expect(await world.emulator.secrets(ofApp: world.rotatorID).isEmpty, sourceLocation: sourceLocation)
+        let rotated = try await world.sandbox.runAsync(["rotate", "jamf", "--force"])
+        #expect(rotated.succeeded, "the rotator cannot sign in after the crashes: \(rotated)", sourceLocation: sourceLocation)
+        #expect(try world.sandbox.run(["verify"]).succeeded, sourceLocation: sourceLocation)
+    }
+
+    @Test("SIGKILL at random moments of the rotator's own certificate rotation: resumed, no orphan at Entra ID, none lost")
+    func killedSelfRotations() async throws {
+        let world = try await Self.selfRotatingWorld("cert-crash")
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        // One undisturbed run to learn how long a rotation takes here; kills land anywhere in it.
+        let first = try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
+        let typical = first.elapsed
+        var killed = 0
+        for _ in 0..<16 {
+            let result = try await sandbox.runAsync(["rotate", "rotator", "--force"], killAfter: Double.random(in: 0.02...max(0.1, typical)))
+            if !result.exitedNormally { killed += 1 } else { #expect(result.succeeded, "\(result)") }
+        }
+        print("CertificateCrashTests: 16 runs, \(killed) killed (a rotation takes \(Int(typical * 1000)) ms)")
+        #expect(killed > 0, "no run was killed; the test proved nothing")
+        try await Self.expectConsistent(world)
+    }
+
+    @Test("addKey acted but its answer was lost (a timeout), 429 with Retry-After, 503s, a dropped connection, removeKey failing: one new certificate each time")
+    func addKeyFaults() async throws {
+        let world = try await Self.selfRotatingWorld("cert-faults")
+        defer { Task { await world.finish() } }
+        let faults: [(EmulatedFault, EntraOperation, Int)] = [
+            (.slowAnswer(.seconds(3)), .addKey, 1),  // with a 1 s timeout: Entra ID added it, the answer never came
+            (.status(429, retryAfter: 1), .addKey, 1),
+            (.status(503), .addKey, 2),
+            (.dropConnection, .addKey, 1),
+            (.status(503), .removeKey, 1),
+        ]
+        for (fault, operation, times) in faults {
+            await world.emulator.injectFault(fault, on: operation, times: times)
+            let before = Set(await world.emulator.certificates(ofApp: world.rotatorID).map(\.keyID))
+            let result = try await world.sandbox.runAsync(["rotate", "rotator", "--force"], environment: ["SECRETS_HTTP_TIMEOUT": "1"])
+            #expect(result.succeeded, "\(fault) on \(operation): \(result)")
+            let added = Set(await world.emulator.certificates(ofApp: world.rotatorID).map(\.keyID)).subtracting(before)
+            #expect(added.count == 1, "\(fault) on \(operation) left \(added.count) new certificates at Entra ID")
+        }
+        try await Self.expectConsistent(world)
+    }
+}
