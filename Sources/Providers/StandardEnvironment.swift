@@ -59,6 +59,11 @@ struct StandardEnvironment: RotationEnvironment {
         let app = record.app
         switch app.issuer {
         case .manual:
+            // A person types a secret: an app that signs in with a certificate would lose it.
+            if try vault.overview(of: app.label).current?.kind == .certificate {
+                throw RotationFailure.misconfigured(
+                    "\(app.label) signs in with a certificate: let it roll its own (`secrets app edit \(app.label) --issuer entra-id`), or make the next one with `secrets cert new \(app.label)`")
+            }
             return manualIssuer(app)
         case .entraID:
             // Without a rotator, an app that signs in with a certificate of its own rolls it

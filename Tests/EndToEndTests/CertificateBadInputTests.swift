@@ -80,5 +80,13 @@ struct CertificateBadInputTests {
         try sandbox.succeed(["cert", "import", "rotator", "--certificate", path("good.crt"), "--private-key", path("good.key")])
         try sandbox.fail(
             ["cert", "import", "rotator", "--certificate", path("good.crt"), "--private-key", path("good.key")], status: 65, mentioning: "already holds this certificate")
+
+        // Its private key leaves only through `cert export`: not `secret get`, not a Jamf payload.
+        try sandbox.succeed([
+            "app", "add", "jamf", "--app-id", Sandbox.guid(), "--tenant", "contoso.onmicrosoft.com", "--consumer", "jamf-pro-intune=https://contoso.jamfcloud.com",
+        ])
+        try sandbox.succeed(["cert", "import", "jamf", "--certificate", path("other.crt"), "--private-key", path("other.key"), "--state", "current"])
+        try sandbox.fail(["secret", "get", "jamf"], status: 64, mentioning: "cert export")
+        try sandbox.fail(["jamf", "payload", "jamf", "--reveal"], status: 78, mentioning: "signs in with a certificate")
     }
 }

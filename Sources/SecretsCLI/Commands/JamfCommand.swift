@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClientSecrets
+import Rotation
 import CryptoPrimitives
 import Foundation
 import JamfPro
@@ -74,6 +75,11 @@ struct JamfPayloadCommand: ParsableCommand {
                 guard let current = overview.current else {
                     throw CLIError.noInput(
                         "\"\(record.label)\" has no current secret to put in the payload; add one with `secrets secret add \(record.label)` or rotate it")
+                }
+                // Jamf Pro's Intune integration takes a client secret; a certificate's value is its private key.
+                guard current.kind == .secret else {
+                    throw RotationFailure.misconfigured(
+                        "\"\(record.label)\" signs in with a certificate, and Jamf Pro's Intune integration takes a client secret; add one with `secrets secret add \(record.label)`")
                 }
                 let previous = overview.credentials.first {
                     $0.credential.state == .previous && $0.credential.kind == .secret && $0.credential.holder == .application
