@@ -120,8 +120,9 @@ struct IntegrityDigest: Sendable, Equatable {
     }
 
     /// The largest `secret` column a credential row can hold: the sealed form of the largest
-    /// value accepted (``Vault/maximumSecretCount``).
-    static let maximumSealedSecretCount = RecordCipher.sealedCount(Vault.maximumSecretCount)
+    /// value accepted, a certificate with its private key (``Vault/maximumCertificateValueSize``;
+    /// a secret is at most ``Vault/maximumSecretCount``).
+    static let maximumSealedSecretCount = RecordCipher.sealedCount(max(Vault.maximumSecretCount, Vault.maximumCertificateValueSize))
 
     /// Throws for the first credential row whose `secret` column is larger than any sealed
     /// secret can be: damage by definition, found from the column's length (which SQLite

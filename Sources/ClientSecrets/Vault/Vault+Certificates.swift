@@ -36,6 +36,9 @@ extension Vault {
         let details = try CertificateDetails(certificate)
         let thumbprint = CertificateDetails.hex(try certificate.sha1Thumbprint())
         let value = privateKey.map { CertificateBundle.encode(certificate: certificate, key: $0) }
+        if let value, value.count > Self.maximumCertificateValueSize {
+            throw VaultError.invalidValue(field: "certificate", reason: "it and its key take more than \(Self.maximumCertificateValueSize) bytes")
+        }
         return try write(now: now) { writer in
             let secretKey = privateKey == nil ? nil : try keys.requireSecretKey()
             let app = try findApp(writer.db, name)
