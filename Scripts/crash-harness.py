@@ -6,8 +6,9 @@
 Builds the package and drives `.build/debug/secrets` and `secrets-emulator` (or those in --bin DIR, as they are)
 against `secrets-emulator` (Entra ID + Jamf Pro), in the world of Scripts/quickstart.sh: a rotator
 that owns `jamf-intune` at Entra ID, Jamf Pro's Intune integration fed by the apply command, a Jamf
-Pro API client and a canary Mac; plus `graph-app`, a second Entra ID app without consumers, and
-`store-N` apps (manual issuer) that take plain writes.
+Pro API client and a canary Mac; plus `graph-app`, a second Entra ID app without consumers,
+`cert-app`, an app that signs in with a certificate of its own and rolls it with addKey/removeKey
+(issue 16), and `store-N` apps (manual issuer) that take plain writes.
 
 The stream, chosen at random: `secret add` to a store app, `app add`, `app edit --notes`, `app
 remove`, `rotate APP --force` and `rotate --retire-now APP` on the two Entra ID apps, and
@@ -40,7 +41,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harnesslib as h  # noqa: E402
 
-ROTATED = ("jamf-intune", "graph-app")
+ROTATED = ("jamf-intune", "graph-app", "cert-app")
+# The app that rolls its own certificate: Graph's addKey and removeKey instead of the passwords'.
+CERTIFICATE_APP = "cert-app"
 INITIAL_TYPICAL = {"add": 0.3, "app-add": 0.3, "edit": 0.3, "remove": 0.3, "rotate": 3.0, "retire": 1.0, "rollback": 2.0}
 
 
@@ -70,7 +73,8 @@ class Harness:
                        "successes": 0, "successes by operation": {}, "successes verified": {},
                        "successes superseded before a check": 0, "presence checks": 0, "verify runs": 0,
                        "resumed rotations": 0, "rotations resumed from an open journal": 0,
-                       "orphan checks": 0, "answers delayed": 0, "orphans found before resume (marked, removed by the resume)": 0}
+                       "orphan checks": 0, "answers delayed": 0, "orphans found before resume (marked, removed by the resume)": 0,
+                       "certificate runs": 0, "certificate kills": 0}
         self.typical = dict(INITIAL_TYPICAL)
         self.violations = []
         self.model = Model()
@@ -97,6 +101,7 @@ class Harness:
     def step(self):
         kind, stores = self.pick_operation()
         m = self.model
+        label = None
         kill_after = None
         if self.random.random() < 0.8:
             kill_after = self.random.uniform(0.0, 1.25 * self.typical[kind])
@@ -142,7 +147,7 @@ class Harness:
                 self.pending[("remove", label)] = label
         elif kind == "rotate":
             label = self.random.choice(ROTATED)
-            self.maybe_lose_answer("addPassword")
+            self.maybe_lose_answer("addKey" if label == CERTIFICATE_APP else "addPassword")
             result = self.vault.run("rotate", label, "--force", "--json", kill_after=kill_after)
 
             def on_success():
@@ -159,7 +164,7 @@ class Harness:
             label = self.random.choice(ROTATED)
             if not any(c["state"] == "previous" for c in h.credentials(self.vault, label)):
                 return   # nothing to retire: refused as misconfigured (exit 1), which proves nothing here
-            self.maybe_lose_answer("removePassword")
+            self.maybe_lose_answer("removeKey" if label == CERTIFICATE_APP else "removePassword")
             result = self.vault.run("rotate", "--retire-now", label, "--yes", "--json", kill_after=kill_after)
 
             def on_success():
@@ -187,6 +192,9 @@ class Harness:
         self.emulators.clear_faults()
         self.counts["runs"] += 1
         self.counts["runs by operation"][kind] = self.counts["runs by operation"].get(kind, 0) + 1
+        if label == CERTIFICATE_APP and kind in ("rotate", "retire", "rollback"):
+            self.counts["certificate runs"] += 1
+            self.counts["certificate kills"] += 1 if result.killed else 0
         if result.killed:
             self.counts["kills"] += 1
             self.counts["kills by operation"][kind] = self.counts["kills by operation"].get(kind, 0) + 1
@@ -334,7 +342,7 @@ class Harness:
         self.counts["orphan checks"] += 1
         for label, app_id in self.apps.items():
             vault_keys = {c["keyId"] for c in self.shown[label]}
-            for secret in self.emulators.entra_secrets(app_id):
+            for secret in self.emulators.entra_credentials(app_id):
                 if secret["keyId"] in vault_keys:
                     continue
                 name = secret.get("displayName") or ""
@@ -353,7 +361,8 @@ class Harness:
         started = time.monotonic()
         try:
             self.vault = h.Vault(binaries, self.emulators, work, http_timeout=5)
-            self.apps = h.build_world(self.vault, self.emulators, ROTATED)
+            self.apps = h.build_world(self.vault, self.emulators, [label for label in ROTATED if label != CERTIFICATE_APP])
+            self.apps[CERTIFICATE_APP] = h.add_certificate_app(self.vault, self.emulators, CERTIFICATE_APP)
             for _ in range(3):   # a few undisturbed store apps to write to
                 label = self.model.next_label()
                 self.vault.must("app", "add", label, "--app-id", h.guid(), "--tenant", h.TENANT, "--issuer", "manual")
@@ -385,6 +394,8 @@ class Harness:
             c["successes superseded before a check"], c["presence checks"]))
         if self.pending:
             print("  successes never checked (their app was removed by a later successful remove first): %d" % len(self.pending))
+        print("  %s's certificate rotations, retirements and rollbacks: %d runs, %d killed" % (
+            CERTIFICATE_APP, c["certificate runs"], c["certificate kills"]))
         print("  verify runs: %d; resumed rotations: %d (%d with an unfinished journal)" % (
             c["verify runs"], c["resumed rotations"], c["rotations resumed from an open journal"]))
         print("  orphan checks: %d; marked orphans found before a resume (then removed): %d; Entra ID answers delayed after the change: %d" % (

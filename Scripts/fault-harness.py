@@ -15,8 +15,11 @@ toggle, compliance information): 429 with Retry-After, 500/503, a hang, a droppe
 each for 1–3 requests, or now and then 6 (an outage that outlasts the client's retries). Then it
 runs `rotate jamf-intune --force`; a run that fails (exit ≠ 0) is rerun as `rotate jamf-intune`
 until it converges (exit 0), and the round ends with `rotate --retire-now jamf-intune --yes`,
-also rerun until it converges. After every round the settled state is checked: one current
-secret, the issuer holds exactly the vault's live secrets, Jamf Pro holds the current one.
+also rerun until it converges. Then the same for `cert-app`, an app that signs in with a
+certificate of its own and rolls it with Graph's addKey and removeKey (issue 16), through faults
+on those and on the token endpoint. After every round the settled state is checked: one current
+credential per app, the issuer holds exactly the vault's live secrets and certificates, Jamf Pro
+holds jamf-intune's current secret.
 
 The invariant, checked all along by a monitor thread every 20 ms: the secret Jamf Pro holds (its
 saved Intune integration) is accepted by the Entra ID token endpoint (the emulator's fault-free
@@ -33,7 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harnesslib as h  # noqa: E402
 
 LABEL = "jamf-intune"
-ENTRA_OPERATIONS = ("token", "getApplication", "addPassword", "removePassword")
+ENTRA_OPERATIONS = ("token", "getApplication", "addPassword", "removePassword", "addKey", "removeKey")
+CERTIFICATE_APP = "cert-app"
 JAMF_OPERATIONS = ("token", "feature-toggle", "compliance-information")
 MAX_RERUNS = 12
 
@@ -142,35 +146,39 @@ class Harness:
             self.counts["runs"] += 1
         return reruns
 
-    def current_key(self):
-        return [c["keyId"] for c in h.credentials(self.vault, LABEL) if c["state"] == "current"]
+    def current_key(self, label=LABEL):
+        return [c["keyId"] for c in h.credentials(self.vault, label) if c["state"] == "current"]
 
     def round(self, number):
-        before = self.current_key()
+        for label in (LABEL, CERTIFICATE_APP):
+            self.rotate_through_faults(number, label)
+        # Faults not used up must not leak into the checks' own commands.
+        self.emulators.clear_faults()
+        self.counts["settled-state checks"] += 1
+        for problem in h.consistency_problems(self.vault, self.emulators, {LABEL: self.app_id, CERTIFICATE_APP: self.certificate_app_id}, LABEL):
+            self.violation("after round %d: %s" % (number, problem))
+
+    def rotate_through_faults(self, number, label):
+        before = self.current_key(label)
         self.inject_faults()
         for attempt in range(1, 4):
-            reruns = self.until_converged(("rotate", LABEL, "--force", "--json"), "rotation %d" % number)
+            reruns = self.until_converged(("rotate", label, "--force", "--json"), "rotation %d of %s" % (number, label))
             if reruns:
                 self.counts["failed runs"] += 1
                 self.counts["failed then resumed"] += 1
-            if self.current_key() != before:
+            if self.current_key(label) != before:
                 break
             # A failure that left nothing to resume (a create refused outright is closed, the old
             # secret stays current): the converged rerun had nothing to do. Rotate afresh.
             self.counts["rotations undone by a fault, started again"] += 1
         else:
-            self.violation("round %d: three forced rotations in a row left the current secret %s" % (number, before))
+            self.violation("round %d: three forced rotations of %s in a row left the current credential %s" % (number, label, before))
         self.counts["rotations"] += 1
         if self.random.random() < 0.5:
             self.inject_faults()
         self.counts["retire runs"] += 1
-        if self.until_converged(("rotate", "--retire-now", LABEL, "--yes", "--json"), "retire-now %d" % number):
+        if self.until_converged(("rotate", "--retire-now", label, "--yes", "--json"), "retire-now %d of %s" % (number, label)):
             self.counts["failed retire runs"] += 1
-        # Faults not used up must not leak into the checks' own commands.
-        self.emulators.clear_faults()
-        self.counts["settled-state checks"] += 1
-        for problem in h.consistency_problems(self.vault, self.emulators, {LABEL: self.app_id}, LABEL):
-            self.violation("after round %d: %s" % (number, problem))
 
     def run(self):
         binaries = h.Binaries(self.args.bin)
@@ -181,6 +189,7 @@ class Harness:
         try:
             self.vault = h.Vault(binaries, self.emulators, work, http_timeout=1)
             self.app_id = h.build_world(self.vault, self.emulators, (LABEL,))[LABEL]
+            self.certificate_app_id = h.add_certificate_app(self.vault, self.emulators, CERTIFICATE_APP)
             monitor = Monitor(self.emulators, self.app_id)
             monitor.start()
             last_report = started
@@ -205,7 +214,8 @@ class Harness:
 
     def report(self, monitor):
         c = self.counts
-        print("fault harness (seed %d): %d rotations, %d runs of secrets" % (self.args.seed, c["rotations"], c["runs"]))
+        print("fault harness (seed %d): %d rotations (%s and %s alternately), %d runs of secrets" % (
+            self.args.seed, c["rotations"], LABEL, CERTIFICATE_APP, c["runs"]))
         print("  faults injected: %d (%s)" % (c["faults injected"], ", ".join(
             "%s %d" % kv for kv in sorted(c["faults by kind"].items()))))
         print("  rotations whose first run failed and were resumed to completion: %d (%d reruns in all); retire-now runs %d, %d needed reruns" % (

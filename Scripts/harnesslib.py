@@ -130,6 +130,14 @@ class Emulators:
         """[{keyId, displayName, secretText, …}] the application holds now."""
         return self.entra.get("/_emulator/applications/%s/secrets" % app_id)["value"]
 
+    def entra_certificates(self, app_id):
+        """[{keyId, displayName, thumbprint, lastSignIn, …}] the application's certificates now."""
+        return self.entra.get("/_emulator/applications/%s/certificates" % app_id)["value"]
+
+    def entra_credentials(self, app_id):
+        """Its secrets and its certificates: everything removePassword or removeKey could take."""
+        return self.entra_secrets(app_id) + self.entra_certificates(app_id)
+
     def accepts(self, app_id, secret):
         """Whether the token endpoint would accept `secret` for `app_id` right now (never faulted)."""
         status, body = self.entra.request("POST", "/_emulator/accepts?appId=" + app_id, raw=secret)
@@ -258,6 +266,24 @@ def build_world(vault, emulators, rotated_labels=("jamf-intune",), replication_d
     return {app["label"]: app["appId"] for app in world["apps"]}
 
 
+def add_certificate_app(vault, emulators, label):
+    """Registers `label` at Entra ID and in the vault as an app that signs in with a certificate
+    of its own and rolls it itself (issue 16): `cert new`, the upload a person would make,
+    `cert activate`, then the entra-id issuer with no rotator. It owns itself, so that it may read
+    its own registration. Returns its app id."""
+    app_id = guid()
+    emulators.entra.post("/_emulator/applications", {
+        "appId": app_id, "displayName": label, "owners": [app_id], "roles": ["Application.ReadWrite.OwnedBy"]})
+    vault.must("app", "add", label, "--app-id", app_id, "--tenant", TENANT)
+    vault.must("cert", "new", label, "--expires", "1y", "--bits", "2048")
+    pem = vault.must("cert", "pem", label).stdout
+    der = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+    emulators.entra.post("/_emulator/applications/%s/keyCredentials" % app_id, {"key": der})
+    vault.must("cert", "activate", label)
+    vault.must("app", "edit", label, "--issuer", "entra-id")
+    return app_id
+
+
 def consistency_problems(vault, emulators, apps, jamf_label):
     """What is wrong right now with the invariants every settled state must hold, as strings:
     exactly one current secret per rotated app; the issuer holds exactly the vault's live
@@ -270,9 +296,10 @@ def consistency_problems(vault, emulators, apps, jamf_label):
         current = [c["keyId"] for c in creds if c["state"] == "current"]
         if len(current) != 1:
             problems.append("%s: %d current secrets (%s)" % (label, len(current), [(c["keyId"], c["state"]) for c in creds]))
-        at_issuer = {s["keyId"] for s in emulators.entra_secrets(app_id)}
+        held = emulators.entra_credentials(app_id)
+        at_issuer = {s["keyId"] for s in held}
         if at_issuer - live:
-            names = {s["keyId"]: s.get("displayName") for s in emulators.entra_secrets(app_id)}
+            names = {s["keyId"]: s.get("displayName") for s in held}
             problems.append("%s: the issuer holds secrets the vault does not know: %s" % (
                 label, sorted("%s (%s)" % (k, names.get(k)) for k in at_issuer - live)))
         if live - at_issuer:

@@ -35,6 +35,8 @@ import Foundation
 ///                                               → 200 {"keyId", "thumbprint"}   (a person uploads a real certificate, as
 ///                                                the portal or `az ad app credential reset --cert --append` does: its
 ///                                                validity becomes the credential's; client assertions are checked against it)
+/// GET  /_emulator/applications/{appId}/certificates → 200 {"value": [{"keyId", "displayName", "thumbprint",
+///                                                "startDateTime", "endDateTime", "lastSignIn", …}]}
 /// GET  /_emulator/applications/{appId}/secrets  → 200 {"value": [{"keyId", "displayName", "hint", "secretText",
 ///                                                "startDateTime", "endDateTime", "createdDateTime"}]}   (values included)
 /// POST /_emulator/applications/{appId}/policy {"passwordsAllowed": false} → 204   (an app management policy that
@@ -179,6 +181,16 @@ struct EntraControlAPI {
         case ("POST", ["delta", "expire"]):
             await state.expireDeltaTokens(gone: object()?["gone"] as? Bool ?? false)
             return EmulatorJSON.empty(204)
+
+        case ("GET", let route) where route.count == 3 && route[0] == "applications" && route[2] == "certificates":
+            guard await state.application(appID: route[1]) != nil else { return EmulatorJSON.response(404, ["error": "no such application"]) }
+            let listed: [[String: Any]] = await state.certificates(ofApp: route[1]).map { certificate in
+                var entry = EntraGraphAPI.json(certificate)
+                entry["thumbprint"] = certificate.thumbprint.map { String(format: "%02X", $0) }.joined()
+                entry["lastSignIn"] = certificate.lastSignIn.map { EmulatorJSON.format($0) as Any } ?? NSNull()
+                return entry
+            }
+            return EmulatorJSON.response(200, ["value": listed])
 
         case ("POST", let route) where route.count == 3 && route[0] == "applications" && route[2] == "keyCredentials":
             guard let object = object(), let text = object["key"] as? String, let der = Data(base64Encoded: text),
