@@ -61,8 +61,7 @@ struct StandardEnvironment: RotationEnvironment {
         case .manual:
             // A person types a secret: an app that signs in with a certificate would lose it.
             if try vault.overview(of: app.label).current?.kind == .certificate {
-                throw RotationFailure.misconfigured(
-                    "\(app.label) signs in with a certificate: let it roll its own (`secrets app edit \(app.label) --issuer entra-id`), or make the next one with `secrets cert new \(app.label)`")
+                return CertificateKeepingIssuer(base: manualIssuer(app), label: app.label)
             }
             return manualIssuer(app)
         case .entraID:
@@ -84,6 +83,11 @@ struct StandardEnvironment: RotationEnvironment {
                     throw RotationFailure.misconfigured("\(app.label)'s current certificate changed during the run; run it again")
                 }
                 issuer.ownCertificate = own
+                for record in try vault.certificates(of: app.label) where record.credential.holder == .application {
+                    guard let thumbprint = record.credential.thumbprint else { continue }
+                    issuer.certificateThumbprints[record.credential.keyID] = thumbprint
+                    if record.credential.state == .current { issuer.protectedThumbprints.insert(thumbprint) }
+                }
             }
             return issuer
         case .jamfProAPIClient:

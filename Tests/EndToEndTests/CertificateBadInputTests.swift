@@ -88,5 +88,17 @@ struct CertificateBadInputTests {
         try sandbox.succeed(["cert", "import", "jamf", "--certificate", path("other.crt"), "--private-key", path("other.key"), "--state", "current"])
         try sandbox.fail(["secret", "get", "jamf"], status: 64, mentioning: "cert export")
         try sandbox.fail(["jamf", "payload", "jamf", "--reveal"], status: 78, mentioning: "signs in with a certificate")
+        // A person-rotated app that signs in with a certificate is never given a typed secret instead.
+        let manual = try sandbox.run(["rotate", "jamf", "--force"], stdin: Sandbox.secretValue())
+        #expect(manual.exitStatus == 1 && manual.output.contains("signs in with a certificate"), "\(manual)")
+        #expect(try sandbox.succeed(["app", "show", "jamf", "--json"]).output.contains("\"current\""))
+
+        // Without its key a certificate is tracked only: never current, nothing to print or upload.
+        try sandbox.fail(["cert", "import", "rotator", "--certificate", path("other.crt"), "--state", "current"], status: 64, mentioning: "cannot be current")
+        try sandbox.succeed(["cert", "import", "rotator", "--certificate", path("other.crt"), "--state", "previous"])
+        #expect(try sandbox.succeed(["cert", "show", "rotator"]).output.contains("CN=other"))
+        // Two pending certificates: which one to upload is for a person to say.
+        try sandbox.succeed(["cert", "new", "rotator", "--bits", "2048"])
+        try sandbox.fail(["cert", "pem", "rotator"], status: 64, mentioning: "--key-id")
     }
 }

@@ -160,4 +160,30 @@ struct CertificateRotatorTests {
         #expect(!again.errorOutput.isEmpty, "trace logging wrote nothing")
         for line in keyLines { sandbox.expectNoLeak(of: line) }
     }
+
+    @Test("a certificate the vault knows under the key ID cert new made up is still removed at Entra ID, found by its thumbprint")
+    func madeUpKeyIDRemovedByThumbprint() async throws {
+        let world = try await World.make("cert-made-up-key")
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        try sandbox.succeed(["cert", "new", "rotator", "--expires", "1y", "--bits", "2048"])
+        try await world.uploadPending()
+        // It cannot read itself yet: activation keeps the made-up key ID and says so.
+        let activated = try await sandbox.succeedAsync(["cert", "activate", "rotator"])
+        #expect(activated.errorOutput.contains("--entra-key-id"), "\(activated)")
+        let madeUp = try #require(try world.certificates().first?["keyID"] as? String)
+        let entraKey = try #require(await world.emulator.certificates(ofApp: world.rotatorID).first?.keyID)
+        #expect(madeUp != entraKey)
+
+        await world.emulator.registerApplication(
+            appID: world.rotatorID, displayName: "secrets rotator", owners: [world.rotatorID], roles: ["Application.ReadWrite.OwnedBy"])
+        try sandbox.succeed(["app", "edit", "rotator", "--issuer", "entra-id", "--lifetime", "1y", "--overlap", "0s"])
+        try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
+        // The next run retires the first certificate: at Entra ID too, under its real key ID.
+        try await sandbox.succeedAsync(["rotate", "rotator"])
+        let atIssuer = Set(await world.emulator.certificates(ofApp: world.rotatorID).map(\.keyID))
+        #expect(!atIssuer.contains(entraKey), "the first certificate was marked retired but is still at Entra ID")
+        #expect(try world.certificates().first { $0["keyID"] as? String == madeUp }?["state"] as? String == "retired")
+        #expect(atIssuer.count == 1)
+    }
 }

@@ -126,7 +126,13 @@ extension Vault {
                         conflicts.append("\(label) would replace the app's current credential")
                         continue
                     }
-                    let value = exported.value.map { SecureBytes(copying: Array($0.utf8)) }
+                    var value = exported.value.map { SecureBytes(copying: Array($0.utf8)) }
+                    if credential.certificate != nil, let text = value {
+                        // Stored as the vault writes it (validated already): text around the PEM
+                        // blocks, which PEM readers skip, does not travel on to a consumer.
+                        let pair = try CertificateBundle.decode(text)
+                        value = CertificateBundle.encode(certificate: pair.certificate, key: pair.privateKey)
+                    }
                     held.append(try storeCredential(credential, value: value, secretKey: secretKey, for: app, writer: &writer))
                     summary.credentialsAdded += 1
                 }
@@ -208,6 +214,7 @@ extension Vault {
                 throw VaultError.invalidDocument(reason: "app \(index + 1) has an invalid \(field): \(reason)")
             }
             var keyIDs = Set<String>()
+            var thumbprints = Set<String>()
             for credential in entry.credentials {
                 let subject = "credential \(credential.keyId.prefix(40)) of app \(entry.appId)"
                 guard Validation.isGUID(credential.keyId) else { throw VaultError.invalidDocument(reason: "\(subject): the key ID is not a GUID") }
@@ -216,6 +223,9 @@ extension Vault {
                 }
                 if let details = credential.certificate {
                     try validateCertificate(details, value: credential.value, credential: credential, subject: subject)
+                    guard thumbprints.insert(details.sha256Thumbprint).inserted else {
+                        throw VaultError.invalidDocument(reason: "\(subject): the app holds the same certificate twice")
+                    }
                 } else if let value = credential.value, value.isEmpty || value.utf8.count > maximumSecretCount {
                     throw VaultError.invalidDocument(reason: "\(subject): the value is empty or longer than \(maximumSecretCount) bytes")
                 }
@@ -243,9 +253,10 @@ extension Vault {
         guard details.der.count <= CertificateDetails.maximumSize, let certificate = try? details.certificate(),
               let sha1 = try? certificate.sha1Thumbprint(), let sha256 = try? certificate.sha256Thumbprint(),
               CertificateDetails.hex(sha1) == credential.thumbprint, CertificateDetails.hex(sha256) == details.sha256Thumbprint,
-              certificate.subject == details.subject, certificate.notAfter == credential.expires?.wholeSeconds
+              certificate.subject == details.subject, certificate.notAfter == credential.expires?.wholeSeconds,
+              certificate.notBefore == credential.validFrom.wholeSeconds
         else {
-            throw VaultError.invalidDocument(reason: "\(subject): its certificate does not read, or disagrees with its thumbprints, subject or expiry")
+            throw VaultError.invalidDocument(reason: "\(subject): its certificate does not read, or disagrees with its thumbprints, subject or validity")
         }
         guard let value else { return }
         guard value.utf8.count <= maximumCertificateValueSize,

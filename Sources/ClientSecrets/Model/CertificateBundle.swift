@@ -14,6 +14,12 @@ public enum CertificateBundle {
         }
     }
 
+    /// Whether `value` is laid out as a bundle (it opens with a certificate's PEM), which no
+    /// client secret is: tells what a credential's value is without the vault's metadata.
+    public static func isBundle(_ value: SecureBytes) -> Bool {
+        value.withUnsafeBytes { $0.starts(with: Array("-----BEGIN CERTIFICATE-----".utf8)) }
+    }
+
     /// The certificate and key of a bundle, checked against each other.
     ///
     /// - Throws: ``CryptoError`` when either half does not read or the key is not the certificate's.

@@ -25,6 +25,11 @@ extension Vault {
     ) throws -> CredentialRecord {
         if privateKey != nil { _ = try keys.requireSecretKey() }
         guard state != .retired else { throw VaultError.invalidValue(field: "state", reason: "a new certificate cannot be retired") }
+        // Without its key, a certificate is tracked for expiry only: nothing signs in with it,
+        // and rotation never removes it (it has no details, as a certificate `sync` found).
+        guard privateKey != nil || state != .current else {
+            throw VaultError.invalidValue(field: "state", reason: "a certificate without its private key cannot be current: nothing could sign in with it")
+        }
         if let privateKey, try !certificate.matches(privateKey) {
             throw VaultError.invalidValue(field: "private-key", reason: "it is not the certificate's key (their public keys differ)")
         }
@@ -48,8 +53,10 @@ extension Vault {
             }
             let credential = Credential(
                 keyID: keyID, hint: "", created: now.wholeSeconds, validFrom: certificate.notBefore, expires: certificate.notAfter, state: state,
-                displayName: displayName, kind: .certificate, thumbprint: thumbprint, certificate: details)
-            try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db)
+                displayName: displayName ?? (privateKey == nil ? certificate.subject : nil),
+                retireAfter: state == .previous ? now.addingTimeInterval(app.app.policy.overlap).wholeSeconds : nil,
+                kind: .certificate, thumbprint: thumbprint, certificate: privateKey == nil ? nil : details)
+            if privateKey != nil { try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db) }
             let record = try storeCredential(credential, value: value, secretKey: secretKey, for: app, audited: false, writer: &writer)
             try writer.audit(
                 .certificateAdd, app: app.app.label, appID: app.app.appID, keyID: keyID,
@@ -78,7 +85,7 @@ extension Vault {
             throw VaultError.invalidValue(
                 field: "key-id", reason: "\(record.credential.keyID) of \(name) is a \(record.credential.kind == .secret ? "secret" : "certificate the vault has no copy of")")
         }
-        let value = try secretValue(of: name, keyID: record.credential.keyID)
+        let value = try sealedValue(of: name, keyID: record.credential.keyID, certificate: true)
         let pair: SigningCertificate.Pair
         do {
             pair = try CertificateBundle.decode(value)
@@ -89,6 +96,13 @@ extension Vault {
             throw VaultError.tampered(table: "credentials", row: record.id.description, reason: "holds a certificate that is not its recorded one")
         }
         return SigningCertificate(keyID: record.credential.keyID, certificate: pair.certificate, privateKey: pair.privateKey)
+    }
+
+    /// The sealed value of the certificate `keyID` of the app `name`: the ``CertificateBundle``
+    /// of the certificate and its private key, for the rotation engine to verify and deliver a
+    /// certificate it rolled. Admin only.
+    public func certificateBundle(of name: String, keyID: String) throws -> SecureBytes {
+        try sealedValue(of: name, keyID: keyID, certificate: true)
     }
 
     /// What the app `name` signs in with: its current credential's secret, or its current
@@ -110,6 +124,10 @@ extension Vault {
         if let issuerKeyID { try Validation.guid(issuerKeyID, field: "entra-key-id") }
         return try write(now: now) { writer in
             let app = try findApp(writer.db, name)
+            // A rotation under way would promote its own key over this one, or roll back to the old.
+            if try openJournals(writer.db, of: app.id).contains(where: { $0.kind != .retire }) {
+                throw VaultError.busy(reason: "a rotation of \(app.app.label) is unfinished; finish it with `secrets rotate \(app.app.label)` first")
+            }
             let keyIDHash = try lookupHash("key-id", keyID)
             guard let row = try writer.db.row(sql: "SELECT * FROM credentials WHERE app = ? AND key_id_hash = ?", arguments: [app.id.data, keyIDHash]) else {
                 throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID.lowercased())

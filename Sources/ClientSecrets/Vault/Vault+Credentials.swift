@@ -163,7 +163,16 @@ extension Vault {
     ///
     /// - Throws: ``VaultError/notAuthorized(reason:)`` for a reader, whose keyring entry has no
     ///   secret key to decrypt with.
+    ///   A certificate's value (its private key) is refused here: it leaves the vault only
+    ///   through ``exportCertificate(of:keyID:now:)``, ``certificateBundle(of:keyID:)`` (for the
+    ///   rotation engine) and ``signingCertificate(of:keyID:)``.
     public func secretValue(of name: String, keyID: String? = nil) throws -> SecureBytes {
+        try sealedValue(of: name, keyID: keyID, certificate: false)
+    }
+
+    /// The value of a credential of the app `name`: `certificate` says which kind is expected;
+    /// the other is refused, so that a private key never goes where a secret is expected.
+    func sealedValue(of name: String, keyID: String?, certificate: Bool) throws -> SecureBytes {
         _ = try keys.requireSecretKey()
         return try read { db in
             // Read again inside the transaction: another process may have rekeyed since (see SharedKeys).
@@ -178,6 +187,12 @@ extension Vault {
             }
             guard let row else { throw VaultError.credentialNotFound(app: app.app.label, keyID: keyID?.lowercased()) }
             let record = try decodeCredential(row)
+            guard (record.credential.kind == .certificate) == certificate else {
+                throw VaultError.invalidValue(
+                    field: "key-id",
+                    reason: certificate ? "\(record.credential.keyID) of \(app.app.label) is a secret, not a certificate"
+                        : "\(record.credential.keyID) of \(app.app.label) is a certificate: its private key leaves the vault only through `secrets cert export`")
+            }
             guard let sealed = try row["secret"] as Data? else {
                 throw VaultError.noSecretValue(app: app.app.label, keyID: record.credential.keyID)
             }

@@ -33,8 +33,10 @@ extension EntraIDIssuer {
             guard let added = try? JSONDecoder().decode(GraphKeyCredential.self, from: exchange.response.body), Validation.isGUID(added.keyId) else {
                 throw RotationFailure.unexpectedResponse("addKey for app \(app.appID) answered without a keyId")
             }
-            if let thumbprint = added.customKeyIdentifier, Data(base64Encoded: thumbprint).map(Array.init) != (try certificate.sha1Thumbprint()) {
-                throw RotationFailure.invalidAnswer("addKey for app \(app.appID) answered with another certificate's thumbprint")
+            // The answer must name the certificate just sent: a key ID Graph pairs with another
+            // certificate would later remove that one.
+            guard let identifier = added.customKeyIdentifier, Data(base64Encoded: identifier).map(Array.init) == (try certificate.sha1Thumbprint()) else {
+                throw RotationFailure.invalidAnswer("addKey for app \(app.appID) answered without the new certificate's thumbprint")
             }
             if exchange.earlierAttemptMayHaveSucceeded {
                 await removeDuplicateCertificates(of: request.displayName, keeping: added.keyId, signing: signing)
@@ -55,9 +57,29 @@ extension EntraIDIssuer {
         return matches.count == 1 ? matches[0].keyId.lowercased() : nil
     }
 
-    /// Removes the certificate `keyID` with `removeKey` and says whether the app held it.
+    /// The key credential of `application` whose thumbprint (`customKeyIdentifier`) is
+    /// `thumbprint` (uppercase hex), if exactly one.
+    static func keyCredential(withThumbprint thumbprint: String, in application: GraphApplication) -> GraphKeyCredential? {
+        let matches = (application.keyCredentials ?? []).filter { credential in
+            credential.usage != "Sign" && Validation.isGUID(credential.keyId)
+                && credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { CertificateDetails.hex(Array($0)) } == thumbprint
+        }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
+    /// Removes the certificate `keyID` with `removeKey` and says whether the app held it. Never
+    /// the vault's current certificate, nor the one that signs the proof: the app would lose
+    /// what it signs in with.
     func removeCertificate(keyID: String, signing: SigningCertificate) async throws -> SecretRemoval {
-        try await guarded {
+        let application = try await guarded { try await readApplication() }
+        let signingThumbprint = CertificateDetails.hex(try signing.certificate.sha1Thumbprint())
+        if let target = application.keyCredentials?.first(where: { $0.keyId.lowercased() == keyID.lowercased() }),
+           let thumbprint = target.customKeyIdentifier.flatMap({ Data(base64Encoded: $0) }).map({ CertificateDetails.hex(Array($0)) }),
+           protectedThumbprints.contains(thumbprint) || thumbprint == signingThumbprint {
+            throw RotationFailure.invalidAnswer(
+                "refusing to remove key \(keyID.lowercased()) of app \(app.label): it is a certificate the vault still uses (thumbprint \(thumbprint))")
+        }
+        return try await guarded {
             let exchange = try await callWithProof(action: "removeKey", signing: signing, operation: "removeKey") { proof in
                 try Self.json(["keyId": keyID.lowercased(), "proof": proof])
             }
@@ -107,6 +129,7 @@ extension EntraIDIssuer {
         guard let application = try? await readApplication() else { return }
         for credential in application.keyCredentials ?? []
         where credential.displayName == displayName && credential.keyId.lowercased() != keyID.lowercased() && Validation.isGUID(credential.keyId) {
+            // removeCertificate refuses any certificate the vault still holds live.
             _ = try? await removeCertificate(keyID: credential.keyId, signing: signing)
         }
     }

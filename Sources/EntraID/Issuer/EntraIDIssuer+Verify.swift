@@ -13,8 +13,9 @@ extension EntraIDIssuer {
     ///   replication cannot explain); ``RotationFailure/unavailable(_:)`` when the token endpoint
     ///   cannot be reached.
     public func verify(keyID: String, value: SecureBytes) async throws -> String {
-        if ownCertificate != nil {
-            // Rolling certificates, the value is a certificate bundle: proven by a sign-in with it.
+        if CertificateBundle.isBundle(value) {
+            // A certificate's value (a rolled certificate, or one a rollback brings back): proven
+            // by a sign-in with it, never sent as a client secret.
             let pair: SigningCertificate.Pair
             do {
                 pair = try CertificateBundle.decode(value)

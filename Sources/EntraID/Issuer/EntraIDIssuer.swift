@@ -38,6 +38,13 @@ public struct EntraIDIssuer: Issuer {
     public var ownCertificate: SigningCertificate?
     /// The size of the RSA keys made when rolling certificates.
     public var certificateBits = RSAPrivateKey.defaultBits
+    /// The SHA-1 thumbprints (uppercase hex) of the certificates the vault holds for the app, by
+    /// the vault's key ID: a certificate is removed at Entra ID only as the key credential with
+    /// its thumbprint, whatever key ID the vault recorded (one `cert new` made up, or one typed).
+    public var certificateThumbprints: [String: String] = [:]
+    /// Thumbprints never removed: the vault's current certificate (and the one that signs the
+    /// proof, always).
+    public var protectedThumbprints: Set<String> = []
 
     /// Entra ID keeps the previous secret valid: always `true`.
     public var keepsPreviousSecret: Bool { true }
@@ -140,8 +147,17 @@ public struct EntraIDIssuer: Issuer {
 
     /// Removes the password credential `keyID` and says whether the app held it.
     public func removeSecretReporting(keyID: String) async throws -> SecretRemoval {
-        if let ownCertificate, try await guarded({ try await readApplication() }).keyCredentials?.contains(where: { $0.keyId.lowercased() == keyID.lowercased() }) == true {
-            return try await removeCertificate(keyID: keyID, signing: ownCertificate)
+        if let ownCertificate {
+            let application = try await guarded { try await readApplication() }
+            if let thumbprint = certificateThumbprints[keyID.lowercased()] {
+                // The vault's certificate: removed as the key credential with its thumbprint, if
+                // Entra ID still holds one; else it is gone (never "gone" because a key ID differs).
+                guard let held = Self.keyCredential(withThumbprint: thumbprint, in: application) else { return .notHeld }
+                return try await removeCertificate(keyID: held.keyId, signing: ownCertificate)
+            }
+            if let held = application.keyCredentials?.first(where: { $0.keyId.lowercased() == keyID.lowercased() }) {
+                return try await removeCertificate(keyID: held.keyId, signing: ownCertificate)
+            }
         }
         return try await guarded {
             let body = try Self.json(["keyId": keyID.lowercased()])

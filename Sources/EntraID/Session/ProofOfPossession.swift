@@ -7,7 +7,7 @@ import Foundation
 /// certificates (Microsoft Graph, "Generate proof of possession tokens for rolling keys").
 ///
 /// Claims: `aud` `00000002-0000-0000-c000-000000000000`, `iss` the application's *object* id
-/// (not its client id), `nbf` now and `exp` ten minutes later. The header is the page's sample's:
+/// (not its client id), `nbf` a minute ago and `exp` ten minutes after `nbf`. The header is the page's sample's:
 /// RS256 with the certificate's SHA-1 thumbprint as `x5t`.
 enum ProofOfPossession {
     /// The audience the page requires.
@@ -24,7 +24,9 @@ enum ProofOfPossession {
 
     /// A proof for the application `objectID`, signed with `signing`, valid from `now`.
     static func make(objectID: String, signing: SigningCertificate, now: Date = Date()) throws -> String {
-        let notBefore = Int(now.timeIntervalSince1970.rounded(.down))
+        // A minute back, so that a Graph whose clock runs slightly behind still takes it; `exp`
+        // stays ten minutes after `nbf`, as the page asks.
+        let notBefore = Int(now.timeIntervalSince1970.rounded(.down)) - 60
         let header = ["alg": "RS256", "typ": "JWT", "x5t": ClientAssertion.base64URL(try signing.certificate.sha1Thumbprint())]
         let claims = Claims(aud: audience, exp: notBefore + Int(lifetime), iss: objectID.lowercased(), nbf: notBefore)
         return try ClientAssertion.signed(header: header, claims: claims, key: signing.privateKey, algorithm: .rs256)

@@ -92,6 +92,11 @@ public struct JamfIntuneConsumer: SecretConsumer {
     ///   stored in the rotation journal; the output, scrubbed of the secret, is shown on stderr by
     ///   ``Hooks/CommandRunner/reportFailure(_:of:redacting:)``), or the payload cannot be kept.
     public func deploy(_ delivery: SecretDelivery) async throws -> ConsumerOutcome {
+        // Jamf Pro's Intune integration takes a client secret; a certificate's value is its private key.
+        guard delivery.credential.kind == .secret else {
+            throw RotationFailure.misconfigured(
+                "\(delivery.app.label)'s new credential is a certificate, and Jamf Pro's Intune integration takes a client secret: give the app a secret (`secrets secret add \(delivery.app.label)`)")
+        }
         let url = client.baseURL.absoluteString
         let keyID = delivery.credential.keyID
         var kept = ""

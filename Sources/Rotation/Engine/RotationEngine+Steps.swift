@@ -301,8 +301,9 @@ extension RotationEngine {
                 throw VaultError.credentialNotFound(app: label, keyID: keyID)
             }
             let previousCredential = previous.flatMap { key in overview.credentials.first { $0.credential.keyID == key }?.credential }
+            let value = credential.kind == .certificate ? try vault.certificateBundle(of: label, keyID: keyID) : try vault.secretValue(of: label, keyID: keyID)
             return SecretDelivery(
-                app: overview.record.app, credential: credential, value: try vault.secretValue(of: label, keyID: keyID),
+                app: overview.record.app, credential: credential, value: value,
                 previous: previousCredential, rotationID: rotationID)
         }
     }

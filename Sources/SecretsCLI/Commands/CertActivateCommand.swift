@@ -134,7 +134,16 @@ struct CertExportCommand: ParsableCommand {
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             do {
                 let exported = try vault.exportCertificate(of: app, keyID: keyId)
-                try exported.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+                // Written from the wiped buffer itself: no unwiped copy of the key is made.
+                try exported.withUnsafeBytes { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                        if written < 0, errno == EINTR { continue }
+                        guard written > 0 else { throw CLIError(description: "cannot write \(output): \(String(cString: strerror(errno)))", code: ExitStatus.ioError) }
+                        offset += written
+                    }
+                }
                 try handle.synchronize()
             } catch {
                 unlink(output)

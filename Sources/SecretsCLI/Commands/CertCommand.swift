@@ -48,7 +48,13 @@ struct CertCommand: ParsableCommand {
             return found
         }
         let held = certificates.filter { $0.credential.certificate != nil }
-        if let pending = held.first(where: { $0.credential.state == .pending }) { return pending }
+        let pending = held.filter { $0.credential.state == .pending }
+        // Two pending ones (an import may have brought one): a person names which to upload.
+        guard pending.count <= 1 else {
+            throw CLIError.usage(
+                "\(app) has \(pending.count) pending certificates (\(pending.map(\.credential.keyID).joined(separator: ", "))): name one with --key-id (`secrets cert show \(app)` tells them apart)")
+        }
+        if let pending = pending.first { return pending }
         if let current = held.first(where: { $0.credential.state == .current }) { return current }
         throw CLIError.noInput("\(app) has no pending or current certificate the vault made or imported; make one with `secrets cert new \(app)`")
     }

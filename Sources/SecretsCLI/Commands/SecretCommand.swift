@@ -90,18 +90,8 @@ struct SecretGetCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let value = try options.reading { vault -> SecureBytes in
-                // A certificate's value holds its private key, which leaves only through `cert export`.
-                let credential = try vault.overview(of: app).credentials.first { record in
-                    if let keyId { return record.credential.keyID == keyId.lowercased() }
-                    return record.credential.state == .current
-                }
-                if credential?.credential.kind == .certificate {
-                    throw VaultError.invalidValue(
-                        field: "key-id", reason: "\(credential?.credential.keyID ?? "it") is a certificate: its private key leaves the vault only through `secrets cert export` (audited)")
-                }
-                return try vault.secretValue(of: app, keyID: keyId)
-            }
+            // A certificate's private key is refused here (the library says to use `cert export`).
+            let value = try options.reading { try $0.secretValue(of: app, keyID: keyId) }
             Terminal.writeOut(value)
             if Terminal.standardOutputIsTerminal { Terminal.writeOut(SecureBytes(copying: [UInt8(ascii: "\n")])) }
         }
