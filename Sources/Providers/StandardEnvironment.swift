@@ -149,12 +149,7 @@ struct StandardEnvironment: RotationEnvironment {
     /// The client ID of the app `label`, which `app` relies on to sign in to Entra ID, and its
     /// current secret or certificate.
     private func signIn(of label: String, for app: App, role: String, in vault: Vault) throws -> (clientID: String, credential: SignInCredential) {
-        let other: AppRecord
-        do {
-            other = try vault.app(label)
-        } catch let error as VaultError where error.code == .appNotFound {
-            throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
-        }
+        let other = try relied(on: label, by: app, role: role, in: vault)
         do {
             return (other.app.appID, try vault.signInCredential(of: label))
         } catch let error as VaultError where error.code == .credentialNotFound || error.code == .noSecretValue {
@@ -165,16 +160,20 @@ struct StandardEnvironment: RotationEnvironment {
 
     /// The client ID and current secret of the app `label`, which `app` relies on.
     private func credentials(of label: String, for app: App, role: String, in vault: Vault) throws -> AppSecretCredential {
-        let other: AppRecord
-        do {
-            other = try vault.app(label)
-        } catch let error as VaultError where error.code == .appNotFound {
-            throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
-        }
+        let other = try relied(on: label, by: app, role: role, in: vault)
         do {
             return AppSecretCredential(clientID: other.app.appID, secret: try vault.secretValue(of: label))
         } catch let error as VaultError where error.code == .credentialNotFound || error.code == .noSecretValue {
             throw RotationFailure.misconfigured("\(app.label) needs the current secret of its \(role) \(label), and the vault holds none; add it with `secrets secret add \(label)`")
+        }
+    }
+
+    /// The app `label` that `app` names as its `role`; misconfigured when the vault has none.
+    private func relied(on label: String, by app: App, role: String, in vault: Vault) throws -> AppRecord {
+        do {
+            return try vault.app(label)
+        } catch let error as VaultError where error.code == .appNotFound {
+            throw RotationFailure.misconfigured("\(app.label) names \(label) as its \(role), but the vault has no app \(label)")
         }
     }
 }

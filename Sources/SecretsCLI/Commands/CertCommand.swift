@@ -59,23 +59,9 @@ struct CertCommand: ParsableCommand {
         throw CLIError.noInput("\(app) has no pending or current certificate the vault made or imported; make one with `secrets cert new \(app)`")
     }
 
-    /// Reads a PEM or DER file of at most 64 KiB into wiped storage.
+    /// Reads a PEM or DER file of at most 64 KiB (no certificate or key is larger) into wiped storage.
     static func readFile(_ path: String) throws -> SecureBytes {
-        let limit = 65_536
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw CLIError.noInput("cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var count = 0
-        let buffer = SecureBytes(count: limit + 1) { buffer in
-            while count < buffer.count {
-                let read = Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
-                if read < 0, errno == EINTR { continue }
-                if read <= 0 { break }
-                count += read
-            }
-        }
-        guard count <= limit else { throw CLIError.usage("\(path) holds more than \(limit) bytes; it is not a certificate or a key") }
-        return buffer.withUnsafeBytes { SecureBytes(copying: $0[0..<count]) }
+        try Terminal.readFile(path: path, limit: 65_536)
     }
 
     /// Whether `bytes` start like PEM text (`-----BEGIN`), after any blank.

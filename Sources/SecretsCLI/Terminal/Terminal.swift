@@ -67,11 +67,22 @@ enum Terminal {
 
     /// Reads all of a file (or stdin with `-`), dropping one trailing line ending.
     static func readValue(path: String) throws -> SecureBytes {
+        let value = try readFile(path: path, limit: maximumLine)
+        return value.withUnsafeBytes { bytes in
+            var end = bytes.count
+            if end > 0, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+            if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            return SecureBytes(copying: bytes[0..<end])
+        }
+    }
+
+    /// Reads all of a file (or stdin with `-`) of at most `limit` bytes into wiped storage.
+    static func readFile(path: String, limit: Int) throws -> SecureBytes {
         let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw CLIError.noInput("cannot read \(path): \(String(cString: strerror(errno)))") }
         defer { if path != "-" { close(descriptor) } }
         var count = 0
-        let buffer = SecureBytes(count: maximumLine + 1) { buffer in
+        let buffer = SecureBytes(count: limit + 1) { buffer in
             while count < buffer.count {
                 let read = Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
                 if read < 0, errno == EINTR { continue }
@@ -79,13 +90,8 @@ enum Terminal {
                 count += read
             }
         }
-        guard count <= maximumLine else { throw CLIError.usage("\(path == "-" ? "stdin" : path) holds more than \(maximumLine) bytes") }
-        return buffer.withUnsafeBytes { bytes in
-            var end = count
-            if end > 0, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
-            if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-            return SecureBytes(copying: bytes[0..<end])
-        }
+        guard count <= limit else { throw CLIError.usage("\(path == "-" ? "stdin" : path) holds more than \(limit) bytes") }
+        return buffer.withUnsafeBytes { SecureBytes(copying: $0[0..<count]) }
     }
 
     /// Writes bytes to stdout as they are (a secret value, a payload), never copied into a `String`.
