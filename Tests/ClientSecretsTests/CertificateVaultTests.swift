@@ -1,5 +1,6 @@
 import CryptoPrimitives
 import Foundation
+import GRDB
 import Testing
 
 @testable import ClientSecrets
@@ -102,5 +103,29 @@ struct CertificateVaultTests {
             #expect(throws: VaultError.self) { try otherVault.importDocument(document, trusting: [.otherVault, .actions], now: Sample.now) }
             #expect(try otherVault.overview().isEmpty)
         }
+    }
+
+    @Test("another app's certificate and key moved into this one's row, or a flipped bit in either column, is damage, never a signing key",
+          arguments: ["moved", "value", "meta"])
+    func tamperedCertificates(_ damage: String) throws {
+        let (harness, vault) = try Self.vaultWithRotator()
+        defer { harness.remove() }
+        try vault.addApp(App(label: "scanner", appID: UUID().uuidString, tenant: "contoso.onmicrosoft.com"), now: Sample.now)
+        let mine = try vault.addCertificate(to: "rotator", certificate: try Self.certificate(), privateKey: Self.key, state: .current, now: Sample.now)
+        let otherKey = try RSAPrivateKey.generate(bits: 2048)
+        let theirs = try vault.addCertificate(to: "scanner", certificate: try Self.certificate(otherKey), privateKey: otherKey, state: .current, now: Sample.now)
+        guard case .certificate = try vault.signInCredential(of: "rotator") else { Issue.record("no certificate before the damage"); return }
+        try RawVaultFile.write(harness.path) { db in
+            switch damage {
+            case "moved":
+                let sealed = try RawVaultFile.blob(db, "credentials", "secret", id: theirs.id.data)
+                try RawVaultFile.set(db, "credentials", "secret", to: sealed, id: mine.id.data)
+            case "value": try RawVaultFile.flipByte(db, "credentials", "secret", id: mine.id.data)
+            default: try RawVaultFile.flipByte(db, "credentials", "meta", id: mine.id.data)
+            }
+        }
+        let reopened = try harness.open()
+        #expect(throws: VaultError.self) { _ = try reopened.signInCredential(of: "rotator") }
+        #expect(!(try reopened.verify().isClean))
     }
 }
