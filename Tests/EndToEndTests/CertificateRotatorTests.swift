@@ -127,6 +127,8 @@ struct CertificateRotatorTests {
         // 3 s of overlap; `--force` stands in for the year passing.
         try sandbox.succeed(["app", "edit", "rotator", "--issuer", "entra-id", "--lifetime", "1y", "--overlap", "3s"])
 
+        let plan = try await sandbox.succeedAsync(["rotate", "rotator", "--force", "--dry-run"])
+        #expect(plan.output.contains("create a new key pair and certificate and add it at entra-id (addKey"), "\(plan)")
         let rolled = try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
         #expect(rolled.output.contains("1 app(s): 1 done"), "\(rolled)")
         var atIssuer = await world.emulator.certificates(ofApp: world.rotatorID)

@@ -121,6 +121,7 @@ public struct RotationEngine: Sendable {
                 newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
                 consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
             plan.appRecordID = overview.record.id
+            plan.credentialKind = overview.current?.kind ?? .secret
             plan.personConsumers = app.consumers.filter(\.waitsForPerson)
                 .map { "\($0.kind.rawValue) \($0.target)" }
             plan.retireCheck = Self.retireCheck(of: app)

@@ -31,6 +31,8 @@ public struct RotationPlan: Sendable, Hashable {
     /// The consumers (as in ``consumers``) that a person has to give the new secret: a
     /// `jamf-pro-intune` consumer without an apply command. A rotation stops for them.
     public var personConsumers: [String] = []
+    /// What a rotation makes: a secret, or a certificate for an app that signs in with one of its own.
+    public var credentialKind: CredentialKind = .secret
     /// What decides, besides the overlap, whether ``retire`` happens: said on each retire line,
     /// since a run may keep a key the dry run lists (see ``CredentialUsageReport``).
     public var retireCheck: RetireCheck = .overlap
@@ -79,7 +81,11 @@ public struct RotationPlan: Sendable, Hashable {
         }
         if rotate {
             let expiry = newExpiry.map { ", expiring \(DateParser.format($0))" } ?? ""
-            lines.append("create a new secret at \(issuer.rawValue)\(expiry)")
+            if credentialKind == .certificate {
+                lines.append("create a new key pair and certificate and add it at \(issuer.rawValue) (addKey, proven by the current certificate)\(expiry)")
+            } else {
+                lines.append("create a new secret at \(issuer.rawValue)\(expiry)")
+            }
             let automatic = consumers.filter { !personConsumers.contains($0) }
             if consumers.isEmpty { lines.append("deploy: no consumers configured") }
             if !automatic.isEmpty { lines.append("deploy to " + automatic.joined(separator: "; ")) }
