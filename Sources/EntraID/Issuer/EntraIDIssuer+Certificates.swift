@@ -51,33 +51,35 @@ extension EntraIDIssuer {
     /// `customKeyIdentifier`); `nil` when the app cannot read itself or does not hold it.
     public func keyID(of certificate: X509Certificate) async -> String? {
         guard let thumbprint = try? certificate.sha1Thumbprint(), let application = try? await guarded({ try await readApplication() }) else { return nil }
-        let matches = (application.keyCredentials ?? []).filter {
-            $0.usage != "Sign" && $0.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map(Array.init) == thumbprint && Validation.isGUID($0.keyId)
-        }
+        let matches = Self.keyCredentials(withThumbprint: CertificateDetails.hex(thumbprint), in: application)
         return matches.count == 1 ? matches[0].keyId.lowercased() : nil
     }
 
-    /// The key credential of `application` whose thumbprint (`customKeyIdentifier`) is
-    /// `thumbprint` (uppercase hex), if exactly one.
-    static func keyCredential(withThumbprint thumbprint: String, in application: GraphApplication) -> GraphKeyCredential? {
-        let matches = (application.keyCredentials ?? []).filter { credential in
-            credential.usage != "Sign" && Validation.isGUID(credential.keyId)
-                && credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { CertificateDetails.hex(Array($0)) } == thumbprint
+    /// The key credentials of `application` whose thumbprint (`customKeyIdentifier`) is
+    /// `thumbprint` (uppercase hex): one, or more when a lost answer's retry added it twice.
+    static func keyCredentials(withThumbprint thumbprint: String, in application: GraphApplication) -> [GraphKeyCredential] {
+        (application.keyCredentials ?? []).filter { credential in
+            credential.usage != "Sign" && Validation.isGUID(credential.keyId) && Self.thumbprint(of: credential) == thumbprint
         }
-        return matches.count == 1 ? matches[0] : nil
+    }
+
+    /// A key credential's `customKeyIdentifier` as uppercase hex.
+    static func thumbprint(of credential: GraphKeyCredential) -> String? {
+        credential.customKeyIdentifier.flatMap { Data(base64Encoded: $0) }.map { CertificateDetails.hex(Array($0)) }
     }
 
     /// Removes the certificate `keyID` with `removeKey` and says whether the app held it. Never
-    /// the vault's current certificate, nor the one that signs the proof: the app would lose
-    /// what it signs in with.
+    /// the last key credential of the vault's current certificate or of the one that signs the
+    /// proof: the app would lose what it signs in with. (A second entry of the same certificate,
+    /// added by a retry whose first answer was lost, may go.)
     func removeCertificate(keyID: String, signing: SigningCertificate) async throws -> SecretRemoval {
         let application = try await guarded { try await readApplication() }
         let signingThumbprint = CertificateDetails.hex(try signing.certificate.sha1Thumbprint())
         if let target = application.keyCredentials?.first(where: { $0.keyId.lowercased() == keyID.lowercased() }),
-           let thumbprint = target.customKeyIdentifier.flatMap({ Data(base64Encoded: $0) }).map({ CertificateDetails.hex(Array($0)) }),
-           protectedThumbprints.contains(thumbprint) || thumbprint == signingThumbprint {
+           let thumbprint = Self.thumbprint(of: target), protectedThumbprints.contains(thumbprint) || thumbprint == signingThumbprint,
+           !Self.keyCredentials(withThumbprint: thumbprint, in: application).contains(where: { $0.keyId.lowercased() != keyID.lowercased() }) {
             throw RotationFailure.invalidAnswer(
-                "refusing to remove key \(keyID.lowercased()) of app \(app.label): it is a certificate the vault still uses (thumbprint \(thumbprint))")
+                "refusing to remove key \(keyID.lowercased()) of app \(app.label): it is the certificate the app signs in with (thumbprint \(thumbprint))")
         }
         return try await guarded {
             let exchange = try await callWithProof(action: "removeKey", signing: signing, operation: "removeKey") { proof in

@@ -150,10 +150,13 @@ public struct EntraIDIssuer: Issuer {
         if let ownCertificate {
             let application = try await guarded { try await readApplication() }
             if let thumbprint = certificateThumbprints[keyID.lowercased()] {
-                // The vault's certificate: removed as the key credential with its thumbprint, if
-                // Entra ID still holds one; else it is gone (never "gone" because a key ID differs).
-                guard let held = Self.keyCredential(withThumbprint: thumbprint, in: application) else { return .notHeld }
-                return try await removeCertificate(keyID: held.keyId, signing: ownCertificate)
+                // The vault's certificate: removed as every key credential with its thumbprint
+                // (a retried addKey may have added it twice); "not held" only when Entra ID holds
+                // none, never because a key ID differs.
+                let held = Self.keyCredentials(withThumbprint: thumbprint, in: application)
+                guard !held.isEmpty else { return .notHeld }
+                for credential in held { _ = try await removeCertificate(keyID: credential.keyId, signing: ownCertificate) }
+                return .removed
             }
             if let held = application.keyCredentials?.first(where: { $0.keyId.lowercased() == keyID.lowercased() }) {
                 return try await removeCertificate(keyID: held.keyId, signing: ownCertificate)
