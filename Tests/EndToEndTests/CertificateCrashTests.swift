@@ -77,4 +77,25 @@ struct CertificateCrashTests {
         }
         try await Self.expectConsistent(world)
     }
+
+    @Test("addKey applied only after the client gave up (the retry adds the same certificate again): the late duplicate of the current certificate is removed, the certificate itself kept")
+    func lateDuplicateOfTheCurrentCertificate() async throws {
+        let world = try await Self.selfRotatingWorld("cert-late-duplicate")
+        defer { Task { await world.finish() } }
+        await world.emulator.injectFault(.slow(.milliseconds(1500)), on: .addKey)
+        let result = try await world.sandbox.runAsync(["rotate", "rotator", "--force"], environment: ["SECRETS_HTTP_TIMEOUT": "1"])
+        #expect(result.succeeded, "\(result)")
+        try await Task.sleep(for: .seconds(1))
+        let current = try #require(try world.certificates().first { $0["state"] as? String == "current" })
+        let thumbprint = try #require(current["sha1Thumbprint"] as? String)
+        let entries = await world.emulator.certificates(ofApp: world.rotatorID).filter {
+            $0.thumbprint.map { String(format: "%02X", $0) }.joined() == thumbprint
+        }
+        #expect(entries.count == 2, "the slow first addKey should have landed after the retry: \(entries.map(\.keyID))")
+        try await Self.expectConsistent(world)
+        let left = await world.emulator.certificates(ofApp: world.rotatorID).filter {
+            $0.thumbprint.map { String(format: "%02X", $0) }.joined() == thumbprint
+        }
+        #expect(left.map(\.keyID) == [current["keyID"] as? String], "the current certificate's own entry is the one kept")
+    }
 }
