@@ -60,14 +60,14 @@ struct StandardEnvironment: RotationEnvironment {
         switch app.issuer {
         case .manual:
             // A person types a secret: an app that signs in with a certificate would lose it.
-            if try vault.overview(of: app.label).current?.kind == .certificate {
+            if try vault.currentCredential(of: app.label)?.kind == .certificate {
                 return CertificateKeepingIssuer(base: manualIssuer(app), label: app.label)
             }
             return manualIssuer(app)
         case .entraID:
             // Without a rotator, an app that signs in with a certificate of its own rolls it
             // itself (addKey and removeKey need no Graph permission, only the proof).
-            let ownsCertificate = try vault.overview(of: app.label).current?.kind == .certificate
+            let ownsCertificate = try vault.currentCredential(of: app.label)?.kind == .certificate
             guard let rotatorLabel = app.rotator ?? (ownsCertificate ? app.label : nil) else {
                 throw RotationFailure.misconfigured(
                     "\(app.label) uses the entra-id issuer but names no rotator; add one with `secrets app edit \(app.label) --rotator LABEL` (an app with Application.ReadWrite.OwnedBy that owns \(app.label))")

@@ -168,6 +168,16 @@ extension Vault {
         return CertificateBundle.encode(certificate: signing.certificate, key: signing.privateKey)
     }
 
+    /// The current credential of the app `name` (metadata only; one row read), if it has one:
+    /// tells what the app signs in with without reading every credential.
+    public func currentCredential(of name: String) throws -> Credential? {
+        do {
+            return try credential(of: name, keyID: nil).credential
+        } catch let error as VaultError where error.code == .credentialNotFound {
+            return nil
+        }
+    }
+
     /// The credential `keyID` of the app `name`, or its current one; metadata only.
     private func credential(of name: String, keyID: String?) throws -> CredentialRecord {
         try read { db in

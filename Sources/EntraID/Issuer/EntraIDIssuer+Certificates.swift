@@ -96,32 +96,18 @@ extension EntraIDIssuer {
         }
     }
 
-    /// POSTs to `applications/{object id}/{action}` a body that carries a fresh proof for the
-    /// object id; when a remembered object id is no longer found, looks the app up again once.
+    /// `callOnApplication` with a body that carries a fresh proof for the object id.
     private func callWithProof(
         action: String, signing: SigningCertificate, operation: String, body: (String) throws -> Data
     ) async throws -> GraphSession.Exchange {
-        var cached = await session.cache.objectID(for: objectKeyForProof)
-        while true {
-            let objectID: String
-            if let cached { objectID = cached } else { objectID = try await readApplication().id }
-            guard Validation.isGUID(objectID), let url = endpoints.graphURL("applications/\(objectID)/\(action)") else {
-                throw RotationFailure.unexpectedResponse("Graph named app \(app.appID) by an object id that is not a GUID")
-            }
+        try await callOnApplication(action: action, operation: operation) { objectID in
             let proof: String
             do {
                 proof = try ProofOfPossession.make(objectID: objectID, signing: signing)
             } catch {
                 throw RotationFailure.misconfigured("the proof of possession for app \(app.appID) could not be signed (\(error)); check it with `secrets cert show \(app.label)`")
             }
-            let exchange = try await session.graph(
-                "POST", url, json: try body(proof), as: rotator, endpoints: endpoints, operation: "\(operation) for app \(app.appID)")
-            if exchange.response.status == 404, cached != nil {
-                await session.cache.setObjectID(nil, for: objectKeyForProof)
-                cached = nil
-                continue
-            }
-            return exchange
+            return try body(proof)
         }
     }
 
@@ -134,9 +120,5 @@ extension EntraIDIssuer {
             // removeCertificate refuses any certificate the vault still holds live.
             _ = try? await removeCertificate(keyID: credential.keyId, signing: signing)
         }
-    }
-
-    private var objectKeyForProof: SessionCache.ObjectKey {
-        SessionCache.ObjectKey(graph: endpoints.graph.absoluteString, tenant: app.tenant, appID: app.appID)
     }
 }

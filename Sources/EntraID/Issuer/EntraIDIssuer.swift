@@ -223,14 +223,21 @@ public struct EntraIDIssuer: Issuer {
     /// POSTs `body` to `applications/{object id}/{action}`; when a remembered object id is no
     /// longer found, looks the app up again once.
     func callOnApplication(action: String, body: Data, operation: String) async throws -> GraphSession.Exchange {
+        try await callOnApplication(action: action, operation: operation) { _ in body }
+    }
+
+    /// POSTs the body `body(objectID)` builds (a proof of possession names the object id) to
+    /// `applications/{object id}/{action}`; when a remembered object id is no longer found,
+    /// looks the app up again once.
+    func callOnApplication(action: String, operation: String, body: (String) throws -> Data) async throws -> GraphSession.Exchange {
         var cached = await session.cache.objectID(for: objectKey)
         while true {
             let objectID: String
             if let cached { objectID = cached } else { objectID = try await readApplication().id }
-            guard let url = endpoints.graphURL("applications/\(objectID)/\(action)") else {
-                throw RotationFailure.misconfigured("cannot build a Graph URL from \(endpoints.graph.absoluteString)")
+            guard Validation.isGUID(objectID), let url = endpoints.graphURL("applications/\(objectID)/\(action)") else {
+                throw RotationFailure.misconfigured("cannot build a Graph URL from \(endpoints.graph.absoluteString) for app \(app.appID)")
             }
-            let exchange = try await call("POST", url, body: body, operation: "\(operation) for app \(app.appID)")
+            let exchange = try await call("POST", url, body: try body(objectID), operation: "\(operation) for app \(app.appID)")
             if exchange.response.status == 404, cached != nil {
                 await session.cache.setObjectID(nil, for: objectKey)
                 cached = nil

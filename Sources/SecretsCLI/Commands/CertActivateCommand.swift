@@ -31,7 +31,7 @@ struct CertActivateCommand: NetworkCommand {
     }
 
     func run(network access: NetworkAccess) throws {
-        try reportingErrors(exitCode: CertCommand.exitCode) {
+        try reportingErrors {
             let network = try access.factoryOrHandOver()
             try network.checkEndpoints()
             let vault = try options.open()
@@ -82,7 +82,7 @@ struct CertImportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("pending, current or previous.", valueName: "state")) var state: String = "pending"
 
     func run() throws {
-        try reportingErrors(exitCode: CertCommand.exitCode) {
+        try reportingErrors {
             guard let state = CredentialState(rawValue: state.lowercased()), state != .retired else {
                 throw VaultError.invalidValue(field: "state", reason: "\"\(state)\" is not one of pending, current, previous")
             }
@@ -122,7 +122,7 @@ struct CertExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The file to create.", valueName: "path")) var output: String
 
     func run() throws {
-        try reportingErrors(exitCode: CertCommand.exitCode) {
+        try reportingErrors {
             try Validation.guid(keyId, field: "key-id")
             let vault = try options.open()
             guard vault.role == .admin else { throw VaultError.notAuthorized(reason: "a private key is sealed with the secret key: it needs an admin identity") }

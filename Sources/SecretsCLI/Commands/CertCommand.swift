@@ -29,15 +29,6 @@ struct CertCommand: ParsableCommand {
             CertExportCommand.self,
         ])
 
-    /// Certificates and keys that cannot be used are bad data (65), whatever layer found it.
-    static func exitCode(_ error: Error) -> Int32 {
-        if error is CryptoError { return ExitStatus.dataError }
-        if let error = error as? VaultError, case .invalidValue(let field, _) = error.detail, field == "certificate" || field == "private-key" {
-            return ExitStatus.dataError
-        }
-        return ExitStatus.code(for: error)
-    }
-
     /// The certificate to act on: `keyID`, else the newest pending one the vault made or
     /// imported, else the current one.
     static func choose(_ certificates: [CredentialRecord], keyID: String?, app: String) throws -> CredentialRecord {
@@ -106,7 +97,7 @@ struct CertNewCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors(exitCode: CertCommand.exitCode) {
+        try reportingErrors {
             let now = Date()
             let expiry = try DateParser.parse(expires, field: "expires", now: now)
             guard expiry > now.addingTimeInterval(86_400) else {
@@ -146,7 +137,7 @@ struct CertPEMCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The certificate's key ID.", valueName: "guid")) var keyId: String?
 
     func run() throws {
-        try reportingErrors(exitCode: CertCommand.exitCode) {
+        try reportingErrors {
             let chosen = try options.reading { vault in try CertCommand.choose(try vault.certificates(of: app), keyID: keyId, app: app) }
             guard let details = chosen.credential.certificate else {
                 throw CLIError.noInput("the vault has only the metadata of certificate \(chosen.credential.keyID) (found in the tenant), not the certificate")
@@ -166,7 +157,7 @@ struct CertShowCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        try reportingErrors(exitCode: CertCommand.exitCode) {
+        try reportingErrors {
             let certificates = try options.reading { try $0.certificates(of: app) }
             if output.json { return try Printer.json(certificates.map(CertificateJSON.init)) }
             guard !certificates.isEmpty else { return Printer.line("\(app) has no certificates.") }

@@ -23,6 +23,8 @@ enum ExitStatus {
     static func code(for error: Error) -> Int32 {
         switch error {
         case let error as VaultError:
+            // A certificate or key that cannot be used is bad data, as a damaged one is.
+            if case .invalidValue(let field, _) = error.detail, field == "certificate" || field == "private-key" { return dataError }
             switch error.code {
             case .vaultNotFound, .identityNotFound, .appNotFound, .credentialNotFound, .noSecretValue, .recipientNotFound: return noInput
             case .vaultExists: return cannotCreate

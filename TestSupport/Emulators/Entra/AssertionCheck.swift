@@ -47,12 +47,9 @@ struct AssertionCheck {
 
     /// The certificate the assertion was signed with, and its `jti`; throws a ``Refusal``.
     func check(_ assertion: String, certificates: [EmulatedCertificate]) throws -> (keyID: String, jti: String) {
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Self.base64URL(parts[0]), let claimBytes = Self.base64URL(parts[1]),
-              let signature = Self.base64URL(parts[2]),
-              let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)),
-              let claims = try? JSONDecoder().decode(Claims.self, from: Data(claimBytes))
-        else { throw Refusal(status: 400, error: "invalid_request", aadsts: 50027, description: "JWT token is invalid or malformed.") }
+        guard let (header, claims, signingInput, signature) = Self.parse(assertion) else {
+            throw Refusal(status: 400, error: "invalid_request", aadsts: 50027, description: "JWT token is invalid or malformed.")
+        }
         let algorithm: RSASignatureAlgorithm
         let thumbprint: String
         let sha256: Bool
@@ -72,7 +69,6 @@ struct AssertionCheck {
             throw Refusal(status: 401, error: "invalid_client", aadsts: 700027,
                           description: "Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '\(thumbprint)']")
         }
-        let signingInput = Array("\(parts[0]).\(parts[1])".utf8)
         guard parsed.publicKey.isValidSignature(signature, for: signingInput, algorithm: algorithm) else {
             throw Refusal(status: 401, error: "invalid_client", aadsts: 700027, description: "Client assertion failed signature validation.")
         }
@@ -99,6 +95,16 @@ struct AssertionCheck {
         return (certificate.keyID, jti)
     }
 
+    /// A compact JWS's header, claims, signing input and signature; `nil` when it is not one.
+    static func parse(_ jwt: String) -> (Header, Claims, [UInt8], [UInt8])? {
+        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = base64URL(parts[0]), let claimBytes = base64URL(parts[1]), let signature = base64URL(parts[2]),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)),
+              let claims = try? JSONDecoder().decode(Claims.self, from: Data(claimBytes))
+        else { return nil }
+        return (header, claims, Array("\(parts[0]).\(parts[1])".utf8), signature)
+    }
+
     static func base64URL(_ text: Substring) -> [UInt8]? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         guard !base64.contains("=") else { return nil }
@@ -119,11 +125,7 @@ extension AssertionCheck {
     /// `00000002-0000-0000-c000-000000000000`, `iss` its object id, `nbf`/`exp` around now and
     /// at most 10 minutes apart.
     static func proofProblem(_ proof: String, objectID: String, certificates: [EmulatedCertificate], now: Date) -> String? {
-        let parts = proof.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = base64URL(parts[0]), let claimBytes = base64URL(parts[1]), let signature = base64URL(parts[2]),
-              let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)),
-              let claims = try? JSONDecoder().decode(Claims.self, from: Data(claimBytes))
-        else { return "the proof is not a JWT" }
+        guard let (header, claims, signingInput, signature) = parse(proof) else { return "the proof is not a JWT" }
         let valid = certificates.filter { $0.usage == "Verify" && $0.key != nil && now >= $0.start && now < $0.end }
         let match: (EmulatedCertificate, X509Certificate, RSASignatureAlgorithm)? = valid.lazy.compactMap { certificate in
             guard let der = certificate.key, let parsed = try? X509Certificate(der: der) else { return nil }
@@ -134,7 +136,7 @@ extension AssertionCheck {
             }
         }.first
         guard let (_, certificate, algorithm) = match else { return "the proof is not signed by a valid certificate of the application" }
-        guard certificate.publicKey.isValidSignature(signature, for: Array("\(parts[0]).\(parts[1])".utf8), algorithm: algorithm) else {
+        guard certificate.publicKey.isValidSignature(signature, for: signingInput, algorithm: algorithm) else {
             return "the proof's signature does not verify"
         }
         guard claims.aud == "00000002-0000-0000-c000-000000000000" else { return "the proof's audience is not 00000002-0000-0000-c000-000000000000" }
