@@ -52,7 +52,7 @@ public struct RSAPrivateKey: Sendable {
             let base = bytes.bytePointer
             var cursor: UnsafePointer<UInt8>? = base
             // d2i_AutoPrivateKey reads both PKCS #8 and the traditional PKCS #1 form.
-            guard let key = d2i_AutoPrivateKey(nil, &cursor, bytes.count) else {
+            guard DERSequence.opens(bytes), let key = d2i_AutoPrivateKey(nil, &cursor, bytes.count) else {
                 ERR_clear_error()
                 throw CryptoError.invalidKey(reason: "it is not a DER private key (PKCS #8 or PKCS #1; an encrypted key must be decrypted first)")
             }

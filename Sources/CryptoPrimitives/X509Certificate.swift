@@ -23,7 +23,7 @@ public struct X509Certificate: Sendable, Hashable {
     public init(der: [UInt8]) throws {
         let certificate = try der.withUnsafeBufferPointer { buffer -> OpaquePointer in
             var cursor = buffer.baseAddress
-            guard buffer.count > 0, let certificate = d2i_X509(nil, &cursor, buffer.count) else {
+            guard DERSequence.opens(UnsafeRawBufferPointer(buffer)), let certificate = d2i_X509(nil, &cursor, buffer.count) else {
                 ERR_clear_error()
                 throw CryptoError.invalidCertificate(reason: "it is not a DER X.509 certificate")
             }

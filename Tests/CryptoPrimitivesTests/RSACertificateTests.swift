@@ -160,6 +160,28 @@ struct RSACertificateTests {
         }
     }
 
+    @Test("bytes that cannot open a DER SEQUENCE are refused before OpenSSL; what can is still read by it")
+    func derShape() throws {
+        let notKey = CryptoError.invalidKey(reason: "it is not a DER private key (PKCS #8 or PKCS #1; an encrypted key must be decrypted first)")
+        let notCertificate = CryptoError.invalidCertificate(reason: "it is not a DER X.509 certificate")
+        let der = Self.key.pkcs8.withUnsafeBytes { Array($0) }
+        // A 3072-bit key's PKCS #8 is over 256 bytes: a two-byte long-form length (0x82).
+        try #require(der.count > 256 && der[0] == 0x30 && der[1] == 0x82)
+        #expect(try RSAPrivateKey(der: SecureBytes(copying: der)).publicKey() == Self.key.publicKey())
+        let lengthAsFiveBytes = [0x30, 0x85, 0, 0, 0] + der[2...]
+        let shapes: [[UInt8]] = [
+            [0x30], [0x31] + der[1...], [0x30, 0x80] + der[4...], lengthAsFiveBytes,
+            [0x30, 0x82, UInt8((der.count - 3) >> 8), UInt8((der.count - 3) & 0xFF)] + der[4...],  // one byte longer than the input
+            Array(der.dropLast()),
+        ]
+        for bytes in shapes {
+            #expect(throws: notKey) { try RSAPrivateKey(der: SecureBytes(copying: bytes)) }
+            #expect(throws: notCertificate) { try X509Certificate(der: bytes) }
+        }
+        // A whole SEQUENCE followed by more bytes still reaches OpenSSL, which reads the key.
+        #expect(throws: CryptoError.invalidKey(reason: "bytes follow the key")) { try RSAPrivateKey(der: SecureBytes(copying: der + [0x30, 0x00])) }
+    }
+
     @Test("a name outside ASCII reads back as written; dates are whole seconds and must run forwards")
     func namesAndDates() throws {
         let start = Date(timeIntervalSince1970: 1_800_000_000.75), end = Date(timeIntervalSince1970: 1_900_000_000)
