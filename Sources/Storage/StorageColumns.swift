@@ -11,4 +11,13 @@ package protocol StorageColumns {
     func integer(_ index: Int) -> Int64
     /// Whether a column is `NULL`.
     func isNull(_ index: Int) -> Bool
+    /// A real column's value; 0 for `NULL`.
+    func real(_ index: Int) -> Double
+    /// The type of the value a column holds in this row, as ``StoredValue`` names them.
+    func type(_ index: Int) -> StoredType
+}
+
+/// The type of one stored value: the cases of ``StoredValue`` without their values.
+package enum StoredType: Sendable {
+    case null, integer, real, text, blob
 }

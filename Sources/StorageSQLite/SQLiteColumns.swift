@@ -22,4 +22,18 @@ struct SQLiteColumns: StorageColumns {
     func isNull(_ index: Int) -> Bool {
         sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL
     }
+
+    func real(_ index: Int) -> Double {
+        sqlite3_column_double(statement, Int32(index))
+    }
+
+    func type(_ index: Int) -> StoredType {
+        switch sqlite3_column_type(statement, Int32(index)) {
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .real
+        case SQLITE_TEXT: .text
+        case SQLITE_BLOB: .blob
+        default: .null
+        }
+    }
 }

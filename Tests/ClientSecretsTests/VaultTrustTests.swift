@@ -197,4 +197,39 @@ struct VaultTrustTests {
         #expect(reason.contains("apps row \(app.id)"), "\(reason)")
         guard case .integrityMismatch? = expectVaultError({ try asReader.checkIntegrity() })?.detail else { return }
     }
+
+    @Test("the digest read in place (every open) is the digest of the rows as StoredRow reads them, for every column type")
+    func inPlaceDigestMatchesRows() throws {
+        let (harness, vault, _, _) = try makeVault()
+        try vault.addApp(Sample.app("Payroll"), now: Sample.now)
+        try vault.addSecret(to: "Payroll", value: Sample.value("payroll-secret-value"), expires: nil, now: Sample.now)
+        let key = try #require(vault.keys.authenticationKey)
+        let storage = try SQLiteStorage.open(path: harness.path)
+        func digests() throws -> (inPlace: IntegrityDigest, rows: IntegrityDigest) {
+            try storage.read { db in
+                var rows = IntegrityDigest.empty
+                for table in try IntegrityDigest.presentTables(db) {
+                    try db.forEachRow(sql: "SELECT * FROM \(table)") { row in
+                        let tag = try #require(Data.fromStored(row["auth"]))
+                        rows.toggle(try IntegrityDigest.contribution(table: table, row: row, tag: [UInt8](tag)))
+                    }
+                }
+                return (try IntegrityDigest.storedContributions(db), rows)
+            }
+        }
+        let before = try digests()
+        #expect(before.inPlace == before.rows)
+        #expect(try storage.read { try IntegrityDigest.authenticateRows($0, key: key).anyForged } == false)
+        #expect(before.inPlace != .empty)
+        // A NULL (the secret without an expiry), integers, text and blobs are in the vault's own
+        // rows; a real and an empty blob are not, so a raw write puts them there. The stored
+        // tags no longer match, but both ways of reading must still agree on the bytes.
+        try RawVaultFile.write(harness.path) { db in
+            try db.execute(sql: "UPDATE credentials SET expires_at = 1.5 WHERE expires_at IS NOT NULL")
+            try db.execute(sql: "UPDATE apps SET updated_at = X''")
+        }
+        let after = try digests()
+        #expect(after.inPlace == after.rows)
+        #expect(after.inPlace != before.inPlace)
+    }
 }
