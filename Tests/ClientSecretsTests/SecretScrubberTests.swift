@@ -116,4 +116,22 @@ import Testing
         #expect(SecretScrubber.scrub("nothing here", removing: secret) == "nothing here")
         #expect(SecretScrubber.scrub("a b c", removing: SecureBytes(copying: Array("a".utf8))) == "a b c")
     }
+
+    @Test("JSON Web Tokens (a client assertion, a proof, an access token) are cut out, with or without a secret to scrub")
+    func webTokens() {
+        // Made here with Foundation: a header, a payload and a signature in base64url, unpadded.
+        func part(_ text: String) -> String { Self.base64URL(text).replacingOccurrences(of: "=", with: "") }
+        let assertion = part(#"{"alg":"PS256","typ":"JWT"}"#) + "." + part(#"{"aud":"https://login.example/t/oauth2/v2.0/token"}"#) + "." + part("signature bytes!")
+        let unsigned = part(#"{"alg":"none"}"#) + "." + part(#"{"sub":"x"}"#) + "."
+        let none = SecureBytes(copying: [])
+        #expect(SecretScrubber.scrub("AADSTS700027: assertion \(assertion) is invalid", removing: none) == "AADSTS700027: assertion [redacted] is invalid")
+        #expect(SecretScrubber.scrub("got \(unsigned), and \(assertion)", removing: none) == "got [redacted], and [redacted]")
+        #expect(Self.scrubber.scrub("echo: client_assertion=\(assertion)&client_id=1") == "echo: client_assertion=[redacted]&client_id=1")
+        // A character put in front does not hide one.
+        #expect(SecretScrubber.scrub("k\(assertion)", removing: none) == "k[redacted]")
+        // Shapes that are not a token stay: no second dot, a header too short, `eyJ` in a sentence.
+        for text in ["eyJhbGciOi.only-one-dot", "eyJh.b.c", "see eyJ in a sentence."] {
+            #expect(SecretScrubber.scrub(text, removing: none) == text)
+        }
+    }
 }

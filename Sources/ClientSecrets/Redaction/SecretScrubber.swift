@@ -16,6 +16,8 @@ import Foundation
 ///   encoded, and HTML-form encoding (`+` for a space), each with upper- and lowercase hex digits;
 ///   plus the percent-encoding of the base64 forms (`%2B`, `%2F`, `%3D`).
 ///
+/// Every JSON Web Token is cut out too, whatever it signs (``WebTokens``).
+///
 /// Every maximal stretch of the text covered by such runs becomes one ``marker``. Runs shorter
 /// than 8 characters are left alone, so an ordinary word that shares a few letters with a secret
 /// survives; forms shorter than 8 characters (of a very short secret) are matched whole only.
@@ -38,10 +40,11 @@ public struct SecretScrubber: Sendable {
     /// `text` with every form of `secret` replaced by `[redacted]`, for a message built from a
     /// service's answer (defence in depth: should a service echo a credential back, it is cut out
     /// before the text reaches an error, which may be stored in the rotation journal). A value
-    /// shorter than 4 bytes is no real credential and would blank ordinary text, so it is left.
+    /// shorter than 4 bytes is no real credential and would blank ordinary text, so it is left;
+    /// JSON Web Tokens are cut out in every case (a certificate's client assertion, which has
+    /// no secret to name here).
     public static func scrub(_ text: String, removing secret: SecureBytes) -> String {
-        guard secret.count >= 4 else { return text }
-        return SecretScrubber(secrets: [secret]).scrub(text)
+        SecretScrubber(secrets: secret.count >= 4 ? [secret] : []).scrub(text)
     }
 
     /// Prepares to scrub `secrets`; empty values are ignored.
@@ -138,6 +141,7 @@ public struct SecretScrubber: Sendable {
                 window = 0
             }
         }
+        WebTokens.mark(bytes, covered: &covered)
         for form in shortForms {
             form.withUnsafeBytes { needle in
                 guard needle.count <= bytes.count else { return }

@@ -44,7 +44,12 @@ extension EntraIDIssuer {
             return try await verify(keyID: keyID, value: value)
         case .certificate:
             let credentials = ClientCredentials(clientID: app.appID, tenant: app.tenant, proof: credential)
-            return try await verifyUnscrubbed(credentials, keyID: keyID.lowercased(), what: "certificate")
+            do {
+                return try await verifyUnscrubbed(credentials, keyID: keyID.lowercased(), what: "certificate")
+            } catch let failure as RotationFailure {
+                // An answer that repeats the client assertion must not hand it on.
+                throw RotationFailure(failure.code, SecretScrubber.scrub(failure.reason, removing: credentials.scrubbable))
+            }
         }
     }
 

@@ -20,7 +20,8 @@ struct ClientCredentials: Sendable {
     }
 
     /// What no text from a server may repeat: the secret. A certificate's private key is never
-    /// sent, so there is nothing to scrub for it (its assertions expire within minutes).
+    /// sent; its client assertions, which a server could echo, are JSON Web Tokens, which every
+    /// scrub cuts out (``SecretScrubber``).
     var scrubbable: SecureBytes {
         switch proof {
         case .secret(let secret): return secret
