@@ -48,6 +48,9 @@ let package = Package(
         .target(name: "Age", dependencies: ["CryptoPrimitives"]),
         // The storage seam: what the vault asks of a database (transactions, SQL, rows), no backend.
         .target(name: "Storage"),
+        // The team backend: the same tables on a PostgreSQL server, through libpq loaded at run
+        // time (only a vault on PostgreSQL loads it; see LibPQ.swift).
+        .target(name: "StoragePostgreSQL", dependencies: ["Storage"]),
         // The embedded backend: one SQLite file through GRDB, and the SQLite C API to read a
         // listing's columns in place (see Vault.expiring).
         .target(
@@ -132,7 +135,7 @@ let package = Package(
             ]
         ),
         // The storage seam's contract, run against every backend.
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "ProcessHarness"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "StoragePostgreSQL", "ProcessHarness"]),
         // The command line's own pieces, in process: output writers, option parsing.
         .testTarget(name: "SecretsCLITests", dependencies: ["SecretsCLI", "ClientSecrets"]),
         // Runs the built `secrets` binary as a user would.

@@ -17,6 +17,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 swift build --build-tests || exit 1
+
+# The storage contract and the vault's suites also run against PostgreSQL: a throwaway server on
+# loopback (Scripts/postgres.sh) unless SECRETS_TEST_POSTGRESQL already names one.
+if [ -z "${SECRETS_TEST_POSTGRESQL:-}" ]; then
+    if started_postgresql=$(Scripts/postgres.sh start); then
+        eval "$started_postgresql"
+        trap 'Scripts/postgres.sh stop' EXIT
+    else
+        echo "test.sh: no PostgreSQL server could be started (Debian: apt-get install postgresql); its tests run on SQLite only" >&2
+    fi
+fi
 # The test bundle's own entry point, run directly: `swift test` would take SwiftPM's lock on
 # .build, and the groups would wait for one another. Every test here is a Swift Testing @Test.
 tests="$(swift build --show-bin-path)/secretsPackageTests.xctest"

@@ -10,4 +10,6 @@ package protocol StorageBackend: Sendable {
     func write<T>(_ body: (any StorageTransaction) throws -> T) throws -> T
     /// Closes the connection; later calls fail.
     func close() throws
+    /// How this backend spells column types.
+    var dialect: StorageDialect { get }
 }

@@ -113,6 +113,8 @@ package struct SQLiteStorage: StorageBackend {
         }
     }
 
+    package var dialect: StorageDialect { .sqlite }
+
     package func close() throws {
         try mappingErrors { try queue.close() }
     }

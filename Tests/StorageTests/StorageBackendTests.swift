@@ -1,6 +1,7 @@
 import Foundation
 import ProcessHarness
 import Storage
+import StoragePostgreSQL
 import StorageSQLite
 import Testing
 
@@ -18,8 +19,39 @@ struct BackendUnderTest: CustomTestStringConvertible, Sendable {
         return (first, try SQLiteStorage.open(path: path, busyTimeout: busyTimeout))
     }
 
-    /// Every backend the vault runs on; each test below runs against each of them.
-    static let all: [BackendUnderTest] = [.sqlite]
+    /// A fresh schema in the server `SECRETS_TEST_POSTGRESQL` names (`Scripts/postgres.sh`).
+    static let postgresql = BackendUnderTest(name: "PostgreSQL") { _, busyTimeout in
+        let url = try #require(PostgreSQLServer.url, "SECRETS_TEST_POSTGRESQL is not set")
+        let schema = try PostgreSQLServer.freshSchema(url)
+        let location = PostgreSQLServer.location(url, schema: schema)
+        return (
+            try PostgreSQLStorage.connect(to: location, busyTimeout: busyTimeout),
+            try PostgreSQLStorage.connect(to: location, busyTimeout: busyTimeout)
+        )
+    }
+
+    /// Every backend the vault runs on; each test below runs against each of them. PostgreSQL
+    /// when a server is named (`.ci/run` starts one), so a machine without one still runs SQLite.
+    static let all: [BackendUnderTest] = PostgreSQLServer.url == nil ? [.sqlite] : [.sqlite, .postgresql]
+}
+
+/// The test server: `SECRETS_TEST_POSTGRESQL`, a `postgresql://` URL (`Scripts/postgres.sh start`).
+enum PostgreSQLServer {
+    static let url = ProcessInfo.processInfo.environment["SECRETS_TEST_POSTGRESQL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// A new, empty schema, so that tests never see one another's tables.
+    static func freshSchema(_ url: String) throws -> String {
+        let schema = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let admin = try PostgreSQLStorage.connect(to: url)
+        try admin.write { db in try db.executeScript(sql: "CREATE SCHEMA \(schema)") }
+        try admin.close()
+        return schema
+    }
+
+    /// `url` with its search path set to `schema` (libpq's `options` parameter).
+    static func location(_ url: String, schema: String) -> String {
+        url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+    }
 }
 
 /// What the vault relies on from any storage backend: values come back exactly as stored,
@@ -27,10 +59,12 @@ struct BackendUnderTest: CustomTestStringConvertible, Sendable {
 /// ``StorageError`` kinds the vault words for people.
 @Suite("The storage seam's contract")
 struct StorageBackendTests {
-    static let schema = """
-        CREATE TABLE parent (id BLOB PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER CHECK (size >= 0));
-        CREATE TABLE child (id INTEGER PRIMARY KEY, parent BLOB NOT NULL REFERENCES parent(id), value BLOB, number REAL);
+    static func schema(_ d: StorageDialect) -> String {
         """
+        CREATE TABLE parent (id \(d.blob) PRIMARY KEY, name TEXT NOT NULL UNIQUE, size \(d.integer) CHECK (size >= 0));
+        CREATE TABLE child (id \(d.integer) PRIMARY KEY, parent \(d.blob) NOT NULL REFERENCES parent(id), value \(d.blob), number \(d.real));
+        """
+    }
 
     func withBackend(_ backend: BackendUnderTest, busyTimeout: TimeInterval = 5, _ body: (any StorageBackend, any StorageBackend) throws -> Void) throws {
         let directory = try TemporaryDirectory()
@@ -40,7 +74,7 @@ struct StorageBackendTests {
             try? first.close()
             try? second.close()
         }
-        try first.write { db in try db.executeScript(sql: Self.schema) }
+        try first.write { db in try db.executeScript(sql: Self.schema(first.dialect)) }
         try body(first, second)
     }
 
@@ -51,14 +85,35 @@ struct StorageBackendTests {
             .blob(Data([0, 1, 2, 255])), .blob(Data(repeating: 7, count: 70_000)),
         ]
         try withBackend(backend) { storage, _ throws in
-            try storage.write { db throws in
-                try db.execute(sql: "CREATE TABLE anything (n INTEGER PRIMARY KEY, v)")
-                for (index, value) in values.enumerated() {
-                    try db.execute(sql: "INSERT INTO anything (n, v) VALUES (?, ?)", arguments: [index, value])
+            let d = storage.dialect
+            // One column of each type; each value goes into the column of its own type.
+            func column(_ value: StoredValue) -> String {
+                switch value {
+                case .null, .integer: "i"
+                case .real: "r"
+                case .text: "t"
+                case .blob: "b"
                 }
             }
-            let stored = try storage.read { db in try db.rows(sql: "SELECT v FROM anything ORDER BY n").map { $0["v"] as StoredValue } }
+            try storage.write { db throws in
+                try db.execute(sql: "CREATE TABLE anything (n \(d.integer) PRIMARY KEY, i \(d.integer), r \(d.real), t TEXT, b \(d.blob))")
+                for (index, value) in values.enumerated() {
+                    try db.execute(sql: "INSERT INTO anything (n, \(column(value))) VALUES (?, ?)", arguments: [index, value])
+                }
+            }
+            let stored = try storage.read { db in
+                try zip(db.rows(sql: "SELECT i, r, t, b FROM anything ORDER BY n"), values).map { row, value in row[column(value)] as StoredValue }
+            }
             #expect(stored == values)
+            // Read in place, the same values.
+            let scanned = try storage.read { db in
+                var scanned: [StoredType] = []
+                try db.scan(sql: "SELECT i, r, t, b FROM anything ORDER BY n", arguments: []) { row in
+                    scanned.append((0..<4).map { row.type($0) }.first { $0 != .null } ?? .null)
+                }
+                return scanned
+            }
+            #expect(scanned == [.null, .integer, .integer, .integer, .real, .text, .text, .blob, .blob])
         }
     }
 

@@ -1,0 +1,94 @@
+import Foundation
+import Storage
+
+/// The team backend: the vault's tables in a PostgreSQL database (15 or later), reached through
+/// libpq. Encryption stays in the client: the server holds exactly what the SQLite file holds.
+///
+/// - A read is one `REPEATABLE READ, READ ONLY` transaction: one snapshot, and any write in
+///   it is refused by the server.
+/// - A write takes a transaction-scoped advisory lock on the vault (its database and schema)
+///   first, so writers on any host queue as SQLite's `BEGIN IMMEDIATE` makes them, and waits at
+///   most the busy timeout for it (`lock_timeout`). The lock goes with the transaction, so a
+///   writer that dies releases it.
+/// - One connection per storage; a lock keeps its transactions one at a time.
+package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
+    /// How long a writer waits for another's write before giving up, as SQLite's busy timeout.
+    package static let defaultBusyTimeout: TimeInterval = 60
+
+    private let connection: PostgreSQLConnection
+    private let lock = NSLock()
+    private var closed = false
+
+    private init(connection: PostgreSQLConnection) {
+        self.connection = connection
+    }
+
+    /// Whether `location` names a PostgreSQL database rather than a file.
+    package static func isLocation(_ location: String) -> Bool {
+        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
+    }
+
+    /// Connects to the database at `location` (a `postgresql://` URI, as libpq reads it).
+    ///
+    /// - Throws: ``StorageError`` of kind `notFound` when no connection can be made.
+    package static func connect(to location: String, busyTimeout: TimeInterval = defaultBusyTimeout) throws -> PostgreSQLStorage {
+        let connection = try PostgreSQLConnection(location: location, busyTimeout: busyTimeout)
+        // Text compared byte by byte, as SQLite does, whatever the database's collation.
+        try connection.runScript("SET default_transaction_isolation = 'read committed'; SET client_min_messages = warning")
+        return PostgreSQLStorage(connection: connection)
+    }
+
+    /// `location` with any password in it replaced, fit for a message or a log.
+    package static func redacted(_ location: String) -> String {
+        guard var components = URLComponents(string: location) else { return "postgresql://…" }
+        if components.password != nil { components.password = "…" }
+        if let items = components.queryItems {
+            components.queryItems = items.map { $0.name.lowercased() == "password" ? URLQueryItem(name: $0.name, value: "…") : $0 }
+        }
+        return components.string ?? "postgresql://…"
+    }
+
+    package func read<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    package func write<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
+        let milliseconds = max(1, Int(connection.busyTimeout * 1000))
+        return try transaction(
+            begin: "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = \(milliseconds);"
+                + " SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(current_schema()))", body)
+    }
+
+    /// The first key of the vault's advisory lock ("secr" in ASCII); the second is the schema's.
+    static let lockClass: Int32 = 0x7365_6372
+
+    private func transaction<T>(begin: String, _ body: (any StorageTransaction) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { throw StorageError(.other, "the PostgreSQL connection is closed") }
+        do {
+            try connection.runScript(begin)
+        } catch {
+            // A writer that gave up waiting for the lock is inside a failed transaction.
+            try? connection.runScript("ROLLBACK")
+            throw error
+        }
+        let result: T
+        do {
+            result = try body(PostgreSQLTransaction(connection: connection))
+        } catch {
+            try? connection.runScript("ROLLBACK")
+            throw error
+        }
+        try connection.runScript("COMMIT")
+        return result
+    }
+
+    package var dialect: StorageDialect { .postgresql }
+
+    package func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        closed = true
+    }
+}
