@@ -63,7 +63,7 @@ let package = Package(
         // written once above the storage seam.
         .target(
             name: "ClientSecrets",
-            dependencies: ["Age", "CryptoPrimitives", "Storage", "StorageSQLite", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Age", "CryptoPrimitives", "Storage", "StorageSQLite", "StoragePostgreSQL", .product(name: "Logging", package: "swift-log")]
         ),
         // One process runner for every hook: an administrator's command with a secret on stdin,
         // a clean environment, its own process group, bounded output and time.
@@ -125,17 +125,19 @@ let package = Package(
             dependencies: ["Rotation", "JamfPro", "JamfProAPI", "ClientSecrets", "CryptoPrimitives", "Emulators", "Hooks", "ProcessHarness", "HTTPClient"]),
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "TestSupport/ProcessHarness"),
+        // The PostgreSQL server the tests run against, when one is named.
+        .target(name: "TestPostgreSQL", dependencies: ["StoragePostgreSQL"], path: "TestSupport/TestPostgreSQL"),
         .testTarget(name: "HooksTests", dependencies: ["Rotation", "Hooks", "ClientSecrets", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
             name: "ClientSecretsTests",
             dependencies: [
-                "Rotation", "ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", "Storage", "StorageSQLite",
+                "Rotation", "ClientSecrets", "Age", "CryptoPrimitives", "ProcessHarness", "Storage", "StorageSQLite", "TestPostgreSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The storage seam's contract, run against every backend.
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "StoragePostgreSQL", "ProcessHarness"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageSQLite", "StoragePostgreSQL", "ProcessHarness", "TestPostgreSQL"]),
         // The command line's own pieces, in process: output writers, option parsing.
         .testTarget(name: "SecretsCLITests", dependencies: ["SecretsCLI", "ClientSecrets"]),
         // Runs the built `secrets` binary as a user would.

@@ -51,6 +51,12 @@ done
 last=${#groups[@]}
 run --skip "$named" > "$logs/group$last.log" 2>&1 &
 pids+=($!)
+# The vault's suites once more with every vault in PostgreSQL (those about the SQLite file
+# itself are left out of this pass: they carry the `.sqliteFile` trait).
+if [ -n "${SECRETS_TEST_POSTGRESQL:-}" ]; then
+    SECRETS_TEST_VAULT_STORE=postgresql run --filter "ClientSecretsTests" > "$logs/group$((last + 1)).log" 2>&1 &
+    pids+=($!)
+fi
 
 failed=0
 for index in "${!pids[@]}"; do

@@ -30,6 +30,8 @@ package protocol StorageTransaction {
     func savepoint(_ body: () throws -> Void) throws
     /// Whether the transaction is still open; a failed statement may have ended it (a full disk).
     var isInsideTransaction: Bool { get }
+    /// How this transaction's backend spells column types.
+    var dialect: StorageDialect { get }
 }
 
 extension StorageTransaction {

@@ -78,9 +78,11 @@ final class PostgreSQLConnection {
         let message = state.hasPrefix("22") ? "a value was refused by PostgreSQL (SQLSTATE \(state))" : "\(Self.oneLine(primary)) (SQLSTATE \(state))"
         switch state {
         case "23505": return StorageError(.duplicate, message)
+        // duplicate_table: another process created the vault's tables first.
+        case "42P07": return StorageError(.exists, message)
         case "23503": return StorageError(.missingReference, message)
         case "23502", "23514", "23P01": return StorageError(.constraint, message)
-        case "25006": return StorageError(.readOnly, message)
+        case "25006": return StorageError(.readOnly, "a read of the vault tried to change it; nothing was changed")
         // lock_not_available (lock_timeout), query_canceled (statement_timeout)
         case "55P03", "57014": return StorageError(.busy(waited: busyTimeout), message)
         case "XX001", "XX002": return StorageError(.damaged, message)

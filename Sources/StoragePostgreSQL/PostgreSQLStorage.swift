@@ -32,20 +32,21 @@ package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
     ///
     /// - Throws: ``StorageError`` of kind `notFound` when no connection can be made.
     package static func connect(to location: String, busyTimeout: TimeInterval = defaultBusyTimeout) throws -> PostgreSQLStorage {
+        guard !holdsPassword(location) else {
+            throw StorageError(.other, "the vault URL holds a password, which would then be in argv, the environment and every message; put it in ~/.pgpass or PGPASSFILE, or use a client certificate")
+        }
         let connection = try PostgreSQLConnection(location: location, busyTimeout: busyTimeout)
         // Text compared byte by byte, as SQLite does, whatever the database's collation.
         try connection.runScript("SET default_transaction_isolation = 'read committed'; SET client_min_messages = warning")
         return PostgreSQLStorage(connection: connection)
     }
 
-    /// `location` with any password in it replaced, fit for a message or a log.
-    package static func redacted(_ location: String) -> String {
-        guard var components = URLComponents(string: location) else { return "postgresql://…" }
-        if components.password != nil { components.password = "…" }
-        if let items = components.queryItems {
-            components.queryItems = items.map { $0.name.lowercased() == "password" ? URLQueryItem(name: $0.name, value: "…") : $0 }
-        }
-        return components.string ?? "postgresql://…"
+    /// Whether `location` carries a password (`user:password@` or `password=`), which the vault
+    /// refuses: a location is printed in messages and passed in the environment. A location
+    /// that is not a URL this can read is refused as if it did.
+    package static func holdsPassword(_ location: String) -> Bool {
+        guard let components = URLComponents(string: location) else { return true }
+        return components.password != nil || (components.queryItems ?? []).contains { $0.name.lowercased() == "password" }
     }
 
     package func read<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {

@@ -8,6 +8,8 @@ import Storage
 struct PostgreSQLTransaction: StorageTransaction {
     let connection: PostgreSQLConnection
 
+    var dialect: StorageDialect { .postgresql }
+
     func execute(sql: String, arguments: [(any StoredValueConvertible)?]) throws {
         try connection.run(sql, arguments)
     }

@@ -8,6 +8,8 @@ struct SQLiteTransaction: StorageTransaction {
     let db: Database
     let busyTimeout: TimeInterval
 
+    var dialect: StorageDialect { .sqlite }
+
     func execute(sql: String, arguments: [(any StoredValueConvertible)?]) throws {
         try mapping { try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments)) }
     }

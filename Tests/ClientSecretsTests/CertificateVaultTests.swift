@@ -105,7 +105,7 @@ struct CertificateVaultTests {
         }
     }
 
-    @Test("another app's certificate and key moved into this one's row, or a flipped bit in either column, is damage, never a signing key",
+    @Test("another app's certificate and key moved into this one's row, or a flipped bit in either column, is damage, never a signing key", .sqliteFile,
           arguments: ["moved", "value", "meta"])
     func tamperedCertificates(_ damage: String) throws {
         let (harness, vault) = try Self.vaultWithRotator()

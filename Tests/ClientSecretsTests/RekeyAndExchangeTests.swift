@@ -59,7 +59,7 @@ private func fillForExport(_ vault: Vault) throws -> Int {
 
 @Suite("Rekey, export and import")
 struct RekeyAndExchangeTests {
-    @Test("after rekey every value reads back, the reader still opens, and the old keys open nothing")
+    @Test("after rekey every value reads back, the reader still opens, and the old keys open nothing", .sqliteFile)
     func rekey() throws {
         let (harness, vault) = try VaultHarness.make()
         defer { harness.remove() }

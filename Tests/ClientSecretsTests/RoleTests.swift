@@ -55,7 +55,7 @@ struct RoleTests {
         #expect(try admin.recipients().count == 2)
     }
 
-    @Test("the reader's keyring entry holds the metadata key only")
+    @Test("the reader's keyring entry holds the metadata key only", .sqliteFile)
     func readerEntryHasNoSecretKey() throws {
         let (harness, admin, readerIdentity) = try makeVault()
         defer { harness.remove() }

@@ -24,7 +24,7 @@ struct ServicePrincipalSyncTests {
         try vault.applyTenantRound(apps, servicePrincipals: principals, scanner: "scanner", readFrom: try vault.tenantSyncState(scanner: "scanner"), now: Sample.now)
     }
 
-    @Test("a gallery app's service principal registers a monitored app; its credentials are monitored, never current; the vault becomes format 4")
+    @Test("a gallery app's service principal registers a monitored app; its credentials are monitored, never current; the vault becomes format 4", .sqliteFile)
     func galleryApp() throws {
         let (harness, vault) = try TenantSyncVaultTests.vault()
         defer { harness.remove() }

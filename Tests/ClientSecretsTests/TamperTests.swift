@@ -69,7 +69,7 @@ struct TamperTests {
         case appMeta = "apps.meta", credentialMeta = "credentials.meta", credentialSecret = "credentials.secret", auditDetails = "audit.details"
     }
 
-    @Test("one flipped bit in a sealed column is reported by verify and stops every read of that row", arguments: FlippedColumn.allCases)
+    @Test("one flipped bit in a sealed column is reported by verify and stops every read of that row", .sqliteFile, arguments: FlippedColumn.allCases)
     func flippedBit(_ column: FlippedColumn) throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -110,7 +110,7 @@ struct TamperTests {
         }
     }
 
-    @Test("meta swapped between two apps is detected")
+    @Test("meta swapped between two apps is detected", .sqliteFile)
     func swappedAppMeta() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -129,7 +129,7 @@ struct TamperTests {
         #expect(scenario.problems(report, "apps", scenario.beta.description).count == 1, "\(report.problems)")
     }
 
-    @Test("secret values swapped between two credentials are detected")
+    @Test("secret values swapped between two credentials are detected", .sqliteFile)
     func swappedSecrets() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -148,7 +148,7 @@ struct TamperTests {
         #expect(report.secretValuesChecked == 1)
     }
 
-    @Test("editing a credential's clear state or expiry is detected on read", arguments: ["state", "expires_at"])
+    @Test("editing a credential's clear state or expiry is detected on read", .sqliteFile, arguments: ["state", "expires_at"])
     func clearColumns(_ column: String) throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -169,7 +169,7 @@ struct TamperTests {
         #expect(scenario.problems(try vault.verify(), "credentials", row).count == 1)
     }
 
-    @Test("a credential whose app row was deleted stops expiring, naming the credential")
+    @Test("a credential whose app row was deleted stops expiring, naming the credential", .sqliteFile)
     func credentialWithoutApp() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -186,7 +186,7 @@ struct TamperTests {
         #expect("\(String(describing: error))".contains("apps row \(scenario.alpha.description), which is missing"))
     }
 
-    @Test("a deleted credential or audit row makes verify report an integrity problem", arguments: ["credentials", "audit"])
+    @Test("a deleted credential or audit row makes verify report an integrity problem", .sqliteFile, arguments: ["credentials", "audit"])
     func deletedRow(_ table: String) throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -205,7 +205,7 @@ struct TamperTests {
         #expect(report.checked[table] == (table == "audit" ? scenario.auditCount - 1 : 2))
     }
 
-    @Test("checkIntegrity passes an untouched vault and catches a deleted row, a moved row and a clear column, for an admin and a reader",
+    @Test("checkIntegrity passes an untouched vault and catches a deleted row, a moved row and a clear column, for an admin and a reader", .sqliteFile,
           arguments: ["none", "delete credential", "move credential", "keyring role"])
     func checkIntegrity(_ damage: String) throws {
         let scenario = try TamperScenario()
@@ -243,7 +243,7 @@ struct TamperTests {
         }
     }
 
-    @Test("an audit entry whose time was rewritten, with its chain recomputed, is refused by the log")
+    @Test("an audit entry whose time was rewritten, with its chain recomputed, is refused by the log", .sqliteFile)
     func auditTimeRewritten() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -263,7 +263,7 @@ struct TamperTests {
         #expect(!(try vault.verify().isClean))
     }
 
-    @Test("a vault row whose write counter was changed is refused on open, and an open handle can no longer write")
+    @Test("a vault row whose write counter was changed is refused on open, and an open handle can no longer write", .sqliteFile)
     func vaultRowCounter() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -277,7 +277,7 @@ struct TamperTests {
         #expect(expectVaultError { try vault.app("Gamma") } == .appNotFound("Gamma"))
     }
 
-    @Test("a keyring entry copied from another vault with the same admin is refused")
+    @Test("a keyring entry copied from another vault with the same admin is refused", .sqliteFile)
     func keyringFromAnotherVault() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }
@@ -297,7 +297,7 @@ struct TamperTests {
         #expect(error?.tamperedRow?.reason.contains("another vault") == true, "got \(String(describing: error))")
     }
 
-    @Test("a reader entry relabelled admin does not unlock as admin")
+    @Test("a reader entry relabelled admin does not unlock as admin", .sqliteFile)
     func readerPromotedInClear() throws {
         let scenario = try TamperScenario()
         defer { scenario.harness.remove() }

@@ -12,7 +12,7 @@ struct TenantOwnersTests {
         TenantOwner(objectID: id, type: "#microsoft.graph.user", displayName: "Someone", userPrincipalName: upn)
     }
 
-    @Test("owners are recorded on managed and monitored apps of the tenant, checked, and only written when they change")
+    @Test("owners are recorded on managed and monitored apps of the tenant, checked, and only written when they change", .sqliteFile)
     func recorded() throws {
         let (harness, vault) = try TenantSyncVaultTests.vault()
         defer { harness.remove() }
@@ -48,7 +48,7 @@ struct TenantOwnersTests {
         #expect(try harness.open().verify().problems.isEmpty)
     }
 
-    @Test("owners survive an edit, an export and an import")
+    @Test("owners survive an edit, an export and an import", .sqliteFile)
     func exported() throws {
         let (harness, vault) = try TenantSyncVaultTests.vault()
         defer { harness.remove() }

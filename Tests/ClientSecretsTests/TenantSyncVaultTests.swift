@@ -131,7 +131,7 @@ struct TenantSyncVaultTests {
         #expect(try vault.auditLog().contains { $0.action == .tenantAppRemoved && $0.app == "gone" })
     }
 
-    @Test("the kept link survives a rekey, counts in verify, and a reader's edit of it is found")
+    @Test("the kept link survives a rekey, counts in verify, and a reader's edit of it is found", .sqliteFile)
     func keptLinkIsAuthenticated() throws {
         let (harness, vault) = try Self.vault()
         defer { harness.remove() }
@@ -160,7 +160,7 @@ struct TenantSyncVaultTests {
         #expect(throws: VaultError.self) { try admin.checkIntegrity() }
     }
 
-    @Test("removing the scanner app removes its kept link")
+    @Test("removing the scanner app removes its kept link", .sqliteFile)
     func removingTheScanner() throws {
         let (harness, vault) = try Self.vault()
         defer { harness.remove() }
@@ -255,7 +255,7 @@ struct TenantSyncVaultTests {
         #expect(try vault.verify().problems.isEmpty)
     }
 
-    @Test("a vault is format 2 until its first sync makes it format 3; one without the table reads as before")
+    @Test("a vault is format 2 until its first sync makes it format 3; one without the table reads as before", .sqliteFile)
     func formatThree() throws {
         let (harness, _) = try Self.vault()
         defer { harness.remove() }

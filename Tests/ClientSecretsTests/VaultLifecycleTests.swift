@@ -186,7 +186,7 @@ struct VaultLifecycleTests {
         #expect(expectVaultError { try Vault.open(at: harness.directory.path, identities: [harness.admin]) }?.isNotAVault == true)
     }
 
-    @Test("the vault file and its WAL are mode 0600")
+    @Test("the vault file and its WAL are mode 0600", .sqliteFile)
     func fileModes() throws {
         let (harness, vault) = try VaultHarness.make()
         defer { harness.remove() }
@@ -200,7 +200,7 @@ struct VaultLifecycleTests {
         }
     }
 
-    @Test("removing an app deletes its credentials; the audit log keeps the removal")
+    @Test("removing an app deletes its credentials; the audit log keeps the removal", .sqliteFile)
     func removeApp() throws {
         let (harness, vault) = try VaultHarness.make()
         defer { harness.remove() }

@@ -71,7 +71,7 @@ struct VaultTrustTests {
         #expect(try trust.knownVaults?.fingerprint(for: vault.vaultID) == vault.fingerprint())
     }
 
-    @Test("a reader pinned before two rekeys follows the endorsed authority keys; a broken endorsement is refused")
+    @Test("a reader pinned before two rekeys follows the endorsed authority keys; a broken endorsement is refused", .sqliteFile)
     func rekeysAreFollowedAlongEndorsements() throws {
         let (harness, vault, reader, trust) = try makeVault()
         defer { harness.remove() }
@@ -97,7 +97,7 @@ struct VaultTrustTests {
         #expect(reason.contains("generation 2"), "\(reason)")
     }
 
-    @Test("another vault at a pinned path is refused even though its own id was never pinned")
+    @Test("another vault at a pinned path is refused even though its own id was never pinned", .sqliteFile)
     func replacedFileIsNotAFirstUse() throws {
         let (harness, _, _, trust) = try makeVault()
         defer { harness.remove() }
@@ -113,7 +113,7 @@ struct VaultTrustTests {
         #expect(reason.contains("was replaced"), "\(reason)")
     }
 
-    @Test("a format-1 vault: readers read it with a notice, an admin's open upgrades it (audited), and then its pin holds")
+    @Test("a format-1 vault: readers read it with a notice, an admin's open upgrades it (audited), and then its pin holds", .sqliteFile)
     func formatOneIsUpgradedByAnAdmin() throws {
         let (harness, vault, reader, trust) = try makeVault()
         defer { harness.remove() }
@@ -141,7 +141,7 @@ struct VaultTrustTests {
         }
     }
 
-    @Test("a format-1 vault from before rotation: readers see no journal and verify it; an admin's open adds the table")
+    @Test("a format-1 vault from before rotation: readers see no journal and verify it; an admin's open adds the table", .sqliteFile)
     func formatOneWithoutJournal() throws {
         let (harness, vault, reader, _) = try makeVault()
         defer { harness.remove() }
@@ -161,7 +161,7 @@ struct VaultTrustTests {
         #expect(try Vault.open(at: harness.path, identities: [reader]).hasJournal)
     }
 
-    @Test("a damaged format-1 vault is not upgraded, so the damage is never re-tagged as genuine")
+    @Test("a damaged format-1 vault is not upgraded, so the damage is never re-tagged as genuine", .sqliteFile)
     func damagedFormatOneIsNotUpgraded() throws {
         let (harness, vault, _, _) = try makeVault()
         defer { harness.remove() }
@@ -174,7 +174,7 @@ struct VaultTrustTests {
         #expect(try RawVaultFile.read(harness.path) { try Int.fetchOne($0, sql: "SELECT format FROM vault") } == 1)
     }
 
-    @Test("a reader's change to a row it can seal is caught by the admin's tag and by another reader's digest")
+    @Test("a reader's change to a row it can seal is caught by the admin's tag and by another reader's digest", .sqliteFile)
     func readerForgeryIsCaught() throws {
         let (harness, vault, reader, _) = try makeVault()
         defer { harness.remove() }
@@ -198,7 +198,7 @@ struct VaultTrustTests {
         guard case .integrityMismatch? = expectVaultError({ try asReader.checkIntegrity() })?.detail else { return }
     }
 
-    @Test("the digest read in place (every open) is the digest of the rows as StoredRow reads them, for every column type")
+    @Test("the digest read in place (every open) is the digest of the rows as StoredRow reads them, for every column type", .sqliteFile)
     func inPlaceDigestMatchesRows() throws {
         let (harness, vault, _, _) = try makeVault()
         try vault.addApp(Sample.app("Payroll"), now: Sample.now)

@@ -7,7 +7,7 @@ import Testing
 /// rest, instead of a line (and a string in memory) per row.
 @Suite("verify caps its listing")
 struct VerifyCapTests {
-    @Test("verify lists the first 20 problems and counts them all")
+    @Test("verify lists the first 20 problems and counts them all", .sqliteFile)
     func verifyCap() throws {
         let (harness, created) = try VaultHarness.make()
         defer { harness.remove() }

@@ -3,6 +3,7 @@ import ProcessHarness
 import Storage
 import StoragePostgreSQL
 import StorageSQLite
+import TestPostgreSQL
 import Testing
 
 /// A backend to run the contract against, made fresh in its own directory.
@@ -19,11 +20,9 @@ struct BackendUnderTest: CustomTestStringConvertible, Sendable {
         return (first, try SQLiteStorage.open(path: path, busyTimeout: busyTimeout))
     }
 
-    /// A fresh schema in the server `SECRETS_TEST_POSTGRESQL` names (`Scripts/postgres.sh`).
+    /// A fresh schema on the test server (`TestPostgreSQLServer`).
     static let postgresql = BackendUnderTest(name: "PostgreSQL") { _, busyTimeout in
-        let url = try #require(PostgreSQLServer.url, "SECRETS_TEST_POSTGRESQL is not set")
-        let schema = try PostgreSQLServer.freshSchema(url)
-        let location = PostgreSQLServer.location(url, schema: schema)
+        let location = try TestPostgreSQLServer.freshLocation()
         return (
             try PostgreSQLStorage.connect(to: location, busyTimeout: busyTimeout),
             try PostgreSQLStorage.connect(to: location, busyTimeout: busyTimeout)
@@ -31,27 +30,8 @@ struct BackendUnderTest: CustomTestStringConvertible, Sendable {
     }
 
     /// Every backend the vault runs on; each test below runs against each of them. PostgreSQL
-    /// when a server is named (`.ci/run` starts one), so a machine without one still runs SQLite.
-    static let all: [BackendUnderTest] = PostgreSQLServer.url == nil ? [.sqlite] : [.sqlite, .postgresql]
-}
-
-/// The test server: `SECRETS_TEST_POSTGRESQL`, a `postgresql://` URL (`Scripts/postgres.sh start`).
-enum PostgreSQLServer {
-    static let url = ProcessInfo.processInfo.environment["SECRETS_TEST_POSTGRESQL"].flatMap { $0.isEmpty ? nil : $0 }
-
-    /// A new, empty schema, so that tests never see one another's tables.
-    static func freshSchema(_ url: String) throws -> String {
-        let schema = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let admin = try PostgreSQLStorage.connect(to: url)
-        try admin.write { db in try db.executeScript(sql: "CREATE SCHEMA \(schema)") }
-        try admin.close()
-        return schema
-    }
-
-    /// `url` with its search path set to `schema` (libpq's `options` parameter).
-    static func location(_ url: String, schema: String) -> String {
-        url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-    }
+    /// when a server is named (`Scripts/test.sh` starts one), so a machine without one still runs SQLite.
+    static let all: [BackendUnderTest] = TestPostgreSQLServer.url == nil ? [.sqlite] : [.sqlite, .postgresql]
 }
 
 /// What the vault relies on from any storage backend: values come back exactly as stored,

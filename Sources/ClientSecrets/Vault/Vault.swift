@@ -61,12 +61,7 @@ public struct Vault: Sendable {
     public static func create(
         at path: String, admin: X25519Recipient, name: String? = nil, actor: String = AuditActor.current, now: Date = Date()
     ) throws -> Vault {
-        let storage: SQLiteStorage
-        do {
-            storage = try SQLiteStorage.create(path: path)
-        } catch let error as StorageError {
-            throw error.kind == .exists ? VaultError.vaultExists(path: path) : VaultError.storage(reason: error.message)
-        }
+        let storage = try VaultBackend.create(at: path)
         do {
             let vaultID = try SecureRandom.bytes(count: 16)
             let keys = try DataKeys.generate(vaultID: vaultID, generation: 1)
@@ -92,7 +87,7 @@ public struct Vault: Sendable {
             return Vault(path: path, actor: actor, storage: storage, keys: keys, authority: keys.authorityPublicKey)
         } catch {
             try? storage.close()
-            SQLiteStorage.remove(path: path)
+            VaultBackend.discard(at: path)
             throw translated(error)
         }
     }
@@ -227,13 +222,7 @@ public struct Vault: Sendable {
 
     /// Opens the backend at `path` and checks that it holds a vault this version reads.
     static func openStorage(path: String) throws -> any StorageBackend {
-        let storage: SQLiteStorage
-        do {
-            storage = try SQLiteStorage.open(path: path)
-        } catch let error as StorageError {
-            if error.kind == .notFound { throw VaultError.vaultNotFound(path: path) }
-            throw VaultError.notAVault(path: path, reason: error.message)
-        }
+        let storage = try VaultBackend.open(at: path)
         do {
             let format = try storage.read { db -> Int? in
                 guard try db.tableExists("vault") else { return nil }

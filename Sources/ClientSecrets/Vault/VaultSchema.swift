@@ -30,61 +30,64 @@ enum VaultSchema {
     static let tenantSyncFormat = 3
 
     static func create(_ db: any StorageTransaction) throws {
+        let d = db.dialect
+        // Covers what `expiring` reads, so monitoring scans this index in expiry order and never
+        // visits the table rows. PostgreSQL's index entries cannot hold a certificate's sealed
+        // record, so there the index orders and the rows are read.
+        let expiryColumns = d.indexesHoldLargeValues ? "expires_at, id, app, state, key_id_hash, meta" : "expires_at, id"
         try db.executeScript(sql: """
             CREATE TABLE vault (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                vault_id BLOB NOT NULL,
-                format INTEGER NOT NULL,
-                created_at INTEGER NOT NULL,
-                digest BLOB NOT NULL,
-                counter INTEGER NOT NULL,
-                seal BLOB NOT NULL,
-                authority BLOB
+                id \(d.integer) PRIMARY KEY CHECK (id = 1),
+                vault_id \(d.blob) NOT NULL,
+                format \(d.integer) NOT NULL,
+                created_at \(d.integer) NOT NULL,
+                digest \(d.blob) NOT NULL,
+                counter \(d.integer) NOT NULL,
+                seal \(d.blob) NOT NULL,
+                authority \(d.blob)
             );
             CREATE TABLE keyring (
-                id BLOB PRIMARY KEY,
+                id \(d.blob) PRIMARY KEY,
                 role TEXT NOT NULL CHECK (role IN ('admin', 'reader')),
                 recipient TEXT NOT NULL UNIQUE,
-                name BLOB,
-                wrapped BLOB NOT NULL,
-                created_at INTEGER NOT NULL,
-                auth BLOB
+                name \(d.blob),
+                wrapped \(d.blob) NOT NULL,
+                created_at \(d.integer) NOT NULL,
+                auth \(d.blob)
             );
             CREATE TABLE apps (
-                id BLOB PRIMARY KEY,
-                label_hash BLOB NOT NULL UNIQUE,
-                app_id_hash BLOB NOT NULL UNIQUE,
-                meta BLOB NOT NULL,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
-                auth BLOB
+                id \(d.blob) PRIMARY KEY,
+                label_hash \(d.blob) NOT NULL UNIQUE,
+                app_id_hash \(d.blob) NOT NULL UNIQUE,
+                meta \(d.blob) NOT NULL,
+                created_at \(d.integer) NOT NULL,
+                updated_at \(d.integer) NOT NULL,
+                auth \(d.blob)
             );
             CREATE TABLE credentials (
-                id BLOB PRIMARY KEY,
-                app BLOB NOT NULL REFERENCES apps(id),
-                key_id_hash BLOB NOT NULL,
+                id \(d.blob) PRIMARY KEY,
+                app \(d.blob) NOT NULL REFERENCES apps(id),
+                key_id_hash \(d.blob) NOT NULL,
                 state TEXT NOT NULL CHECK (state IN ('pending', 'current', 'previous', 'retired')),
-                expires_at INTEGER,
-                created_at INTEGER NOT NULL,
-                meta BLOB NOT NULL,
-                secret BLOB,
-                auth BLOB,
+                expires_at \(d.integer),
+                created_at \(d.integer) NOT NULL,
+                meta \(d.blob) NOT NULL,
+                secret \(d.blob),
+                auth \(d.blob),
                 UNIQUE (app, key_id_hash)
             );
-            -- Covers what `expiring` reads, so monitoring scans this index in expiry order and
-            -- never visits the table rows.
-            CREATE INDEX credentials_by_expiry ON credentials (expires_at, id, app, state, key_id_hash, meta)
+            CREATE INDEX credentials_by_expiry ON credentials (\(expiryColumns))
                 WHERE state <> 'retired' AND expires_at IS NOT NULL;
             CREATE INDEX credentials_by_app ON credentials (app, state);
             CREATE TABLE audit (
-                seq INTEGER PRIMARY KEY,
-                at INTEGER NOT NULL,
+                seq \(d.integer) PRIMARY KEY,
+                at \(d.integer) NOT NULL,
                 action TEXT NOT NULL,
                 outcome TEXT NOT NULL,
-                details BLOB NOT NULL,
-                prev_hash BLOB NOT NULL,
-                hash BLOB NOT NULL,
-                auth BLOB
+                details \(d.blob) NOT NULL,
+                prev_hash \(d.blob) NOT NULL,
+                hash \(d.blob) NOT NULL,
+                auth \(d.blob)
             );
             """)
         try createRotations(db, authenticated: true)
@@ -100,12 +103,13 @@ enum VaultSchema {
     }
 
     static func createTenantSyncs(_ db: any StorageTransaction) throws {
+        let d = db.dialect
         try db.executeScript(sql: """
             CREATE TABLE IF NOT EXISTS tenant_syncs (
-                id BLOB PRIMARY KEY REFERENCES apps(id),
-                updated_at INTEGER NOT NULL,
-                meta BLOB NOT NULL,
-                auth BLOB
+                id \(d.blob) PRIMARY KEY REFERENCES apps(id),
+                updated_at \(d.integer) NOT NULL,
+                meta \(d.blob) NOT NULL,
+                auth \(d.blob)
             );
             """)
     }
@@ -114,11 +118,12 @@ enum VaultSchema {
     /// (signed) by the one before, so a recipient that pinned an earlier key can follow a rekey
     /// without trusting the file.
     static func createAuthority(_ db: any StorageTransaction) throws {
+        let d = db.dialect
         try db.executeScript(sql: """
             CREATE TABLE authority (
-                generation INTEGER PRIMARY KEY,
-                public_key BLOB NOT NULL,
-                endorsement BLOB
+                generation \(d.integer) PRIMARY KEY,
+                public_key \(d.blob) NOT NULL,
+                endorsement \(d.blob)
             );
             """)
     }
@@ -129,10 +134,10 @@ enum VaultSchema {
     static func addAuthentication(_ db: any StorageTransaction) throws {
         if try !db.tableExists("rotations") { try createRotations(db, authenticated: true) }
         for table in try IntegrityDigest.presentTables(db) where try !db.columnNames(in: table).contains("auth") {
-            try db.executeScript(sql: "ALTER TABLE \(table) ADD COLUMN auth BLOB")
+            try db.executeScript(sql: "ALTER TABLE \(table) ADD COLUMN auth \(db.dialect.blob)")
         }
         if try !db.columnNames(in: "vault").contains("authority") {
-            try db.executeScript(sql: "ALTER TABLE vault ADD COLUMN authority BLOB")
+            try db.executeScript(sql: "ALTER TABLE vault ADD COLUMN authority \(db.dialect.blob)")
         }
         if try !db.tableExists("authority") { try createAuthority(db) }
     }
@@ -141,17 +146,18 @@ enum VaultSchema {
     /// acts and again after, so `secrets rotate` can resume whatever a crash left half done.
     /// Added after format 1 shipped; ``Vault/open(at:identities:actor:)`` adds it to older vaults.
     static func createRotations(_ db: any StorageTransaction, authenticated: Bool) throws {
+        let d = db.dialect
         try db.executeScript(sql: """
             CREATE TABLE IF NOT EXISTS rotations (
-                id BLOB PRIMARY KEY,
-                app BLOB NOT NULL REFERENCES apps(id),
+                id \(d.blob) PRIMARY KEY,
+                app \(d.blob) NOT NULL REFERENCES apps(id),
                 kind TEXT NOT NULL CHECK (kind IN ('rotate', 'retire', 'rollback')),
                 step TEXT NOT NULL,
                 status TEXT NOT NULL CHECK (status IN ('started', 'finished', 'failed')),
-                started_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
-                revision INTEGER NOT NULL,
-                meta BLOB NOT NULL\(authenticated ? ",\n    auth BLOB" : "")
+                started_at \(d.integer) NOT NULL,
+                updated_at \(d.integer) NOT NULL,
+                revision \(d.integer) NOT NULL,
+                meta \(d.blob) NOT NULL\(authenticated ? ",\n    auth \(d.blob)" : "")
             );
             CREATE INDEX IF NOT EXISTS rotations_open ON rotations (app) WHERE step <> 'closed';
             """)

@@ -4,6 +4,8 @@ import GRDB
 
 @testable import ClientSecrets
 import ProcessHarness
+import TestPostgreSQL
+import Testing
 
 /// A vault in its own temporary directory, with the admin identity that created it.
 ///
@@ -15,11 +17,12 @@ struct VaultHarness {
     let admin: X25519Identity
     let path: String
 
-    /// Creates the directory, an admin identity and an empty vault, returning the harness and the vault.
-    static func make(actor: String = actor, now: Date = Sample.now) throws -> (VaultHarness, Vault) {
+    /// Creates the directory, an admin identity and an empty vault on `backend`, returning the
+    /// harness and the vault.
+    static func make(actor: String = actor, now: Date = Sample.now, on backend: VaultStore = .default) throws -> (VaultHarness, Vault) {
         let directory = try TemporaryDirectory()
         let admin = try X25519Identity.generate()
-        let path = directory.path("vault.sqlite")
+        let path = try backend.location(in: directory)
         let vault = try Vault.create(at: path, admin: admin.recipient, name: "test admin", actor: actor, now: now)
         return (VaultHarness(directory: directory, admin: admin, path: path), vault)
     }
@@ -30,6 +33,29 @@ struct VaultHarness {
     }
 
     func remove() { directory.remove() }
+}
+
+/// Where a test's vault lives: a SQLite file in its directory, or a fresh schema on the test
+/// PostgreSQL server. Suites that hold for every backend take ``all`` as their arguments.
+enum VaultStore: String, CustomTestStringConvertible, Sendable, CaseIterable {
+    case sqlite
+    case postgresql
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+
+    /// Where a suite's vaults live unless it names a backend: `SECRETS_TEST_VAULT_STORE`
+    /// (`postgresql` or `sqlite`), SQLite by default.
+    static let `default` = VaultStore(rawValue: ProcessInfo.processInfo.environment["SECRETS_TEST_VAULT_STORE"] ?? "") ?? .sqlite
+
+    /// SQLite, and PostgreSQL when a test server is named (`Scripts/test.sh` starts one).
+    static let all: [VaultStore] = TestPostgreSQLServer.url == nil ? [.sqlite] : [.sqlite, .postgresql]
+
+    func location(in directory: TemporaryDirectory) throws -> String {
+        switch self {
+        case .sqlite: directory.path("vault.sqlite")
+        case .postgresql: try TestPostgreSQLServer.freshLocation()
+        }
+    }
 }
 
 /// Direct access to a vault's SQLite file, bypassing the library, to inspect or tamper with it.
@@ -107,4 +133,10 @@ extension Array where Element == UInt8 {
         }
         return false
     }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For a test about the SQLite file itself (it edits or inspects the file beside the
+    /// library): runs when the suites' vaults are SQLite files, not in the PostgreSQL pass.
+    static var sqliteFile: Self { .enabled(if: VaultStore.default == .sqlite, "it edits or inspects the SQLite file") }
 }
