@@ -92,6 +92,14 @@ public struct Vault: Sendable {
         }
     }
 
+    /// Whether a vault exists at `location`: a file at a path, or the vault's tables in the
+    /// PostgreSQL database a `postgresql://` URL names.
+    ///
+    /// - Throws: ``VaultError/storage(reason:)`` when the server cannot be reached.
+    public static func exists(at location: String) throws -> Bool {
+        try VaultBackend.exists(at: location)
+    }
+
     /// Opens the vault at `path` with the first of `identities` that is one of its recipients,
     /// and anchors its authority key as `trust` says (see ``KnownVaults``).
     ///

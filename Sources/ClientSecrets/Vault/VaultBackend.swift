@@ -28,6 +28,15 @@ enum VaultBackend {
         }
     }
 
+    /// Whether a vault exists at `location`: a file there, or a database holding the vault's
+    /// tables (a server that cannot be reached throws).
+    static func exists(at location: String) throws -> Bool {
+        guard isServer(location) else { return FileManager.default.fileExists(atPath: location) }
+        let storage = try open(at: location)
+        defer { try? storage.close() }
+        return try Vault.translatingDatabaseErrors { try storage.read { try $0.tableExists("vault") } }
+    }
+
     /// Undoes a ``create(at:)`` whose first transaction failed: the file goes; a database keeps
     /// nothing, because that transaction (its tables included) was rolled back.
     static func discard(at location: String) {

@@ -31,10 +31,15 @@ import Foundation
 /// directory must be writable only by its owner (this user or root) unless it has the sticky
 /// bit, under which nobody else can remove or rename this user's files. As ssh does with its
 /// files, anything else is refused with what to fix, rather than used.
+///
+/// A vault on PostgreSQL has no file beside it: its lock is a session advisory lock on the
+/// server (``ServerRotationLock``), which every host's `secrets` takes alike and the server
+/// releases when the holder's connection ends, however it ends.
 public struct VaultLock: ~Copyable {
-    /// The lock file.
+    /// The lock file, or for a vault on PostgreSQL a description of its advisory lock.
     public let path: String
     private let descriptor: Int32
+    private let server: ServerRotationLock?
 
     /// Takes the lock of the vault at `vaultPath`, waiting up to `wait` seconds while another
     /// process holds it.
@@ -49,6 +54,12 @@ public struct VaultLock: ~Copyable {
     ///   while another process holds the lock, ``VaultError/lockNotPrivate(path:problem:)`` for
     ///   a lock file or directory another user could use, ``VaultError/storage(reason:)``.
     public init(vaultPath: String, holder: String, wait: TimeInterval = 0) throws {
+        if VaultBackend.isServer(vaultPath) {
+            server = try ServerRotationLock(location: vaultPath, holder: holder, wait: wait)
+            path = "the advisory lock of the vault at \(vaultPath)"
+            descriptor = -1
+            return
+        }
         // The real path, so that a symlink or a relative path to the vault names the same lock.
         guard let pointer = realpath(vaultPath, nil) else {
             if errno == ENOENT { throw VaultError.vaultNotFound(path: vaultPath) }
@@ -88,9 +99,11 @@ public struct VaultLock: ~Copyable {
         if ftruncate(descriptor, 0) == 0 { _ = note.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) } }
         self.path = path
         self.descriptor = descriptor
+        self.server = nil
     }
 
     deinit {
+        guard descriptor >= 0 else { return }  // a server lock goes with its connection
         // Still held here: empty the holder's note, so that a lock later taken by something
         // that writes none (an older `secrets`) is not blamed on this process.
         _ = ftruncate(descriptor, 0)

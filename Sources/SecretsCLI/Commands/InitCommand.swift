@@ -26,7 +26,7 @@ struct InitCommand: ParsableCommand {
         try reportingErrors {
             let vaultPath = options.vaultPath
             let identityPath = options.identityPath
-            if FileManager.default.fileExists(atPath: vaultPath) { throw VaultError.vaultExists(path: vaultPath) }
+            if try Vault.exists(at: vaultPath) { throw VaultError.vaultExists(path: vaultPath) }
             let identity: X25519Identity
             let created: Bool
             if FileManager.default.fileExists(atPath: identityPath) {

@@ -44,7 +44,7 @@ struct VaultOptions: ParsableArguments {
     /// Opens the vault; checks the vault exists before asking for a passphrase. What opening
     /// decided about trust (a first-use pin, a followed rekey, an upgrade) is told on stderr.
     func open(trust: VaultTrust? = nil) throws -> Vault {
-        guard FileManager.default.fileExists(atPath: vaultPath) else { throw VaultError.vaultNotFound(path: vaultPath) }
+        guard try Vault.exists(at: vaultPath) else { throw VaultError.vaultNotFound(path: vaultPath) }
         let vault = try Vault.open(at: vaultPath, identities: loadIdentities(), trust: trust ?? self.trust)
         if let notice = vault.trustNotice { Terminal.printError("secrets: " + notice) }
         return vault

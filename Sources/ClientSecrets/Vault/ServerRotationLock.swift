@@ -1,0 +1,55 @@
+import Foundation
+import Storage
+import StoragePostgreSQL
+
+/// ``VaultLock`` for a vault on PostgreSQL: a session advisory lock keyed on the vault's schema,
+/// held on a connection of its own for as long as this value lives. The server drops it when that
+/// connection ends, so a host that dies mid-rotation never leaves it behind, and another host's
+/// `secrets` can take over and resume the journal.
+///
+/// The holder is told apart by the connection's `application_name` (`secrets <command> pid N on
+/// host`), which a refused command reads back from `pg_stat_activity` to say who holds the lock.
+final class ServerRotationLock: Sendable {
+    private let storage: PostgreSQLStorage
+
+    /// The advisory lock's first key ("rota" in ASCII); the second is the schema's, as for writes.
+    static let lockClass: Int32 = 0x726F_7461
+
+    init(location: String, holder: String, wait: TimeInterval) throws {
+        let name = "secrets \(holder) pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
+        let labelled = location + (location.contains("?") ? "&" : "?") + "application_name=" + Self.queryEncoded(String(name.prefix(60)))
+        do {
+            storage = try PostgreSQLStorage.connect(to: labelled)
+        } catch let error as StorageError {
+            throw VaultError.storage(reason: error.message)
+        }
+        let deadline = Date().addingTimeInterval(wait)
+        while true {
+            let taken = try Vault.translatingDatabaseErrors {
+                try storage.read { db in
+                    try db.value(Bool.self, sql: "SELECT pg_try_advisory_lock(?::integer, hashtext(current_schema()))", arguments: [Int(Self.lockClass)]) ?? false
+                }
+            }
+            if taken { return }
+            guard Date() < deadline else {
+                let holder = try? storage.read { db in
+                    try db.value(
+                        String.self,
+                        sql: """
+                            SELECT a.application_name::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                            WHERE l.locktype = 'advisory' AND l.classid::bigint = ? AND l.granted AND a.pid <> pg_backend_pid() LIMIT 1
+                            """, arguments: [Int(Self.lockClass)])
+                }
+                let who = holder.flatMap { $0.hasPrefix("secrets ") ? "`\($0)`" : nil } ?? "`secrets rotate`, `rollback` or other vault-changing command"
+                let how = wait > 0 ? " (waited \(Int(wait)) s)" : ""
+                throw VaultError.busy(reason: "another \(who) is working on this vault and holds its lock\(how); run this command again when it has finished (a rotation resumes anything it left half done)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// `text` percent-encoded for a URI query value.
+    static func queryEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "secrets"
+    }
+}
