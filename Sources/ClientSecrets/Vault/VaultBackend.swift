@@ -15,6 +15,7 @@ enum VaultBackend {
     /// A new, empty backend at `location`, refusing a file that exists or a database that
     /// already holds a vault.
     static func create(at location: String) throws -> any StorageBackend {
+        try refusePassword(location)
         do {
             guard isServer(location) else { return try SQLiteStorage.create(path: location) }
             let storage = try PostgreSQLStorage.connect(to: location)
@@ -26,6 +27,14 @@ enum VaultBackend {
         } catch let error as StorageError {
             throw error.kind == .exists ? VaultError.vaultExists(path: location) : VaultError.storage(reason: error.message)
         }
+    }
+
+    /// Refuses a database URL that carries a password, without repeating the URL: a location is
+    /// printed in messages, kept in the environment and pinned in `known_vaults`.
+    static func refusePassword(_ location: String) throws {
+        guard isServer(location), PostgreSQLStorage.holdsPassword(location) else { return }
+        throw VaultError.storage(
+            reason: "the vault URL holds a password; put it in ~/.pgpass or PGPASSFILE (or use a client certificate) and leave it out of the URL")
     }
 
     /// Whether a vault exists at `location`: a file there, or a database holding the vault's
@@ -45,6 +54,7 @@ enum VaultBackend {
 
     /// The backend at `location`, not yet checked to hold a vault.
     static func open(at location: String) throws -> any StorageBackend {
+        try refusePassword(location)
         do {
             guard isServer(location) else { return try SQLiteStorage.open(path: location) }
             return try PostgreSQLStorage.connect(to: location)

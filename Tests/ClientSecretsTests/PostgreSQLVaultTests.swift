@@ -1,0 +1,88 @@
+import Age
+import Foundation
+import Storage
+import StoragePostgreSQL
+import TestPostgreSQL
+import Testing
+
+@testable import ClientSecrets
+
+/// What only a vault on PostgreSQL does: what the server holds, the location it is named by,
+/// and the rotation lock that lives on the server instead of beside a file.
+@Suite("Vault on PostgreSQL: the server's view, the URL, the lock", .enabled(if: TestPostgreSQLServer.url != nil, "no PostgreSQL test server (Scripts/postgres.sh)"))
+struct PostgreSQLVaultTests {
+    @Test("the server holds no label, app ID, tenant, note, name or value: every table, every column, as bytes and as text")
+    func serverSeesNoPlaintext() throws {
+        let (harness, vault) = try VaultHarness.make(on: .postgresql)
+        defer { harness.remove() }
+        let appID = Sample.guid()
+        let words = ["Payroll-Label-Zq", appID, "tenant-zq.onmicrosoft.com", "a note nobody else reads", "value-zq-0123456789", "reader-name-zq"]
+        try vault.addApp(Sample.app(words[0], appID: appID, tenant: words[2], notes: words[3]), now: Sample.now)
+        try vault.addSecret(to: words[0], value: Sample.value(words[4]), expires: Sample.at(days: 10), now: Sample.now)
+        try vault.addRecipient(try X25519Identity.generate().recipient, role: .reader, name: words[5], now: Sample.now)
+        // Everything the server stores, read as its operator would: every row of every table.
+        let storage = try PostgreSQLStorage.connect(to: harness.path)
+        defer { try? storage.close() }
+        var stored: [UInt8] = []
+        let tables = try storage.read { db in
+            try db.values(String.self, sql: "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()")
+        }
+        #expect(Set(tables).isSuperset(of: ["vault", "keyring", "apps", "credentials", "audit", "rotations", "authority"]))
+        for table in tables {
+            try storage.read { db in
+                try db.forEachRow(sql: "SELECT * FROM \(table)") { row in
+                    for value in row.values {
+                        switch value {
+                        case .text(let text): stored += Array(text.utf8)
+                        case .blob(let data): stored += Array(data)
+                        case .integer(let number): stored += Array(String(number).utf8)
+                        default: break
+                        }
+                        stored.append(0)
+                    }
+                }
+            }
+        }
+        #expect(stored.count > 1000)
+        for word in words + [appID.uppercased()] {
+            let needle = Array(word.utf8)
+            let found = stored.indices.dropLast(needle.count).contains { stored[$0..<$0 + needle.count].elementsEqual(needle) }
+            #expect(!found, "the server holds \(word) in clear")
+        }
+        // The vault itself reads them back, so they were really written.
+        let again = try harness.open()
+        #expect(Sample.text(try again.secretValue(of: words[0])) == words[4])
+    }
+
+    @Test("a URL with a password is refused before any connection, and the message does not repeat it")
+    func passwordInURLRefused() throws {
+        let url = try #require(TestPostgreSQLServer.url)
+        let withPassword = url.replacingOccurrences(of: "postgresql://secrets@", with: "postgresql://secrets:hunter2-zq@")
+        try #require(withPassword != url)
+        for location in [withPassword, url + (url.contains("?") ? "&" : "?") + "password=hunter2-zq"] {
+            let error = expectVaultError({ _ = try Vault.open(at: location, identities: [try X25519Identity.generate()]) })
+            #expect(error?.code == .notAVault || error?.code == .storage, "\(String(describing: error))")
+            #expect(!(error.map { "\($0)" } ?? "").contains("hunter2-zq"))
+        }
+    }
+
+    @Test("the rotation lock is the server's: a second holder is refused naming the first, and it is free once the first lets go")
+    func serverLock() throws {
+        let (harness, _) = try VaultHarness.make(on: .postgresql)
+        defer { harness.remove() }
+        do {
+            let first = try VaultLock(vaultPath: harness.path, holder: "rotate")
+            #expect(first.path.hasPrefix("the advisory lock of the vault at postgresql://"))
+            let refused = expectVaultError({ _ = try VaultLock(vaultPath: harness.path, holder: "rekey", wait: 0.2) })
+            guard case .busy(let reason)? = refused?.detail else {
+                Issue.record("a second holder was not refused: \(String(describing: refused))")
+                return
+            }
+            #expect(reason.contains("`secrets rotate pid \(getpid())"), "\(reason)")
+            _ = first
+        }
+        // The first lock's connection is gone, and with it the lock.
+        let again = try VaultLock(vaultPath: harness.path, holder: "rekey")
+        _ = again
+    }
+}
