@@ -69,6 +69,10 @@ for index in "${!pids[@]}"; do
         [ -n "$summary" ] || tail -20 "$log"
     fi
 done
+# What the server saw of those vaults: no tenant, label or value in clear (as text or as hex).
+if [ -n "${SECRETS_TEST_POSTGRESQL:-}" ]; then
+    python3 Scripts/pg-dump-check.py "$SECRETS_TEST_POSTGRESQL" || failed=1
+fi
 echo "all groups: $(( $(date +%s) - started )) s after the build; logs in $logs"
 [ "$failed" = 0 ] && rm -rf "$logs"
 exit "$failed"
