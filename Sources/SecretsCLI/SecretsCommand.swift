@@ -29,7 +29,7 @@ public struct SecretsCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AppCommand.self, SecretCommand.self, ListCommand.self, ExpiringCommand.self,
             RotateCommand.self, RollbackCommand.self, JamfCommand.self, RecipientsCommand.self, RekeyCommand.self, PassphraseCommand.self, ExportCommand.self, ImportCommand.self,
-            LogCommand.self, VerifyCommand.self, FingerprintCommand.self, SyncCommand.self, CertCommand.self,
+            LogCommand.self, VerifyCommand.self, FingerprintCommand.self, SyncCommand.self, CertCommand.self, VaultCommand.self,
         ])
 
     /// Creates the command; argument-parser calls this before filling in options.

@@ -85,4 +85,47 @@ struct PostgreSQLVaultTests {
         let again = try VaultLock(vaultPath: harness.path, holder: "rekey")
         _ = again
     }
+
+    @Test("a vault copied SQLite → PostgreSQL → SQLite is the same vault: values, fingerprint, a reader, the audit log; both sides record it")
+    func copyRoundTrip() throws {
+        let (harness, vault) = try VaultHarness.make(on: .sqlite)
+        defer { harness.remove() }
+        let reader = try X25519Identity.generate()
+        try vault.addRecipient(reader.recipient, role: .reader, now: Sample.now)
+        try vault.addApp(Sample.app("Orders"), now: Sample.now)
+        try vault.addSecret(to: "Orders", value: Sample.value("orders-secret-value"), expires: Sample.at(days: 10), now: Sample.now)
+        let server = try TestPostgreSQLServer.freshLocation()
+        let there = try vault.copy(to: server, identities: [harness.admin], now: Sample.now)
+        #expect(there.rows["credentials"] == 1 && there.rows["keyring"] == 2 && there.rows["vault"] == 1)
+        #expect(there.verification.isClean && there.verification.secretValuesChecked == 1)
+        let onServer = try Vault.open(at: server, identities: [harness.admin])
+        #expect(try onServer.fingerprint() == vault.fingerprint())
+        #expect(Sample.text(try onServer.secretValue(of: "Orders")) == "orders-secret-value")
+        #expect(try Vault.open(at: server, identities: [reader]).expiring(within: 30 * Sample.day, now: Sample.now).count == 1)
+        let back = harness.directory.path("back.sqlite")
+        _ = try onServer.copy(to: back, identities: [harness.admin], now: Sample.now)
+        let returned = try Vault.open(at: back, identities: [harness.admin])
+        #expect(Sample.text(try returned.secretValue(of: "Orders")) == "orders-secret-value")
+        #expect(try returned.verify().isClean)
+        let copies = try returned.auditLog().filter { $0.action == .vaultCopy }.compactMap(\.detail)
+        #expect(copies == ["copied from \(harness.path)", "copied from \(server)"])
+        #expect(try vault.auditLog().last?.detail == "copied to \(server)")
+    }
+
+    @Test("a copy refuses a target in use and a source that does not verify, and leaves nothing behind")
+    func copyRefusals() throws {
+        let (harness, vault) = try VaultHarness.make(on: .sqlite)
+        defer { harness.remove() }
+        try vault.addApp(Sample.app("Orders"), now: Sample.now)
+        let server = try TestPostgreSQLServer.freshLocation()
+        _ = try vault.copy(to: server, identities: [harness.admin], now: Sample.now)
+        // A database that holds a vault, and an existing file, are never written to.
+        #expect(expectVaultError({ _ = try vault.copy(to: server, identities: [harness.admin]) })?.code == .vaultExists)
+        #expect(expectVaultError({ _ = try vault.copy(to: harness.path, identities: [harness.admin]) })?.code == .invalidValue)
+        // A source whose rows were changed behind the library is not copied.
+        try RawVaultFile.write(harness.path) { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 1") }
+        let target = harness.directory.path("copy.sqlite")
+        #expect(expectVaultError({ _ = try harness.open().copy(to: target, identities: [harness.admin]) })?.code == .integrityMismatch)
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
 }

@@ -19,6 +19,9 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let vaultInit = AuditAction(rawValue: "vault.init")
     /// The data keys were replaced and every row re-encrypted.
     public static let vaultRekey = AuditAction(rawValue: "vault.rekey")
+    /// The vault was copied, row for row, to another location (another backend); written on
+    /// both sides.
+    public static let vaultCopy = AuditAction(rawValue: "vault.copy")
     /// A format-1 vault was upgraded (rows authenticated, digest signed).
     public static let vaultUpgrade = AuditAction(rawValue: "vault.upgrade")
     /// An export document was imported.
