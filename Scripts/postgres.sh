@@ -6,7 +6,9 @@
 #
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres` user the
 # package creates (or `nobody`). It listens on 127.0.0.1 only, on a free port, and trusts local
-# connections: it holds nothing but test data and lives as long as the run.
+# connections: it holds nothing but test data and lives as long as the run. It skips fsync
+# (test data need not survive a power cut) unless SECRETS_TEST_POSTGRESQL_FSYNC=on, which the
+# benchmarks set so that a commit costs what it costs on a real server.
 set -euo pipefail
 state=${SECRETS_TEST_POSTGRESQL_DIR:-${TMPDIR:-/tmp}/secrets-postgresql}
 
@@ -36,7 +38,7 @@ start)
     as_owner "$bin/initdb" -D "$state/data" -U secrets --auth=trust --encoding=UTF8 --locale=C.UTF-8 > "$state/initdb.log" 2>&1 \
         || { cat "$state/initdb.log" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$state/data" -l "$state/data/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$state/data' -c fsync=off -c max_connections=200" start > /dev/null \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$state/data' -c fsync=${SECRETS_TEST_POSTGRESQL_FSYNC:-off} -c max_connections=200" start > /dev/null \
         || { cat "$state/data/server.log" >&2; exit 1; }
     url="postgresql://secrets@127.0.0.1:$port/postgres"
     echo "$url" > "$state/url"
