@@ -126,7 +126,7 @@ let package = Package(
         // Runs child processes with time limits: shared by the tests that drive real programs.
         .target(name: "ProcessHarness", path: "TestSupport/ProcessHarness"),
         // The PostgreSQL server the tests run against, when one is named.
-        .target(name: "TestPostgreSQL", dependencies: ["StoragePostgreSQL"], path: "TestSupport/TestPostgreSQL"),
+        .target(name: "TestPostgreSQL", dependencies: ["StoragePostgreSQL", "ProcessHarness"], path: "TestSupport/TestPostgreSQL"),
         .testTarget(name: "HooksTests", dependencies: ["Rotation", "Hooks", "ClientSecrets", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(name: "AgeTests", dependencies: ["Age", "CryptoPrimitives", "ProcessHarness"]),
         .testTarget(
@@ -141,7 +141,7 @@ let package = Package(
         // The command line's own pieces, in process: output writers, option parsing.
         .testTarget(name: "SecretsCLITests", dependencies: ["SecretsCLI", "ClientSecrets"]),
         // Runs the built `secrets` binary as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness", "Emulators"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Age", "ProcessHarness", "Emulators", "TestPostgreSQL"]),
     ],
     swiftLanguageModes: [.v6]
 )

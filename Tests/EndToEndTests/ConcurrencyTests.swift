@@ -1,6 +1,7 @@
 import Emulators
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// Several `secrets` processes writing one vault at once wait for one another instead of
@@ -18,9 +19,9 @@ struct ConcurrencyTests {
         var all: [String] { lock.withLock { items } }
     }
 
-    @Test("8 writers × 50 secret adds: all succeed, all 400 are stored, the vault verifies")
-    func parallelWriters() throws {
-        let sandbox = try Sandbox("concurrency")
+    @Test("8 writers × 50 secret adds: all succeed, all 400 are stored, the vault verifies", arguments: VaultStore.all)
+    func parallelWriters(_ store: VaultStore) throws {
+        let sandbox = try Sandbox("concurrency", store: store)
         defer { sandbox.remove() }
         try sandbox.initVault()
         for writer in 0..<Self.writers { try sandbox.addApp("app-\(writer)") }

@@ -44,11 +44,16 @@ struct RotateCommand: NetworkCommand {
     var expires: String?
     @Option(name: .long, help: ArgumentHelp("Manual issuer: a key id you deleted in the portal. Repeatable.", valueName: "guid"))
     var confirmRemoved: [String] = []
+    @Option(name: .long, help: ArgumentHelp(
+        "Wait up to this many seconds for another rotate holding the vault (on this host or, for a vault on PostgreSQL, another) instead of exiting 75; then do what is still due and resume what it left half done.",
+        valueName: "seconds"))
+    var wait: Int = 0
     @OptionGroup var tuning: RotationTuningOptions
     @OptionGroup var output: JSONOption
 
     func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        guard (0...86_400).contains(wait) else { throw ValidationError("--wait must be between 0 and 86400 seconds") }
         guard !(due && all) else { throw ValidationError("choose --due or --all, not both") }
         guard apps.isEmpty || !(due || all) else { throw ValidationError("name apps or use --due/--all, not both") }
         guard !force || !apps.isEmpty else { throw ValidationError("--force applies to named apps; --all rotates every app") }
@@ -89,7 +94,7 @@ struct RotateCommand: NetworkCommand {
             // After the exec above (the lock's descriptor does not survive it) and before the
             // vault is opened, so that the keys read at open are not replaced by a rekey that
             // finished in between.
-            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rotate")
+            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rotate", wait: TimeInterval(wait))
             defer { _ = lock }
             let vault = try options.open()
             guard vault.role == .admin else {

@@ -35,29 +35,6 @@ struct VaultHarness {
     func remove() { directory.remove() }
 }
 
-/// Where a test's vault lives: a SQLite file in its directory, or a fresh schema on the test
-/// PostgreSQL server. Suites that hold for every backend take ``all`` as their arguments.
-enum VaultStore: String, CustomTestStringConvertible, Sendable, CaseIterable {
-    case sqlite
-    case postgresql
-
-    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
-
-    /// Where a suite's vaults live unless it names a backend: `SECRETS_TEST_VAULT_STORE`
-    /// (`postgresql` or `sqlite`), SQLite by default.
-    static let `default` = VaultStore(rawValue: ProcessInfo.processInfo.environment["SECRETS_TEST_VAULT_STORE"] ?? "") ?? .sqlite
-
-    /// SQLite, and PostgreSQL when a test server is named (`Scripts/test.sh` starts one).
-    static let all: [VaultStore] = TestPostgreSQLServer.url == nil ? [.sqlite] : [.sqlite, .postgresql]
-
-    func location(in directory: TemporaryDirectory) throws -> String {
-        switch self {
-        case .sqlite: directory.path("vault.sqlite")
-        case .postgresql: try TestPostgreSQLServer.freshLocation()
-        }
-    }
-}
-
 /// Direct access to a vault's SQLite file, bypassing the library, to inspect or tamper with it.
 enum RawVaultFile {
     /// Runs `body` in a write transaction on a separate connection to the file at `path`.

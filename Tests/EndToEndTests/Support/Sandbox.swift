@@ -1,6 +1,7 @@
 import Emulators
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// One user's world: a private directory holding the vault, the identity, `HOME` and the XDG
@@ -25,11 +26,12 @@ final class Sandbox: @unchecked Sendable {
     private let lock = NSLock()
     private var transcript: [ProcessResult] = []
 
-    /// Creates the directory; throws (failing the test) when the `secrets` binary is missing.
-    init(_ name: String) throws {
+    /// Creates the directory, with the vault on `store`; throws (failing the test) when the
+    /// `secrets` binary is missing.
+    init(_ name: String, store: VaultStore = .sqlite) throws {
         binary = try Tools.secrets()
         directory = try TemporaryDirectory(prefix: "SecretsE2E-\(name)")
-        vault = directory.path("vault.sqlite")
+        vault = try store.location(in: directory)
         identity = directory.path("identity.txt")
         for folder in ["home", "xdg-config", "xdg-data"] {
             try FileManager.default.createDirectory(
