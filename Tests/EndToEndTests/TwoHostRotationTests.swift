@@ -1,0 +1,107 @@
+import Emulators
+import Foundation
+import ProcessHarness
+import TestPostgreSQL
+import Testing
+
+/// Two "hosts" (two processes, each with its own directory and identity file) sharing one vault
+/// on PostgreSQL, as a team's rotation host and standby do: `rotate --due` from both at once
+/// rotates every app exactly once, and a host killed mid-run leaves the rest to the other.
+@Suite("Two hosts, one vault on PostgreSQL", .enabled(if: TestPostgreSQLServer.url != nil, "no PostgreSQL test server (Scripts/postgres.sh)"))
+struct TwoHostRotationTests {
+    static let apps = 8
+
+    /// The Entra ID emulator, a rotator and `apps` due Entra ID apps in a vault on the server;
+    /// host B is a second admin with its own identity file.
+    struct Hosts {
+        let entra: EntraEmulator
+        let a: Sandbox
+        let b: Sandbox
+        /// App label → app ID.
+        let appIDs: [String: String]
+
+        static func make(_ name: String) async throws -> Hosts {
+            let entra = EntraEmulator()
+            let url = try await entra.start().absoluteString.trimmingSuffix("/")
+            await entra.setReplicationDelay(.milliseconds(200))
+            let a = try Sandbox("\(name)-a", store: .postgresql)
+            let b = try Sandbox("\(name)-b")
+            let endpoints = ["SECRETS_ENTRA_LOGIN_ENDPOINT": url, "SECRETS_GRAPH_ENDPOINT": url]
+            a.setEnvironment(endpoints)
+            b.setEnvironment(endpoints.merging(["SECRETS_VAULT": a.vault]) { $1 })
+            try a.initVault()
+            let rotatorID = Sandbox.guid(), rotatorSecret = Sandbox.secretValue()
+            await entra.registerApplication(appID: rotatorID, displayName: "rotator", roles: ["Application.ReadWrite.OwnedBy"])
+            let rotatorKey = await entra.addSecret(appID: rotatorID, value: rotatorSecret, expires: Date().addingTimeInterval(300 * 86_400))
+            try a.succeed(["app", "add", "rotator", "--app-id", rotatorID, "--tenant", "contoso.onmicrosoft.com"])
+            try a.addSecret("rotator", value: rotatorSecret, expires: "300d", options: ["--key-id", rotatorKey])
+            var appIDs: [String: String] = [:]
+            for index in 0..<TwoHostRotationTests.apps {
+                let label = "app-\(index)", appID = Sandbox.guid(), secret = Sandbox.secretValue()
+                await entra.registerApplication(appID: appID, displayName: label, owners: [rotatorID])
+                let key = await entra.addSecret(appID: appID, value: secret, expires: Date().addingTimeInterval(5 * 86_400))
+                try a.succeed(["app", "add", label, "--app-id", appID, "--tenant", "contoso.onmicrosoft.com", "--issuer", "entra-id", "--rotator", "rotator"])
+                try a.addSecret(label, value: secret, expires: "5d", options: ["--key-id", key])
+                appIDs[label] = appID
+            }
+            // Host B: a second admin, with an identity file of its own.
+            let recipient = try Tools.generateKey(at: b.identity)
+            try a.succeed(["recipients", "add", recipient, "--role", "admin", "--name", "standby host"])
+            return Hosts(entra: entra, a: a, b: b, appIDs: appIDs)
+        }
+
+        func remove() {
+            a.remove()
+            b.remove()
+        }
+
+        /// Every app's current secret in the vault works at Entra ID, no rotation is left open,
+        /// and Entra ID holds at most `limit` secrets per app (each app rotated exactly once
+        /// holds its old and its new one).
+        func expectEveryAppRotatedOnce(limit: Int = 2, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            for (label, appID) in appIDs.sorted(by: { $0.key < $1.key }) {
+                let secrets = await entra.secrets(ofApp: appID)
+                #expect(secrets.count == limit, "\(label) has \(secrets.count) secrets at Entra ID", sourceLocation: sourceLocation)
+                let current = try await b.succeedAsync(["secret", "get", label]).output
+                #expect(await entra.accepts(appID: appID, secret: current), "\(label)'s current secret does not work", sourceLocation: sourceLocation)
+            }
+            let plan = try await b.succeedAsync(["rotate", "--due", "--dry-run", "--json"]).output
+            let entries = try #require(
+                (try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])?["dryRun"] as? [[String: Any]], "\(plan)")
+            let open = entries.filter { ($0["rotate"] as? Bool) == true || !(($0["resume"] as? [Any]) ?? []).isEmpty }
+            #expect(open.isEmpty, "still due or left open: \(open)", sourceLocation: sourceLocation)
+            try await b.succeedAsync(["verify"])
+        }
+    }
+
+    @Test("both hosts run rotate --due --wait at once: every app is rotated exactly once, both exit 0")
+    func concurrentDue() async throws {
+        let hosts = try await Hosts.make("two-hosts")
+        defer { hosts.remove() }
+        await hosts.entra.setLatency(.milliseconds(100))
+        async let first = hosts.a.runAsync(["rotate", "--due", "--wait", "120"])
+        async let second = hosts.b.runAsync(["rotate", "--due", "--wait", "120"])
+        let (a, b) = try await (first, second)
+        await hosts.entra.setLatency(.zero)
+        #expect(a.exitStatus == 0, "\(a)")
+        #expect(b.exitStatus == 0, "\(b)")
+        try await hosts.expectEveryAppRotatedOnce()
+    }
+
+    @Test("host A is SIGKILLed mid-run; host B, waiting for the lock, resumes and finishes the work")
+    func killedHostResumed() async throws {
+        let hosts = try await Hosts.make("killed-host")
+        defer { hosts.remove() }
+        // Every answer takes 1.5 s, so the rotations are under way when A is killed.
+        await hosts.entra.setLatency(.milliseconds(1500))
+        let started = Date()
+        let killed = try await hosts.a.runAsync(["rotate", "--due"], killAfter: 4)
+        #expect(!killed.exitedNormally, "host A finished before the kill: \(killed)")
+        // The kill dropped A's connection, and with it the lock: B does not wait out its timeout.
+        let resumed = try await hosts.b.runAsync(["rotate", "--due", "--wait", "60"])
+        await hosts.entra.setLatency(.zero)
+        #expect(resumed.exitStatus == 0, "\(resumed)")
+        #expect(Date().timeIntervalSince(started) < 60)
+        try await hosts.expectEveryAppRotatedOnce()
+    }
+}
