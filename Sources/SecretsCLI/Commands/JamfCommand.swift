@@ -1,9 +1,9 @@
 import ArgumentParser
 import ClientSecrets
-import Rotation
 import CryptoPrimitives
 import Foundation
 import JamfPro
+import Rotation
 
 /// `secrets jamf …`: Jamf Pro's macOS Intune integration.
 struct JamfCommand: ParsableCommand {
