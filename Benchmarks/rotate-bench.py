@@ -29,6 +29,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -69,8 +70,14 @@ def children_cpu_seconds():
 def build_world(args, work, apps):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o700)
+    vault = os.path.join(work, "vault.sqlite")
+    if args.postgresql:
+        # A fresh schema on the server for each world (libpq's options set the search path).
+        schema = "bench_%d_%d" % (os.getpid(), time.monotonic_ns())
+        subprocess.run(["psql", "-q", args.postgresql, "-c", "CREATE SCHEMA %s" % schema], check=True)
+        vault = args.postgresql + ("&" if "?" in args.postgresql else "?") + "options=-csearch_path%3D" + schema
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work, "LANG": "C.UTF-8",
-           "SECRETS_VAULT": os.path.join(work, "vault.sqlite"), "SECRETS_IDENTITY": os.path.join(work, "identity.txt")}
+           "SECRETS_VAULT": vault, "SECRETS_IDENTITY": os.path.join(work, "identity.txt")}
     emulator = subprocess.Popen([args.emulator, "--entra-only"], stdout=subprocess.PIPE, text=True)
     line = emulator.stdout.readline().split()
     if len(line) != 2 or line[0] != "entra":
@@ -112,7 +119,17 @@ def build_world(args, work, apps):
     # A hand-written document: not this vault's, and its apps name a rotator.
     secrets("import", encrypted, "--from-other-vault", "--allow-actions")
     post(base, "/_emulator/config", {"latencyMs": args.latency_ms})
-    return emulator, base, env, [app["appId"] for app in world["apps"]]
+    envs = [env]
+    for host in range(1, args.hosts):
+        # Another host: its own home and identity file, a second admin of the same vault.
+        home = os.path.join(work, "host-%d" % host)
+        os.makedirs(home, mode=0o700)
+        identity = os.path.join(home, "identity.txt")
+        subprocess.run(["age-keygen", "-o", identity], check=True, capture_output=True)
+        public = subprocess.run(["age-keygen", "-y", identity], check=True, capture_output=True, text=True).stdout.strip()
+        secrets("recipients", "add", public, "--role", "admin", "--name", "host %d" % host)
+        envs.append(dict(env, HOME=home, SECRETS_IDENTITY=identity))
+    return emulator, base, envs, [app["appId"] for app in world["apps"]]
 
 
 def main():
@@ -126,6 +143,8 @@ def main():
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".work", "rotate"))
     parser.add_argument("--sequential-apps", type=int, default=0)
+    parser.add_argument("--postgresql", help="a postgresql:// URL: each world's vault goes into a fresh schema there")
+    parser.add_argument("--hosts", type=int, default=1, help="processes with their own identities running rotate --due --wait at once")
     args = parser.parse_args()
     total_apps = args.apps
 
@@ -136,22 +155,36 @@ def main():
         args.apps = args.sequential_apps if concurrency == 1 and args.sequential_apps else total_apps
         apps_at[concurrency] = args.apps
         for run in range(args.runs):
-            emulator, base, env, app_ids = build_world(args, args.work, args.apps)
+            emulator, base, envs, app_ids = build_world(args, args.work, args.apps)
             try:
                 emulator_cpu = process_cpu_seconds(emulator.pid)
                 secrets_cpu = children_cpu_seconds()
                 start = time.perf_counter_ns()
-                result = subprocess.run([args.secrets, "rotate", "--due", "--concurrency", str(concurrency), "--json"],
-                                        env=env, capture_output=True, text=True)
+                # Every host at once; the time is until the last one exits.
+                command = [args.secrets, "rotate", "--due", "--concurrency", str(concurrency), "--json", "--wait", "600"]
+                # Output to files, not pipes: a host blocked on a full pipe would hold the lock.
+                outputs = [(tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")) for _ in envs]
+                processes = [subprocess.Popen(command, env=host_env, stdout=out, stderr=err)
+                             for host_env, (out, err) in zip(envs, outputs)]
+                for process in processes:
+                    process.wait()
+                results = []
+                for process, (out, err) in zip(processes, outputs):
+                    out.seek(0)
+                    err.seek(0)
+                    results.append((process.returncode, out.read(), err.read()))
                 elapsed = (time.perf_counter_ns() - start) / 1e9
                 secrets_cpu = children_cpu_seconds() - secrets_cpu
                 emulator_cpu = process_cpu_seconds(emulator.pid) - emulator_cpu
-                if result.returncode != 0:
-                    raise SystemExit("rotate-bench: rotate exited %d: %s" % (result.returncode, result.stderr[-2000:]))
-                statuses = [app["status"] for app in json.loads(result.stdout)["apps"]]
+                statuses = []
+                for code, out, err in results:
+                    if code != 0:
+                        raise SystemExit("rotate-bench: rotate exited %d: %s" % (code, err[-2000:]))
+                    statuses += [app["status"] for app in json.loads(out)["apps"]] if out.strip() else []
                 done = statuses.count("done")
                 requests = get(base, "/_emulator/requests")["value"]
-                sample = random.sample(app_ids, min(20, len(app_ids)))
+                # One host: a sample of apps; several: every app, since two could rotate one twice.
+                sample = app_ids if args.hosts > 1 else random.sample(app_ids, min(20, len(app_ids)))
                 counts = {len(get(base, "/_emulator/applications/%s/secrets" % app_id)["value"]) for app_id in sample}
                 ok = done == args.apps and counts == {2}
                 print("concurrency %3d run %d: %7.2f s  %d/%d apps done, %d HTTP requests, 2 secrets per app: %s; "
