@@ -269,5 +269,9 @@ struct TenantSyncVaultTests {
         try old.applyTenantRound(Self.round([]), scanner: "scanner", readFrom: nil, now: Sample.now)
         #expect(try RawVaultFile.read(harness.path) { db in try Int.fetchOne(db, sql: "SELECT format FROM vault") } == 3)
         #expect(try harness.open().verify().problems.isEmpty)
+        // The migration is its own audit entry, once: the next round finds the format raised.
+        try harness.open().applyTenantRound(Self.round([]), scanner: "scanner", readFrom: try harness.open().tenantSyncState(scanner: "scanner"), now: Sample.now)
+        let migrations = try harness.open().auditLog().filter { $0.action == .vaultMigrate }
+        #expect(migrations.map(\.detail) == ["format 2 → 3; format 3: the table tenant_syncs keeps each scanner's delta link"])
     }
 }

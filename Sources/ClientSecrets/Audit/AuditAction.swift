@@ -22,6 +22,8 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     /// The vault was copied, row for row, to another location (another backend); written on
     /// both sides.
     public static let vaultCopy = AuditAction(rawValue: "vault.copy")
+    /// The vault's format was raised (a newer record or table an older `secrets` cannot read).
+    public static let vaultMigrate = AuditAction(rawValue: "vault.migrate")
     /// A format-1 vault was upgraded (rows authenticated, digest signed).
     public static let vaultUpgrade = AuditAction(rawValue: "vault.upgrade")
     /// An export document was imported.

@@ -78,10 +78,10 @@ extension Vault {
             // Owners and service principals' credentials are stored in records a `secrets` of
             // format 3 cannot read: the format says so, as sync's does.
             if document.apps.contains(where: { $0.owners != nil || $0.credentials.contains { $0.holder != nil } }) {
-                try VaultSchema.raiseFormat(to: VaultSchema.tenantDetailFormat, writer.db)
+                try writer.raiseFormat(to: VaultSchema.tenantDetailFormat)
             }
             if document.apps.contains(where: { $0.credentials.contains { $0.certificate != nil } }) {
-                try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db)
+                try writer.raiseFormat(to: VaultSchema.certificateFormat)
             }
             for entry in document.apps {
                 let incoming = entry.app

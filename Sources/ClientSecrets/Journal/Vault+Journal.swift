@@ -136,7 +136,7 @@ extension Vault {
             credential.kind = .certificate
             credential.thumbprint = CertificateDetails.hex(try certificate.sha1Thumbprint())
             credential.certificate = try CertificateDetails(certificate)
-            try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db)
+            try writer.raiseFormat(to: VaultSchema.certificateFormat)
         }
         _ = try storeCredential(credential, value: issued.value, secretKey: secretKey, for: app, writer: &writer)
     }

@@ -110,7 +110,7 @@ extension Vault {
             // vault for tampered: the format says it needs a newer one.
             try VaultSchema.createTenantSyncs(writer.db)
             let format = servicePrincipals == nil && owners == nil ? VaultSchema.tenantSyncFormat : VaultSchema.tenantDetailFormat
-            try VaultSchema.raiseFormat(to: format, writer.db)
+            try writer.raiseFormat(to: format)
             let sameTenant = stored?.tenant == scanner.app.tenant
             let known = sameTenant ? Set(stored?.objectIDs ?? []) : []
             var applier = try TenantRoundApplier(

@@ -56,7 +56,7 @@ extension Vault {
                 displayName: displayName ?? (privateKey == nil ? certificate.subject : nil),
                 retireAfter: state == .previous ? now.addingTimeInterval(app.app.policy.overlap).wholeSeconds : nil,
                 kind: .certificate, thumbprint: thumbprint, certificate: privateKey == nil ? nil : details)
-            if privateKey != nil { try VaultSchema.raiseFormat(to: VaultSchema.certificateFormat, writer.db) }
+            if privateKey != nil { try writer.raiseFormat(to: VaultSchema.certificateFormat) }
             let record = try storeCredential(credential, value: value, secretKey: secretKey, for: app, audited: false, writer: &writer)
             try writer.audit(
                 .certificateAdd, app: app.app.label, appID: app.app.appID, keyID: keyID,

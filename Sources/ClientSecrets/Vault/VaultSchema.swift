@@ -97,10 +97,12 @@ enum VaultSchema {
     /// Where `secrets sync` resumes: one row per scanner app (its row id), holding the sealed
     /// delta link of the tenant's last round. The first sync creates it (and makes the vault
     /// format 3); readers treat a missing table as no rows.
-    /// Makes the vault `format` if it is older: it now holds records an older `secrets` cannot read.
-    static func raiseFormat(to format: Int, _ db: any StorageTransaction) throws {
-        try db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1 AND format < ?", arguments: [format, format])
-    }
+    /// Why each format after the base one exists, for the audit entry of the migration to it.
+    static let migrations: [Int: String] = [
+        tenantSyncFormat: "the table tenant_syncs keeps each scanner's delta link",
+        tenantDetailFormat: "credential records name their holder (version 3) and app records their owners (version 7)",
+        certificateFormat: "credential records hold certificates made or imported with their keys (version 4)",
+    ]
 
     static func createTenantSyncs(_ db: any StorageTransaction) throws {
         let d = db.dialect

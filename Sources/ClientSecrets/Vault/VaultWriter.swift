@@ -81,6 +81,21 @@ package struct VaultWriter {
     }
 
     /// Appends an audit entry, hash-chained to the previous one. `details` must never hold a secret value.
+    /// Raises the vault's format to `format` if it is older, and audits the step (`vault.migrate`,
+    /// from which format to which, and why): the vault now holds what an older `secrets` cannot
+    /// read, and it refuses the vault instead of misreading it. Formats are only ever raised, in
+    /// the admin's transaction that first needs them.
+    mutating func raiseFormat(to format: Int) throws {
+        let current = try db.value(Int.self, sql: "SELECT format FROM vault WHERE id = 1") ?? 0
+        guard current < format else { return }
+        try db.execute(sql: "UPDATE vault SET format = ? WHERE id = 1", arguments: [format])
+        var why: [String] = []
+        for step in (current + 1)...format {
+            if let reason = VaultSchema.migrations[step] { why.append("format \(step): \(reason)") }
+        }
+        try audit(.vaultMigrate, detail: "format \(current) → \(format); " + why.joined(separator: "; "))
+    }
+
     package mutating func audit(_ action: AuditAction, outcome: AuditOutcome = .ok, app: String? = nil, appID: String? = nil, keyID: String? = nil, detail: String? = nil) throws {
         let last = try db.row(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         let seq: Int64 = (try last?["seq"] ?? 0) + 1
