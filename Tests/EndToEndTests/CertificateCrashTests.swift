@@ -82,14 +82,21 @@ struct CertificateCrashTests {
     func lateDuplicateOfTheCurrentCertificate() async throws {
         let world = try await Self.selfRotatingWorld("cert-late-duplicate")
         defer { Task { await world.finish() } }
-        await world.emulator.injectFault(.slow(.milliseconds(1500)), on: .addKey)
+        // Applied 3 s after it arrives, against a 1 s client timeout: the retry (at about 1 s)
+        // comes well before the first request lands, even on a loaded machine.
+        await world.emulator.injectFault(.slow(.seconds(3)), on: .addKey)
         let result = try await world.sandbox.runAsync(["rotate", "rotator", "--force"], environment: ["SECRETS_HTTP_TIMEOUT": "1"])
         #expect(result.succeeded, "\(result)")
-        try await Task.sleep(for: .seconds(1))
         let current = try #require(try world.certificates().first { $0["state"] as? String == "current" })
         let thumbprint = try #require(current["sha1Thumbprint"] as? String)
-        let entries = await world.emulator.certificates(ofApp: world.rotatorID).filter {
-            $0.thumbprint.map { String(format: "%02X", $0) }.joined() == thumbprint
+        // The rotation may finish before the late addKey lands: wait for it (up to 10 s).
+        var entries: [EmulatedCertificate] = []
+        for _ in 0..<100 {
+            entries = await world.emulator.certificates(ofApp: world.rotatorID).filter {
+                $0.thumbprint.map { String(format: "%02X", $0) }.joined() == thumbprint
+            }
+            if entries.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
         }
         #expect(entries.count == 2, "the slow first addKey should have landed after the retry: \(entries.map(\.keyID))")
         try await Self.expectConsistent(world)
