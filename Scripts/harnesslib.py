@@ -188,10 +188,22 @@ class Vault:
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": work,
             "XDG_CONFIG_HOME": os.path.join(work, "xdg-config"), "XDG_DATA_HOME": os.path.join(work, "xdg-data"),
-            "SECRETS_VAULT": os.path.join(work, "vault.sqlite"), "SECRETS_IDENTITY": os.path.join(work, "identity.txt"),
+            "SECRETS_VAULT": self.location(work), "SECRETS_IDENTITY": os.path.join(work, "identity.txt"),
             "SECRETS_ENTRA_LOGIN_ENDPOINT": emulators.entra_url, "SECRETS_GRAPH_ENDPOINT": emulators.entra_url,
             "SECRETS_HTTP_TIMEOUT": str(http_timeout),
         }
+
+    @staticmethod
+    def location(work):
+        """`vault.sqlite` in `work`, or with SECRETS_HARNESS_POSTGRESQL (a postgresql:// URL, as
+        Scripts/postgres.sh prints) a fresh schema on that server, so a harness runs against
+        the team backend unchanged."""
+        server = os.environ.get("SECRETS_HARNESS_POSTGRESQL")
+        if not server:
+            return os.path.join(work, "vault.sqlite")
+        schema = "harness_%d_%d" % (os.getpid(), time.monotonic_ns())
+        subprocess.run(["psql", "-q", server, "-c", "CREATE SCHEMA %s" % schema], check=True)
+        return server + ("&" if "?" in server else "?") + "options=-csearch_path%3D" + schema
 
     def run(self, *argv, stdin="", kill_after=None, timeout=300):
         """Runs `secrets ARGV`; with `kill_after`, sends SIGKILL that many seconds after the start

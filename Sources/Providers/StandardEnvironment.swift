@@ -110,7 +110,7 @@ struct StandardEnvironment: RotationEnvironment {
                 let apiClient = try consumer.apiClient.map {
                     JamfAPIClientCredentials(try credentials(of: $0, for: record.app, role: "Jamf Pro API client", in: vault))
                 }
-                let payloads = (vault.path as NSString).deletingLastPathComponent + "/payloads"
+                let payloads = VaultLocation.localDirectory(forVault: vault.path) + "/payloads"
                 return try JamfIntuneConsumer(
                     consumer: consumer, apiClient: apiClient, payloadDirectory: payloads, runner: runner,
                     canaryWait: tuning.jamfCanaryWait, configuration: jamf)

@@ -15,6 +15,14 @@ public enum VaultLocation {
         return base(environment["XDG_CONFIG_HOME"], fallback: ".config", environment: environment) + "/secrets/identity.txt"
     }
 
+    /// The directory on this host for what is kept beside a vault (the Jamf Pro payloads'
+    /// redacted copies): the vault file's own directory, or for a vault on a PostgreSQL server,
+    /// `$XDG_DATA_HOME/secrets`, else `~/.local/share/secrets`.
+    public static func localDirectory(forVault location: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard VaultBackend.isServer(location) else { return (location as NSString).deletingLastPathComponent }
+        return base(environment["XDG_DATA_HOME"], fallback: ".local/share", environment: environment) + "/secrets"
+    }
+
     private static func base(_ xdg: String?, fallback: String, environment: [String: String]) -> String {
         // The XDG specification says relative values are to be ignored.
         if let xdg, xdg.hasPrefix("/") { return xdg }

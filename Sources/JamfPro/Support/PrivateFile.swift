@@ -46,13 +46,17 @@ public enum PrivateFile {
         }
     }
 
-    /// Creates `path` as a directory with mode 0700 when it does not exist yet.
+    /// Creates `path` as a directory with mode 0700 when it does not exist yet, and any missing
+    /// parent the same way (a vault on a server keeps its payloads under `~/.local/share/secrets`,
+    /// which may not exist yet).
     public static func makeDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw WriteError(description: "cannot write into \(path): it is not a directory") }
             return
         }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path, parent != "/" { try makeDirectory(parent) }
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw failure(path) }
     }
 
