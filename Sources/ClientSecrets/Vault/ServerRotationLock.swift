@@ -40,7 +40,10 @@ final class ServerRotationLock: Sendable {
                             WHERE l.locktype = 'advisory' AND l.classid::bigint = ? AND l.granted AND a.pid <> pg_backend_pid() LIMIT 1
                             """, arguments: [Int(Self.lockClass)])
                 }
-                let who = holder.flatMap { $0.hasPrefix("secrets ") ? "`\($0)`" : nil } ?? "`secrets rotate`, `rollback` or other vault-changing command"
+                // Any role on the server can set an application_name: only a printable one that
+                // reads as ours is quoted.
+                let who = holder.flatMap { $0.hasPrefix("secrets ") ? "`\(TerminalText.neutralised(String($0.prefix(64))))`" : nil }
+                    ?? "`secrets rotate`, `rollback` or other vault-changing command"
                 let how = wait > 0 ? " (waited \(Int(wait)) s)" : ""
                 throw VaultError.busy(reason: "another \(who) is working on this vault and holds its lock\(how); run this command again when it has finished (a rotation resumes anything it left half done)")
             }

@@ -45,15 +45,17 @@ extension Vault {
                     try VaultSchema.create(db)
                     if snapshot.contains(where: { $0.table == "tenant_syncs" }) { try VaultSchema.createTenantSyncs(db) }
                     for (table, rows) in snapshot {
-                        let columns = try db.columnNames(in: table)
-                        for row in rows {
-                            guard Set(row.columns).isSubset(of: columns) else {
-                                throw VaultError.integrityMismatch(reason: "table \(table) has columns this version does not know; use a newer secrets")
-                            }
-                            let names = row.columns.joined(separator: ", ")
-                            let marks = Array(repeating: "?", count: row.columns.count).joined(separator: ", ")
-                            try db.execute(sql: "INSERT INTO \(table) (\(names)) VALUES (\(marks))", arguments: row.values.map { $0 })
+                        // Every row of one `SELECT *` has the same columns: one statement per table.
+                        guard let columns = rows.first?.columns else {
+                            report.rows[table] = 0
+                            continue
                         }
+                        guard Set(columns).isSubset(of: try db.columnNames(in: table)) else {
+                            throw VaultError.integrityMismatch(reason: "table \(table) has columns this version does not know; use a newer secrets")
+                        }
+                        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+                        let insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(marks))"
+                        for row in rows { try db.execute(sql: insert, arguments: row.values.map { $0 }) }
                         report.rows[table] = rows.count
                     }
                 }
