@@ -26,3 +26,9 @@ package enum VaultStore: String, CustomTestStringConvertible, Sendable, CaseIter
         }
     }
 }
+
+extension Trait where Self == ConditionTrait {
+    /// For a test about the SQLite file itself (it edits or inspects the file beside the
+    /// library): runs when the suites' vaults are SQLite files, not in the PostgreSQL pass.
+    package static var sqliteFile: Self { .enabled(if: VaultStore.default == .sqlite, "it edits or inspects the SQLite file") }
+}

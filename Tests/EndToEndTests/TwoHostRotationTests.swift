@@ -6,7 +6,8 @@ import Testing
 
 /// Two "hosts" (two processes, each with its own directory and identity file) sharing one vault
 /// on PostgreSQL, as a team's rotation host and standby do: `rotate --due` from both at once
-/// rotates every app exactly once, and a host killed mid-run leaves the rest to the other.
+/// divides the apps between them and rotates every app exactly once, and a host killed mid-run
+/// leaves the rest to the other, whether that one was already running or started afterwards.
 @Suite("Two hosts, one vault on PostgreSQL", .enabled(if: TestPostgreSQLServer.url != nil, "no PostgreSQL test server (Scripts/postgres.sh)"))
 struct TwoHostRotationTests {
     static let apps = 8
@@ -25,7 +26,7 @@ struct TwoHostRotationTests {
             let url = try await entra.start().absoluteString.trimmingSuffix("/")
             await entra.setReplicationDelay(.milliseconds(200))
             let a = try Sandbox("\(name)-a", store: .postgresql)
-            let b = try Sandbox("\(name)-b")
+            let b = try Sandbox("\(name)-b", store: .sqlite)  // its vault is A's, on the server
             let endpoints = ["SECRETS_ENTRA_LOGIN_ENDPOINT": url, "SECRETS_GRAPH_ENDPOINT": url]
             a.setEnvironment(endpoints)
             b.setEnvironment(endpoints.merging(["SECRETS_VAULT": a.vault]) { $1 })
@@ -74,18 +75,54 @@ struct TwoHostRotationTests {
         }
     }
 
-    @Test("both hosts run rotate --due --wait at once: every app is rotated exactly once, both exit 0")
+    @Test("both hosts run rotate --due at once: they divide the apps, every app is rotated exactly once, both exit 0")
     func concurrentDue() async throws {
         let hosts = try await Hosts.make("two-hosts")
         defer { hosts.remove() }
         await hosts.entra.setLatency(.milliseconds(100))
-        async let first = hosts.a.runAsync(["rotate", "--due", "--wait", "120"])
-        async let second = hosts.b.runAsync(["rotate", "--due", "--wait", "120"])
+        // Two apps at a time each, so that neither host can claim every app before the other starts.
+        let arguments = ["rotate", "--due", "--concurrency", "2", "--json"]
+        async let first = hosts.a.runAsync(arguments)
+        async let second = hosts.b.runAsync(arguments)
         let (a, b) = try await (first, second)
         await hosts.entra.setLatency(.zero)
         #expect(a.exitStatus == 0, "\(a)")
         #expect(b.exitStatus == 0, "\(b)")
+        let doneByA = try Self.rotated(a), doneByB = try Self.rotated(b)
+        #expect(doneByA.isDisjoint(with: doneByB), "both hosts rotated \(doneByA.intersection(doneByB).sorted())")
+        #expect(doneByA.union(doneByB) == Set(hosts.appIDs.keys), "rotated: A \(doneByA.sorted()), B \(doneByB.sorted())")
+        #expect(!doneByA.isEmpty && !doneByB.isEmpty, "one host did everything: A \(doneByA.sorted()), B \(doneByB.sorted())")
         try await hosts.expectEveryAppRotatedOnce()
+    }
+
+    @Test("both hosts run rotate --due; A is SIGKILLed mid-run and B, still running, resumes what A left and finishes")
+    func killedBesideRunningHost() async throws {
+        let hosts = try await Hosts.make("killed-beside")
+        defer { hosts.remove() }
+        // Every answer takes 1.5 s, so A's rotations are under way when it is killed.
+        await hosts.entra.setLatency(.milliseconds(1500))
+        let arguments = ["rotate", "--due", "--concurrency", "2", "--json"]
+        async let killedRun = hosts.a.runAsync(arguments, killAfter: 4)
+        async let survivorRun = hosts.b.runAsync(arguments)
+        let (killed, survivor) = try await (killedRun, survivorRun)
+        await hosts.entra.setLatency(.zero)
+        #expect(!killed.exitedNormally, "host A finished before the kill: \(killed)")
+        #expect(survivor.exitStatus == 0, "\(survivor)")
+        // B took up at least one rotation A had started, when A's death released it.
+        let resumed = try Self.results(survivor).filter { !(($0["resumed"] as? [Any]) ?? []).isEmpty }
+        #expect(!resumed.isEmpty, "B resumed nothing of A's: \(survivor)")
+        try await hosts.expectEveryAppRotatedOnce()
+    }
+
+    /// The `apps` entries of `rotate --json`.
+    static func results(_ result: ProcessResult) throws -> [[String: Any]] {
+        try #require(
+            (try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])?["apps"] as? [[String: Any]], "\(result)")
+    }
+
+    /// The apps a `rotate --json` run rotated (`done` with a new key).
+    static func rotated(_ result: ProcessResult) throws -> Set<String> {
+        Set(try results(result).filter { $0["status"] as? String == "done" && $0["newKeyId"] is String }.compactMap { $0["label"] as? String })
     }
 
     @Test("host A is SIGKILLed mid-run; host B, waiting for the lock, resumes and finishes the work")

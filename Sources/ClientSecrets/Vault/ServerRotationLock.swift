@@ -9,13 +9,19 @@ import StoragePostgreSQL
 ///
 /// The holder is told apart by the connection's `application_name` (`secrets <command> pid N on
 /// host`), which a refused command reads back from `pg_stat_activity` to say who holds the lock.
-final class ServerRotationLock: Sendable {
+///
+/// `rotate` takes it shared, so that several hosts rotate at once, and claims each app before
+/// working on it (``AppClaims``): a lock of its own per app, on the same connection, so it is
+/// dropped with the rest when the host dies.
+final class ServerRotationLock: AppClaims {
     private let storage: PostgreSQLStorage
 
     /// The advisory lock's first key ("rota" in ASCII); the second is the schema's, as for writes.
     static let lockClass: Int32 = 0x726F_7461
+    /// The first key of an app's claim ("apps"); the second hashes the schema and the app's id.
+    static let claimClass: Int32 = 0x6170_7073
 
-    init(location: String, holder: String, wait: TimeInterval) throws {
+    init(location: String, holder: String, wait: TimeInterval, shared: Bool = false) throws {
         let name = "secrets \(holder) pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
         let labelled = location + (location.contains("?") ? "&" : "?") + "application_name=" + Self.queryEncoded(String(name.prefix(60)))
         do {
@@ -27,7 +33,9 @@ final class ServerRotationLock: Sendable {
         while true {
             let taken = try Vault.translatingDatabaseErrors {
                 try storage.read { db in
-                    try db.value(Bool.self, sql: "SELECT pg_try_advisory_lock(?::integer, hashtext(current_schema()))", arguments: [Int(Self.lockClass)]) ?? false
+                    try db.value(
+                        Bool.self, sql: "SELECT pg_try_advisory_lock\(shared ? "_shared" : "")(?::integer, hashtext(current_schema()))",
+                        arguments: [Int(Self.lockClass)]) ?? false
                 }
             }
             if taken { return }
@@ -54,5 +62,25 @@ final class ServerRotationLock: Sendable {
     /// `text` percent-encoded for a URI query value.
     static func queryEncoded(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "secrets"
+    }
+
+    func tryClaim(_ app: RecordID) throws -> Bool {
+        try Vault.translatingDatabaseErrors {
+            try storage.read { db in
+                try db.value(
+                    Bool.self, sql: "SELECT pg_try_advisory_lock(?::integer, hashtext(current_schema() || ?))",
+                    arguments: [Int(Self.claimClass), app.description]) ?? false
+            }
+        }
+    }
+
+    func release(_ app: RecordID) {
+        // A release that fails leaves the claim to the end of the connection, which is this
+        // process's end: nothing waits on it but another host's later pass.
+        _ = try? storage.read { db in
+            try db.value(
+                Bool.self, sql: "SELECT pg_advisory_unlock(?::integer, hashtext(current_schema() || ?))",
+                arguments: [Int(Self.claimClass), app.description])
+        }
     }
 }

@@ -50,12 +50,15 @@ public struct VaultLock: ~Copyable {
     ///   - wait: how long to wait for another holder to finish; 0 fails at once (a second
     ///     `rotate` has nothing to add to the first, while a `rekey` or `secret add` is a
     ///     person's request that a short rotation should not turn away).
+    ///   - shared: for `rotate` on a vault on PostgreSQL: other shared holders (other hosts'
+    ///     rotations) are let in, and the work is divided by ``appClaims``. A file's lock is
+    ///     always exclusive: the file is one host's.
     /// - Throws: ``VaultError/vaultNotFound(path:)`` without a vault, ``VaultError/busy(reason:)``
     ///   while another process holds the lock, ``VaultError/lockNotPrivate(path:problem:)`` for
     ///   a lock file or directory another user could use, ``VaultError/storage(reason:)``.
-    public init(vaultPath: String, holder: String, wait: TimeInterval = 0) throws {
+    public init(vaultPath: String, holder: String, wait: TimeInterval = 0, shared: Bool = false) throws {
         if VaultBackend.isServer(vaultPath) {
-            server = try ServerRotationLock(location: vaultPath, holder: holder, wait: wait)
+            server = try ServerRotationLock(location: vaultPath, holder: holder, wait: wait, shared: shared)
             path = "the advisory lock of the vault at \(vaultPath)"
             descriptor = -1
             return
@@ -101,6 +104,10 @@ public struct VaultLock: ~Copyable {
         self.descriptor = descriptor
         self.server = nil
     }
+
+    /// The per-app claims of a lock taken shared on a vault on PostgreSQL, for
+    /// ``RotationEngine``'s options; `nil` for a file, whose lock alone keeps others out.
+    public var appClaims: (any AppClaims)? { server }
 
     deinit {
         guard descriptor >= 0 else { return }  // a server lock goes with its connection

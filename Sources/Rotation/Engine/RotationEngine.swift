@@ -29,6 +29,13 @@ public struct RotationEngine: Sendable {
         /// Apps (lowercased labels) whose person confirmed the new secret is in place
         /// (`rotate --confirm-deployed`), ending their wait at ``RotationJournal/Step/confirm``.
         public var confirmedDeployments: Set<String> = []
+        /// Other hosts rotating the same vault (a vault on PostgreSQL, ``VaultLock/appClaims``):
+        /// each app is worked on only under its claim, planned again from the vault once it is
+        /// held, and an app another host holds is taken up again after the rest (see
+        /// ``RotationEngine/run(_:)-([RotationPlan])``). `nil`: this run is the vault's only one.
+        public var claims: (any AppClaims)?
+        /// How long a run waits, after the rest, for an app another host holds.
+        public var claimWait: TimeInterval = 600
 
         /// The default concurrency of bulk runs.
         public static let defaultConcurrency = 16
@@ -85,50 +92,54 @@ public struct RotationEngine: Sendable {
         }
         let journals = Dictionary(grouping: try vault.openJournals(), by: \.appRecordID)
         return overviews.map { overview in
-            let app = overview.record.app
-            let open = journals[overview.record.id] ?? []
-            var (isDue, reason) = RotationSchedule.due(current: overview.current, policy: app.policy, now: now)
-            if selection.forcesRotation, !isDue {
-                isDue = true
-                reason = "rotating although not due (\(reason))"
-            }
-            let state = RotationState(open: open)
-            if open.contains(where: { $0.kind == .rotate }) {
-                isDue = false
-                reason = "an unfinished rotation is resumed first"
-            }
-            // While a person has to act, the run changes nothing: no retirement (not even one
-            // left unfinished, which would remove a key at the issuer) and no new rotation.
-            var resume = open
-            if case .waitingForPerson(let row) = state {
-                resume = open.filter { $0.kind != .retire }
-                if isDue {
-                    isDue = false
-                    reason = "waits for a person to confirm key \(row.keyID ?? "?") is in place"
-                }
-            }
-            // An app `secrets sync` only monitors is the tenant's to change, not the vault's.
-            var retire = Self.retirable(overview.credentials.map(\.credential), open: open, now: now)
-            if app.monitored {
-                isDue = false
-                retire = []
-                reason = "only monitored (found by `secrets sync`); `secrets app edit \(app.label) --manage` lets rotation manage it"
-            }
-            var plan = RotationPlan(
-                label: app.label, appID: app.appID, issuer: app.issuer, resume: resume,
-                retire: retire,
-                rotate: isDue, reason: reason,
-                newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
-                consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
-            plan.appRecordID = overview.record.id
-            plan.credentialKind = overview.current?.kind ?? .secret
-            plan.personConsumers = app.consumers.filter(\.waitsForPerson)
-                .map { "\($0.kind.rawValue) \($0.target)" }
-            plan.retireCheck = Self.retireCheck(of: app)
-            plan.forced = selection.forcesRotation
-            plan.dependsOn = ([app.rotator].compactMap { $0 } + app.consumers.flatMap(\.appLabels)).map { $0.lowercased() }
-            return plan
+            plan(overview, open: journals[overview.record.id] ?? [], forced: selection.forcesRotation, now: now)
         }
+    }
+
+    /// One app's plan, from its overview and its open journal rows.
+    func plan(_ overview: AppOverview, open: [RotationJournal], forced: Bool, now: Date) -> RotationPlan {
+        let app = overview.record.app
+        var (isDue, reason) = RotationSchedule.due(current: overview.current, policy: app.policy, now: now)
+        if forced, !isDue {
+            isDue = true
+            reason = "rotating although not due (\(reason))"
+        }
+        let state = RotationState(open: open)
+        if open.contains(where: { $0.kind == .rotate }) {
+            isDue = false
+            reason = "an unfinished rotation is resumed first"
+        }
+        // While a person has to act, the run changes nothing: no retirement (not even one
+        // left unfinished, which would remove a key at the issuer) and no new rotation.
+        var resume = open
+        if case .waitingForPerson(let row) = state {
+            resume = open.filter { $0.kind != .retire }
+            if isDue {
+                isDue = false
+                reason = "waits for a person to confirm key \(row.keyID ?? "?") is in place"
+            }
+        }
+        // An app `secrets sync` only monitors is the tenant's to change, not the vault's.
+        var retire = Self.retirable(overview.credentials.map(\.credential), open: open, now: now)
+        if app.monitored {
+            isDue = false
+            retire = []
+            reason = "only monitored (found by `secrets sync`); `secrets app edit \(app.label) --manage` lets rotation manage it"
+        }
+        var plan = RotationPlan(
+            label: app.label, appID: app.appID, issuer: app.issuer, resume: resume,
+            retire: retire,
+            rotate: isDue, reason: reason,
+            newExpiry: isDue ? now.addingTimeInterval(app.policy.lifetime).wholeSeconds : nil,
+            consumers: app.consumers.map { "\($0.kind.rawValue) \($0.target)" })
+        plan.appRecordID = overview.record.id
+        plan.credentialKind = overview.current?.kind ?? .secret
+        plan.personConsumers = app.consumers.filter(\.waitsForPerson)
+            .map { "\($0.kind.rawValue) \($0.target)" }
+        plan.retireCheck = Self.retireCheck(of: app)
+        plan.forced = forced
+        plan.dependsOn = ([app.rotator].compactMap { $0 } + app.consumers.flatMap(\.appLabels)).map { $0.lowercased() }
+        return plan
     }
 
     /// What a run asks before retiring `app`'s previous secrets, as far as the vault tells (a
@@ -160,23 +171,33 @@ public struct RotationEngine: Sendable {
         let rest = plans.indices.filter { !needed.contains(plans[$0].label.lowercased()) }
         var results = [AppRotationResult?](repeating: nil, count: plans.count)
         for wave in [first, rest] where !wave.isEmpty {
-            await withTaskGroup(of: (Int, AppRotationResult).self) { group in
-                var next = 0
-                func launch() {
-                    guard next < wave.count else { return }
-                    let index = wave[next]
-                    let plan = plans[index]
-                    next += 1
-                    group.addTask { (index, await self.run(plan)) }
-                }
-                for _ in 0..<min(options.concurrency, wave.count) { launch() }
-                while let (index, result) = await group.next() {
-                    results[index] = result
-                    launch()
-                }
+            // The apps others depend on are waited for even when another host holds them.
+            await runAll(wave.map { ($0, plans[$0]) }, into: &results, waiting: wave == first)
+        }
+        // Apps another host held: taken up when it lets go, which for an app it finished is
+        // "nothing to do" and for one it left half done (it died) is a resume.
+        let held = plans.indices.filter { results[$0] == nil }
+        if !held.isEmpty { await runAll(held.map { ($0, plans[$0]) }, into: &results, waiting: true) }
+        return results.map { $0! }
+    }
+
+    /// Runs `items` up to ``Options/concurrency`` at a time, storing each result at its index;
+    /// an app another host holds is left `nil`, unless `waiting`, when its claim is waited for.
+    private func runAll(_ items: [(Int, RotationPlan)], into results: inout [AppRotationResult?], waiting: Bool) async {
+        await withTaskGroup(of: (Int, AppRotationResult?).self) { group in
+            var next = 0
+            func launch() {
+                guard next < items.count else { return }
+                let (index, plan) = items[next]
+                next += 1
+                group.addTask { (index, await self.runClaimed(plan, waiting: waiting)) }
+            }
+            for _ in 0..<min(options.concurrency, items.count) { launch() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                launch()
             }
         }
-        return results.map { $0! }
     }
 
     /// Carries out one app's plan; never throws: a failure is in the result.

@@ -19,9 +19,12 @@ struct RotateCommand: NetworkCommand {
             While an app waits for a person (see the README's person-in-the-loop table), a run \
             changes nothing for it until `--confirm-deployed`; --retire-now, --abandon and \
             rollback are refused then (75). \
+            On a vault on PostgreSQL, runs on several hosts divide the apps between them: each app \
+            is worked on by one host at a time, and an app another host still holds is taken up \
+            when it lets go (resumed, if that host died). \
             Exit codes: 0 every app done or nothing to do (or only explained); 1 one or more apps \
             failed, or a command its state refuses (each named; nothing changed); 64 usage; 66 unknown app; \
-            75 an app waits for a person (see the notes), or another rotate is running; 77 not an admin.
+            75 an app waits for a person (see the notes), or another command holds the vault's lock; 77 not an admin.
             """)
 
     @OptionGroup var options: VaultOptions
@@ -45,7 +48,7 @@ struct RotateCommand: NetworkCommand {
     @Option(name: .long, help: ArgumentHelp("Manual issuer: a key id you deleted in the portal. Repeatable.", valueName: "guid"))
     var confirmRemoved: [String] = []
     @Option(name: .long, help: ArgumentHelp(
-        "Wait up to this many seconds for another rotate holding the vault (on this host or, for a vault on PostgreSQL, another) instead of exiting 75; then do what is still due and resume what it left half done.",
+        "Wait up to this many seconds for another command holding the vault's lock (another rotate on this host's vault file; rekey, app remove and the like anywhere) instead of exiting 75; then do what is still due and resume what it left half done.",
         valueName: "seconds"))
     var wait: Int = 0
     @OptionGroup var tuning: RotationTuningOptions
@@ -94,7 +97,10 @@ struct RotateCommand: NetworkCommand {
             // After the exec above (the lock's descriptor does not survive it) and before the
             // vault is opened, so that the keys read at open are not replaced by a rekey that
             // finished in between.
-            let lock = try VaultLock(vaultPath: options.vaultPath, holder: "rotate", wait: TimeInterval(wait))
+            // Shared for a bulk run: on PostgreSQL several hosts' runs divide the apps between
+            // them (each app under a claim of its own); alone for --retire-now and --abandon.
+            let lock = try VaultLock(
+                vaultPath: options.vaultPath, holder: "rotate", wait: TimeInterval(wait), shared: retireNow == nil && !abandon)
             defer { _ = lock }
             let vault = try options.open()
             guard vault.role == .admin else {
@@ -103,7 +109,7 @@ struct RotateCommand: NetworkCommand {
             // Before any hook runs or any server is called: nothing forged, deleted or put back
             // from an older copy of the file may drive a rotation.
             try vault.checkIntegrity()
-            let engine = try makeEngine(vault, network: network)
+            let engine = try makeEngine(vault, network: network, claims: lock.appClaims)
             let results: [AppRotationResult]
             if let retireNow {
                 let label = try vault.app(retireNow).app.label
@@ -128,7 +134,7 @@ struct RotateCommand: NetworkCommand {
         }
     }
 
-    private func makeEngine(_ vault: Vault, network: any RotationEnvironmentFactory) throws -> RotationEngine {
+    private func makeEngine(_ vault: Vault, network: any RotationEnvironmentFactory, claims: (any AppClaims)?) throws -> RotationEngine {
         let expiry = try expires.map { try DateParser.parse($0, field: "expires", now: Date()) }
         if let keyId { try Validation.guid(keyId, field: "key-id") }
         for keyID in confirmRemoved { try Validation.guid(keyID, field: "confirm-removed") }
@@ -140,11 +146,12 @@ struct RotateCommand: NetworkCommand {
         let progress = RotationProgress(enabled: isatty(STDERR_FILENO) == 1 && !output.json)
         return RotationEngine(
             vault: vault, environment: try network.environment(for: ManualIssuer.run(manual, tuning: try tuning.resolved())),
-            options: try engineOptions(vault), progress: progress.report)
+            options: try engineOptions(vault, claims: claims), progress: progress.report)
     }
 
-    private func engineOptions(_ vault: Vault) throws -> RotationEngine.Options {
+    private func engineOptions(_ vault: Vault, claims: (any AppClaims)?) throws -> RotationEngine.Options {
         var options = RotationEngine.Options(concurrency: concurrency)
+        options.claims = claims
         if confirmDeployed { options.confirmedDeployments = Set(try apps.map { try vault.app($0).app.label.lowercased() }) }
         return options
     }

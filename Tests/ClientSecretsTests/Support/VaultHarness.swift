@@ -111,9 +111,3 @@ extension Array where Element == UInt8 {
         return false
     }
 }
-
-extension Trait where Self == ConditionTrait {
-    /// For a test about the SQLite file itself (it edits or inspects the file beside the
-    /// library): runs when the suites' vaults are SQLite files, not in the PostgreSQL pass.
-    static var sqliteFile: Self { .enabled(if: VaultStore.default == .sqlite, "it edits or inspects the SQLite file") }
-}

@@ -26,9 +26,9 @@ final class Sandbox: @unchecked Sendable {
     private let lock = NSLock()
     private var transcript: [ProcessResult] = []
 
-    /// Creates the directory, with the vault on `store`; throws (failing the test) when the
-    /// `secrets` binary is missing.
-    init(_ name: String, store: VaultStore = .sqlite) throws {
+    /// Creates the directory, with the vault on `store` (the run's ``VaultStore/default`` unless
+    /// a test names one); throws (failing the test) when the `secrets` binary is missing.
+    init(_ name: String, store: VaultStore = .default) throws {
         binary = try Tools.secrets()
         directory = try TemporaryDirectory(prefix: "SecretsE2E-\(name)")
         vault = try store.location(in: directory)

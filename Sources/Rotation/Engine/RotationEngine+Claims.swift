@@ -1,0 +1,58 @@
+import ClientSecrets
+import Foundation
+
+extension RotationEngine {
+    /// Runs `plan` under the app's claim when other hosts may rotate the same vault
+    /// (``Options/claims``), planned again from the vault once the claim is held: the plan was
+    /// made before another host may have rotated the app, or died halfway through it.
+    ///
+    /// - Returns: `nil` when another host holds the app and `waiting` is false; otherwise the result.
+    func runClaimed(_ plan: RotationPlan, waiting: Bool) async -> AppRotationResult? {
+        guard let claims = options.claims, let id = plan.appRecordID else { return await run(plan) }
+        do {
+            guard try await claim(id, claims: claims, waiting: waiting) else {
+                guard waiting else { return nil }
+                var result = AppRotationResult(label: plan.label)
+                result.refused(
+                    RotationRefusal(
+                        waitsForPerson: false,
+                        message: "another host was still working on \(plan.label) after \(Int(options.claimWait)) s; run `secrets rotate --due` again when it has finished"),
+                    step: .prepare)
+                return result
+            }
+        } catch {
+            var result = AppRotationResult(label: plan.label)
+            result.refused(error, step: .prepare)
+            return result
+        }
+        defer { claims.release(id) }
+        let fresh: RotationPlan
+        do {
+            fresh = try await commits.read { [options] vault in
+                let overview = try vault.overview(of: plan.label)
+                return self.plan(overview, open: try vault.openJournals(of: id), forced: plan.forced, now: options.clock())
+            }
+        } catch {
+            var result = AppRotationResult(label: plan.label)
+            result.refused(error, step: .prepare)
+            return result
+        }
+        guard !fresh.isEmpty else {
+            var result = AppRotationResult(label: plan.label)
+            result.notes.append("nothing left to do: another host rotated it meanwhile")
+            return result
+        }
+        return await run(fresh)
+    }
+
+    /// Takes the app's claim, polling while another host holds it if `waiting` (up to
+    /// ``Options/claimWait``); the claim is tried off the cooperative pool, as every vault call is.
+    private func claim(_ id: RecordID, claims: any AppClaims, waiting: Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(waiting ? options.claimWait : 0)
+        while true {
+            if try await commits.read({ _ in try claims.tryClaim(id) }) { return true }
+            guard Date() < deadline else { return false }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+}
