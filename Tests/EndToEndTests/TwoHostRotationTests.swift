@@ -95,6 +95,31 @@ struct TwoHostRotationTests {
         try await hosts.expectEveryAppRotatedOnce()
     }
 
+    @Test("host B starts while A's rotations are under way: B leaves A's open rotations to A, resuming none of them; both exit 0")
+    func secondHostLeavesLiveRotations() async throws {
+        let hosts = try await Hosts.make("late-host")
+        defer { hosts.remove() }
+        // Every answer takes a second, so A's first rotations are open when B plans.
+        await hosts.entra.setLatency(.milliseconds(1000))
+        let arguments = ["rotate", "--due", "--concurrency", "2", "--json"]
+        async let firstRun = hosts.a.runAsync(arguments)
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        let open = try await hosts.b.succeedAsync(["rotate", "--due", "--dry-run", "--json"]).output
+        async let secondRun = hosts.b.runAsync(arguments)
+        let (a, b) = try await (firstRun, secondRun)
+        await hosts.entra.setLatency(.zero)
+        let planned = try #require(
+            (try JSONSerialization.jsonObject(with: Data(open.utf8)) as? [String: Any])?["dryRun"] as? [[String: Any]], "\(open)")
+        #expect(planned.contains { !(($0["resume"] as? [Any]) ?? []).isEmpty }, "no rotation of A's was open when B planned: \(open)")
+        #expect(a.exitStatus == 0, "\(a)")
+        #expect(b.exitStatus == 0, "\(b)")
+        // An open row is a host's work in progress while its claim is held: B taking it up would
+        // run A's remaining steps a second time, beside A.
+        let resumedByB = try Self.results(b).filter { !(($0["resumed"] as? [Any]) ?? []).isEmpty }.compactMap { $0["label"] as? String }
+        #expect(resumedByB.isEmpty, "B resumed rotations A was still running: \(resumedByB)")
+        try await hosts.expectEveryAppRotatedOnce()
+    }
+
     @Test("both hosts run rotate --due; A is SIGKILLed mid-run and B, still running, resumes what A left and finishes")
     func killedBesideRunningHost() async throws {
         let hosts = try await Hosts.make("killed-beside")
