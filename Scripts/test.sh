@@ -51,10 +51,15 @@ done
 last=${#groups[@]}
 run --skip "$named" > "$logs/group$last.log" 2>&1 &
 pids+=($!)
-# The vault's suites once more with every vault in PostgreSQL (those about the SQLite file
-# itself are left out of this pass: they carry the `.sqliteFile` trait).
+# The vault's suites and the end-to-end suites once more with every vault in PostgreSQL, in two
+# more processes (those about the SQLite file itself are left out of this pass: they carry the
+# `.sqliteFile` trait; the suites that name their backends already ran on both).
 if [ -n "${SECRETS_TEST_POSTGRESQL:-}" ]; then
-    SECRETS_TEST_VAULT_STORE=postgresql run --filter "ClientSecretsTests" > "$logs/group$((last + 1)).log" 2>&1 &
+    pg_first="ClientSecretsTests|$e2e\.(RotationRaceTests|BadInputTests|HostileHTTPTests|RotationFaultTests|HostileValueTests)/"
+    SECRETS_TEST_VAULT_STORE=postgresql run --filter "$pg_first" > "$logs/group$((last + 1)).log" 2>&1 &
+    pids+=($!)
+    SECRETS_TEST_VAULT_STORE=postgresql run --filter "$e2e" --skip "$pg_first|$e2e\.(TwoHostRotationTests|ConcurrencyTests)/" \
+        > "$logs/group$((last + 2)).log" 2>&1 &
     pids+=($!)
 fi
 

@@ -60,6 +60,16 @@ package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
                 + " SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(current_schema()))", body)
     }
 
+    /// Runs `body`'s statements each in a transaction of its own (autocommit): for one statement
+    /// that needs no snapshot, such as taking or giving back a session advisory lock, without the
+    /// two round trips of `BEGIN` and `COMMIT`.
+    package func autocommit<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { throw StorageError(.other, "the PostgreSQL connection is closed") }
+        return try body(PostgreSQLTransaction(connection: connection))
+    }
+
     /// The first key of the vault's advisory lock ("secr" in ASCII); the second is the schema's.
     static let lockClass: Int32 = 0x7365_6372
 

@@ -5,7 +5,8 @@ sqlite3 and cryptography modules and the stock `age` tool, and never the project
 The attacker holds at most a *reader* identity. It knows the file format from the README and
 the source, as anyone could. Each subcommand edits the vault file in place and prints one line
 saying what it did; the end-to-end tests in Tests/EndToEndTests/TrustAttackTests.swift then run
-the admin's commands against the result.
+the admin's commands against the result. VAULT (and OLD_COPY) may also be a vault on PostgreSQL:
+a `postgresql://` URL, whose rows it reads and writes with the stock `psql` (vault_storage.py).
 
   forge-command VAULT --age AGE --identity READER_ID --recipient READER --label L --old OLD --new NEW
       Decrypts app L's record with the metadata key a reader holds, replaces the consumer string
@@ -25,7 +26,6 @@ import argparse
 import hashlib
 import hmac
 import os
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from vault_storage import connect, table_names
 
 MAGIC = b"secrets-keyring-v1\n"
 # The columns each table's digest covers, in order (README: "Vault file format").
@@ -92,7 +94,7 @@ def row_message(table, row):
 
 
 def tables(db):
-    present = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    present = table_names(db)
     return [table for table in COLUMNS if table in present]
 
 
@@ -102,8 +104,7 @@ def xor(a, b):
 
 class Vault:
     def __init__(self, path):
-        self.db = sqlite3.connect(path)
-        self.db.row_factory = sqlite3.Row
+        self.db = connect(path)
         row = self.db.execute("SELECT * FROM vault WHERE id = 1").fetchone()
         self.vault_id = row["vault_id"]
         self.format = row["format"]
@@ -193,8 +194,7 @@ def substitute_keyring(args):
 def restore_row(args):
     vault = Vault(args.vault)
     vault.unwrap(args.age, args.identity, args.recipient)
-    old = sqlite3.connect(args.source)
-    old.row_factory = sqlite3.Row
+    old = connect(args.source)
     label_hash = vault.app_row(args.label)["label_hash"]
     row = old.execute("SELECT * FROM apps WHERE label_hash = ?", (label_hash,)).fetchone()
     assert row is not None, "the old copy has no such app"

@@ -78,7 +78,7 @@ struct CanaryVerificationTests {
         _ = try await sandbox.runKilled(["rotate", "--due", "--jamf-canary-wait", "60s"], pidFile: pidFile) {
             await jamf.requests().filter { $0.operation == .computerInventory }.count > reads
         }
-        let payloads = sandbox.directory.path("payloads")
+        let payloads = sandbox.payloadsDirectory
         let records = try FileManager.default.contentsOfDirectory(atPath: payloads).filter { $0.hasSuffix(".applied") }
         try #require(records.count == 1, "\(records)")
         let record = payloads + "/" + records[0]

@@ -72,8 +72,7 @@ struct HookOutputTests {
             outputs.append(("admin " + arguments.joined(separator: " "), try await sandbox.succeedAsync(arguments)))
             outputs.append(("reader " + arguments.joined(separator: " "), try await sandbox.succeedAsync(arguments + asReader)))
         }
-        var files: [(String, Data)] = [("vault file", try Data(contentsOf: URL(fileURLWithPath: sandbox.vault)))]
-        if let wal = try? Data(contentsOf: URL(fileURLWithPath: sandbox.vault + "-wal")) { files.append(("WAL", wal)) }
+        let files = try sandbox.storedBytes()
         for (name, form) in forms.sorted(by: { $0.key < $1.key }) {
             for (command, result) in outputs {
                 #expect(!result.output.contains(form) && !result.errorOutput.contains(form), "\(command) shows the \(name)")

@@ -1,12 +1,13 @@
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// Issue 19, finding 7: the vault's lock file (`<vault>.rotate-lock`) sits beside the vault, so
 /// in a directory another user can write to it could be planted. It is opened without following
 /// a symbolic link and checked on the descriptor; a loose directory is refused. Every refusal
 /// is one line naming the fix, exit 77, and nothing is created or changed.
-@Suite("Vault lock file")
+@Suite("Vault lock file", .sqliteFile)
 struct LockFileTests {
     /// The commands that take the lock: one that waits for it, and `rotate`.
     static let lockingCommands: [[String]] = [["rekey"], ["rotate", "--due"]]

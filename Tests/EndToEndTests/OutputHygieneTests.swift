@@ -225,16 +225,17 @@ struct OutputHygieneTests {
         try sandbox.succeed(["recipients", "add", removedKey, "--role", "admin", "--name", "departed"])
         #expect(try sandbox.succeed(["secret", "get", "jamf-intune", "--identity", removed]).output == secret)
 
-        // What the departing admin keeps: its keyring row, read with Python's sqlite3.
+        // What the departing admin keeps: its keyring row, read with Python's sqlite3 (or psql).
         let python = try Tools.python()
         let saved = sandbox.directory.path("entry.json")
         let save = try ProcessRunner.run(python, arguments: ["-c", """
-            import json, sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.row_factory = sqlite3.Row
+            import json, sys
+            sys.path.insert(0, sys.argv[4])
+            from vault_storage import connect
+            db = connect(sys.argv[1])
             row = db.execute("SELECT * FROM keyring WHERE recipient = ?", (sys.argv[2],)).fetchone()
             json.dump({k: (row[k].hex() if isinstance(row[k], bytes) else row[k]) for k in row.keys()}, open(sys.argv[3], "w"))
-            """, sandbox.vault, removedKey, saved], timeout: Tools.timeout)
+            """, sandbox.vault, removedKey, saved, Tools.attackerDirectory], timeout: Tools.timeout)
         try #require(save.succeeded, "\(save)")
 
         let done = try sandbox.succeed(["recipients", "remove", removedKey, "--rekey"])
@@ -247,14 +248,16 @@ struct OutputHygieneTests {
 
         // Put the kept entry back: it unwraps only the old data keys, which open no current row.
         let restore = try ProcessRunner.run(python, arguments: ["-c", """
-            import json, sqlite3, sys
+            import json, sys
+            sys.path.insert(0, sys.argv[3])
+            from vault_storage import connect
             entry = json.load(open(sys.argv[2]))
-            db = sqlite3.connect(sys.argv[1])
+            db = connect(sys.argv[1])
             blobs = {"id", "wrapped", "name"}
             values = {k: (bytes.fromhex(v) if k in blobs and v is not None else v) for k, v in entry.items()}
             db.execute("INSERT INTO keyring (%s) VALUES (%s)" % (",".join(values), ",".join("?" * len(values))), list(values.values()))
             db.commit()
-            """, sandbox.vault, saved], timeout: Tools.timeout)
+            """, sandbox.vault, saved, Tools.attackerDirectory], timeout: Tools.timeout)
         try #require(restore.succeeded, "\(restore)")
         let get = try sandbox.run(["secret", "get", "jamf-intune", "--identity", removed])
         #expect(get.exitStatus == 65, "the old keyring entry still decrypts the vault: \(get)")

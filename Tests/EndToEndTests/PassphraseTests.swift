@@ -56,13 +56,13 @@ struct PassphraseTests {
         defer { sandbox.remove() }
         let newPassphrase = "a new and longer passphrase"
         let newFile = try sandbox.directory.write(newPassphrase + "\n", to: "new-passphrase.txt", mode: 0o600)
-        let vaultBefore = try sandbox.directory.read("vault.sqlite")
+        let vaultBefore = try sandbox.storedBytes().map(\.bytes)
 
         let changed = try sandbox.succeed(
             ["passphrase"], environment: ["SECRETS_PASSPHRASE_FILE": oldFile, "SECRETS_NEW_PASSPHRASE_FILE": newFile])
         #expect(changed.output.contains("Changed the passphrase"))
         #expect(try sandbox.directory.mode(of: "identity.txt") == 0o600)
-        #expect(try sandbox.directory.read("vault.sqlite") == vaultBefore, "the vault file changed")
+        #expect(try sandbox.storedBytes().map(\.bytes) == vaultBefore, "the vault changed")
 
         try sandbox.fail(["list"], status: 77, mentioning: "cannot unlock", environment: ["SECRETS_PASSPHRASE_FILE": oldFile])
         try sandbox.succeed(["list"], environment: ["SECRETS_PASSPHRASE_FILE": newFile])

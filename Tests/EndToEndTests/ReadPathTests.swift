@@ -1,11 +1,12 @@
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// Issue 19, "also seen": `verify` lists the first problems and counts the rest, and the
 /// listing commands never read secret columns (an integrity check bounds a secret column's
 /// size before reading it).
-@Suite("Read paths stay bounded", .serialized)
+@Suite("Read paths stay bounded", .serialized, .sqliteFile)
 struct ReadPathTests {
     /// Runs `python3 -c script arguments…`, requiring success.
     private func python(_ script: String, _ arguments: [String]) throws {

@@ -1,11 +1,12 @@
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// Editing the vault file behind the tool's back (here with Python's sqlite3 module) is caught:
 /// `verify` exits 65 naming the damaged table and row, and commands that read the damaged data
 /// exit 65 instead of printing it.
-@Suite("Tampering with the vault file")
+@Suite("Tampering with the vault file", .sqliteFile)
 struct TamperTests {
     /// A vault with two apps, `alpha` and `beta`, one secret each, closed and checkpointed.
     private struct Fixture {

@@ -205,7 +205,8 @@ struct TenantSyncTests {
         #expect(report.summary.fullRound && report.summary.appsAdded == 150)
     }
 
-    @Test("a sync killed while it writes the round leaves the vault as it was; the next one applies the round whole")
+    @Test("a sync killed while it writes the round leaves the vault as it was; the next one applies the round whole",
+          .sqliteFile)  // the kill is timed by the growth of the write-ahead log
     func killedMidWrite() async throws {
         let (world, _) = try await Self.world("sync-killed-write", tenantApps: 0)
         defer { Task { await world.finish() } }

@@ -115,8 +115,7 @@ struct TrustAttackTests {
         let sandbox = world.sandbox
         let attacker = try Attacker.reader(of: sandbox)
         try await Self.settle(sandbox)
-        let snapshot = sandbox.directory.path("snapshot.sqlite")
-        try FileManager.default.copyItem(atPath: sandbox.vault, toPath: snapshot)
+        let snapshot = try sandbox.snapshot()
         // The admin replaces the apply command; the snapshot still has the old one.
         let newConsumer = sandbox.directory.path("consumer-new.txt")
         try await sandbox.succeedAsync(["app", "edit", "jamf", "--clear-consumers", "--consumer", "command=cat > '\(newConsumer)'"])

@@ -94,9 +94,7 @@ struct VaultPinTests {
         }
         try intruder.succeed(["verify"])
         try world.sandbox.succeed(["verify"])
-        for suffix in ["-wal", "-shm"] { unlink(world.sandbox.vault + suffix) }
-        try FileManager.default.removeItem(atPath: world.sandbox.vault)
-        try FileManager.default.copyItem(atPath: intruder.vault, toPath: world.sandbox.vault)
+        try world.sandbox.replaceVault(with: intruder)
 
         try world.sandbox.fail(["app", "edit", "alpha", "--notes", "x"], status: 65, mentioning: "the file was replaced")
         let reader = try world.asReader(["list"])

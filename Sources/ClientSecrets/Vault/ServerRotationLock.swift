@@ -66,7 +66,7 @@ final class ServerRotationLock: AppClaims {
 
     func tryClaim(_ app: RecordID) throws -> Bool {
         try Vault.translatingDatabaseErrors {
-            try storage.read { db in
+            try storage.autocommit { db in
                 try db.value(
                     Bool.self, sql: "SELECT pg_try_advisory_lock(?::integer, hashtext(current_schema() || ?))",
                     arguments: [Int(Self.claimClass), app.description]) ?? false
@@ -77,7 +77,7 @@ final class ServerRotationLock: AppClaims {
     func release(_ app: RecordID) {
         // A release that fails leaves the claim to the end of the connection, which is this
         // process's end: nothing waits on it but another host's later pass.
-        _ = try? storage.read { db in
+        _ = try? storage.autocommit { db in
             try db.value(
                 Bool.self, sql: "SELECT pg_advisory_unlock(?::integer, hashtext(current_schema() || ?))",
                 arguments: [Int(Self.claimClass), app.description])

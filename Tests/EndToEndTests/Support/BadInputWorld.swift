@@ -83,18 +83,28 @@ extension BadInputTests {
             lockHolder = nil
         }
 
-        /// A python3 process holding `flock` on `<vault>.rotate-lock` (as a running `rotate`
-        /// does) for at most 60 s; returns once the lock is held.
+        /// A python3 process holding `flock` on `<vault>.rotate-lock` (as a running `rekey`
+        /// does), or for a vault on PostgreSQL a `psql` session holding its advisory lock, for at
+        /// most 60 s; returns once the lock is held.
         private static func holdRotationLock(of vault: String) throws -> Process {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Tools.python())
-            process.arguments = ["-c", """
-                import fcntl, os, sys, time
-                f = open(os.path.realpath(sys.argv[1]) + '.rotate-lock', 'a')
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                print('locked', flush=True)
-                time.sleep(60)
-                """, vault]
+            if vault.hasPrefix("postgresql://") {
+                process.executableURL = URL(fileURLWithPath: try Tools.psql())
+                // ServerRotationLock's keys: "rota" and the vault's schema.
+                process.arguments = [
+                    vault, "-XAtq", "-c", "SELECT 'locked' FROM pg_advisory_lock(\(0x726F_7461), hashtext(current_schema()))",
+                    "-c", "SELECT pg_sleep(60)",
+                ]
+            } else {
+                process.executableURL = URL(fileURLWithPath: try Tools.python())
+                process.arguments = ["-c", """
+                    import fcntl, os, sys, time
+                    f = open(os.path.realpath(sys.argv[1]) + '.rotate-lock', 'a')
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    print('locked', flush=True)
+                    time.sleep(60)
+                    """, vault]
+            }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice

@@ -1,5 +1,6 @@
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// A vault that uses every table and every sealed column, built once per test process and copied
@@ -36,7 +37,8 @@ final class TamperVault: Sendable {
     let baseline: [String: TamperProbe.Outcome]
 
     private init() throws {
-        let sandbox = try Sandbox("tamper-pristine")
+        // Built on a file, whichever the pass: the cases are edits of the file (see ``copy(_:)``).
+        let sandbox = try Sandbox("tamper-pristine", store: .sqlite)
         directory = sandbox.directory
         // Nothing else removes the pristine copy: it lives as long as the test process.
         atexit { if case .success(let vault) = TamperVault.shared { vault.directory.remove() } }
@@ -83,9 +85,12 @@ final class TamperVault: Sendable {
 
         var baseline: [String: TamperProbe.Outcome] = [:]
         let probes = TamperProbe.all(alphaOldKeyID: alphaOldKeyID)
+        // In the PostgreSQL pass, what the probes print on the pristine rows published to a schema.
+        let probed = VaultStore.default == .postgresql ? try Self.published(pristine, from: directory, as: "tamper-baseline", reader: readerIdentity) : sandbox
+        defer { if probed !== sandbox { probed.remove() } }
         for probe in probes {
             baseline[probe.name] = try probe.run(
-                in: sandbox, readerIdentity: readerIdentity, exportKey: exportKey, exportRecipient: exportRecipient)
+                in: probed, readerIdentity: readerIdentity, exportKey: exportKey, exportRecipient: exportRecipient)
         }
         self.baseline = baseline
         for (name, outcome) in baseline {
@@ -94,13 +99,46 @@ final class TamperVault: Sendable {
     }
 
     /// A new sandbox holding a copy of the pristine vault and the same identities.
+    ///
+    /// The cases edit `vault.sqlite` in the sandbox's directory. In the PostgreSQL pass the
+    /// sandbox's vault is a schema on the server instead, and ``TamperSuiteTests`` publishes each
+    /// edited file to it row for row (``publish(_:)``), so that the damage is in front of the
+    /// vault's code on the server.
     func copy(_ name: String) throws -> Sandbox {
-        let sandbox = try Sandbox(name)
+        VaultStore.default == .postgresql ? try Self.published(pristine, from: directory, as: name, reader: readerIdentity) : try Self.fileCopy(pristine, from: directory, as: name)
+    }
+
+    private static func fileCopy(_ pristine: Data, from directory: TemporaryDirectory, as name: String) throws -> Sandbox {
+        let sandbox = try Sandbox(name, store: .sqlite)
         try sandbox.directory.write(pristine, to: "vault.sqlite")
         try sandbox.directory.write(try directory.read("identity.txt"), to: "identity.txt")
         // The admin's pin too: the copy is the same vault, not a first use.
         try sandbox.directory.write(try directory.read("known_vaults"), to: "known_vaults")
         return sandbox
+    }
+
+    /// A sandbox whose vault is a fresh schema holding the pristine rows: its tables made by an
+    /// `init` of a throwaway identity, every row then replaced by the file's, and the location
+    /// pinned by the admin and the reader while the rows are still pristine.
+    private static func published(_ pristine: Data, from directory: TemporaryDirectory, as name: String, reader: String) throws -> Sandbox {
+        let sandbox = try Sandbox(name, store: .postgresql)
+        try FileManager.default.createDirectory(atPath: sandbox.directory.path("scratch"), withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try sandbox.succeed(["init", "--no-passphrase"], environment: ["SECRETS_IDENTITY": sandbox.directory.path("scratch/identity.txt")])
+        try sandbox.directory.write(pristine, to: "vault.sqlite")
+        try sandbox.directory.write(try directory.read("identity.txt"), to: "identity.txt")
+        try sandbox.directory.write(try directory.read("known_vaults"), to: "known_vaults")
+        try publish(sandbox)
+        try sandbox.succeed(["verify"])
+        try sandbox.succeed(["verify"], environment: ["SECRETS_IDENTITY": reader])
+        return sandbox
+    }
+
+    /// Puts the rows of the sandbox's `vault.sqlite` in its vault on the server, as they are.
+    static func publish(_ sandbox: Sandbox) throws {
+        let result = try ProcessRunner.run(
+            try Tools.python(), arguments: [Tools.attackerDirectory + "/publish_to_server.py", sandbox.directory.path("vault.sqlite"), sandbox.vault],
+            timeout: Tools.timeout)
+        try #require(result.succeeded, "publishing the edited file failed: \(result)")
     }
 }
 

@@ -36,6 +36,20 @@ enum Tools {
     /// `age-keygen` (Debian package `age`).
     static func ageKeygen() throws -> String { try find("age-keygen", install: "apt-get install age") }
 
+    /// `TestSupport/Attacker`: the outsider's scripts, and `vault_storage.py`, with which a
+    /// Python script reads and writes a vault's rows in a file or on the server alike.
+    static var attackerDirectory: String {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { root.deleteLastPathComponent() }
+        return root.appendingPathComponent("TestSupport/Attacker").path
+    }
+
+    /// `psql` (Debian package `postgresql-client`), for what a test does on the server directly.
+    static func psql() throws -> String { try find("psql", install: "apt-get install postgresql-client") }
+
+    /// `pg_dump` (Debian package `postgresql-client`), to see what the server holds.
+    static func pgDump() throws -> String { try find("pg_dump", install: "apt-get install postgresql-client") }
+
     /// `python3` with its `sqlite3` module, which the tamper tests use to edit the vault file.
     static func python() throws -> String {
         let python = try find("python3", install: "apt-get install python3")
