@@ -55,7 +55,7 @@ pids+=($!)
 # more processes (those about the SQLite file itself are left out of this pass: they carry the
 # `.sqliteFile` trait; the suites that name their backends already ran on both).
 if [ -n "${SECRETS_TEST_POSTGRESQL:-}" ]; then
-    pg_first="ClientSecretsTests|$e2e\.(RotationRaceTests|BadInputTests|HostileHTTPTests|RotationFaultTests|HostileValueTests)/"
+    pg_first="ClientSecretsTests|$e2e\.(TamperSuiteTests|RotationRaceTests|BadInputTests)/"
     SECRETS_TEST_VAULT_STORE=postgresql run --filter "$pg_first" > "$logs/group$((last + 1)).log" 2>&1 &
     pids+=($!)
     SECRETS_TEST_VAULT_STORE=postgresql run --filter "$e2e" --skip "$pg_first|$e2e\.(TwoHostRotationTests|ConcurrencyTests)/" \
