@@ -70,6 +70,10 @@ struct PostgreSQLVaultTests {
     func serverLock() throws {
         let (harness, _) = try VaultHarness.make(on: .postgresql)
         defer { harness.remove() }
+        // Another vault's lock, on the same server, taken first: a refusal names this vault's holder.
+        let (neighbour, _) = try VaultHarness.make(on: .postgresql)
+        defer { neighbour.remove() }
+        let neighbours = try VaultLock(vaultPath: neighbour.path, holder: "app edit")
         do {
             let first = try VaultLock(vaultPath: harness.path, holder: "rotate")
             #expect(first.path.hasPrefix("the advisory lock of the vault at postgresql://"))
@@ -84,6 +88,36 @@ struct PostgreSQLVaultTests {
         // The first lock's connection is gone, and with it the lock.
         let again = try VaultLock(vaultPath: harness.path, holder: "rekey")
         _ = again
+        _ = neighbours
+    }
+
+    @Test("rotate's shared lock lets another host's rotate in and keeps rekey out; an app's claim is one holder's at a time, freed by release or by the holder's end")
+    func sharedLockAndClaims() throws {
+        let (harness, vault) = try VaultHarness.make(on: .postgresql)
+        defer { harness.remove() }
+        let app = try vault.addApp(Sample.app("alpha"), now: Sample.now)
+        let other = try vault.addApp(Sample.app("beta"), now: Sample.now)
+        let second = try VaultLock(vaultPath: harness.path, holder: "rotate", shared: true)
+        let secondAppClaims = second.appClaims
+        let secondClaims = try #require(secondAppClaims)
+        do {
+            let first = try VaultLock(vaultPath: harness.path, holder: "rotate", shared: true)
+            let refused = expectVaultError({ _ = try VaultLock(vaultPath: harness.path, holder: "rekey", wait: 0.2) })
+            #expect(refused?.code == .busy, "\(String(describing: refused))")
+            let firstAppClaims = first.appClaims
+            let firstClaims = try #require(firstAppClaims)
+            #expect(try firstClaims.tryClaim(app.id))
+            #expect(try !secondClaims.tryClaim(app.id), "two holders of one app's claim")
+            #expect(try secondClaims.tryClaim(other.id), "a claim of one app kept another app's out")
+            firstClaims.release(app.id)
+            #expect(try secondClaims.tryClaim(app.id), "a released claim stayed held")
+            secondClaims.release(app.id)
+            #expect(try firstClaims.tryClaim(app.id))
+            _ = first
+        }
+        // The first holder's connection is gone, and with it its claim.
+        #expect(try secondClaims.tryClaim(app.id), "a claim outlived its holder's connection")
+        _ = second
     }
 
     @Test("a vault copied SQLite → PostgreSQL → SQLite is the same vault: values, fingerprint, a reader, the audit log; both sides record it")

@@ -40,6 +40,16 @@ extension Vault {
         try read { db in try openJournals(db, of: app) }
     }
 
+    /// One app as a rotation plans it, read in one snapshot: its overview (without reading the
+    /// secret columns, as ``overview()``: the run re-reads every row it acts on) and its open
+    /// journal rows. What a host plans an app from again once it holds the app's claim.
+    public func planningState(of app: RecordID) throws -> (overview: AppOverview, open: [RotationJournal]) {
+        try read { db in
+            let record = try appRecord(db, id: app)
+            return (AppOverview(record: record, credentials: try credentials(db, of: record, withValues: false)), try openJournals(db, of: app))
+        }
+    }
+
     package func openJournals(_ db: any StorageTransaction, of app: RecordID?) throws -> [RotationJournal] {
         guard hasJournal else { return [] }
         let rows: [StoredRow]

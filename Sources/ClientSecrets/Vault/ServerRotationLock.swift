@@ -45,7 +45,10 @@ final class ServerRotationLock: AppClaims {
                         String.self,
                         sql: """
                             SELECT a.application_name::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                            WHERE l.locktype = 'advisory' AND l.classid::bigint = ? AND l.granted AND a.pid <> pg_backend_pid() LIMIT 1
+                            WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid::bigint = ? AND l.granted
+                              AND l.objid::bigint = (hashtext(current_schema())::bigint + 4294967296) % 4294967296
+                              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                              AND a.pid <> pg_backend_pid() LIMIT 1
                             """, arguments: [Int(Self.lockClass)])
                 }
                 // Any role on the server can set an application_name: only a printable one that

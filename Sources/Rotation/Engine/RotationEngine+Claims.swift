@@ -29,8 +29,8 @@ extension RotationEngine {
         let fresh: RotationPlan
         do {
             fresh = try await commits.read { [options] vault in
-                let overview = try vault.overview(of: plan.label)
-                return self.plan(overview, open: try vault.openJournals(of: id), forced: plan.forced, now: options.clock())
+                let state = try vault.planningState(of: id)
+                return self.plan(state.overview, open: state.open, forced: plan.forced, now: options.clock())
             }
         } catch {
             var result = AppRotationResult(label: plan.label)
