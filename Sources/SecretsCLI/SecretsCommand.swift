@@ -21,7 +21,7 @@ public struct SecretsCommand: ParsableCommand {
             Exit codes: 0 success; 64 usage (bad flag, date, GUID or duration); 65 damaged or tampered \
             vault, unreadable document, conflict; 66 no such vault, identity, file, app or credential; \
             69 a service (Graph, Jamf Pro) unavailable; 73 cannot create (vault exists); 74 I/O error; \
-            75 another rotate is running; 77 cannot unlock or not allowed; 78 misconfigured app. \
+            75 another command holds the vault's lock (another rotate, on a vault file); 77 cannot unlock or not allowed; 78 misconfigured app. \
             `expiring` uses 0/1/2/3 (ok, warning, critical, unknown) instead; `rotate` and `rollback` \
             exit 1 when an app failed.
             """,
