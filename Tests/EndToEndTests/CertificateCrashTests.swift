@@ -56,6 +56,29 @@ struct CertificateCrashTests {
         try await Self.expectConsistent(world)
     }
 
+    @Test("a rollback killed while it redeploys is resumed by the next rotate, which then retires the certificate it replaced, signing with the one now current")
+    func killedRollbackResumed() async throws {
+        let world = try await Self.selfRotatingWorld("cert-rollback-killed")
+        defer { Task { await world.finish() } }
+        let sandbox = world.sandbox
+        let pidFile = sandbox.directory.path("rollback.pid"), slow = sandbox.directory.path("slow")
+        // While `slow` exists, the consumer holds the run long enough to be killed in it.
+        try sandbox.succeed([
+            "app", "edit", "rotator", "--consumer", "command=\(Sandbox.announcePID(to: pidFile)); cat > /dev/null; [ ! -e '\(slow)' ] || sleep 10",
+        ])
+        try await sandbox.succeedAsync(["rotate", "rotator", "--force"])
+        // The rollback makes the previous certificate current and hands it to the consumer, where it dies.
+        #expect(FileManager.default.createFile(atPath: slow, contents: nil))
+        let killed = try await sandbox.runKilled(["rollback", "rotator", "--yes"], pidFile: pidFile)
+        #expect(!killed.exitedNormally, "\(killed)")
+        try FileManager.default.removeItem(atPath: slow)
+        // Found by the crash harness's long mode: the resumed rollback switched the current
+        // certificate, and the retirement that followed was signed with the one it was retiring.
+        let resumed = try await sandbox.runAsync(["rotate", "rotator"])
+        #expect(resumed.succeeded, "\(resumed)")
+        try await Self.expectConsistent(world)
+    }
+
     @Test("addKey acted but its answer was lost (a timeout), 429 with Retry-After, 503s, a dropped connection, removeKey failing: one new certificate each time")
     func addKeyFaults() async throws {
         let world = try await Self.selfRotatingWorld("cert-faults")

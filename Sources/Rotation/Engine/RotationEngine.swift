@@ -223,7 +223,7 @@ public struct RotationEngine: Sendable {
             // Only a key that waited for a person when this run began can be confirmed: the person
             // cannot have seen one that a rotation made current during the run.
             let waiting = Set(plan.resume.filter { $0.step == .confirm }.map(\.id))
-            let context = StepContext(app: app, issuer: issuer, consumers: consumers, confirmable: waiting)
+            var context = StepContext(app: app, issuer: issuer, consumers: consumers, confirmable: waiting)
             var rotationBlocked = false
             for journal in plan.resume {
                 progress(RotationEvent(label: plan.label, message: "resuming \(journal.kind.rawValue) at \(journal.step.rawValue)"))
@@ -234,6 +234,18 @@ public struct RotationEngine: Sendable {
                     problems.record(error, step: result.failingStep ?? RotationStep(journal.step))
                     if journal.kind != .retire { rotationBlocked = true }
                 }
+            }
+            // A resumed rollback or rotation may have changed which credential is current, and an
+            // issuer that rolls its own certificate signs with the one current when it was made:
+            // the app, its issuer and its consumers are made again from the vault before anything
+            // is retired (the crash harness's long mode on PostgreSQL found a resumed rollback
+            // whose retirement was refused, signed with the certificate it was retiring).
+            if !plan.resume.isEmpty {
+                let current = try await commits.read { vault in try vault.app(id: app.id) }
+                context = StepContext(
+                    app: current, issuer: try await commits.read { [environment] in try environment.issuer(for: current, in: $0) },
+                    consumers: try await commits.read { [environment] in try environment.consumers(for: current, in: $0) },
+                    confirmable: waiting)
             }
             // What to retire is read again after the resumes: a confirmation may have released a
             // previous secret, a rollback may have made one current.
