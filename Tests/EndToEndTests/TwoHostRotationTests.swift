@@ -80,10 +80,8 @@ struct TwoHostRotationTests {
         let hosts = try await Hosts.make("two-hosts")
         defer { hosts.remove() }
         await hosts.entra.setLatency(.milliseconds(100))
-        // Two apps at a time each, so that neither host can claim every app before the other starts.
-        let arguments = ["rotate", "--due", "--concurrency", "2", "--json"]
-        async let first = hosts.a.runAsync(arguments)
-        async let second = hosts.b.runAsync(arguments)
+        async let first = hosts.a.runAsync(Self.bothRun)
+        async let second = hosts.b.runAsync(Self.bothRun)
         let (a, b) = try await (first, second)
         await hosts.entra.setLatency(.zero)
         #expect(a.exitStatus == 0, "\(a)")
@@ -101,11 +99,10 @@ struct TwoHostRotationTests {
         defer { hosts.remove() }
         // Every answer takes a second, so A's first rotations are open when B plans.
         await hosts.entra.setLatency(.milliseconds(1000))
-        let arguments = ["rotate", "--due", "--concurrency", "2", "--json"]
-        async let firstRun = hosts.a.runAsync(arguments)
+        async let firstRun = hosts.a.runAsync(Self.bothRun)
         try await Task.sleep(nanoseconds: 2_500_000_000)
         let open = try await hosts.b.succeedAsync(["rotate", "--due", "--dry-run", "--json"]).output
-        async let secondRun = hosts.b.runAsync(arguments)
+        async let secondRun = hosts.b.runAsync(Self.bothRun)
         let (a, b) = try await (firstRun, secondRun)
         await hosts.entra.setLatency(.zero)
         let planned = try #require(
@@ -115,7 +112,7 @@ struct TwoHostRotationTests {
         #expect(b.exitStatus == 0, "\(b)")
         // An open row is a host's work in progress while its claim is held: B taking it up would
         // run A's remaining steps a second time, beside A.
-        let resumedByB = try Self.results(b).filter { !(($0["resumed"] as? [Any]) ?? []).isEmpty }.compactMap { $0["label"] as? String }
+        let resumedByB = try Self.resumed(b)
         #expect(resumedByB.isEmpty, "B resumed rotations A was still running: \(resumedByB)")
         try await hosts.expectEveryAppRotatedOnce()
     }
@@ -126,17 +123,24 @@ struct TwoHostRotationTests {
         defer { hosts.remove() }
         // Every answer takes 1.5 s, so A's rotations are under way when it is killed.
         await hosts.entra.setLatency(.milliseconds(1500))
-        let arguments = ["rotate", "--due", "--concurrency", "2", "--json"]
-        async let killedRun = hosts.a.runAsync(arguments, killAfter: 4)
-        async let survivorRun = hosts.b.runAsync(arguments)
+        async let killedRun = hosts.a.runAsync(Self.bothRun, killAfter: 4)
+        async let survivorRun = hosts.b.runAsync(Self.bothRun)
         let (killed, survivor) = try await (killedRun, survivorRun)
         await hosts.entra.setLatency(.zero)
         #expect(!killed.exitedNormally, "host A finished before the kill: \(killed)")
         #expect(survivor.exitStatus == 0, "\(survivor)")
         // B took up at least one rotation A had started, when A's death released it.
-        let resumed = try Self.results(survivor).filter { !(($0["resumed"] as? [Any]) ?? []).isEmpty }
-        #expect(!resumed.isEmpty, "B resumed nothing of A's: \(survivor)")
+        #expect(try !Self.resumed(survivor).isEmpty, "B resumed nothing of A's: \(survivor)")
         try await hosts.expectEveryAppRotatedOnce()
+    }
+
+    /// What each host runs in the tests where both run at once: two apps at a time, so that
+    /// neither can claim every app before the other starts.
+    static let bothRun = ["rotate", "--due", "--concurrency", "2", "--json"]
+
+    /// The apps whose open rows a `rotate --json` run resumed.
+    static func resumed(_ result: ProcessResult) throws -> [String] {
+        try results(result).filter { !(($0["resumed"] as? [Any]) ?? []).isEmpty }.compactMap { $0["label"] as? String }
     }
 
     /// The `apps` entries of `rotate --json`.

@@ -12,18 +12,12 @@ extension RotationEngine {
         do {
             guard try await claim(id, claims: claims, waiting: waiting) else {
                 guard waiting else { return nil }
-                var result = AppRotationResult(label: plan.label)
-                result.refused(
-                    RotationRefusal(
-                        waitsForPerson: false,
-                        message: "another host was still working on \(plan.label) after \(Int(options.claimWait)) s; run `secrets rotate --due` again when it has finished"),
-                    step: .prepare)
-                return result
+                throw RotationRefusal(
+                    waitsForPerson: false,
+                    message: "another host was still working on \(plan.label) after \(Int(options.claimWait)) s; run `secrets rotate --due` again when it has finished")
             }
         } catch {
-            var result = AppRotationResult(label: plan.label)
-            result.refused(error, step: .prepare)
-            return result
+            return .refused(plan.label, error)
         }
         defer { claims.release(id) }
         let fresh: RotationPlan
@@ -33,9 +27,7 @@ extension RotationEngine {
                 return self.plan(state.overview, open: state.open, forced: plan.forced, now: options.clock())
             }
         } catch {
-            var result = AppRotationResult(label: plan.label)
-            result.refused(error, step: .prepare)
-            return result
+            return .refused(plan.label, error)
         }
         guard !fresh.isEmpty else {
             var result = AppRotationResult(label: plan.label)
@@ -54,5 +46,14 @@ extension RotationEngine {
             guard Date() < deadline else { return false }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
+    }
+}
+
+extension AppRotationResult {
+    /// The result of an app whose run could not start under its claim (see ``AppRotationResult/refused(_:step:)``).
+    static func refused(_ label: String, _ error: any Error) -> AppRotationResult {
+        var result = AppRotationResult(label: label)
+        result.refused(error, step: .prepare)
+        return result
     }
 }

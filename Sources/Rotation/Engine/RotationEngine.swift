@@ -170,9 +170,9 @@ public struct RotationEngine: Sendable {
         let first = plans.indices.filter { needed.contains(plans[$0].label.lowercased()) }
         let rest = plans.indices.filter { !needed.contains(plans[$0].label.lowercased()) }
         var results = [AppRotationResult?](repeating: nil, count: plans.count)
-        for wave in [first, rest] where !wave.isEmpty {
-            // The apps others depend on are waited for even when another host holds them.
-            await runAll(wave.map { ($0, plans[$0]) }, into: &results, waiting: wave == first)
+        // The apps others depend on are waited for even when another host holds them.
+        for (wave, waiting) in [(first, true), (rest, false)] where !wave.isEmpty {
+            await runAll(wave.map { ($0, plans[$0]) }, into: &results, waiting: waiting)
         }
         // Apps another host held: taken up when it lets go, which for an app it finished is
         // "nothing to do" and for one it left half done (it died) is a resume.
