@@ -9,6 +9,9 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
     package enum Kind: Sendable, Equatable {
         /// Another writer held the database for longer than the backend waits (`waited` seconds).
         case busy(waited: TimeInterval)
+        /// The server rolled the transaction back because it conflicted with another one
+        /// (a serialization failure or a deadlock): running it again from the start is safe.
+        case conflict
         /// The database itself is damaged (pages overwritten, a file cut short).
         case damaged
         /// A row refers to a row that another writer removed.

@@ -86,6 +86,8 @@ final class PostgreSQLConnection {
         // lock_not_available (lock_timeout), query_canceled (statement_timeout)
         case "55P03", "57014": return StorageError(.busy(waited: busyTimeout), message)
         case "XX001", "XX002": return StorageError(.damaged, message)
+        // serialization_failure, deadlock_detected: the transaction is to be run again.
+        case "40001", "40P01": return StorageError(.conflict, message)
         default: return StorageError(.other, message)
         }
     }

@@ -11,6 +11,10 @@ import Storage
 ///   most the busy timeout for it (`lock_timeout`). The lock goes with the transaction, so a
 ///   writer that dies releases it.
 /// - One connection per storage; a lock keeps its transactions one at a time.
+/// - A transaction the server rolls back as conflicting with another is run again (see
+///   ``transaction(begin:_:)``): as built, writers queue on the lock and reads are read-only
+///   snapshots, so none should conflict, but a server may still report one (a deadlock with
+///   an operator's own session, say), and it is never an error a person has to act on.
 package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
     /// How long a writer waits for another's write before giving up, as SQLite's busy timeout.
     package static let defaultBusyTimeout: TimeInterval = 60
@@ -73,7 +77,31 @@ package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
     /// The first key of the vault's advisory lock ("secr" in ASCII); the second is the schema's.
     static let lockClass: Int32 = 0x7365_6372
 
+    /// How many times a transaction the server rolled back as conflicting (``StorageError/Kind/conflict``)
+    /// is run in all before the conflict is reported.
+    package static let maximumAttempts = 8
+
+    /// Runs `body` in a transaction opened by `begin`. A transaction the server rolls back as
+    /// conflicting with another (a serialization failure or a deadlock, at any statement or at
+    /// `COMMIT`) is run again from `BEGIN`, after a short random pause that grows with each
+    /// attempt, up to ``maximumAttempts`` in all: the server undid all of it, so `body` sees a
+    /// fresh start. `body` must be safe to run again: it keeps what it computes from the
+    /// database inside the transaction, as the vault's writers do.
     private func transaction<T>(begin: String, _ body: (any StorageTransaction) throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try transactionOnce(begin: begin, body)
+            } catch let error as StorageError where error.kind == .conflict && attempt < Self.maximumAttempts {
+                // 5 ms, then up to 10, 20, … 320 ms: apart, two writers that met stop meeting.
+                let ceiling = 5 << min(attempt, 6)
+                usleep(UInt32(Int.random(in: ceiling / 2...ceiling) * 1000))
+                attempt += 1
+            }
+        }
+    }
+
+    private func transactionOnce<T>(begin: String, _ body: (any StorageTransaction) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw StorageError(.other, "the PostgreSQL connection is closed") }
@@ -91,7 +119,13 @@ package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
             try? connection.runScript("ROLLBACK")
             throw error
         }
-        try connection.runScript("COMMIT")
+        do {
+            try connection.runScript("COMMIT")
+        } catch {
+            // A COMMIT the server refused has ended the transaction; this is for safety only.
+            try? connection.runScript("ROLLBACK")
+            throw error
+        }
         return result
     }
 

@@ -170,4 +170,56 @@ struct PostgreSQLVaultTests {
         #expect(expectVaultError({ _ = try harness.open().copy(to: target, identities: [harness.admin]) })?.code == .integrityMismatch)
         #expect(!FileManager.default.fileExists(atPath: target))
     }
+
+    @Test("a write the server rolls back as a serialization failure or a deadlock is run again and written once; one that keeps conflicting fails with a clear message and writes nothing")
+    func conflictsRetried() throws {
+        let (harness, vault) = try VaultHarness.make(on: .postgresql)
+        defer { harness.remove() }
+        let storage = try PostgreSQLStorage.connect(to: harness.path)
+        defer { try? storage.close() }
+        // The server itself raises the conflicts, from a trigger on the audit log: on the first
+        // insert a serialization failure, on the second a deadlock. A sequence counts the
+        // attempts, since nextval is not undone with the transaction.
+        func raise(when condition: String) throws {
+            try storage.write { db in
+                try db.execute(sql: """
+                    CREATE OR REPLACE FUNCTION forced_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+                    DECLARE attempt bigint := nextval('forced_conflict_attempts');
+                    BEGIN
+                        IF \(condition) THEN
+                            RAISE EXCEPTION 'forced conflict %', attempt USING ERRCODE = CASE WHEN attempt % 2 = 1 THEN '40001' ELSE '40P01' END;
+                        END IF;
+                        RETURN NEW;
+                    END $$
+                    """, arguments: [])
+            }
+        }
+        func attempts() throws -> Int64 {
+            try storage.read { db in try db.value(Int64.self, sql: "SELECT last_value FROM forced_conflict_attempts") } ?? 0
+        }
+        try storage.write { db in try db.execute(sql: "CREATE SEQUENCE forced_conflict_attempts", arguments: []) }
+        try raise(when: "attempt <= 2")
+        try storage.write { db in
+            try db.execute(sql: "CREATE TRIGGER forced_conflict BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION forced_conflict()", arguments: [])
+        }
+        let entriesBefore = try vault.auditLog().count
+
+        try vault.addApp(Sample.app("Retried"), now: Sample.now)
+        #expect(try attempts() == 3, "two rolled back, the third written")
+        #expect(try vault.app("Retried").app.label == "Retried")
+        let added = try vault.auditLog().dropFirst(entriesBefore)
+        #expect(added.map(\.action) == [.appAdd], "written once: \(added.map(\.action))")
+        #expect(try vault.verify().isClean)
+
+        // A server that never lets it through: every attempt, then a message, and nothing written.
+        try raise(when: "true")
+        let error = expectVaultError({ try vault.addApp(Sample.app("Never"), now: Sample.now) })
+        #expect(error?.code == .busy)
+        #expect("\(error.map { "\($0)" } ?? "")".contains("kept rolling this change back"))
+        #expect(try attempts() == 3 + Int64(PostgreSQLStorage.maximumAttempts))
+        #expect(expectVaultError({ _ = try vault.app("Never") })?.code == .appNotFound)
+        #expect(try vault.auditLog().count == entriesBefore + 1)
+        try storage.write { db in try db.execute(sql: "DROP TRIGGER forced_conflict ON audit", arguments: []) }
+        #expect(try vault.verify().isClean)
+    }
 }

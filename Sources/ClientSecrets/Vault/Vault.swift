@@ -204,6 +204,8 @@ public struct Vault: Sendable {
                             // The backend may have rolled back the whole transaction (disk full,
                             // I/O error): then every body of the batch failed with it.
                             guard db.isInsideTransaction else { throw error }
+                            // The server undid the whole transaction's work: it is run again, whole.
+                            if let storage = error as? StorageError, storage.kind == .conflict { throw error }
                             writer.delta = saved
                             results.append(Self.translated(error))
                         }
@@ -262,6 +264,9 @@ public struct Vault: Sendable {
         switch error.kind {
         case .busy(let waited):
             return VaultError.storage(reason: "another process kept the vault busy for over \(Int(waited)) s; try again")
+        case .conflict:
+            // Only after the backend's own retries (PostgreSQLStorage.maximumAttempts).
+            return VaultError.busy(reason: "the database server kept rolling this change back as conflicting with others (\(error.message)), so nothing was written; run this command again")
         case .damaged:
             // A damaged file (cut short, pages overwritten) is damage, not an I/O failure: 65, not 74.
             return VaultError.integrityMismatch(reason: "SQLite finds the file itself damaged (\(error.message))")
