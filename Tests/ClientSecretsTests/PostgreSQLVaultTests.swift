@@ -175,51 +175,88 @@ struct PostgreSQLVaultTests {
     func conflictsRetried() throws {
         let (harness, vault) = try VaultHarness.make(on: .postgresql)
         defer { harness.remove() }
-        let storage = try PostgreSQLStorage.connect(to: harness.path)
-        defer { try? storage.close() }
-        // The server itself raises the conflicts, from a trigger on the audit log: on the first
-        // insert a serialization failure, on the second a deadlock. A sequence counts the
-        // attempts, since nextval is not undone with the transaction.
-        func raise(when condition: String) throws {
-            try storage.write { db in
-                try db.execute(sql: """
-                    CREATE OR REPLACE FUNCTION forced_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
-                    DECLARE attempt bigint := nextval('forced_conflict_attempts');
-                    BEGIN
-                        IF \(condition) THEN
-                            RAISE EXCEPTION 'forced conflict %', attempt USING ERRCODE = CASE WHEN attempt % 2 = 1 THEN '40001' ELSE '40P01' END;
-                        END IF;
-                        RETURN NEW;
-                    END $$
-                    """, arguments: [])
-            }
-        }
-        func attempts() throws -> Int64 {
-            try storage.read { db in try db.value(Int64.self, sql: "SELECT last_value FROM forced_conflict_attempts") } ?? 0
-        }
-        try storage.write { db in try db.execute(sql: "CREATE SEQUENCE forced_conflict_attempts", arguments: []) }
-        try raise(when: "attempt <= 2")
-        try storage.write { db in
-            try db.execute(sql: "CREATE TRIGGER forced_conflict BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION forced_conflict()", arguments: [])
-        }
+        let conflicts = try ForcedConflicts(at: harness.path, on: "audit", when: "attempt <= 2")
         let entriesBefore = try vault.auditLog().count
 
         try vault.addApp(Sample.app("Retried"), now: Sample.now)
-        #expect(try attempts() == 3, "two rolled back, the third written")
+        #expect(try conflicts.attempts() == 3, "two rolled back, the third written")
         #expect(try vault.app("Retried").app.label == "Retried")
         let added = try vault.auditLog().dropFirst(entriesBefore)
         #expect(added.map(\.action) == [.appAdd], "written once: \(added.map(\.action))")
         #expect(try vault.verify().isClean)
 
         // A server that never lets it through: every attempt, then a message, and nothing written.
-        try raise(when: "true")
+        try conflicts.raise(when: "true")
         let error = expectVaultError({ try vault.addApp(Sample.app("Never"), now: Sample.now) })
         #expect(error?.code == .busy)
         #expect("\(error.map { "\($0)" } ?? "")".contains("kept rolling this change back"))
-        #expect(try attempts() == 3 + Int64(PostgreSQLStorage.maximumAttempts))
+        #expect(try conflicts.attempts() == 3 + Int64(PostgreSQLStorage.maximumAttempts))
         #expect(expectVaultError({ _ = try vault.app("Never") })?.code == .appNotFound)
         #expect(try vault.auditLog().count == entriesBefore + 1)
-        try storage.write { db in try db.execute(sql: "DROP TRIGGER forced_conflict ON audit", arguments: []) }
+        try conflicts.remove()
         #expect(try vault.verify().isClean)
+    }
+
+    @Test("a conflict inside one step of a batch runs the whole batch again: every step is written once, none is reported failed")
+    func conflictInBatchRetried() throws {
+        let (harness, vault) = try VaultHarness.make(on: .postgresql)
+        defer { harness.remove() }
+        let records = try ["first", "second"].map { try vault.addApp(Sample.app($0), now: Sample.now) }
+        let conflicts = try ForcedConflicts(at: harness.path, on: "credentials", when: "attempt = 1")
+        let issued = records.map { _ in IssuedSecret(keyID: Sample.guid(), value: Sample.value("batch-\(Sample.guid())"), expires: Sample.at(days: 90)) }
+        let results = vault.writeBatch(zip(records, issued).map { record, secret in
+            { writer in try vault.storeIssued(secret, app: record, keepsPrevious: true, writer: &writer) }
+        })
+        #expect(results.allSatisfy { $0 == nil }, "\(results)")
+        // The first insert was rolled back with everything before it; then both were written.
+        #expect(try conflicts.attempts() == 3)
+        for (record, secret) in zip(records, issued) {
+            #expect(try vault.overview(of: record.app.label).credentials.map(\.credential.keyID) == [secret.keyID])
+        }
+        try conflicts.remove()
+        #expect(try vault.verify().isClean)
+    }
+}
+
+/// Conflicts the test server itself raises: a trigger on `table` fails an insert with a
+/// serialization failure (odd attempts) or a deadlock (even ones) while `condition` holds of
+/// `attempt`, counted by a sequence, since `nextval` is not undone with the transaction.
+private struct ForcedConflicts {
+    let storage: PostgreSQLStorage
+    let table: String
+
+    init(at location: String, on table: String, when condition: String) throws {
+        storage = try PostgreSQLStorage.connect(to: location)
+        self.table = table
+        try storage.write { db in try db.execute(sql: "CREATE SEQUENCE forced_conflict_attempts", arguments: []) }
+        try raise(when: condition)
+        try storage.write { db in
+            try db.execute(sql: "CREATE TRIGGER forced_conflict BEFORE INSERT ON \(table) FOR EACH ROW EXECUTE FUNCTION forced_conflict()", arguments: [])
+        }
+    }
+
+    func raise(when condition: String) throws {
+        try storage.write { db in
+            try db.execute(sql: """
+                CREATE OR REPLACE FUNCTION forced_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE attempt bigint := nextval('forced_conflict_attempts');
+                BEGIN
+                    IF \(condition) THEN
+                        RAISE EXCEPTION 'forced conflict %', attempt USING ERRCODE = CASE WHEN attempt % 2 = 1 THEN '40001' ELSE '40P01' END;
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """, arguments: [])
+        }
+    }
+
+    /// How many inserts the trigger has seen.
+    func attempts() throws -> Int64 {
+        try storage.read { db in try db.value(Int64.self, sql: "SELECT last_value FROM forced_conflict_attempts") } ?? 0
+    }
+
+    func remove() throws {
+        try storage.write { db in try db.execute(sql: "DROP TRIGGER forced_conflict ON \(table)", arguments: []) }
+        try storage.close()
     }
 }
