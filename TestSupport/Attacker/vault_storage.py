@@ -2,7 +2,9 @@
 a vault on PostgreSQL (a `postgresql://` URL) the stock `psql`, as a database operator would.
 
 `connect(location)` returns an object with the part of sqlite3's interface the attacks use:
-`execute(sql, params)` with `?` placeholders, rows readable by column name, and `commit()`.
+`execute(sql, params)` with `?` placeholders, `executemany(sql, seq_of_params)`, rows readable
+by column name, and `commit()`. `on_server(db)` tells which it is, for the few statements whose
+SQL differs (`zeroblob` is SQLite's).
 """
 import csv
 import io
@@ -19,6 +21,10 @@ def connect(location):
     db = sqlite3.connect(location)
     db.row_factory = sqlite3.Row
     return db
+
+
+def on_server(db):
+    return isinstance(db, ServerVault)
 
 
 def table_names(db):
@@ -60,6 +66,12 @@ class ServerVault:
                               capture_output=True, check=True)
         return done.stdout.decode()
 
+    def script(self, sql):
+        """Statements separated by semicolons, read from standard input (no argument-size limit),
+        in one transaction."""
+        subprocess.run(["psql", self.url, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+                       input=sql.encode(), capture_output=True, check=True)
+
     def column_types(self, table):
         if table not in self.types:
             rows = csv.reader(io.StringIO(self.psql(
@@ -80,10 +92,7 @@ class ServerVault:
         return "'" + str(value).replace("'", "''") + "'"
 
     def execute(self, sql, params=()):
-        parts = sql.split("?")
-        assert len(parts) == len(params) + 1, "placeholders and parameters differ"
-        text = parts[0] + "".join(self.literal(value) + part for value, part in zip(params, parts[1:]))
-        output = self.psql(text)
+        output = self.psql(self.bind(sql, params))
         if not output.strip():
             return Result()
         rows = list(csv.reader(io.StringIO(output)))
@@ -91,6 +100,15 @@ class ServerVault:
         source = re.search(r"\bFROM\s+(\w+)", sql, re.IGNORECASE)
         types = self.column_types(source.group(1)) if source and source.group(1) != "information_schema" else {}
         return Result(Row(names, [self.value(cell, types.get(name)) for name, cell in zip(names, row)]) for row in rows[1:])
+
+    def bind(self, sql, params):
+        parts = sql.split("?")
+        assert len(parts) == len(params) + 1, "placeholders and parameters differ"
+        return parts[0] + "".join(self.literal(value) + part for value, part in zip(params, parts[1:]))
+
+    def executemany(self, sql, seq_of_params):
+        """One `psql` run for all of them, in one transaction, as sqlite3's would be."""
+        self.script("".join(self.bind(sql, params) + ";\n" for params in seq_of_params))
 
     @staticmethod
     def value(cell, kind):

@@ -6,11 +6,15 @@ import Testing
 /// Issue 19, "also seen": `verify` lists the first problems and counts the rest, and the
 /// listing commands never read secret columns (an integrity check bounds a secret column's
 /// size before reading it).
-@Suite("Read paths stay bounded", .serialized, .sqliteFile)
+///
+/// The rows are forged with `vault_storage.py`, so the suite runs on a vault in a file and on
+/// the server alike.
+@Suite("Read paths stay bounded", .serialized)
 struct ReadPathTests {
-    /// Runs `python3 -c script arguments…`, requiring success.
+    /// Runs `python3 -c script arguments…` with `vault_storage` importable, requiring success.
     private func python(_ script: String, _ arguments: [String]) throws {
-        let result = try ProcessRunner.run(try Tools.python(), arguments: ["-c", script] + arguments, timeout: 120)
+        let prelude = "import sys; sys.path.insert(0, \(String(reflecting: Tools.attackerDirectory)))\n"
+        let result = try ProcessRunner.run(try Tools.python(), arguments: ["-c", prelude + script] + arguments, timeout: 120)
         try #require(result.succeeded, "\(result)")
     }
 
@@ -21,12 +25,11 @@ struct ReadPathTests {
         try sandbox.initVault()
         try sandbox.addApp("app")
         try python("""
-            import os, sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
+            import os, vault_storage
+            db = vault_storage.connect(sys.argv[1])
             app = db.execute("SELECT id FROM apps").fetchone()[0]
-            for _ in range(1000):
-                db.execute("INSERT INTO credentials (id, app, key_id_hash, state, created_at, meta) VALUES (?, ?, ?, 'previous', 0, ?)",
-                           (os.urandom(16), app, os.urandom(32), os.urandom(80)))
+            db.executemany("INSERT INTO credentials (id, app, key_id_hash, state, created_at, meta) VALUES (?, ?, ?, 'previous', 0, ?)",
+                           [(os.urandom(16), app, os.urandom(32), os.urandom(80)) for _ in range(1000)])
             db.commit()
             """, [sandbox.vault])
         let result = try sandbox.run(["verify"])
@@ -53,9 +56,10 @@ struct ReadPathTests {
         try sandbox.addApp("app")
         try sandbox.addSecret("app", value: Sandbox.secretValue(), expires: "10d")
         try python("""
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.execute("UPDATE credentials SET secret = zeroblob(128 * 1024 * 1024)")
+            import vault_storage
+            db = vault_storage.connect(sys.argv[1])
+            forged = "convert_to(repeat('x', 128 * 1024 * 1024), 'UTF8')" if vault_storage.on_server(db) else "zeroblob(128 * 1024 * 1024)"
+            db.execute("UPDATE credentials SET secret = " + forged)
             db.commit()
             """, [sandbox.vault])
         // Peak RSS of the child, measured from outside by its parent.
