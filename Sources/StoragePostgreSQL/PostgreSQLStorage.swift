@@ -75,7 +75,7 @@ package final class PostgreSQLStorage: StorageBackend, @unchecked Sendable {
     }
 
     /// The first key of the vault's advisory lock ("secr" in ASCII); the second is the schema's.
-    static let lockClass: Int32 = 0x7365_6372
+    package static let lockClass: Int32 = 0x7365_6372
 
     /// How many times a transaction the server rolled back as conflicting (``StorageError/Kind/conflict``)
     /// is run in all before the conflict is reported.

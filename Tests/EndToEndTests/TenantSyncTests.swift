@@ -1,6 +1,7 @@
 import Emulators
 import Foundation
 import ProcessHarness
+import TestPostgreSQL
 import Testing
 
 /// `secrets sync` against the emulated Graph (issue 15): a full read of a tenant of several
@@ -205,20 +206,28 @@ struct TenantSyncTests {
         #expect(report.summary.fullRound && report.summary.appsAdded == 150)
     }
 
-    @Test("a sync killed while it writes the round leaves the vault as it was; the next one applies the round whole",
-          .sqliteFile)  // the kill is timed by the growth of the write-ahead log
+    @Test("a sync killed while it writes the round leaves the vault as it was; the next one applies the round whole")
     func killedMidWrite() async throws {
         let (world, _) = try await Self.world("sync-killed-write", tenantApps: 0)
         defer { Task { await world.finish() } }
-        // Enough rows that the transaction spills pages into the write-ahead log before it commits.
+        // Enough rows that the write takes a while, and spills pages into a file's write-ahead log before it commits.
         await world.entra.registerTenant(count: 2_500, secrets: 2, certificates: 1)
         let sandbox = world.sandbox
         let before = try sandbox.succeed(["list", "--json"]).output
-        let log = sandbox.vault + "-wal"
-        let start = Self.size(of: log)
-        // The log grows only under a write, and the sync writes once, after the whole read.
-        let killed = try await sandbox.runAsync(["sync", "rotator"], killWhen: { Self.size(of: log) > start + 256 * 1024 })
-        #expect(!killed.exitedNormally && !killed.timedOut && killed.status == SIGKILL, "the sync was not killed when the log grew: \(killed)")
+        // The sync writes once, after the whole read. In a file, the log grows only under a
+        // write; on the server, the sync's session holds the vault's write lock and inserts credentials.
+        let inTheWrite: @Sendable () -> Bool
+        let watch = sandbox.vaultOnServer ? try ServerWriteWatch(location: sandbox.vault) : nil
+        defer { watch?.close() }
+        if let watch {
+            inTheWrite = { watch.isInserting(into: "credentials") }
+        } else {
+            let log = sandbox.vault + "-wal"
+            let start = Self.size(of: log)
+            inTheWrite = { Self.size(of: log) > start + 256 * 1024 }
+        }
+        let killed = try await sandbox.runAsync(["sync", "rotator"], killWhen: inTheWrite)
+        #expect(!killed.exitedNormally && !killed.timedOut && killed.status == SIGKILL, "the sync was not killed in its write: \(killed)")
         let pages = await world.entra.requests().filter { $0.operation == .listApplications && $0.status == 200 }.count
         #expect(pages == 26, "the read was complete: the kill came in the write")
         #expect(try sandbox.succeed(["list", "--json"]).output == before, "nothing of the round is in the vault")
