@@ -213,6 +213,10 @@ extension Vault {
     public func expiring(within window: TimeInterval, now: Date = Date()) throws -> [ExpiringCredential] {
         let limit = Self.epochSeconds(now.addingTimeInterval(window))
         return try read { db in
+            // The listing touches the expiry index's range and one scattered row per app: mapped,
+            // each page is read once and in place (a tenth of the system calls on 10,000 apps).
+            try db.mapPages(upTo: Self.listingMapLimit)
+            defer { try? db.mapPages(upTo: 0) }
             let context = try metadataContext()
             let vaultID = keys.vaultID
             var apps: [AppKey: App] = [:]
@@ -280,6 +284,11 @@ extension Vault {
             return result
         }
     }
+}
+
+extension Vault {
+    /// The most of the vault's file the expiry listing maps (see ``StorageTransaction/mapPages(upTo:)``).
+    static let listingMapLimit = 256 << 20
 }
 
 /// A 16-byte row id as two integers, a cheaper dictionary key than the bytes themselves;

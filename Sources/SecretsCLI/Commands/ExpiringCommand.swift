@@ -153,7 +153,9 @@ struct ExpiringCommand: ParsableCommand {
         let now = Date()
         let vault = try options.open()
         if verify, let problem = try vault.verify().problems.first { throw CLIError(description: problem, code: ExitStatus.dataError) }
-        let found = try vault.expiring(within: TimeInterval(days) * 86_400, now: now).filter { credentialType.includes($0.credential.kind) }
+        let listed = try vault.expiring(within: TimeInterval(days) * 86_400, now: now)
+        // Filtering copies every entry (an app and a credential each), so only when asked to.
+        let found = credentialType == .all ? listed : listed.filter { credentialType.includes($0.credential.kind) }
         // The JSON report is written from the vault's entries directly; the other formats
         // go through rows of text.
         var items: [Item] {
@@ -166,7 +168,7 @@ struct ExpiringCommand: ParsableCommand {
                     holder: entry.credential.holder)
             }
         }
-        let expiredCount = found.filter { $0.credential.expires! <= now }.count
+        let expiredCount = found.count { $0.credential.expires! <= now }
         let code = expiredCount > 0 ? Self.critical : found.isEmpty ? Self.ok : Self.warning
         let status = ["OK", "WARNING", "CRITICAL"][Int(code)]
         switch json ? .json : format {
