@@ -219,7 +219,9 @@ extension Vault {
             defer { try? db.mapPages(upTo: 0) }
             let context = try metadataContext()
             let vaultID = keys.vaultID
-            var apps: [AppKey: App] = [:]
+            // Each app once, in an array: the dictionary holds its index, so growing it moves small values.
+            var apps: [App] = []
+            var appIndex: [AppKey: Int] = [:]
             var aad = RecordCipher.AssociatedDataWriter()
             var result: [ExpiringCredential] = []
             try db.scan(sql: """
@@ -252,8 +254,8 @@ extension Vault {
                 }
                 let key = AppKey(appID)
                 let app: App
-                if let key, let known = apps[key] {
-                    app = known
+                if let key, let known = appIndex[key] {
+                    app = apps[known]
                 } else {
                     // A credential whose app row was deleted: an inner join would drop it silently.
                     guard !row.isNull(8) else {
@@ -271,7 +273,10 @@ extension Vault {
                             row.bytes(8), using: context, associatedData: associatedData, table: "apps", column: "meta",
                             rowName: { RecordID(bytes: Array(appID)).description }, App.init(record:))
                     }
-                    if let key { apps[key] = app }
+                    if let key {
+                        appIndex[key] = apps.count
+                        apps.append(app)
+                    }
                 }
                 // Whether the value is held matters for an app a person rotates only; asking reads
                 // the row itself, off the index, so it is asked for those alone.
