@@ -169,6 +169,25 @@ struct TamperTests {
         #expect(scenario.problems(try vault.verify(), "credentials", row).count == 1)
     }
 
+    @Test("with an app and a credential both damaged, expiring names the row it lists first, though apps are opened on a thread of their own", .sqliteFile)
+    func firstDamagedRowInListingOrder() throws {
+        // Listed in expiry order: Alpha's previous (5 days), Alpha's current (20), Beta's current (25).
+        for appFirst in [true, false] {
+            let scenario = try TamperScenario()
+            defer { scenario.harness.remove() }
+            try scenario.tamper { db in
+                try RawVaultFile.flipByte(db, "apps", "meta", id: (appFirst ? scenario.alpha : scenario.beta).data)
+                try RawVaultFile.flipByte(db, "credentials", "meta", id: (appFirst ? scenario.betaCurrent : scenario.alphaPrevious).data)
+            }
+            let vault = try scenario.open()
+            if appFirst {
+                expectTampered("apps", scenario.alpha.description) { try vault.expiring(within: 30 * Sample.day, now: Sample.now) }
+            } else {
+                expectTampered("credentials", scenario.alphaPrevious.description) { try vault.expiring(within: 30 * Sample.day, now: Sample.now) }
+            }
+        }
+    }
+
     @Test("a credential whose app row was deleted stops expiring, naming the credential", .sqliteFile)
     func credentialWithoutApp() throws {
         let scenario = try TamperScenario()
