@@ -61,8 +61,9 @@ struct ExpiringCommand: ParsableCommand {
 
     /// The `--json` report, written directly (see ``JSONWriter``): `{checkedAt, credentials, days, status}`.
     static func json(_ entries: [ExpiringCredential], days: Int, status: String, now: Date) -> [UInt8] {
-        // About 370 bytes an entry: reserved once, instead of growing through the doublings.
-        var writer = JSONWriter(capacity: 256 + 400 * entries.count)
+        // About 480 bytes an entry with no owner (measured on 2,253 synced ones): reserved once,
+        // instead of growing through the doublings, each a copy of everything written so far.
+        var writer = JSONWriter(capacity: 256 + 512 * entries.count)
         writer.beginObject()
         writer.field("checkedAt", .date(now))
         writer.beginArray(key: "credentials")
