@@ -28,11 +28,6 @@ package protocol StorageTransaction {
     func damage() throws -> [String]
     /// Runs `body` in a savepoint: rolled back alone when it throws, the rest of the transaction kept.
     func savepoint(_ body: () throws -> Void) throws
-    /// Reads the database's pages in place, without copying them, up to `limit` bytes of it,
-    /// until called again with 0; a backend that cannot does nothing. For a read that touches a
-    /// scattered, bounded part of a large database, such as the expiry listing: every page it
-    /// maps stays in the process's resident size until then, which is why it is not the default.
-    func mapPages(upTo limit: Int) throws
     /// Whether the transaction is still open; a failed statement may have ended it (a full disk).
     var isInsideTransaction: Bool { get }
     /// How this transaction's backend spells column types.

@@ -58,9 +58,6 @@ struct PostgreSQLTransaction: StorageTransaction {
     /// cheap whole-database check to run here, so this finds nothing.
     func damage() throws -> [String] { [] }
 
-    /// Nothing: the server's pages are never this process's.
-    func mapPages(upTo limit: Int) throws {}
-
     func savepoint(_ body: () throws -> Void) throws {
         try connection.runScript("SAVEPOINT vault_step")
         do {

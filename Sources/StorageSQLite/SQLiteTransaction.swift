@@ -71,11 +71,6 @@ struct SQLiteTransaction: StorageTransaction {
         return findings == ["ok"] ? [] : findings
     }
 
-    /// SQLite's memory map (`PRAGMA mmap_size`), which takes effect at once, inside the transaction.
-    func mapPages(upTo limit: Int) throws {
-        try execute(sql: "PRAGMA mmap_size = \(max(0, limit))", arguments: [])
-    }
-
     func savepoint(_ body: () throws -> Void) throws {
         try mapping {
             try db.inSavepoint {
