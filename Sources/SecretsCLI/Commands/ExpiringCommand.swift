@@ -67,33 +67,38 @@ struct ExpiringCommand: ParsableCommand {
         writer.beginObject()
         writer.field("checkedAt", .date(now))
         writer.beginArray(key: "credentials")
-        for entry in entries {
-            let expires = entry.credential.expires ?? now
-            writer.beginObject()
-            writer.field("appId", .string(entry.app.appID))
-            writer.field("cloud", .string(entry.app.cloud.rawValue))
-            writer.field("daysLeft", .int(entry.credential.daysLeft(at: now) ?? 0))
-            writer.field("expired", .bool(expires <= now))
-            writer.field("expires", .date(expires))
-            writer.field("hint", .string(entry.credential.hint))
-            writer.field("keyId", .string(entry.credential.keyID))
-            writer.field("label", .string(entry.app.label))
-            writer.field("state", .string(entry.credential.state.rawValue))
-            writer.field("tenant", .string(entry.app.tenant))
-            writer.field("type", .string(entry.credential.kind.rawValue))
-            writer.field("custody", .string(entry.custody.rawValue))
-            writer.field("holder", .string(entry.credential.holder.rawValue))
-            writer.beginArray(key: "owners")
-            for owner in entry.app.owners ?? [] { writer.element(owner.name ?? owner.objectID) }
-            writer.endArray()
-            writer.endObject()
-        }
+        // By index, each entry borrowed where it lies: a copy of an entry retains every string of its app.
+        for index in entries.indices { write(entries[index], to: &writer, now: now) }
         writer.endArray()
         writer.field("days", .int(days))
         writer.field("status", .string(status))
         writer.endObject()
         writer.appendNewline()
         return writer.bytes
+    }
+
+    private static func write(_ entry: borrowing ExpiringCredential, to writer: inout JSONWriter, now: Date) {
+        let expires = entry.credential.expires ?? now
+        writer.beginObject()
+        writer.field("appId", string: entry.app.appID)
+        writer.field("cloud", string: entry.app.cloud.rawValue)
+        writer.field("daysLeft", .int(entry.credential.daysLeft(at: now) ?? 0))
+        writer.field("expired", .bool(expires <= now))
+        writer.field("expires", .date(expires))
+        writer.field("hint", string: entry.credential.hint)
+        writer.field("keyId", string: entry.credential.keyID)
+        writer.field("label", string: entry.app.label)
+        writer.field("state", string: entry.credential.state.rawValue)
+        writer.field("tenant", string: entry.app.tenant)
+        writer.field("type", string: entry.credential.kind.rawValue)
+        writer.field("custody", string: entry.custody.rawValue)
+        writer.field("holder", string: entry.credential.holder.rawValue)
+        writer.beginArray(key: "owners")
+        if let owners = entry.app.owners {
+            for owner in owners { writer.element(owner.name ?? owner.objectID) }
+        }
+        writer.endArray()
+        writer.endObject()
     }
 
     func run() throws {

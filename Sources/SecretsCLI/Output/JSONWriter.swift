@@ -87,6 +87,14 @@ struct JSONWriter {
         }
     }
 
+    /// Writes `"key" : "value"`, as ``field(_:_:)`` with `.string(value)` does, without making a
+    /// ``Value`` of it (which retains the string): the listings write thousands of these.
+    mutating func field(_ key: StaticString, string value: String) {
+        separate()
+        appendKey(key)
+        appendQuoted(value)
+    }
+
     /// Writes one string element of an array.
     mutating func element(_ string: String) {
         separate()
