@@ -30,7 +30,7 @@ let package = Package(
         // libcrypto from the system (Debian: libssl-dev), plus a shim for macros Swift cannot import.
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "openssl",
+            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         // libcurl from the system (Debian: libcurl4-openssl-dev), called directly by HTTPClient so
