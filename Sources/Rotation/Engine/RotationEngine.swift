@@ -200,6 +200,15 @@ public struct RotationEngine: Sendable {
         }
     }
 
+    /// What the steps of `app`'s run act with: its issuer and consumers, made from the vault in one read.
+    private func stepContext(for app: AppRecord, confirmable: Set<RecordID>) async throws -> StepContext {
+        try await commits.read { [environment] vault in
+            StepContext(
+                app: app, issuer: try environment.issuer(for: app, in: vault), consumers: try environment.consumers(for: app, in: vault),
+                confirmable: confirmable)
+        }
+    }
+
     /// Carries out one app's plan; never throws: a failure is in the result.
     ///
     /// A failed retirement does not stop a due rotation; a rotation left unfinished does.
@@ -218,12 +227,10 @@ public struct RotationEngine: Sendable {
                     throw VaultError.appNotFound(plan.label)  // removed since the plan: named as people know it
                 }
             }
-            let issuer = try await commits.read { [environment] in try environment.issuer(for: app, in: $0) }
-            let consumers = try await commits.read { [environment] in try environment.consumers(for: app, in: $0) }
             // Only a key that waited for a person when this run began can be confirmed: the person
             // cannot have seen one that a rotation made current during the run.
             let waiting = Set(plan.resume.filter { $0.step == .confirm }.map(\.id))
-            var context = StepContext(app: app, issuer: issuer, consumers: consumers, confirmable: waiting)
+            var context = try await stepContext(for: app, confirmable: waiting)
             var rotationBlocked = false
             for journal in plan.resume {
                 progress(RotationEvent(label: plan.label, message: "resuming \(journal.kind.rawValue) at \(journal.step.rawValue)"))
@@ -241,11 +248,7 @@ public struct RotationEngine: Sendable {
             // is retired (the crash harness's long mode on PostgreSQL found a resumed rollback
             // whose retirement was refused, signed with the certificate it was retiring).
             if !plan.resume.isEmpty {
-                let current = try await commits.read { vault in try vault.app(id: app.id) }
-                context = StepContext(
-                    app: current, issuer: try await commits.read { [environment] in try environment.issuer(for: current, in: $0) },
-                    consumers: try await commits.read { [environment] in try environment.consumers(for: current, in: $0) },
-                    confirmable: waiting)
+                context = try await stepContext(for: try await commits.read { vault in try vault.app(id: app.id) }, confirmable: waiting)
             }
             // What to retire is read again after the resumes: a confirmation may have released a
             // previous secret, a rollback may have made one current.
