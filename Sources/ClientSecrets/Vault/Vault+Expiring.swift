@@ -12,12 +12,9 @@ extension Vault {
     /// app's record once. (Mapping the file for it was tried: the kernel maps 16 pages around
     /// every one touched, so on 100,000 apps the listing's resident size grew to 313 MB.)
     ///
-    /// - The credentials' records are opened on this thread as the rows are read, their columns
-    ///   in place: the associated data is written from the backend's column buffers
-    ///   (``StorageColumns``) into one reused buffer, in the layout
-    ///   ``credentialMetaBinding(id:app:state:expiresAt:keyIDHash:)`` describes.
-    /// - The apps' records, the larger half of the work, are copied out and opened meanwhile on a
-    ///   second thread (``ListingAppOpener``).
+    /// - The listing's thread reads the rows, and copies each one's columns, with its app's the
+    ///   first time a row names it, for ``ListingOpener`` to authenticate and decode meanwhile on
+    ///   a second thread: on 10,000 apps that is about as much work as reading the rows.
     ///
     /// Every record is still authenticated with all of its associated data, and a damaged row
     /// fails the listing with the error of the first damaged row in the listing's order, as one
@@ -25,15 +22,10 @@ extension Vault {
     public func expiring(within window: TimeInterval, now: Date = Date()) throws -> [ExpiringCredential] {
         let limit = Self.epochSeconds(now.addingTimeInterval(window))
         return try read { db in
-            let context = try metadataContext()
-            let vaultID = keys.vaultID
-            let opener = ListingAppOpener(vaultID: vaultID, context: try metadataContext())
+            let opener = ListingOpener(vaultID: keys.vaultID, context: try metadataContext())
             var appSlots: [AppKey: Int] = [:]
-            var listed: [ListedCredential] = []
-            // The listed rows' ids, for the few whose custody needs their row.
-            var ids: [UInt8] = []
-            var aad = RecordCipher.AssociatedDataWriter()
-            var failure: ListingAppOpener.Failure?
+            var appCount = 0
+            var failure: ListingOpener.Failure?
             do {
                 try db.scan(sql: """
                     SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
@@ -42,50 +34,34 @@ extension Vault {
                     ORDER BY c.expires_at, c.id
                     """, arguments: [limit]
                 ) { row in
-                    let id = row.bytes(0)
                     let appID = row.bytes(1)
-                    let state = row.text(2)
-                    let expiresAt = row.integer(3)
-                    // credentialMetaBinding: context [state, expiry], bound [app id, key-ID hash], row id.
-                    aad.begin(vaultID: vaultID, table: "credentials", column: "meta")
-                    aad.append(state)
-                    aad.append(String(expiresAt))
-                    aad.append(appID)
-                    aad.append(row.bytes(4))
-                    aad.finish(row: id)
-                    let credential = try aad.bytes.withUnsafeBytes { associatedData in
-                        try RecordCipher.openRecord(
-                            row.bytes(5), using: context, associatedData: associatedData, table: "credentials", column: "meta",
-                            rowName: { RecordID(bytes: Array(id)).description }, Credential.init(record:))
-                    }
-                    guard credential.state.rawValue.utf8.elementsEqual(state), credential.expires.map(Self.epochSeconds) == expiresAt else {
-                        throw VaultError.tampered(
-                            table: "credentials", row: RecordID(bytes: Array(id)).description,
-                            reason: "has clear columns that disagree with its sealed record")
-                    }
                     let key = AppKey(appID)
                     let slot: Int
+                    var newApp: ListingOpener.AppColumns?
                     if let key, let known = appSlots[key] {
                         slot = known
                     } else {
                         // A credential whose app row was deleted: an inner join would drop it silently.
                         guard !row.isNull(8) else {
                             throw VaultError.tampered(
-                                table: "credentials", row: RecordID(bytes: Array(id)).description,
+                                table: "credentials", row: RecordID(bytes: Array(row.bytes(0))).description,
                                 reason: "belongs to apps row \(RecordID(bytes: Array(appID)).description), which is missing")
                         }
-                        slot = opener.add(firstRow: listed.count, id: appID, labelHash: row.bytes(6), appIDHash: row.bytes(7), meta: row.bytes(8))
+                        newApp = ListingOpener.AppColumns(labelHash: row.bytes(6), appIDHash: row.bytes(7), meta: row.bytes(8))
+                        slot = appCount
+                        appCount += 1
                         // An id of another length gets a slot per row, so two ids never share one.
                         if let key { appSlots[key] = slot }
                     }
-                    ids.append(contentsOf: id)
-                    listed.append(ListedCredential(credential: credential, appSlot: slot, id: ids.count - id.count..<ids.count))
+                    opener.add(
+                        id: row.bytes(0), app: appID, state: row.text(2), expiresAt: row.integer(3), keyIDHash: row.bytes(4),
+                        meta: row.bytes(5), appSlot: slot, newApp: newApp)
                 }
             } catch {
-                failure = ListingAppOpener.Failure(row: listed.count, error: error)
+                failure = ListingOpener.Failure(row: opener.rowCount, error: error)
             }
-            let (apps, appFailure) = opener.finish()
-            if let appFailure, appFailure.row < failure?.row ?? .max { throw appFailure.error }
+            let (listed, apps, ids, openFailure) = opener.finish()
+            if let openFailure, openFailure.row < failure?.row ?? .max { throw openFailure.error }
             if let failure { throw failure.error }
 
             var result: [ExpiringCredential] = []
@@ -104,14 +80,6 @@ extension Vault {
             return result
         }
     }
-}
-
-/// A credential of the listing, opened, with its app's slot in ``ListingAppOpener``.
-private struct ListedCredential {
-    let credential: Credential
-    let appSlot: Int
-    /// Its row id's bytes in the listing's buffer of ids.
-    let id: Range<Int>
 }
 
 /// A 16-byte row id as two integers, a cheaper dictionary key than the bytes themselves;
