@@ -169,7 +169,7 @@ struct TamperTests {
         #expect(scenario.problems(try vault.verify(), "credentials", row).count == 1)
     }
 
-    @Test("with an app and a credential both damaged, expiring names the row it lists first, though apps are opened on a thread of their own", .sqliteFile)
+    @Test("with an app and a credential both damaged, expiring names the row it lists first, though records are opened on a thread of their own", .sqliteFile)
     func firstDamagedRowInListingOrder() throws {
         // Listed in expiry order: Alpha's previous (5 days), Alpha's current (20), Beta's current (25).
         for appFirst in [true, false] {
@@ -185,6 +185,27 @@ struct TamperTests {
             } else {
                 expectTampered("credentials", scenario.alphaPrevious.description) { try vault.expiring(within: 30 * Sample.day, now: Sample.now) }
             }
+        }
+    }
+
+    @Test("a row the reading thread refuses (its app is missing) and one the opening thread refuses: expiring names the one it lists first", .sqliteFile)
+    func firstFailureAcrossThreads() throws {
+        // Listed in expiry order: Alpha's previous (5 days), Alpha's current (20), Beta's current (25).
+        for missingFirst in [true, false] {
+            let scenario = try TamperScenario()
+            defer { scenario.harness.remove() }
+            let queue = try DatabaseQueue(path: scenario.harness.path)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                try db.execute(sql: "DELETE FROM apps WHERE id = ?", arguments: [(missingFirst ? scenario.alpha : scenario.beta).data])
+                try RawVaultFile.flipByte(db, "credentials", "meta", id: (missingFirst ? scenario.betaCurrent : scenario.alphaPrevious).data)
+            }
+            try queue.close()
+            let vault = try scenario.open()
+            let error = expectVaultError { try vault.expiring(within: 30 * Sample.day, now: Sample.now) }
+            #expect(error?.tamperedRow?.table == "credentials", "got \(String(describing: error))")
+            #expect(error?.tamperedRow?.row == scenario.alphaPrevious.description, "got \(String(describing: error))")
+            #expect("\(String(describing: error))".contains("which is missing") == missingFirst, "got \(String(describing: error))")
         }
     }
 
