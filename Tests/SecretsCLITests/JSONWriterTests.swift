@@ -74,4 +74,26 @@ import Testing
             #expect(String(decoding: writer.bytes, as: UTF8.self) == "{\n  \"at\" : \"\(DateParser.format(date))\"\n}")
         }
     }
+
+    @Test func theExpiryReportInPiecesIsTheReportInOne() throws {
+        let now = Self.dates[1]
+        let entries = (0..<600).map { index in
+            ExpiringCredential(
+                app: App(label: "app \(index) \(Self.awkward[index % Self.awkward.count])", appID: UUID().uuidString, tenant: UUID().uuidString),
+                credential: Credential(
+                    keyID: UUID().uuidString, hint: "h\(index)", created: now, validFrom: now,
+                    expires: now.addingTimeInterval(Double(index) * 3_600), state: .current),
+                custody: .held)
+        }
+        var whole: [UInt8] = []
+        var pieces: [[UInt8]] = []
+        ExpiringCommand.json(entries, days: 30, status: "warning", now: now, pieceSize: .max) { whole.append(contentsOf: $0) }
+        ExpiringCommand.json(entries, days: 30, status: "warning", now: now) { pieces.append(Array($0)) }
+        #expect(whole.count > 4 * ExpiringCommand.jsonPieceSize, "the report is too small to need pieces")
+        #expect(pieces.count >= 4)
+        #expect(pieces.dropLast().allSatisfy { $0.count >= ExpiringCommand.jsonPieceSize })
+        #expect(Array(pieces.joined()) == whole)
+        let decoded = try JSONSerialization.jsonObject(with: Data(whole)) as? [String: Any]
+        #expect((decoded?["credentials"] as? [Any])?.count == entries.count)
+    }
 }

@@ -52,6 +52,13 @@ struct JSONWriter {
     mutating func beginArray(key: StaticString? = nil) { open(UInt8(ascii: "["), key: key) }
     mutating func endArray() { close(UInt8(ascii: "]")) }
 
+    /// Hands what is written so far to `sink` and starts an empty buffer in its place, keeping
+    /// its capacity: a long report goes out in pieces instead of growing one buffer to its size.
+    mutating func drain(to sink: (borrowing [UInt8]) -> Void) {
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// The line end after the document.
     mutating func appendNewline() { bytes.append(UInt8(ascii: "\n")) }
 
