@@ -8,10 +8,10 @@ import Dispatch
 /// The listing's thread copies each row's columns (``add(id:app:state:expiresAt:keyIDHash:meta:appSlot:newApp:)``)
 /// into a batch, and hands the batches to a serial queue, which opens the rows in the order they
 /// were added, with a cipher context of its own: each credential, and each app the first time a
-/// row names it. ``finish()`` waits for the queue.
+/// row names it, into the listing's entries. ``finish()`` waits for the queue.
 ///
 /// `@unchecked Sendable`: the listing's side (`batch`, `count`) is touched by the listing's thread
-/// only, and the queue's side (`listed`, `apps`, `ids`, `failure`) by the queue only, until
+/// only, and the queue's side (`entries`, `apps`, `undecided`, `failure`) by the queue only, until
 /// `finish()` has waited for every batch, after which the listing's thread reads it.
 final class ListingOpener: @unchecked Sendable {
     /// The first row that could not be opened, by its place in the listing, and why.
@@ -20,12 +20,11 @@ final class ListingOpener: @unchecked Sendable {
         let error: any Error
     }
 
-    /// A credential of the listing, opened, with its app's slot in ``finish()``'s apps.
-    struct Listed {
-        let credential: Credential
-        let appSlot: Int
-        /// Its row id's bytes in ``finish()``'s buffer of ids.
-        let id: Range<Int>
+    /// An entry whose custody depends on whether the vault holds the value (an app a person
+    /// rotates), which only its row tells: the listing's thread asks, by the row's id.
+    struct Undecided {
+        let entry: Int
+        let id: [UInt8]
     }
 
     /// The columns of an app's row that its record is bound to (its id is the credential's `app`).
@@ -66,14 +65,18 @@ final class ListingOpener: @unchecked Sendable {
     private let context: AEADContext
     private var batch = Batch()
     private var count = 0
-    private var listed: [Listed] = []
+    private var entries: [ExpiringCredential] = []
     private var apps: [App] = []
-    private var ids: [UInt8] = []
+    private var undecided: [Undecided] = []
     private var failure: Failure?
 
-    init(vaultID: [UInt8], context: AEADContext) {
+    /// - Parameter expectedRows: how many rows the listing will add, to reserve its entries once
+    ///   instead of growing them through the doublings (each a copy of all the entries so far).
+    init(vaultID: [UInt8], context: AEADContext, expectedRows: Int) {
         self.vaultID = vaultID
         self.context = context
+        entries.reserveCapacity(expectedRows)
+        apps.reserveCapacity(expectedRows)
         startBatch()
     }
 
@@ -100,13 +103,13 @@ final class ListingOpener: @unchecked Sendable {
         if batch.rows.count >= Self.batchSize { handOver() }
     }
 
-    /// Waits until every row added is opened: the credentials in listing order, the apps by slot,
-    /// the ids' buffer, and the first failure, if any (the rows before it only: after it, nothing
-    /// more is opened).
-    func finish() -> (listed: [Listed], apps: [App], ids: [UInt8], failure: Failure?) {
+    /// Waits until every row added is opened: the entries in listing order (each undecided one
+    /// with the custody of a value not held), the undecided ones, and the first failure, if any
+    /// (the rows before it only: after it, nothing more is opened).
+    func finish() -> (entries: [ExpiringCredential], undecided: [Undecided], failure: Failure?) {
         handOver()
         group.wait()
-        return (listed, apps, ids, failure)
+        return (entries, undecided, failure)
     }
 
     private func startBatch() {
@@ -138,9 +141,11 @@ final class ListingOpener: @unchecked Sendable {
                     if let newApp = copied.newApp {
                         apps.append(try openApp(copied, newApp, in: bytes, aad: &aad))
                     }
-                    let start = ids.count
-                    ids.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[copied.id]))
-                    listed.append(Listed(credential: credential, appSlot: copied.appSlot, id: start..<ids.count))
+                    let app = apps[copied.appSlot]
+                    if CredentialCustody.needsValueToTell(app, holder: credential.holder) {
+                        undecided.append(Undecided(entry: entries.count, id: Array(UnsafeRawBufferPointer(rebasing: bytes[copied.id]))))
+                    }
+                    entries.append(ExpiringCredential(app: app, credential: credential, custody: .of(app, holder: credential.holder, holdsValue: false)))
                 } catch {
                     failure = Failure(row: copied.row, error: error)
                 }

@@ -22,7 +22,10 @@ extension Vault {
     public func expiring(within window: TimeInterval, now: Date = Date()) throws -> [ExpiringCredential] {
         let limit = Self.epochSeconds(now.addingTimeInterval(window))
         return try read { db in
-            let opener = ListingOpener(vaultID: keys.vaultID, context: try metadataContext())
+            let inWindow = "c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?"
+            // Counted first, off the same index, so that the entries are reserved once.
+            let expected = try db.value(Int.self, sql: "SELECT count(*) FROM credentials c WHERE \(inWindow)", arguments: [limit]) ?? 0
+            let opener = ListingOpener(vaultID: keys.vaultID, context: try metadataContext(), expectedRows: expected)
             var appSlots: [AppKey: Int] = [:]
             var appCount = 0
             var failure: ListingOpener.Failure?
@@ -30,7 +33,7 @@ extension Vault {
                 try db.scan(sql: """
                     SELECT c.id, c.app, c.state, c.expires_at, c.key_id_hash, c.meta, a.label_hash, a.app_id_hash, a.meta
                     FROM credentials c LEFT JOIN apps a ON a.id = c.app
-                    WHERE c.state <> 'retired' AND c.expires_at IS NOT NULL AND c.expires_at <= ?
+                    WHERE \(inWindow)
                     ORDER BY c.expires_at, c.id
                     """, arguments: [limit]
                 ) { row in
@@ -60,24 +63,22 @@ extension Vault {
             } catch {
                 failure = ListingOpener.Failure(row: opener.rowCount, error: error)
             }
-            let (listed, apps, ids, openFailure) = opener.finish()
-            if let openFailure, openFailure.row < failure?.row ?? .max { throw openFailure.error }
+            let opened = opener.finish()
+            if let openFailure = opened.failure, openFailure.row < failure?.row ?? .max { throw openFailure.error }
             if let failure { throw failure.error }
 
-            var result: [ExpiringCredential] = []
-            result.reserveCapacity(listed.count)
-            for entry in listed {
-                let app = apps[entry.appSlot]
-                // Whether the value is held matters for an app a person rotates only; asking reads
-                // the row itself, off the index, so it is asked for those alone.
-                var holdsValue = false
-                if CredentialCustody.needsValueToTell(app, holder: entry.credential.holder) {
-                    holdsValue = try db.value(
-                        Bool.self, sql: "SELECT length(secret) IS NOT NULL FROM credentials WHERE id = ?", arguments: [Data(ids[entry.id])]) ?? false
-                }
-                result.append(ExpiringCredential(app: app, credential: entry.credential, custody: .of(app, holder: entry.credential.holder, holdsValue: holdsValue)))
+            // Whether the value is held matters for an app a person rotates only; asking reads
+            // the row itself, off the index, so it is asked for those alone.
+            var entries = opened.entries
+            for item in opened.undecided {
+                let holdsValue = try db.value(
+                    Bool.self, sql: "SELECT length(secret) IS NOT NULL FROM credentials WHERE id = ?", arguments: [Data(item.id)]) ?? false
+                guard holdsValue else { continue }
+                let entry = entries[item.entry]
+                entries[item.entry] = ExpiringCredential(
+                    app: entry.app, credential: entry.credential, custody: .of(entry.app, holder: entry.credential.holder, holdsValue: true))
             }
-            return result
+            return entries
         }
     }
 }
