@@ -83,6 +83,38 @@ struct ExpiringTests {
             == scenario.keyIDs(["gamma expired long ago"]))
     }
 
+    @Test("each entry says its custody: held when the vault holds a person-rotated value, monitored when it does not or the app is only monitored, managed when rotation manages it")
+    func custody() throws {
+        let scenario = try Scenario()
+        defer { scenario.harness.remove() }
+        let vault = scenario.vault
+        // Alpha is rotated by a person; a second credential of it is known without its value.
+        let alpha = try vault.app("Alpha").app
+        let unheld = Credential(
+            keyID: Sample.guid(), hint: "unh", created: Sample.at(days: -10), validFrom: Sample.at(days: -10),
+            expires: Sample.at(days: 15), state: .pending)
+        let document = ExportDocument(
+            exportedAt: Sample.now, vaultID: vault.vaultID,
+            apps: [ExportedApp(app: alpha, credentials: [ExportedCredential(unheld, value: nil)])])
+        #expect(try vault.importDocument(document, now: Sample.now).credentialsAdded == 1)
+        try vault.addApp(App(label: "Delta", appID: Sample.guid(), tenant: "contoso.onmicrosoft.com", monitored: true), now: Sample.now)
+        let monitored = try vault.addSecret(to: "Delta", value: Sample.value("delta"), expires: Sample.at(days: 12), state: .current, now: Sample.now)
+        try vault.addApp(App(label: "Epsilon", appID: Sample.guid(), tenant: "contoso.onmicrosoft.com", issuer: .entraID), now: Sample.now)
+        let managed = try vault.addSecret(to: "Epsilon", value: Sample.value("epsilon"), expires: Sample.at(days: 8), state: .current, now: Sample.now)
+        let expected: [String: CredentialCustody] = [
+            scenario.keys["alpha in 20 days"]!: .held, scenario.keys["beta in 10 days"]!: .held,
+            unheld.keyID: .monitored, monitored.credential.keyID: .monitored, managed.credential.keyID: .managed,
+        ]
+        for identity in [nil, scenario.reader] {
+            let view = try identity.map { try scenario.harness.open([$0]) } ?? vault
+            let listed = try view.expiring(within: 30 * Sample.day, now: Sample.now)
+            let custody = Dictionary(listed.map { ($0.credential.keyID, $0.custody) }, uniquingKeysWith: { first, _ in first })
+            for (keyID, want) in expected {
+                #expect(custody[keyID] == want, "\(keyID) as \(identity == nil ? "admin" : "reader")")
+            }
+        }
+    }
+
     @Test("a reader identity sees the same expiring credentials")
     func reader() throws {
         let scenario = try Scenario()
