@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import ClientSecrets
+import CryptoPrimitives
 import Foundation
 import Rotation
 
@@ -43,6 +44,8 @@ public struct SecretsCommand: ParsableCommand {
     ///   the `secrets` executable, which then hands those two commands over to `secrets-rotate`.
     public static func runAsMain(rotationFactory: (any RotationEnvironmentFactory)? = nil) {
         ProcessSetup.harden()
+        // OpenSSL's one-time set-up runs meanwhile, while the arguments are parsed.
+        OpenSSLWarmUp.begin()
         do {
             try DiagnosticLogging.bootstrap(environment: ProcessInfo.processInfo.environment)
         } catch {

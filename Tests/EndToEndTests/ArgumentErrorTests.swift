@@ -13,6 +13,21 @@ struct ArgumentErrorTests {
         return sandbox
     }
 
+    /// OpenSSL's set-up runs on a thread of its own from the start (OpenSSLWarmUp): a command
+    /// that ends before it does must still exit as it means to, never on a signal at exit.
+    @Test("--version, --help and a bad command exit cleanly every time, however early")
+    func earlyExitsAreClean() throws {
+        let sandbox = try Sandbox("arguments-early-exit")
+        defer { sandbox.remove() }
+        for (arguments, status) in [(["--version"], Int32(0)), (["--help"], 0), (["bogus"], 64)] {
+            for _ in 0..<15 {
+                let result = try sandbox.run(arguments)
+                #expect(result.exitedNormally && result.exitStatus == status, "\(arguments): \(result)")
+                #expect(!result.standardOutput.isEmpty || status != 0, "\(arguments) printed nothing")
+            }
+        }
+    }
+
     /// For a monitoring system every failure of `expiring`, even a bad --days, is "could not check" (3).
     @Test("expiring exits 3 for arguments it cannot parse", arguments: [["--days", "soon"], ["--format", "xml"], ["--bogus"]])
     func expiringUnparsableArguments(_ arguments: [String]) throws {
