@@ -211,7 +211,11 @@ struct ExpiringCommand: ParsableCommand {
                     items.map { [Printer.day($0.expires), String($0.daysLeft), $0.label, $0.appId, $0.keyId, $0.state, $0.typeCell, $0.custody] })
             }
         }
-        if code != Self.ok { throw ExitCode(code) }
+        // The report is out and the outcome is the exit status, so the process ends here: the
+        // vault closed first (SQLite then removes its -wal and -shm files, as always), the listing
+        // not freed entry by entry, which took a twentieth of a check of 2,000 entries.
+        try? vault.close()
+        Foundation.exit(code)
     }
 
     /// A label value as the text exposition format wants it: backslash, double quote and line feed
