@@ -70,13 +70,20 @@ final class ListingOpener: @unchecked Sendable {
     private var undecided: [Undecided] = []
     private var failure: Failure?
 
+    /// The most rows reserved up front (about 22,000 are listed on 100,000 apps). The count
+    /// comes from the index, which nothing authenticates: a file with millions of forged entries
+    /// must fail at its first damaged row, not on reserving room for all of them first.
+    static let reservationLimit = 1 << 16
+
     /// - Parameter expectedRows: how many rows the listing will add, to reserve its entries once
-    ///   instead of growing them through the doublings (each a copy of all the entries so far).
+    ///   instead of growing them through the doublings (each a copy of all the entries so far);
+    ///   at most ``reservationLimit``.
     init(vaultID: [UInt8], context: AEADContext, expectedRows: Int) {
         self.vaultID = vaultID
         self.context = context
-        entries.reserveCapacity(expectedRows)
-        apps.reserveCapacity(expectedRows)
+        let reserved = min(max(expectedRows, 0), Self.reservationLimit)
+        entries.reserveCapacity(reserved)
+        apps.reserveCapacity(reserved)
         startBatch()
     }
 
